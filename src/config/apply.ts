@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import type { Accounts } from '../auth/accounts.js';
+import { DomainError } from '../core/errors.js';
+import type { Folder, Item, JobSettings, RemoteTokenDigest, Retention } from '../core/item.js';
+import type { ParameterDefinition } from '../core/parameters.js';
+import type { Items } from '../items/items.js';
+import { type ConfigFile, type FolderDeclaration, type JobDeclaration, milliseconds, seconds } from './config-file.js';
+
+export interface SecretTools {
+  seal(plaintext: string): string;
+  unseal(sealed: string): string | null;
+  digest(value: string): string;
+}
+
+export interface ApplyReport {
+  readonly created: string[];
+  readonly updated: string[];
+  readonly users: string[];
+}
+
+/**
+ * Applies the users, folders and jobs a configuration file declares: each is created when missing
+ * and brought to the declared state when present. Items and users the file does not mention are
+ * left alone. Errors name the declaration at fault.
+ */
+export async function applyConfigFile(config: ConfigFile, deps: { items: Items; accounts: Accounts; secrets: SecretTools }): Promise<ApplyReport> {
+  const report: ApplyReport = { created: [], updated: [], users: [] };
+  for (const user of config.users) {
+    const existing = await deps.accounts.get(user.id);
+    if (!existing) await deps.accounts.create(user.id, user.fullName ?? user.id, user.password);
+    else {
+      if (!(await deps.accounts.authenticate(user.id, user.password))) await deps.accounts.setPassword(user.id, user.password);
+      if (user.fullName !== undefined && user.fullName !== existing.fullName) await deps.accounts.setFullName(user.id, user.fullName);
+    }
+    report.users.push(user.id);
+  }
+  await applyLevel(deps, null, config.folders, config.jobs, report);
+  return report;
+}
+
+async function applyLevel(
+  deps: { items: Items; secrets: SecretTools },
+  parent: Folder | null,
+  folders: readonly FolderDeclaration[],
+  jobs: readonly JobDeclaration[],
+  report: ApplyReport,
+): Promise<void> {
+  for (const declared of folders) {
+    const item = await upsert(deps.items, parent, declared.name, { kind: 'folder', description: declared.description }, report);
+    await applyLevel(deps, item as Folder, declared.folders, declared.jobs, report);
+  }
+  for (const declared of jobs) {
+    const fullName = parent ? `${parent.fullName}/${declared.name}` : declared.name;
+    const existing = await deps.items.find(fullName);
+    const current = existing?.kind === 'job' ? existing.settings : null;
+    await upsert(deps.items, parent, declared.name, jobSettings(declared, current, deps.secrets), report);
+  }
+}
+
+async function upsert(items: Items, parent: Folder | null, name: string, settings: JobSettings | { kind: 'folder'; description: string }, report: ApplyReport): Promise<Item> {
+  const fullName = parent ? `${parent.fullName}/${name}` : name;
+  const existing = await items.find(fullName);
+  if (!existing) {
+    const created = await items.create(parent, name, settings, null);
+    report.created.push(created.fullName);
+    return created;
+  }
+  if (existing.kind !== settings.kind) {
+    throw new DomainError('item_kind_mismatch', `The configuration file declares ${fullName} as a ${settings.kind}, but it exists as a ${existing.kind}.`, `Rename one of them, or delete the existing ${existing.kind}.`);
+  }
+  const updated = await items.update(existing, settings, existing.sourceConfig);
+  report.updated.push(updated.fullName);
+  return updated;
+}
+
+/** The settings a job declaration describes; secrets already stored are kept when unchanged. */
+export function jobSettings(declared: JobDeclaration, current: JobSettings | null, secrets: SecretTools): JobSettings {
+  return {
+    kind: 'job',
+    description: declared.description,
+    disabled: declared.disabled,
+    concurrentBuild: declared.concurrent,
+    quietPeriodSeconds: declared.quietPeriod === undefined ? null : seconds(declared.quietPeriod),
+    parameters: declared.parameters.map((parameter) => parameterDefinition(parameter, current, secrets)),
+    steps: declared.steps.map((step) => ({ command: step.sh, unstableReturn: step.unstableReturn ?? null })),
+    timeoutMs: declared.timeout === undefined ? null : milliseconds(declared.timeout),
+    retention: declared.retention ? retention(declared.retention) : null,
+    remoteToken: declared.authToken === undefined ? null : token(declared.authToken, current?.remoteToken ?? null, secrets),
+  };
+}
+
+export function retention(declared: { builds?: number | undefined; days?: number | undefined }): Retention {
+  return { maxBuilds: declared.builds ?? null, maxDays: declared.days ?? null };
+}
+
+function token(value: string, current: RemoteTokenDigest | null, secrets: SecretTools): RemoteTokenDigest {
+  const digest = secrets.digest(value);
+  return current && current.digest === digest ? current : { handle: randomBytes(6).toString('hex'), digest };
+}
+
+function parameterDefinition(declared: JobDeclaration['parameters'][number], current: JobSettings | null, secrets: SecretTools): ParameterDefinition {
+  const { name, description } = declared;
+  const text = declared.default === undefined ? '' : String(declared.default);
+  switch (declared.type) {
+    case 'string':
+    case 'text':
+      return { type: declared.type, name, description, defaultValue: text, trim: declared.trim };
+    case 'boolean':
+      return { type: 'boolean', name, description, defaultValue: declared.default === true || text === 'true' };
+    case 'choice':
+      return { type: 'choice', name, description, choices: declared.choices ?? [] };
+    case 'password': {
+      const previous = current?.parameters.find((definition) => definition.name === name);
+      const kept = previous?.type === 'password' && secrets.unseal(previous.sealedDefault) === text ? previous.sealedDefault : null;
+      return { type: 'password', name, description, sealedDefault: kept ?? secrets.seal(text) };
+    }
+  }
+}

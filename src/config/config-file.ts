@@ -1,0 +1,211 @@
+import { readFileSync } from 'node:fs';
+import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { DURATION_FORMS, parseDuration } from '../core/duration.js';
+
+/**
+ * The native configuration file (`steward.yaml`): server settings, users, folders and jobs, applied
+ * at every start. See docs/configuration.md. Parsing never half-succeeds: any problem is reported
+ * with the file, the line and what is wrong, and the server does not start.
+ */
+export class ConfigFileError extends Error {
+  override readonly name = 'ConfigFileError';
+}
+
+const duration = z.union([z.number().nonnegative(), z.string()]);
+const secret = z.string();
+
+const retention = z
+  .object({
+    builds: z.number().int().min(1).optional(),
+    days: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+const parameter = z
+  .object({
+    name: z.string().min(1),
+    type: z.enum(['string', 'text', 'boolean', 'choice', 'password']).default('string'),
+    description: z.string().default(''),
+    default: z.union([z.string(), z.boolean(), z.number()]).optional(),
+    trim: z.boolean().default(false),
+    choices: z.array(z.union([z.string(), z.number()]).transform(String)).optional(),
+  })
+  .strict();
+
+const step = z.union([
+  z.string().transform((sh) => ({ sh, unstableReturn: undefined as number | undefined })),
+  z.object({ sh: z.string(), unstableReturn: z.number().int().min(1).max(255).optional() }).strict(),
+]);
+
+const job = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().default(''),
+    disabled: z.boolean().default(false),
+    concurrent: z.boolean().default(false),
+    quietPeriod: duration.optional(),
+    timeout: duration.optional(),
+    retention: retention.optional(),
+    authToken: secret.optional(),
+    parameters: z.array(parameter).default([]),
+    steps: z.array(step).default([]),
+  })
+  .strict();
+
+export type FolderDeclaration = {
+  name: string;
+  description: string;
+  folders: FolderDeclaration[];
+  jobs: JobDeclaration[];
+};
+
+const folder: z.ZodType<FolderDeclaration, unknown> = z.lazy(() =>
+  z
+    .object({
+      name: z.string().min(1),
+      description: z.string().default(''),
+      folders: z.array(folder).default([]),
+      jobs: z.array(job).default([]),
+    })
+    .strict(),
+);
+
+const schema = z
+  .object({
+    settings: z
+      .object({
+        executors: z.number().int().min(1).max(1024).optional(),
+        quietPeriod: duration.optional(),
+        buildRetention: retention.optional(),
+        url: z.url().optional(),
+        bodyLimit: z.number().int().min(1024).optional(),
+      })
+      .strict()
+      .default({}),
+    users: z
+      .array(
+        z
+          .object({
+            id: z.string().min(1),
+            fullName: z.string().optional(),
+            password: secret,
+          })
+          .strict(),
+      )
+      .default([]),
+    folders: z.array(folder).default([]),
+    jobs: z.array(job).default([]),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof schema>;
+export type JobDeclaration = z.infer<typeof job>;
+
+/** Reads and validates a configuration file; `${VAR}` in secret fields reads the environment. */
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigFileError(`${path}: cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return parseConfigFile(text, path, env);
+}
+
+export function parseConfigFile(text: string, path: string, env: NodeJS.ProcessEnv): ConfigFile {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const syntax = document.errors[0];
+  if (syntax) {
+    const { line, col } = lines.linePos(syntax.pos[0]);
+    throw new ConfigFileError(`${path}:${line}:${col}: ${syntax.message.split('\n')[0]}`);
+  }
+  const raw: unknown = document.toJS() ?? {};
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0] as z.core.$ZodIssue;
+    throw new ConfigFileError(`${path}:${lineOf(document, lines, issue.path)}: ${describePath(issue.path)}${issue.message}`);
+  }
+  const config = result.data;
+  substituteSecrets(config, env, (what, variable, where) => {
+    throw new ConfigFileError(`${path}:${lineOf(document, lines, where)}: ${what} refers to \${${variable}}, but the environment variable ${variable} is not set.`);
+  });
+  checkDurations(config, (message, where) => {
+    throw new ConfigFileError(`${path}:${lineOf(document, lines, where)}: ${message}`);
+  });
+  return config;
+}
+
+function describePath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '';
+  return `${path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '')}: `;
+}
+
+function lineOf(document: Document, lines: LineCounter, path: readonly PropertyKey[]): number {
+  for (let length = path.length; length >= 0; length--) {
+    const node = length === 0 ? document.contents : document.getIn(path.slice(0, length) as Array<string | number>, true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range) {
+      // For a missing key, point at the mapping that should hold it.
+      return lines.linePos(range[0]).line;
+    }
+    if (length === 0 && !isMap(document.contents)) return 1;
+  }
+  return 1;
+}
+
+type Path = Array<string | number>;
+
+function expand(value: string, env: NodeJS.ProcessEnv, onMissing: (variable: string) => never): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, variable: string) => env[variable] ?? onMissing(variable));
+}
+
+/** Calls `visit` for every job declared at any depth, with its path in the document. */
+function forEachJob(config: ConfigFile, visit: (declared: JobDeclaration, at: Path) => void): void {
+  const visitFolders = (folders: FolderDeclaration[], at: Path) =>
+    folders.forEach((declared, index) => {
+      declared.jobs.forEach((one, j) => visit(one, [...at, index, 'jobs', j]));
+      visitFolders(declared.folders, [...at, index, 'folders']);
+    });
+  config.jobs.forEach((one, index) => visit(one, ['jobs', index]));
+  visitFolders(config.folders, ['folders']);
+}
+
+/** Secrets may come from the environment, written `${VAR}`; other fields are taken literally. */
+function substituteSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, missing: (what: string, variable: string, where: Path) => never): void {
+  config.users.forEach((user, index) => {
+    user.password = expand(user.password, env, (variable) => missing(`the password of user ${user.id}`, variable, ['users', index, 'password']));
+  });
+  forEachJob(config, (declared, at) => {
+    if (declared.authToken !== undefined) {
+      declared.authToken = expand(declared.authToken, env, (variable) => missing(`the authToken of job ${declared.name}`, variable, [...at, 'authToken']));
+    }
+    declared.parameters.forEach((parameter, p) => {
+      if (parameter.type === 'password' && typeof parameter.default === 'string') {
+        parameter.default = expand(parameter.default, env, (variable) => missing(`the default of password parameter ${parameter.name}`, variable, [...at, 'parameters', p, 'default']));
+      }
+    });
+  });
+}
+
+/** Durations are numbers of seconds or strings with a unit; checked here so errors name the line. */
+function checkDurations(config: ConfigFile, fail: (message: string, where: Path) => never): void {
+  const check = (value: number | string | undefined, where: Path) => {
+    if (typeof value === 'string' && parseDuration(value) === null) fail(`"${value}" is not a duration; write a number of seconds or ${DURATION_FORMS}.`, where);
+  };
+  check(config.settings.quietPeriod, ['settings', 'quietPeriod']);
+  forEachJob(config, (declared, at) => {
+    check(declared.quietPeriod, [...at, 'quietPeriod']);
+    check(declared.timeout, [...at, 'timeout']);
+  });
+}
+
+/** Seconds from a config duration (a number of seconds, or a string with a unit). */
+export function seconds(value: number | string): number {
+  return typeof value === 'number' ? value : Math.round((parseDuration(value) ?? 0) / 1000);
+}
+
+export function milliseconds(value: number | string): number {
+  return typeof value === 'number' ? value * 1000 : (parseDuration(value) ?? 0);
+}

@@ -1,0 +1,87 @@
+import { availableParallelism, homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Retention } from '../core/item.js';
+import type { ConfigFile } from './config-file.js';
+import { seconds } from './config-file.js';
+import { retention as toRetention } from './apply.js';
+
+/** Everything the server needs to start, resolved once and frozen. */
+export interface Settings {
+  readonly home: string;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly executors: number;
+  readonly configFile: string | null;
+  /** The default quiet period of jobs that set none (DESIGN §5.9: 0, so triggers start at once). */
+  readonly quietPeriodSeconds: number;
+  /** The default build retention of jobs that set none; null keeps every build. */
+  readonly retention: Retention | null;
+  /** The URL people and builds reach the server at; null derives it from the listening address. */
+  readonly publicUrl: string | null;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: string;
+  /** How long a stopped build's processes get between SIGTERM and SIGKILL. */
+  readonly killGraceMs: number;
+}
+
+/** Command-line options, as `steward serve` parses them (all optional). */
+export interface ServeOptions {
+  home?: string;
+  host?: string;
+  port?: string;
+  executors?: string;
+  config?: string;
+  publicUrl?: string;
+  logLevel?: string;
+}
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+/**
+ * Resolves settings with this precedence: command-line option, then environment variable
+ * (`STEWARD_HOME`, `STEWARD_HOST`, `STEWARD_PORT`, `STEWARD_EXECUTORS`, `STEWARD_CONFIG`,
+ * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`), then the configuration file's `settings:`, then the default.
+ */
+export function resolveSettings(options: ServeOptions, env: NodeJS.ProcessEnv, file: ConfigFile | null): Settings {
+  const home = resolve(options.home ?? env.STEWARD_HOME ?? join(homedir(), '.steward'));
+  const port = integer(options.port ?? env.STEWARD_PORT ?? '8080', 'port', 0, 65535);
+  const executorsText = options.executors ?? env.STEWARD_EXECUTORS;
+  const executors = executorsText !== undefined ? integer(executorsText, 'executors', 1, 1024) : (file?.settings.executors ?? Math.max(2, availableParallelism()));
+  const publicUrl = options.publicUrl ?? env.STEWARD_PUBLIC_URL ?? file?.settings.url ?? null;
+  const configFile = options.config ?? env.STEWARD_CONFIG ?? null;
+  return Object.freeze({
+    home,
+    host: options.host ?? env.STEWARD_HOST ?? '127.0.0.1',
+    port,
+    executors,
+    configFile: configFile === null ? null : resolve(configFile),
+    quietPeriodSeconds: file?.settings.quietPeriod === undefined ? 0 : seconds(file.settings.quietPeriod),
+    retention: file?.settings.buildRetention ? toRetention(file.settings.buildRetention) : null,
+    publicUrl: publicUrl === null ? null : normalizeUrl(publicUrl),
+    bodyLimitBytes: file?.settings.bodyLimit ?? 1024 * 1024,
+    logLevel: options.logLevel ?? env.STEWARD_LOG_LEVEL ?? 'info',
+    killGraceMs: 10_000,
+  });
+}
+
+function integer(text: string, what: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
+    throw new SettingsError(`The ${what} must be a whole number from ${min} to ${max} (got "${text}").`);
+  }
+  return value;
+}
+
+function normalizeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
+    return parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
+  } catch {
+    throw new SettingsError(`The public URL must be an http(s) URL (got "${url}").`);
+  }
+}
+

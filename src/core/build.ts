@@ -1,0 +1,75 @@
+import type { CauseCount } from './cause.js';
+import type { ParameterValue } from './parameters.js';
+
+/** Results in Jenkins' order of severity. */
+export const RESULTS = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'] as const;
+export type Result = (typeof RESULTS)[number];
+
+/** Why a running build was stopped before it finished on its own. */
+export type Interruption =
+  | { readonly kind: 'user'; readonly userId: string; readonly userName: string }
+  | { readonly kind: 'timeout'; readonly timeoutMs: number }
+  | { readonly kind: 'restart' }
+  | { readonly kind: 'shutdown' }
+  | { readonly kind: 'deleted' };
+
+/** One numbered execution of a job. */
+export interface Build {
+  readonly jobId: number;
+  readonly number: number;
+  /** The queue item this build came from. */
+  readonly queueId: number;
+  readonly state: 'running' | 'completed';
+  /** Null while running. */
+  readonly result: Result | null;
+  /** When the build started (epoch ms). */
+  readonly startedAt: number;
+  /** Milliseconds from start to finish; 0 while running. */
+  readonly durationMs: number;
+  readonly causes: readonly CauseCount[];
+  /** Null when the job had no parameters. */
+  readonly parameters: readonly ParameterValue[] | null;
+  /** The executor slot that runs (or ran) it. */
+  readonly executor: number;
+  readonly interruption: Interruption | null;
+}
+
+export function describeInterruption(interruption: Interruption): string {
+  switch (interruption.kind) {
+    case 'user':
+      return `Aborted by ${interruption.userName}`;
+    case 'timeout':
+      return `Build timed out (after ${Math.round(interruption.timeoutMs / 1000)} s). Marking the build as aborted.`;
+    case 'restart':
+      return 'Steward restarted while this build was running, so the build was aborted.';
+    case 'shutdown':
+      return 'Steward shut down while this build was running, so the build was aborted.';
+    case 'deleted':
+      return 'The job was deleted while this build was running, so the build was aborted.';
+  }
+}
+
+/**
+ * Permalinks name "the latest build such that …". `completedOnly` excludes a running build;
+ * `results`, when set, restricts the result.
+ */
+export interface BuildFilter {
+  readonly completedOnly: boolean;
+  readonly results?: readonly Result[];
+}
+
+export const PERMALINKS = {
+  lastBuild: { completedOnly: false },
+  lastCompletedBuild: { completedOnly: true },
+  lastSuccessfulBuild: { completedOnly: true, results: ['SUCCESS', 'UNSTABLE'] },
+  lastStableBuild: { completedOnly: true, results: ['SUCCESS'] },
+  lastFailedBuild: { completedOnly: true, results: ['FAILURE'] },
+  lastUnstableBuild: { completedOnly: true, results: ['UNSTABLE'] },
+  lastUnsuccessfulBuild: { completedOnly: true, results: ['UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'] },
+} as const satisfies Record<string, BuildFilter>;
+
+export type PermalinkName = keyof typeof PERMALINKS;
+
+export function isPermalinkName(name: string): name is PermalinkName {
+  return Object.hasOwn(PERMALINKS, name);
+}

@@ -1,0 +1,39 @@
+/**
+ * Why a build was started. A queue item collects one cause per trigger that was folded into it;
+ * identical causes are counted rather than repeated.
+ */
+export type Cause =
+  | { readonly kind: 'user'; readonly userId: string | null; readonly userName: string }
+  | { readonly kind: 'remote'; readonly address: string; readonly note: string | null };
+
+export interface CauseCount {
+  readonly cause: Cause;
+  readonly count: number;
+}
+
+/** One line a person reads, in Jenkins' words (the console's first line, the API's shortDescription). */
+export function describeCause(cause: Cause): string {
+  switch (cause.kind) {
+    case 'user':
+      return `Started by user ${cause.userName}`;
+    case 'remote':
+      return cause.note ? `Started by remote host ${cause.address} with note: ${cause.note}` : `Started by remote host ${cause.address}`;
+  }
+}
+
+/** A stable identity for a cause, used to count identical causes. */
+export function causeKey(cause: Cause): string {
+  return JSON.stringify(cause);
+}
+
+/** Adds one occurrence of a cause to a list of counted causes. */
+export function addCause(causes: readonly CauseCount[], cause: Cause): CauseCount[] {
+  const key = causeKey(cause);
+  let found = false;
+  const next = causes.map((entry) => {
+    if (causeKey(entry.cause) !== key) return entry;
+    found = true;
+    return { cause: entry.cause, count: entry.count + 1 };
+  });
+  return found ? next : [...next, { cause, count: 1 }];
+}

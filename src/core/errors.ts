@@ -1,0 +1,46 @@
+import type { Permission } from './permissions.js';
+
+/**
+ * The one error type of the domain. Every refusal the domain makes carries a stable code (part of
+ * the API: clients and `docs/errors.md` key on it), a sentence saying what went wrong, and, where
+ * there is one, a hint saying what to do. The HTTP layer maps codes to statuses in one place
+ * (`src/http/errors.ts`); nothing here knows about HTTP.
+ */
+export type DomainErrorCode =
+  | 'credentials_invalid'
+  | 'authentication_required'
+  | 'permission_missing'
+  | 'item_not_found'
+  | 'build_not_found'
+  | 'queue_item_not_found'
+  | 'user_not_found'
+  | 'user_exists'
+  | 'name_invalid'
+  | 'name_taken'
+  | 'parent_not_folder'
+  | 'item_kind_mismatch'
+  | 'config_invalid'
+  | 'job_disabled'
+  | 'job_not_parameterized'
+  | 'job_parameterized'
+  | 'parameter_invalid'
+  | 'build_running'
+  | 'queue_item_not_waiting'
+  | 'delay_invalid';
+
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly hint?: string,
+    /** For `permission_missing` and `authentication_required`: the permission that was needed. */
+    readonly permission?: Permission,
+  ) {
+    super(message);
+  }
+}
+
+export function isDomainError(error: unknown, code?: DomainErrorCode): error is DomainError {
+  return error instanceof DomainError && (code === undefined || error.code === code);
+}

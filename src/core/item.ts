@@ -1,0 +1,132 @@
+import { DomainError } from './errors.js';
+import { checkParameterDefinitions, type ParameterDefinition } from './parameters.js';
+
+/**
+ * Items are folders and jobs, arranged in a tree. An item's full name (`team/app/deploy`) is its
+ * path from the root; names are unique within a folder, ignoring case.
+ */
+export type Item = Folder | Job;
+
+interface ItemBase {
+  readonly id: number;
+  readonly name: string;
+  readonly fullName: string;
+  /** The enclosing folder, or null at the top level. */
+  readonly parentId: number | null;
+  /**
+   * The configuration document the item was last written from through a compatibility API, kept
+   * verbatim so that settings Steward does not act on survive a round trip. The domain never reads
+   * it; null when the item was only ever written natively.
+   */
+  readonly sourceConfig: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface Folder extends ItemBase {
+  readonly kind: 'folder';
+  readonly settings: FolderSettings;
+}
+
+export interface Job extends ItemBase {
+  readonly kind: 'job';
+  readonly settings: JobSettings;
+  /** The number the next build of this job will get; numbers are dense and never reused. */
+  readonly nextBuildNumber: number;
+}
+
+export interface FolderSettings {
+  readonly kind: 'folder';
+  readonly description: string;
+}
+
+export interface JobSettings {
+  readonly kind: 'job';
+  readonly description: string;
+  /** A disabled job keeps its history but cannot be triggered. */
+  readonly disabled: boolean;
+  /** When false (the default), one build of the job runs at a time and later ones wait. */
+  readonly concurrentBuild: boolean;
+  /** Seconds a trigger waits before its build may start; null means the server's default. */
+  readonly quietPeriodSeconds: number | null;
+  readonly parameters: readonly ParameterDefinition[];
+  readonly steps: readonly ShellStep[];
+  /** A build running longer than this is aborted; null means no limit. */
+  readonly timeoutMs: number | null;
+  /** Which completed builds to keep; null means the server's default. */
+  readonly retention: Retention | null;
+  /** The job's "Trigger builds remotely" token, stored only as a keyed hash. */
+  readonly remoteToken: RemoteTokenDigest | null;
+}
+
+/** One shell build step: run like Jenkins' Shell builder, `sh -xe` unless the command has a `#!` line. */
+export interface ShellStep {
+  readonly command: string;
+  /** An exit code that marks the build UNSTABLE instead of FAILURE and lets later steps run. */
+  readonly unstableReturn: number | null;
+}
+
+/** Build retention: keep at most `maxBuilds` builds and none older than `maxDays` (either may be null). */
+export interface Retention {
+  readonly maxBuilds: number | null;
+  readonly maxDays: number | null;
+}
+
+/** A secret kept only as a keyed hash, plus a random handle that names it without revealing it. */
+export interface RemoteTokenDigest {
+  readonly handle: string;
+  readonly digest: string;
+}
+
+export function defaultJobSettings(): JobSettings {
+  return {
+    kind: 'job',
+    description: '',
+    disabled: false,
+    concurrentBuild: false,
+    quietPeriodSeconds: null,
+    parameters: [],
+    steps: [],
+    timeoutMs: null,
+    retention: null,
+    remoteToken: null,
+  };
+}
+
+export function isParameterized(job: Job): boolean {
+  return job.settings.parameters.length > 0;
+}
+
+/** The last path segment of a full name. */
+export function baseName(fullName: string): string {
+  const slash = fullName.lastIndexOf('/');
+  return slash < 0 ? fullName : fullName.slice(slash + 1);
+}
+
+/** Checks settings that no job may have, whichever way they arrived (API, config file, config.xml). */
+export function checkJobSettings(settings: JobSettings): void {
+  checkParameterDefinitions(settings.parameters);
+  if (settings.quietPeriodSeconds !== null && !(Number.isInteger(settings.quietPeriodSeconds) && settings.quietPeriodSeconds >= 0)) {
+    throw new DomainError('config_invalid', `Quiet period ${settings.quietPeriodSeconds} is not a whole number of seconds.`, 'Use 0 or more seconds.');
+  }
+  if (settings.timeoutMs !== null && !(settings.timeoutMs > 0)) {
+    throw new DomainError('config_invalid', 'A build timeout must be longer than zero.', 'Remove the timeout, or give a positive duration such as 10min.');
+  }
+  if (settings.retention) checkRetention(settings.retention);
+  for (const step of settings.steps) {
+    if (step.unstableReturn !== null && !(Number.isInteger(step.unstableReturn) && step.unstableReturn >= 1 && step.unstableReturn <= 255)) {
+      throw new DomainError('config_invalid', `Unstable return code ${step.unstableReturn} is not an exit code.`, 'Use a whole number from 1 to 255.');
+    }
+  }
+}
+
+export function checkRetention(retention: Retention): void {
+  for (const [what, value] of [
+    ['builds to keep', retention.maxBuilds],
+    ['days to keep builds', retention.maxDays],
+  ] as const) {
+    if (value !== null && !(Number.isInteger(value) && value >= 1)) {
+      throw new DomainError('config_invalid', `The number of ${what} must be a whole number of at least 1 (got ${value}).`);
+    }
+  }
+}

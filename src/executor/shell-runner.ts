@@ -1,0 +1,195 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { type Build, describeInterruption, type Result } from '../core/build.js';
+import { describeCause } from '../core/cause.js';
+import type { Job, ShellStep } from '../core/item.js';
+import { plainValue } from '../core/parameters.js';
+import type { LogFiles, LogWriter } from '../logs/log-files.js';
+import type { BuildControl, BuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
+import { buildEnvironment } from './environment.js';
+import { Masker } from './masking.js';
+import { killProcessesWithCookie } from './orphans.js';
+import type { Workspaces } from './workspaces.js';
+
+export interface ShellRunnerOptions {
+  readonly logs: LogFiles;
+  readonly workspaces: Workspaces;
+  /** Where step scripts are written while they run. */
+  readonly scratchDir: string;
+  readonly unseal: (sealed: string) => string | null;
+  /** The server's root URL, for BUILD_URL and friends. */
+  readonly rootUrl: () => string;
+  /** Distinguishes this server's builds from another's in process cookies. */
+  readonly cookiePrefix: string;
+  /** How long a stopped step may take to exit after SIGTERM before it gets SIGKILL. */
+  readonly killGraceMs: number;
+  readonly log: Logger;
+  readonly baseEnvironment?: NodeJS.ProcessEnv;
+}
+
+const SEVERITY: Record<Result, number> = { SUCCESS: 0, UNSTABLE: 1, FAILURE: 2, NOT_BUILT: 3, ABORTED: 4 };
+
+function worse(a: Result, b: Result): Result {
+  return SEVERITY[b] > SEVERITY[a] ? b : a;
+}
+
+/**
+ * Runs a job's shell steps on this machine, like Jenkins' "Execute shell" build step: each step is
+ * written to a script and run with `/bin/sh -xe` (or the interpreter named on its `#!` line), in the
+ * job's workspace, in a process group of its own. Output goes to the console log as it arrives, with
+ * password parameter values masked. The first failing step fails the build; a step that exits with
+ * its `unstableReturn` code marks the build UNSTABLE and the next step runs.
+ */
+export class ShellRunner implements BuildRunner {
+  constructor(private readonly options: ShellRunnerOptions) {}
+
+  async run(job: Job, build: Build, control: BuildControl): Promise<RunOutcome> {
+    const log = this.options.logs.open(job.id, build.number);
+    let result: Result = 'SUCCESS';
+    try {
+      for (const { cause, count } of build.causes) log.write(`${describeCause(cause)}${count > 1 ? ` (${count} times)` : ''}\n`);
+      const workspace = await this.options.workspaces.acquire(job.fullName);
+      try {
+        log.write(`Building in workspace ${workspace.path}\n`);
+        const parameters = new Map<string, string>();
+        const secrets: string[] = [];
+        for (const value of build.parameters ?? []) {
+          const plain = plainValue(value, (sealed) => this.options.unseal(sealed) ?? '');
+          parameters.set(value.name, plain);
+          if (value.type === 'password') secrets.push(plain);
+        }
+        const env = buildEnvironment({
+          base: this.options.baseEnvironment ?? process.env,
+          job,
+          build,
+          parameters,
+          workspace: workspace.path,
+          rootUrl: this.options.rootUrl(),
+          cookie: this.cookie(job.id, build.number),
+        });
+        for (const step of job.settings.steps) {
+          if (control.interruption) break;
+          const exitCode = await this.runStep(job, step, { env, cwd: workspace.path, log, secrets, control });
+          if (control.interruption) break;
+          if (exitCode === 0) continue;
+          if (step.unstableReturn !== null && exitCode === step.unstableReturn) {
+            log.write(`Build step 'Execute shell' marked build as unstable (exit code ${exitCode})\n`);
+            result = worse(result, 'UNSTABLE');
+            continue;
+          }
+          log.write(`Build step 'Execute shell' marked build as failure\n`);
+          result = 'FAILURE';
+          break;
+        }
+      } finally {
+        workspace.release();
+      }
+    } catch (error) {
+      this.options.log.error({ err: error, job: job.fullName, build: build.number }, 'could not run a build');
+      log.write(`Steward could not run this build: ${error instanceof Error ? error.message : String(error)}\n`);
+      result = 'FAILURE';
+    }
+    const interruption = control.interruption;
+    if (interruption) {
+      result = 'ABORTED';
+      log.write(`Build was aborted\n${describeInterruption(interruption)}\n`);
+    }
+    log.write(`Finished: ${result}\n`);
+    log.close();
+    return { result, interruption };
+  }
+
+  async reap(job: Job | null, build: Build, _processGroup: number | null): Promise<void> {
+    await killProcessesWithCookie(this.cookie(build.jobId, build.number));
+    if (!job) return;
+    if ((await this.options.logs.size(job.id, build.number)) === null) return;
+    this.options.logs.append(job.id, build.number, `\nBuild was aborted\n${describeInterruption({ kind: 'restart' })}\nFinished: ABORTED\n`);
+  }
+
+  private cookie(jobId: number, number: number): string {
+    return `${this.options.cookiePrefix}-${jobId}-${number}`;
+  }
+
+  private async runStep(
+    job: Job,
+    step: ShellStep,
+    context: { env: Record<string, string>; cwd: string; log: LogWriter; secrets: string[]; control: BuildControl },
+  ): Promise<number> {
+    const { log, control } = context;
+    await mkdir(this.options.scratchDir, { recursive: true });
+    const script = join(this.options.scratchDir, `steward${randomBytes(8).toString('hex')}.sh`);
+    await writeFile(script, step.command, { mode: 0o700 });
+    const interpreter = interpreterOf(step.command);
+    log.write(`[${job.name}] $ ${[...interpreter, script].join(' ')}\n`);
+    try {
+      return await new Promise<number>((resolve) => {
+        // The inner `exec "$@" 2>&1` joins stderr to stdout in one pipe, so the `+ command` trace
+        // lines and the commands' output stay in order.
+        const child = spawn('/bin/sh', ['-c', 'exec "$@" 2>&1', 'sh', ...interpreter, script], {
+          cwd: context.cwd,
+          env: context.env,
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const masker = new Masker(context.secrets, (text) => log.write(text));
+        child.stdout.on('data', (chunk: Buffer) => masker.push(chunk));
+        child.stderr.on('data', (chunk: Buffer) => masker.push(chunk));
+        const pid = child.pid;
+        let graceTimer: NodeJS.Timeout | null = null;
+        const signalGroup = (signal: NodeJS.Signals) => {
+          if (pid === undefined) return;
+          try {
+            process.kill(-pid, signal);
+          } catch {
+            // The group is already gone.
+          }
+        };
+        const unsubscribe = control.onStop((mode: StopMode) => {
+          if (mode === 'kill') {
+            signalGroup('SIGKILL');
+            return;
+          }
+          signalGroup('SIGTERM');
+          graceTimer ??= setTimeout(() => signalGroup('SIGKILL'), this.options.killGraceMs);
+        });
+        if (control.interruption) signalGroup('SIGTERM');
+        control.reportProcess(pid ?? null);
+        let exitCode = 0;
+        child.on('error', (error) => {
+          log.write(`Could not start ${interpreter[0]}: ${error.message}\n`);
+          exitCode = 127;
+        });
+        child.on('exit', (code, signal) => {
+          exitCode = code ?? 128 + signalNumber(signal);
+          // Processes the step left running in its group end with it, as in Jenkins.
+          signalGroup('SIGKILL');
+        });
+        child.on('close', () => {
+          masker.end();
+          unsubscribe();
+          if (graceTimer) clearTimeout(graceTimer);
+          control.reportProcess(null);
+          resolve(exitCode);
+        });
+      });
+    } finally {
+      await rm(script, { force: true });
+    }
+  }
+}
+
+/** `#!/usr/bin/env python3 -u` → [/usr/bin/env, python3, -u]; no `#!` line → Jenkins' `/bin/sh -xe`. */
+export function interpreterOf(command: string): string[] {
+  if (!command.startsWith('#!')) return ['/bin/sh', '-xe'];
+  const line = command.slice(2, command.indexOf('\n') < 0 ? undefined : command.indexOf('\n')).trim();
+  const words = line.split(/\s+/).filter((word) => word !== '');
+  return words.length > 0 ? words : ['/bin/sh', '-xe'];
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return (signal && numbers[signal]) ?? 0;
+}

@@ -1,0 +1,49 @@
+import type { Context } from 'hono';
+import type { AppEnv } from './context.js';
+import { Refusal } from './errors.js';
+
+/**
+ * The request's parameters as Stapler sees them: query string first, then the fields of a urlencoded
+ * or multipart body, each name with all its values (file parts are skipped). The body is read once.
+ */
+export interface RequestInput {
+  readonly parameters: ReadonlyMap<string, readonly string[]>;
+  /** The body as text when it is not a form (XML, JSON), else ''. */
+  readonly text: string;
+  readonly contentType: string;
+}
+
+export async function readInput(c: Context<AppEnv>): Promise<RequestInput> {
+  const parameters = new Map<string, string[]>();
+  const add = (name: string, value: string) => {
+    const values = parameters.get(name);
+    if (values) values.push(value);
+    else parameters.set(name, [value]);
+  };
+  new URL(c.req.url).searchParams.forEach((value, name) => add(name, value));
+  const contentType = (c.req.header('content-type') ?? '').toLowerCase();
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return { parameters, text: '', contentType };
+  const body = await c.req.arrayBuffer();
+  if (contentType.startsWith('application/x-www-form-urlencoded')) {
+    new URLSearchParams(new TextDecoder().decode(body)).forEach((value, name) => add(name, value));
+    return { parameters, text: '', contentType };
+  }
+  if (contentType.startsWith('multipart/form-data')) {
+    let form: FormData;
+    try {
+      form = await new Response(body, { headers: { 'content-type': c.req.header('content-type') ?? '' } }).formData();
+    } catch (error) {
+      throw new Refusal('body_invalid', `The multipart body could not be read: ${error instanceof Error ? error.message : String(error)}.`, 'Send a well-formed multipart/form-data body, or use application/x-www-form-urlencoded.');
+    }
+    form.forEach((value, name) => {
+      if (typeof value === 'string') add(name, value);
+    });
+    return { parameters, text: '', contentType };
+  }
+  return { parameters, text: new TextDecoder().decode(body), contentType };
+}
+
+/** The single value of a parameter, or undefined; the first wins when repeated. */
+export function single(input: RequestInput, name: string): string | undefined {
+  return input.parameters.get(name)?.[0];
+}

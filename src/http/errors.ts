@@ -1,0 +1,153 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type DomainErrorCode, DomainError } from '../core/errors.js';
+import { impliedByChain } from '../core/permissions.js';
+import type { AppEnv } from './context.js';
+
+/** Refusals that concern the request itself rather than the domain: its method, shape or size. */
+export type RefusalCode =
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'semicolon_forbidden'
+  | 'payload_too_large'
+  | 'body_invalid'
+  | 'tree_invalid'
+  | 'depth_invalid'
+  | 'xpath_invalid'
+  | 'xpath_no_match'
+  | 'xpath_ambiguous'
+  | 'xpath_primitive_forbidden'
+  | 'wrapper_invalid'
+  | 'jsonp_forbidden'
+  | 'content_type_missing'
+  | 'name_missing'
+  | 'xml_malformed'
+  | 'xml_doctype_forbidden'
+  | 'item_type_unsupported'
+  | 'copy_source_missing'
+  | 'nothing_submitted'
+  | 'form_expected'
+  | 'parameters_form_required'
+  | 'queue_id_invalid';
+
+export class Refusal extends Error {
+  override readonly name = 'Refusal';
+  constructor(
+    readonly code: RefusalCode,
+    message: string,
+    readonly hint?: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The one map from refusal codes to HTTP. Statuses follow Jenkins where its clients branch on them;
+ * where Jenkins answers bad input with a 500 (an unknown parameter, a malformed `delay` or `tree`),
+ * we answer 400, because the fault is the request's (see docs/jenkins-compat.md).
+ */
+const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
+  credentials_invalid: 401,
+  authentication_required: 403,
+  permission_missing: 403,
+  jsonp_forbidden: 403,
+  xpath_primitive_forbidden: 403,
+  item_not_found: 404,
+  build_not_found: 404,
+  queue_item_not_found: 404,
+  user_not_found: 404,
+  not_found: 404,
+  xpath_no_match: 404,
+  method_not_allowed: 405,
+  parameters_form_required: 405,
+  job_disabled: 409,
+  build_running: 409,
+  queue_item_not_waiting: 409,
+  payload_too_large: 413,
+  user_exists: 400,
+  name_invalid: 400,
+  name_taken: 400,
+  parent_not_folder: 400,
+  item_kind_mismatch: 400,
+  config_invalid: 400,
+  job_not_parameterized: 400,
+  job_parameterized: 400,
+  parameter_invalid: 400,
+  delay_invalid: 400,
+  semicolon_forbidden: 400,
+  body_invalid: 400,
+  tree_invalid: 400,
+  depth_invalid: 400,
+  xpath_invalid: 400,
+  xpath_ambiguous: 400,
+  wrapper_invalid: 400,
+  content_type_missing: 400,
+  name_missing: 400,
+  xml_malformed: 400,
+  xml_doctype_forbidden: 400,
+  item_type_unsupported: 400,
+  copy_source_missing: 400,
+  nothing_submitted: 400,
+  form_expected: 400,
+  queue_id_invalid: 400,
+};
+
+export function statusOf(code: DomainErrorCode | RefusalCode): ContentfulStatusCode {
+  return STATUS[code];
+}
+
+/** Header values must be ISO-8859-1; Jenkins' own non-Latin-1 characters reach clients as `?` too. */
+export function latin1(text: string): string {
+  return text.replace(/[^\x20-\x7e\xa0-\xff]/g, '?').slice(0, 1024);
+}
+
+function headersFor(error: DomainError | Refusal, principalName: string): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  if (error instanceof Refusal) Object.assign(headers, error.headers);
+  if (error.code === 'credentials_invalid') headers['WWW-Authenticate'] = 'Basic realm="Steward"';
+  if (error instanceof DomainError && error.permission) {
+    headers['X-You-Are-Authenticated-As'] = principalName;
+    headers['X-You-Are-In-Group-Disabled'] = 'JENKINS-39402: use /whoAmI to diagnose';
+    headers['X-Required-Permission'] = error.permission.id;
+    headers['X-Permission-Implied-By'] = impliedByChain(error.permission).map((permission) => permission.id);
+  }
+  return headers;
+}
+
+/**
+ * Renders a refusal: the status and headers Jenkins clients branch on (`X-Error` carries the message,
+ * as on Jenkins' 400 pages), our stable code in `X-Steward-Reason`, and a body that says what
+ * happened and what to do: JSON `{error, message, hint}` when the client accepts JSON, else text.
+ */
+export function refusalResponse(c: Context<AppEnv>, error: DomainError | Refusal): Response {
+  const status = STATUS[error.code];
+  const principal = c.get('principal');
+  const headers = new Headers();
+  headers.set('X-Steward-Reason', error.code);
+  headers.set('X-Error', latin1(error.message));
+  for (const [name, value] of Object.entries(headersFor(error, principal?.kind === 'user' ? principal.id : 'anonymous'))) {
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+  }
+  c.res.headers.forEach((value, name) => {
+    if (!headers.has(name)) headers.set(name, value);
+  });
+  const wantsJson = (c.req.header('accept') ?? '').includes('application/json');
+  if (wantsJson) {
+    headers.set('Content-Type', 'application/json;charset=UTF-8');
+    return new Response(JSON.stringify({ error: error.code, message: error.message, hint: error.hint ?? null }), { status, headers });
+  }
+  headers.set('Content-Type', 'text/plain;charset=UTF-8');
+  return new Response(error.hint ? `${error.message}\n${error.hint}\n` : `${error.message}\n`, { status, headers });
+}
+
+export function isRefusal(error: unknown): error is DomainError | Refusal {
+  return error instanceof DomainError || error instanceof Refusal;
+}
+
+/** The app's error handler: refusals become their responses; anything else is logged and hidden. */
+export function onError(error: Error, c: Context<AppEnv>): Response {
+  if (isRefusal(error)) return refusalResponse(c, error);
+  c.get('log')?.error({ err: error }, 'unhandled error');
+  return c.text('Internal Server Error: Steward failed to answer this request; the server log has the details.\n', 500);
+}

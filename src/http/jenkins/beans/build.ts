@@ -1,0 +1,57 @@
+import { type Build, PERMALINKS } from '../../../core/build.js';
+import type { Job } from '../../../core/item.js';
+import { buildPath } from '../../../core/item-url.js';
+import { type Bean, bean, type Exported } from '../export/bean.js';
+import { causeAction, interruptedBuildAction, parametersAction } from './actions.js';
+import type { BeanContext } from './context.js';
+import { fullDisplayName } from './names.js';
+
+export const BUILD_CLASS = 'hudson.model.FreeStyleBuild';
+
+/** A build, as `…/job/X/N/api/json` shows it (hudson.model.FreeStyleBuild). */
+export function buildBean(context: BeanContext, job: Job, build: Build): Bean {
+  const running = build.state === 'running';
+  return bean(BUILD_CLASS, [
+    ['actions', 1, () => buildActions(build)],
+    ['artifacts', 1, () => []],
+    ['building', 1, () => running],
+    ['description', 1, () => null],
+    ['displayName', 1, () => `#${build.number}`],
+    ['duration', 1, () => (running ? 0 : build.durationMs)],
+    ['estimatedDuration', 1, () => estimatedDuration(context, job)],
+    ['executor', 1, () => (running ? bean('hudson.model.Executor', []) : null)],
+    ['fullDisplayName', 1, () => `${fullDisplayName(job.fullName)} #${build.number}`],
+    ['id', 1, () => String(build.number)],
+    ['inProgress', 1, () => running],
+    ['keepLog', 1, () => false],
+    ['number', 2, () => build.number],
+    ['queueId', 1, () => build.queueId],
+    ['result', 1, () => build.result],
+    ['timestamp', 1, () => build.startedAt],
+    ['url', 2, () => context.rootUrl + buildPath(job.fullName, build.number)],
+    ['builtOn', 1, () => ''],
+    ['changeSet', 1, () => bean('hudson.scm.EmptyChangeLogSet', [['items', 1, () => []], ['kind', 1, () => null]])],
+    ['culprits', 1, () => []],
+  ]);
+}
+
+function buildActions(build: Build): Exported[] {
+  const actions: Exported[] = [];
+  if (build.parameters) actions.push(parametersAction(build.parameters));
+  actions.push(causeAction(build.causes));
+  if (build.interruption) actions.push(interruptedBuildAction(build.interruption));
+  return actions;
+}
+
+/** The mean duration of the last three successful builds, or -1 when there are none. */
+export async function estimatedDuration(context: BeanContext, job: Job): Promise<number> {
+  const recent = await context.store.builds.list(job.id, { offset: 0, limit: 25 });
+  const successful = recent.filter((build) => build.state === 'completed' && (build.result === 'SUCCESS' || build.result === 'UNSTABLE')).slice(0, 3);
+  if (successful.length === 0) return -1;
+  return Math.round(successful.reduce((sum, build) => sum + build.durationMs, 0) / successful.length);
+}
+
+/** The build a permalink names, or null. */
+export function permalinkTarget(context: BeanContext, job: Job, name: keyof typeof PERMALINKS): Promise<Build | null> {
+  return context.store.builds.latest(job.id, PERMALINKS[name]);
+}

@@ -1,0 +1,22 @@
+import type { Authorizer } from '../../../auth/authorization.js';
+import type { Principal } from '../../../auth/principal.js';
+import type { Item } from '../../../core/item.js';
+import { Permissions } from '../../../core/permissions.js';
+import type { Scheduler } from '../../../queue/scheduler.js';
+import type { Store } from '../../../store/types.js';
+
+/** What the Jenkins shapes need to fill themselves in for one request. */
+export interface BeanContext {
+  /** Absolute root URL, ending in `/`, for the `url` fields. */
+  readonly rootUrl: string;
+  readonly store: Store;
+  readonly scheduler: Scheduler;
+  readonly authorizer: Authorizer;
+  readonly principal: Principal;
+  readonly crumb?: string;
+}
+
+/** Lists show only the items the caller may read, as in Jenkins. */
+export function canRead(context: BeanContext, item: Item): boolean {
+  return context.authorizer.has(context.principal, Permissions.ItemRead, item);
+}

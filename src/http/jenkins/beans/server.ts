@@ -1,0 +1,83 @@
+import type { Build } from '../../../core/build.js';
+import type { Job } from '../../../core/item.js';
+import { NODE_NAME } from '../../../executor/environment.js';
+import { type Bean, bean } from '../export/bean.js';
+import { buildBean } from './build.js';
+import { type BeanContext, canRead } from './context.js';
+import { allView, itemBean } from './item.js';
+
+const NODE_DESCRIPTION = "the Steward controller's built-in node";
+
+function labels(): Bean[] {
+  return [bean('hudson.model.labels.LabelAtom', [['name', 1, () => NODE_NAME]], { showClass: false })];
+}
+
+/** The root object (hudson.model.Hudson): the server and its top-level items. */
+export function rootBean(context: BeanContext): Bean {
+  return bean('hudson.model.Hudson', [
+    ['assignedLabels', 1, labels],
+    ['mode', 1, () => 'NORMAL'],
+    ['nodeDescription', 1, () => NODE_DESCRIPTION],
+    ['nodeName', 1, () => ''],
+    ['numExecutors', 1, () => context.scheduler.executorCount],
+    ['description', 1, () => null],
+    ['jobs', 1, async () => (await context.store.items.listChildren(null)).filter((item) => canRead(context, item)).map((item) => itemBean(context, item))],
+    ['overallLoad', 1, () => bean('hudson.model.OverallLoadStatistics', [], { showClass: false })],
+    ['primaryView', 1, () => allView(context.rootUrl)],
+    ['quietDownReason', 1, () => null],
+    ['quietingDown', 1, () => false],
+    ['slaveAgentPort', 1, () => -1],
+    ['unlabeledLoad', 1, () => bean('jenkins.model.UnlabeledLoadStatistics', [])],
+    ['url', 1, () => context.rootUrl],
+    ['useCrumbs', 1, () => true],
+    ['useSecurity', 1, () => true],
+    ['views', 1, () => [allView(context.rootUrl)]],
+  ]);
+}
+
+function executorBean(context: BeanContext, number: number, running: { job: Job; build: Build } | null): Bean {
+  return bean(
+    'hudson.model.Executor',
+    [
+      ['currentExecutable', 1, () => (running ? buildBean(context, running.job, running.build) : null)],
+      ['idle', 1, () => running === null],
+      ['likelyStuck', 1, () => false],
+      ['number', 1, () => number],
+      ['progress', 1, () => -1],
+    ],
+    { showClass: false },
+  );
+}
+
+/** The built-in node (hudson.model.Hudson$MasterComputer): the only node until agents exist. */
+export function computerBean(context: BeanContext): Bean {
+  const executors = () => context.scheduler.executors().filter((executor) => executor.build === null || canRead(context, executor.build.job));
+  return bean('hudson.model.Hudson$MasterComputer', [
+    ['actions', 1, () => []],
+    ['assignedLabels', 1, labels],
+    ['description', 1, () => NODE_DESCRIPTION],
+    ['displayName', 1, () => 'Built-In Node'],
+    ['executors', 1, () => context.scheduler.executors().map((executor) => executorBean(context, executor.number, executor.build && canRead(context, executor.build.job) ? executor.build : null))],
+    ['icon', 1, () => 'symbol-computer'],
+    ['iconClassName', 1, () => 'symbol-computer'],
+    ['idle', 1, () => executors().every((executor) => executor.build === null)],
+    ['jnlpAgent', 1, () => false],
+    ['launchSupported', 1, () => true],
+    ['manualLaunchAllowed', 1, () => true],
+    ['numExecutors', 1, () => context.scheduler.executorCount],
+    ['offline', 1, () => false],
+    ['offlineCause', 1, () => null],
+    ['offlineCauseReason', 1, () => ''],
+    ['oneOffExecutors', 1, () => []],
+    ['temporarilyOffline', 1, () => false],
+  ]);
+}
+
+export function computerSetBean(context: BeanContext): Bean {
+  return bean('hudson.model.ComputerSet', [
+    ['busyExecutors', 1, () => context.scheduler.executors().filter((executor) => executor.build !== null).length],
+    ['computer', 1, () => [computerBean(context)]],
+    ['displayName', 1, () => 'Nodes'],
+    ['totalExecutors', 1, () => context.scheduler.executorCount],
+  ]);
+}

@@ -1,0 +1,21 @@
+/** The config.xml root elements Steward understands, and what Jenkins calls the item classes. */
+export const FREESTYLE_ROOT = 'project';
+export const FOLDER_ROOT = 'com.cloudbees.hudson.plugins.folder.Folder';
+
+export const PARAMETER_ELEMENTS = {
+  string: 'hudson.model.StringParameterDefinition',
+  text: 'hudson.model.TextParameterDefinition',
+  boolean: 'hudson.model.BooleanParameterDefinition',
+  choice: 'hudson.model.ChoiceParameterDefinition',
+  password: 'hudson.model.PasswordParameterDefinition',
+} as const;
+
+export const PARAMETERS_PROPERTY = 'hudson.model.ParametersDefinitionProperty';
+export const DISCARDER_PROPERTY = 'jenkins.model.BuildDiscarderProperty';
+export const SHELL_BUILDER = 'hudson.tasks.Shell';
+export const TIMEOUT_WRAPPER = 'hudson.plugins.build__timeout.BuildTimeoutWrapper';
+
+/** How a stored trigger token is shown in config.xml: a handle that names it without revealing it. */
+export function tokenPlaceholder(handle: string): string {
+  return `{steward-token:${handle}}`;
+}

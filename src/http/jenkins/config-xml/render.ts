@@ -1,0 +1,132 @@
+import type { Document, Element } from '@xmldom/xmldom';
+import type { Item, JobSettings } from '../../../core/item.js';
+import type { ParameterDefinition } from '../../../core/parameters.js';
+import { appendIndented, child, escapeXml, fragment, parseXml, removeChildren, replaceOrAppend, serialize, setText } from './dom.js';
+import {
+  DISCARDER_PROPERTY,
+  FOLDER_ROOT,
+  FREESTYLE_ROOT,
+  PARAMETER_ELEMENTS,
+  PARAMETERS_PROPERTY,
+  SHELL_BUILDER,
+  TIMEOUT_WRAPPER,
+  tokenPlaceholder,
+} from './kinds.js';
+
+const DECLARATION = "<?xml version='1.1' encoding='UTF-8'?>\n";
+
+/**
+ * Renders an item's config.xml: the document it was last written from (so unknown settings
+ * round-trip), with every setting Steward knows overwritten by its current value. Items that were
+ * never written as XML get a document in the shape Jenkins writes.
+ */
+export function renderConfigXml(item: Item): string {
+  const source = item.sourceConfig ?? (item.kind === 'folder' ? FOLDER_SKELETON : JOB_SKELETON);
+  const document = parseXml(source);
+  const root = document.documentElement as Element;
+  setText(document, root, 'description', item.settings.description);
+  if (item.kind === 'job') overlayJob(document, root, item.settings);
+  return DECLARATION + serialize(root) + '\n';
+}
+
+function overlayJob(document: Document, root: Element, settings: JobSettings): void {
+  setText(document, root, 'disabled', String(settings.disabled));
+  setText(document, root, 'concurrentBuild', String(settings.concurrentBuild));
+  if (settings.quietPeriodSeconds === null) removeChildren(root, 'quietPeriod');
+  else setText(document, root, 'quietPeriod', String(settings.quietPeriodSeconds));
+  if (settings.remoteToken === null) removeChildren(root, 'authToken');
+  else setText(document, root, 'authToken', tokenPlaceholder(settings.remoteToken.handle));
+
+  const properties = ensure(document, root, 'properties');
+  removeChildren(root, 'logRotator');
+  placeOrRemove(properties, PARAMETERS_PROPERTY, settings.parameters.length === 0 ? null : parametersXml(settings.parameters), document);
+  placeOrRemove(properties, DISCARDER_PROPERTY, settings.retention === null ? null : discarderXml(settings.retention.maxBuilds, settings.retention.maxDays), document);
+
+  const builders = ensure(document, root, 'builders');
+  removeChildren(builders, SHELL_BUILDER);
+  for (const step of settings.steps) {
+    const unstable = step.unstableReturn === null ? '' : `<unstableReturn>${step.unstableReturn}</unstableReturn>`;
+    appendIndented(builders, fragment(document, `<${SHELL_BUILDER}><command>${escapeXml(step.command)}</command><configuredLocalRules/>${unstable}</${SHELL_BUILDER}>`));
+  }
+
+  const wrappers = ensure(document, root, 'buildWrappers');
+  placeOrRemove(
+    wrappers,
+    TIMEOUT_WRAPPER,
+    settings.timeoutMs === null
+      ? null
+      : `<${TIMEOUT_WRAPPER} plugin="build-timeout"><strategy class="hudson.plugins.build_timeout.impl.AbsoluteTimeOutStrategy"><timeoutMinutes>${Math.max(1, Math.ceil(settings.timeoutMs / 60_000))}</timeoutMinutes></strategy><operationList/></${TIMEOUT_WRAPPER}>`,
+    document,
+  );
+}
+
+function ensure(document: Document, root: Element, name: string): Element {
+  const found = child(root, name);
+  if (found) return found;
+  replaceOrAppend(root, name, document.createElement(name));
+  return child(root, name) as Element;
+}
+
+/** Replaces the element of that name with `xml`, or removes it when `xml` is null. */
+function placeOrRemove(parent: Element, name: string, xml: string | null, document: Document): void {
+  if (xml === null) removeChildren(parent, name);
+  else replaceOrAppend(parent, name, fragment(document, xml));
+}
+
+function parametersXml(parameters: readonly ParameterDefinition[]): string {
+  const definitions = parameters.map((definition) => {
+    const tag = PARAMETER_ELEMENTS[definition.type];
+    const head = `<name>${escapeXml(definition.name)}</name><description>${escapeXml(definition.description)}</description>`;
+    switch (definition.type) {
+      case 'string':
+      case 'text':
+        return `<${tag}>${head}<defaultValue>${escapeXml(definition.defaultValue)}</defaultValue><trim>${definition.trim}</trim></${tag}>`;
+      case 'boolean':
+        return `<${tag}>${head}<defaultValue>${definition.defaultValue}</defaultValue></${tag}>`;
+      case 'choice':
+        return `<${tag}>${head}<choices class="java.util.Arrays$ArrayList"><a class="string-array">${definition.choices.map((choice) => `<string>${escapeXml(choice)}</string>`).join('')}</a></choices></${tag}>`;
+      case 'password':
+        return `<${tag}>${head}<defaultValue>${escapeXml(definition.sealedDefault)}</defaultValue></${tag}>`;
+    }
+  });
+  return `<${PARAMETERS_PROPERTY}><parameterDefinitions>${definitions.join('')}</parameterDefinitions></${PARAMETERS_PROPERTY}>`;
+}
+
+function discarderXml(maxBuilds: number | null, maxDays: number | null): string {
+  return `<${DISCARDER_PROPERTY}><strategy class="hudson.tasks.LogRotator"><daysToKeep>${maxDays ?? -1}</daysToKeep><numToKeep>${maxBuilds ?? -1}</numToKeep><artifactDaysToKeep>-1</artifactDaysToKeep><artifactNumToKeep>-1</artifactNumToKeep></strategy></${DISCARDER_PROPERTY}>`;
+}
+
+const JOB_SKELETON = `<${FREESTYLE_ROOT}>
+  <description></description>
+  <keepDependencies>false</keepDependencies>
+  <properties/>
+  <scm class="hudson.scm.NullSCM"/>
+  <canRoam>true</canRoam>
+  <disabled>false</disabled>
+  <blockBuildWhenDownstreamBuilding>false</blockBuildWhenDownstreamBuilding>
+  <blockBuildWhenUpstreamBuilding>false</blockBuildWhenUpstreamBuilding>
+  <triggers/>
+  <concurrentBuild>false</concurrentBuild>
+  <builders/>
+  <publishers/>
+  <buildWrappers/>
+</${FREESTYLE_ROOT}>`;
+
+const FOLDER_SKELETON = `<${FOLDER_ROOT}>
+  <description></description>
+  <properties/>
+  <folderViews class="com.cloudbees.hudson.plugins.folder.views.DefaultFolderViewHolder">
+    <views>
+      <hudson.model.AllView>
+        <owner class="${FOLDER_ROOT}" reference="../../../.."/>
+        <name>All</name>
+        <filterExecutors>false</filterExecutors>
+        <filterQueue>false</filterQueue>
+        <properties class="hudson.model.View$PropertyList"/>
+      </hudson.model.AllView>
+    </views>
+    <tabBar class="hudson.views.DefaultViewsTabBar"/>
+  </folderViews>
+  <healthMetrics/>
+  <icon class="com.cloudbees.hudson.plugins.folder.icons.StockFolderIcon"/>
+</${FOLDER_ROOT}>`;

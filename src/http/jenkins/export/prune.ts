@@ -1,0 +1,73 @@
+import { type Bean, type Exported, isBean, type Property } from './bean.js';
+import type { Range, TreeNode } from './tree.js';
+
+/** Decides which properties of a bean are rendered, and how their values are pruned in turn. */
+export interface Pruner {
+  accept(property: Property): Pruner | null;
+  readonly range: Range | null;
+}
+
+/** `depth=N`: a property shows when its visibility is at least the level (1−N at the top). */
+export function depthPruner(depth: number): Pruner {
+  return levelPruner(1 - depth);
+}
+
+function levelPruner(level: number): Pruner {
+  return {
+    range: null,
+    accept: (property) => (property.visibility < level ? null : property.inline ? levelPruner(level) : levelPruner(level + 1)),
+  };
+}
+
+/**
+ * `tree=…`: only the named properties show, whatever their visibility; `*` matches any property
+ * except those that are never rendered unless named (negative visibility, e.g. `allBuilds`).
+ */
+export function treePruner(node: TreeNode): Pruner {
+  return {
+    range: node.range,
+    accept: (property) => {
+      const child = node.children.get(property.name) ?? (property.visibility >= 0 ? node.children.get('*') : undefined);
+      return child ? treePruner(child) : null;
+    },
+  };
+}
+
+/** A bean after pruning: what will be written, in order. */
+export interface PrunedObject {
+  readonly className: string;
+  readonly showClass: boolean;
+  readonly entries: ReadonlyArray<readonly [string, PrunedValue]>;
+}
+
+export type PrunedValue = null | string | number | boolean | PrunedObject | readonly PrunedValue[];
+
+export async function prune(bean: Bean, pruner: Pruner): Promise<PrunedObject> {
+  const entries: Array<readonly [string, PrunedValue]> = [];
+  for (const property of bean.properties) {
+    const child = pruner.accept(property);
+    if (!child) continue;
+    const value = await property.get();
+    if (value === undefined) continue;
+    entries.push([property.name, await pruneValue(value, child)]);
+  }
+  return { className: bean.className, showClass: bean.showClass, entries };
+}
+
+async function pruneValue(value: Exclude<Exported, undefined>, pruner: Pruner): Promise<PrunedValue> {
+  if (Array.isArray(value)) {
+    const { range } = pruner;
+    const slice = range ? value.slice(range.from, range.to ?? undefined) : value;
+    const out: PrunedValue[] = [];
+    for (const element of slice as Exported[]) {
+      if (element !== undefined) out.push(await pruneValue(element, pruner));
+    }
+    return out;
+  }
+  if (isBean(value as Exported)) return prune(value as Bean, pruner);
+  return value as PrunedValue;
+}
+
+export function isPrunedObject(value: PrunedValue): value is PrunedObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,189 @@
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { DomainError } from '../../core/errors.js';
+import { buildPath, itemPath } from '../../core/item-url.js';
+import type { AppEnv } from '../context.js';
+import { Refusal } from '../errors.js';
+import { buildBean } from './beans/build.js';
+import { crumbIssuerBean, pluginManagerBean, userBean, whoAmIBean } from './beans/identity.js';
+import { itemBean } from './beans/item.js';
+import { computerBean, computerSetBean, rootBean } from './beans/server.js';
+import { consoleText, deleteBuild, progressiveText, stop } from './builds.js';
+import type { JenkinsDeps } from './deps.js';
+import { serveApi } from './export/api.js';
+import { createItem, doDelete, getConfig, httpDelete, postConfig, setDisabled } from './items.js';
+import { page } from './pages.js';
+import { isFlavor, serveQueue } from './queue.js';
+import { Scope } from './scope.js';
+import { traverse, type Target } from './traverse.js';
+import { build, buildWithParameters } from './triggers.js';
+
+type Handler = (scope: Scope) => Promise<Response>;
+/** An action: handlers by method; `ANY` answers every method. */
+type Action = Partial<Record<'GET' | 'POST' | 'DELETE' | 'ANY', Handler>>;
+
+/** The Jenkins-compatible URL space, answered by walking it as Stapler does. */
+export function jenkinsRoutes(deps: JenkinsDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.all('*', (c) => dispatch(c, deps));
+  return app;
+}
+
+async function dispatch(c: Context<AppEnv>, deps: JenkinsDeps): Promise<Response> {
+  const scope = new Scope(c, deps);
+  const segments = pathSegments(c.req.url);
+  const [head, ...rest] = segments;
+  // Jenkins' unprotected root actions: answered without Overall/Read.
+  if (head === 'whoAmI') return (await serveWhoAmI(scope, rest)) ?? notFound(c.req.url);
+  deps.authorizer.checkRead(scope.principal);
+  const answer = await route(scope, head, rest, segments);
+  return answer ?? notFound(c.req.url);
+}
+
+async function route(scope: Scope, head: string | undefined, rest: string[], segments: string[]): Promise<Response | null> {
+  switch (head) {
+    case 'queue':
+      return serveQueue(scope, rest);
+    case 'computer':
+      return serveComputer(scope, rest);
+    case 'crumbIssuer':
+      return serveCrumbIssuer(scope, rest);
+    case 'me':
+      return serveMe(scope, rest);
+    case 'user':
+      return serveUser(scope, rest);
+    case 'pluginManager':
+      return rest[0] === 'api' && isFlavor(rest[1]) ? serveApi(scope.c, pluginManagerBean(), rest[1]) : null;
+    default: {
+      const { target, rest: action } = await traverse(scope, segments);
+      return serveTarget(scope, target, action);
+    }
+  }
+}
+
+/** Splits the raw path into decoded segments (`%2F` stays inside its segment). */
+function pathSegments(url: string): string[] {
+  const path = new URL(url).pathname;
+  try {
+    return path
+      .split('/')
+      .filter((segment) => segment !== '')
+      .map((segment) => decodeURIComponent(segment));
+  } catch {
+    throw new Refusal('not_found', `The path ${path} is not validly encoded.`, 'Percent-encode special characters in names as UTF-8.');
+  }
+}
+
+function notFound(url: string): never {
+  throw new Refusal('not_found', `Nothing is at ${new URL(url).pathname}.`, 'See docs/jenkins-compat.md for the URLs Steward answers.');
+}
+
+async function serveTarget(scope: Scope, target: Target, rest: readonly string[]): Promise<Response | null> {
+  // `…/api/json` names the object's own API; after an action (`…/build/api/json`) it is ignored,
+  // because some clients append it to every URL (jenkins-api).
+  if (rest[0] === 'api' && rest.length === 2 && isFlavor(rest[1])) return serveApi(scope.c, beanOf(scope, target), rest[1]);
+  const action = (rest.length > 2 && rest.at(-2) === 'api' && isFlavor(rest.at(-1)) ? rest.slice(0, -2) : rest).join('/');
+  const table = actionsOf(target);
+  const handlers = table[action];
+  if (!handlers) return null;
+  const handler = handlers[scope.method as 'GET' | 'POST' | 'DELETE'] ?? handlers.ANY;
+  if (!handler) {
+    const allowed = Object.keys(handlers).join(', ');
+    throw new Refusal('method_not_allowed', `This URL requires ${allowed === 'POST' ? 'POST' : `one of ${allowed}`}.`, allowed === 'POST' ? 'Use POST (curl -X POST …).' : `Use ${allowed}.`, { Allow: allowed });
+  }
+  return handler(scope);
+}
+
+function beanOf(scope: Scope, target: Target) {
+  const context = scope.beans();
+  switch (target.kind) {
+    case 'root':
+      return rootBean(context);
+    case 'build':
+      return buildBean(context, target.job, target.build);
+    default:
+      return itemBean(context, target.item);
+  }
+}
+
+function actionsOf(target: Target): Record<string, Action> {
+  switch (target.kind) {
+    case 'root':
+      return {
+        '': { GET: async () => page('Steward', ['A build server with a Jenkins-compatible API.', 'The API is at /api/json.']) },
+        createItem: { POST: (scope) => createItem(scope, null) },
+      };
+    case 'folder': {
+      const folder = target.item;
+      return {
+        '': { GET: async () => page(folder.fullName, ['A folder.', `Its API is at ${itemPath(folder.fullName)}api/json.`]), DELETE: (scope) => httpDelete(scope, folder) },
+        configure: { GET: async () => page(`${folder.fullName}: configuration`, [`Read and write it at ${itemPath(folder.fullName)}config.xml.`]) },
+        createItem: { POST: (scope) => createItem(scope, folder) },
+        'config.xml': { GET: (scope) => getConfig(scope, folder), POST: (scope) => postConfig(scope, folder) },
+        doDelete: { POST: (scope) => doDelete(scope, folder) },
+      };
+    }
+    case 'job': {
+      const job = target.item;
+      return {
+        '': { GET: async () => page(job.fullName, [job.settings.description, `Its API is at ${itemPath(job.fullName)}api/json.`]), DELETE: (scope) => httpDelete(scope, job) },
+        configure: { GET: async () => page(`${job.fullName}: configuration`, [`Read and write it at ${itemPath(job.fullName)}config.xml.`]) },
+        'config.xml': { GET: (scope) => getConfig(scope, job), POST: (scope) => postConfig(scope, job) },
+        doDelete: { POST: (scope) => doDelete(scope, job) },
+        disable: { POST: (scope) => setDisabled(scope, job, true) },
+        enable: { POST: (scope) => setDisabled(scope, job, false) },
+        build: { ANY: (scope) => build(scope, job) },
+        buildWithParameters: { ANY: (scope) => buildWithParameters(scope, job) },
+      };
+    }
+    case 'build': {
+      const { job, build: run } = target;
+      return {
+        '': { GET: async () => page(`${job.fullName} #${run.number}`, [`Result: ${run.result ?? 'running'}.`, `Console: ${buildPath(job.fullName, run.number)}consoleText`]) },
+        consoleText: { GET: (scope) => consoleText(scope, job, run) },
+        'logText/progressiveText': { GET: (scope) => progressiveText(scope, job, run), POST: (scope) => progressiveText(scope, job, run) },
+        stop: { POST: (scope) => stop(scope, job, run, 'term') },
+        term: { POST: (scope) => stop(scope, job, run, 'term') },
+        kill: { POST: (scope) => stop(scope, job, run, 'kill') },
+        doDelete: { POST: (scope) => deleteBuild(scope, job, run) },
+        buildNumber: { GET: async () => new Response(String(run.number), { headers: { 'Content-Type': 'text/plain;charset=US-ASCII' } }) },
+      };
+    }
+  }
+}
+
+async function serveWhoAmI(scope: Scope, rest: readonly string[]): Promise<Response | null> {
+  if (rest.length === 0) return page('Who am I?', [`You are authenticated as: ${scope.principal.kind === 'user' ? scope.principal.id : 'anonymous'}`]);
+  return rest[0] === 'api' && isFlavor(rest[1]) ? serveApi(scope.c, whoAmIBean(scope.principal), rest[1]) : null;
+}
+
+async function serveComputer(scope: Scope, rest: readonly string[]): Promise<Response | null> {
+  if (rest[0] === 'api' && isFlavor(rest[1])) return serveApi(scope.c, computerSetBean(scope.beans()), rest[1]);
+  if ((rest[0] === '(built-in)' || rest[0] === '(master)') && rest[1] === 'api' && isFlavor(rest[2])) return serveApi(scope.c, computerBean(scope.beans()), rest[2]);
+  return null;
+}
+
+/** The crumb recipes of DESIGN §2 read these exact expressions as text, as Jenkins allows. */
+const CRUMB_XPATHS = new Set(['/*/crumbRequestField/text()', '/*/crumb/text()', 'concat(//crumbRequestField,":",//crumb)', "concat(//crumbRequestField,'=',//crumb)", 'concat(//crumbRequestField,\'=\',//crumb)']);
+
+async function serveCrumbIssuer(scope: Scope, rest: readonly string[]): Promise<Response | null> {
+  if (rest[0] !== 'api' || !isFlavor(rest[1])) return null;
+  const crumb = scope.deps.crumbs.issue(scope.principal.kind === 'user' ? scope.principal.id : 'anonymous', null);
+  return serveApi(scope.c, crumbIssuerBean(crumb), rest[1], { allowPrimitiveXPath: (expression) => CRUMB_XPATHS.has(expression.replace(/\s+/g, '')) });
+}
+
+async function serveMe(scope: Scope, rest: readonly string[]): Promise<Response | null> {
+  if (scope.principal.kind !== 'user') {
+    throw new DomainError('authentication_required', '/me is not available when not logged in.', 'Send credentials with HTTP Basic.');
+  }
+  return serveUser(scope, [scope.principal.id, ...rest]);
+}
+
+async function serveUser(scope: Scope, rest: readonly string[]): Promise<Response | null> {
+  const [id, api, flavor] = rest;
+  if (id === undefined) return null;
+  const user = await scope.deps.accounts.get(id);
+  if (!user) throw new DomainError('user_not_found', `There is no user "${id}".`);
+  if (api === undefined) return page(user.fullName, [`User id: ${user.id}`]);
+  return api === 'api' && isFlavor(flavor) ? serveApi(scope.c, userBean(scope.rootUrl, user), flavor) : null;
+}

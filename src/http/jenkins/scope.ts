@@ -1,0 +1,58 @@
+import type { Context } from 'hono';
+import type { Principal } from '../../auth/principal.js';
+import type { Item } from '../../core/item.js';
+import type { Permission } from '../../core/permissions.js';
+import { readInput, type RequestInput } from '../body.js';
+import type { AppEnv } from '../context.js';
+import type { BeanContext } from './beans/context.js';
+import type { JenkinsDeps } from './deps.js';
+
+/** One request as the Jenkins routes see it: who asks, how, and helpers shared by the handlers. */
+export class Scope {
+  readonly principal: Principal;
+  /** GET for HEAD, which is answered like GET without a body. */
+  readonly method: string;
+  private input: Promise<RequestInput> | null = null;
+
+  constructor(
+    readonly c: Context<AppEnv>,
+    readonly deps: JenkinsDeps,
+  ) {
+    this.principal = c.get('principal');
+    this.method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
+  }
+
+  /** The origin the client used (its Host header), ending in `/`: redirects are built on it (DESIGN §5.7). */
+  get requestBase(): string {
+    return `${new URL(this.c.req.url).origin}/`;
+  }
+
+  /** The root URL for `url` fields: the configured public URL, else the request's origin. */
+  get rootUrl(): string {
+    return this.deps.publicUrl ?? this.requestBase;
+  }
+
+  readInput(): Promise<RequestInput> {
+    this.input ??= readInput(this.c);
+    return this.input;
+  }
+
+  beans(): BeanContext {
+    return { rootUrl: this.rootUrl, store: this.deps.store, scheduler: this.deps.scheduler, authorizer: this.deps.authorizer, principal: this.principal };
+  }
+
+  check(permission: Permission, item?: Item): void {
+    this.deps.authorizer.check(this.principal, permission, item);
+  }
+
+  /** A redirect to a path below the request's origin. */
+  redirect(path: string, status: 302 | 303 = 302): Response {
+    return new Response(null, { status, headers: { Location: this.requestBase + path } });
+  }
+
+  userCause(): { kind: 'user'; userId: string | null; userName: string } {
+    return this.principal.kind === 'user'
+      ? { kind: 'user', userId: this.principal.id, userName: this.principal.fullName }
+      : { kind: 'user', userId: null, userName: 'anonymous' };
+  }
+}

@@ -1,0 +1,66 @@
+import type { Build } from '../../core/build.js';
+import { isPermalinkName, PERMALINKS } from '../../core/build.js';
+import { DomainError } from '../../core/errors.js';
+import type { Folder, Item, Job } from '../../core/item.js';
+import { Permissions } from '../../core/permissions.js';
+import type { Scope } from './scope.js';
+
+/** What a Jenkins URL names before its action: the root, a folder, a job or a build. */
+export type Target =
+  | { readonly kind: 'root' }
+  | { readonly kind: 'folder'; readonly item: Folder }
+  | { readonly kind: 'job'; readonly item: Job }
+  | { readonly kind: 'build'; readonly job: Job; readonly build: Build };
+
+/**
+ * Walks `job/a/job/b/…[/N or permalink]` from the root, as Stapler does, and returns the target and
+ * the remaining segments (the action). Items the caller may not read look missing (404), as in Jenkins.
+ */
+export async function traverse(scope: Scope, segments: readonly string[]): Promise<{ target: Target; rest: string[] }> {
+  let target: Target = { kind: 'root' };
+  let index = 0;
+  while (segments[index] === 'job' && segments[index + 1] !== undefined && (target.kind === 'root' || target.kind === 'folder')) {
+    const name = segments[index + 1] as string;
+    const parentName = target.kind === 'folder' ? target.item.fullName : null;
+    const item = await scope.deps.items.find(parentName ? `${parentName}/${name}` : name);
+    if (!item || !scope.deps.authorizer.has(scope.principal, Permissions.ItemRead, item)) {
+      throw new DomainError('item_not_found', `No item named "${parentName ? `${parentName}/${name}` : name}".`, parentName ? `Check the name; ${parentName} is a folder with its own items.` : 'Check the name; folders are addressed as /job/FOLDER/job/NAME/.');
+    }
+    target = item.kind === 'folder' ? { kind: 'folder', item } : { kind: 'job', item };
+    index += 2;
+  }
+  if (target.kind === 'job' && segments[index] !== undefined) {
+    const segment = segments[index] as string;
+    const build = await findBuild(scope, target.item, segment);
+    if (build) {
+      target = { kind: 'build', job: target.item, build };
+      index += 1;
+    }
+  }
+  return { target, rest: segments.slice(index) };
+}
+
+async function findBuild(scope: Scope, job: Job, segment: string): Promise<Build | null> {
+  if (/^\d+$/.test(segment)) {
+    const build = await scope.deps.store.builds.get(job.id, Number(segment));
+    if (!build) throw new DomainError('build_not_found', `${job.fullName} has no build #${segment}.`, 'See the job\'s builds in …/api/json?tree=builds[number].');
+    return build;
+  }
+  if (isPermalinkName(segment)) {
+    const build = await scope.deps.store.builds.latest(job.id, PERMALINKS[segment]);
+    if (!build) throw new DomainError('build_not_found', `${job.fullName} has no ${segment} yet.`);
+    return build;
+  }
+  return null;
+}
+
+export function targetItem(target: Target): Item | null {
+  switch (target.kind) {
+    case 'root':
+      return null;
+    case 'build':
+      return target.job;
+    default:
+      return target.item;
+  }
+}

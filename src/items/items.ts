@@ -1,0 +1,98 @@
+import type { Interruption } from '../core/build.js';
+import { DomainError } from '../core/errors.js';
+import { checkJobSettings, type Folder, type FolderSettings, type Item, type Job, type JobSettings } from '../core/item.js';
+import { checkItemName, joinFullName, splitFullName } from '../core/item-name.js';
+import type { Store } from '../store/types.js';
+
+export interface ItemsDeps {
+  readonly store: Store;
+  /** Stops a job's running builds and waits for them to end. */
+  readonly stopBuilds: (jobId: number, interruption: Interruption) => Promise<void>;
+  /** Deletes what a job has on disk: workspace and build logs. */
+  readonly removeFiles: (job: Job) => Promise<void>;
+  readonly now?: () => number;
+}
+
+/**
+ * The life of folders and jobs: looking them up by full name, creating, reconfiguring, copying,
+ * enabling, disabling and deleting them, with the rules every way in (API, config file) shares.
+ */
+export class Items {
+  constructor(private readonly deps: ItemsDeps) {}
+
+  /** Finds an item by its full name (`team/app/deploy`), ignoring case; throws when missing. */
+  async get(fullName: string): Promise<Item> {
+    const item = await this.find(fullName);
+    if (!item) throw new DomainError('item_not_found', `No item named "${fullName}".`, 'Check the name (it is the full path, e.g. folder/job).');
+    return item;
+  }
+
+  find(fullName: string): Promise<Item | null> {
+    return this.deps.store.items.findByFullName(splitFullName(fullName).join('/'));
+  }
+
+  byId(id: number): Promise<Item | null> {
+    return this.deps.store.items.get(id);
+  }
+
+  children(folder: Folder | null): Promise<Item[]> {
+    return this.deps.store.items.listChildren(folder?.id ?? null);
+  }
+
+  async create(parent: Item | null, rawName: string, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item> {
+    if (parent && parent.kind !== 'folder') {
+      throw new DomainError('parent_not_folder', `${parent.fullName} is a job, not a folder: items can only be created in folders.`);
+    }
+    const name = checkItemName(rawName);
+    if (settings.kind === 'job') checkJobSettings(settings);
+    return this.deps.store.items.create({
+      parentId: parent?.id ?? null,
+      name,
+      fullName: joinFullName(parent?.fullName ?? null, name),
+      settings,
+      sourceConfig,
+    });
+  }
+
+  async update(item: Item, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item> {
+    if (settings.kind !== item.kind) {
+      throw new DomainError('item_kind_mismatch', `${item.fullName} is a ${item.kind}; this configuration describes a ${settings.kind}.`, `Delete the ${item.kind} first, or send a ${item.kind} configuration.`);
+    }
+    if (settings.kind === 'job') checkJobSettings(settings);
+    const updated = await this.deps.store.items.update(item.id, settings, sourceConfig);
+    if (updated.kind === 'job' && updated.settings.disabled && item.kind === 'job' && !item.settings.disabled) {
+      await this.deps.store.queue.cancelForJob(updated.id, this.now());
+    }
+    return updated;
+  }
+
+  /** Copies an item (a folder with everything below it) under a new name; history is not copied. */
+  async copy(source: Item, parent: Item | null, name: string): Promise<Item> {
+    const copy = await this.create(parent, name, source.settings, source.sourceConfig);
+    if (source.kind === 'folder') {
+      for (const child of await this.deps.store.items.listChildren(source.id)) await this.copy(child, copy, child.name);
+    }
+    return copy;
+  }
+
+  /** Disabling also cancels the job's queued builds, as in Jenkins; running builds continue. */
+  async setDisabled(job: Job, disabled: boolean): Promise<Job> {
+    if (job.settings.disabled === disabled) return job;
+    return (await this.update(job, { ...job.settings, disabled }, job.sourceConfig)) as Job;
+  }
+
+  /** Deletes an item and everything below it: queued and running builds, history, workspaces, logs. */
+  async delete(item: Item): Promise<void> {
+    const jobs = item.kind === 'job' ? [item] : await this.deps.store.items.listJobsBelow(item.id);
+    for (const job of jobs) {
+      await this.deps.store.queue.cancelForJob(job.id, this.now());
+      await this.deps.stopBuilds(job.id, { kind: 'deleted' });
+    }
+    await this.deps.store.items.delete(item.id);
+    await Promise.all(jobs.map((job) => this.deps.removeFiles(job)));
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+}

@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import pino, { type Logger } from 'pino';
+import { Accounts } from './auth/accounts.js';
+import { Authorizer } from './auth/authorization.js';
+import { Crumbs } from './auth/crumbs.js';
+import { randomPassword } from './auth/passwords.js';
+import { SecretBox } from './auth/secret-box.js';
+import { applyRetention } from './builds/retention.js';
+import { applyConfigFile } from './config/apply.js';
+import { type ConfigFile, loadConfigFile } from './config/config-file.js';
+import { resolveSettings, type ServeOptions, type Settings } from './config/settings.js';
+import { ShellRunner } from './executor/shell-runner.js';
+import { Workspaces } from './executor/workspaces.js';
+import { createApp } from './http/app.js';
+import { Items } from './items/items.js';
+import { LogFiles } from './logs/log-files.js';
+import { recoverInterruptedBuilds } from './queue/recovery.js';
+import { Scheduler } from './queue/scheduler.js';
+import { Triggers } from './queue/trigger.js';
+import { openSqliteStore } from './store/sqlite/open.js';
+import { JENKINS_COMPATIBLE_VERSION, STEWARD_VERSION } from './version.js';
+
+export interface RunningServer {
+  /** The base URL the server listens on, ending in `/`. */
+  readonly url: string;
+  readonly port: number;
+  readonly settings: Settings;
+  /** Stops accepting requests, aborts running builds (the queue stays on disk) and closes the store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Lines for the person who started the server (where the admin password is, the URL). */
+  readonly announce?: (line: string) => void;
+  readonly log?: Logger;
+}
+
+const PRUNE_EVERY_MS = 3_600_000;
+const CANCELLED_KEPT_MS = 86_400_000;
+
+/** Reads the configuration file (when given) and the settings, and starts the server. */
+export async function startFromOptions(options: ServeOptions, start: StartOptions = {}): Promise<RunningServer> {
+  const env = start.env ?? process.env;
+  const path = options.config ?? env.STEWARD_CONFIG;
+  const file = path ? loadConfigFile(path, env) : null;
+  return startServer(resolveSettings(options, env, file), file, start);
+}
+
+/** The composition root: the only place that names concrete implementations. */
+export async function startServer(settings: Settings, file: ConfigFile | null, start: StartOptions = {}): Promise<RunningServer> {
+  const env = start.env ?? process.env;
+  const announce = start.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const log = start.log ?? pino({ level: settings.logLevel, base: undefined }, pino.destination(2));
+  mkdirSync(settings.home, { recursive: true });
+  const secretsDir = join(settings.home, 'secrets');
+  mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+  const secrets = new SecretBox(masterKey(secretsDir));
+
+  const store = openSqliteStore({ path: join(settings.home, 'steward.db') });
+  const accounts = new Accounts(store.users);
+  await ensureAdmin(accounts, secretsDir, env, announce);
+
+  const logs = new LogFiles(join(settings.home, 'jobs'));
+  const workspaces = new Workspaces(join(settings.home, 'workspace'));
+  let rootUrl = settings.publicUrl ?? '';
+  const runner = new ShellRunner({
+    logs,
+    workspaces,
+    scratchDir: join(settings.home, 'tmp'),
+    unseal: (sealed) => secrets.unseal(sealed),
+    rootUrl: () => rootUrl,
+    cookiePrefix: secrets.digest('build cookie').slice(0, 12),
+    killGraceMs: settings.killGraceMs,
+    log,
+  });
+  const scheduler = new Scheduler({
+    store,
+    runner,
+    executors: settings.executors,
+    log,
+    onFinished: async (job) => {
+      await applyRetention(store, logs, job, settings.retention);
+    },
+  });
+  const items = new Items({
+    store,
+    stopBuilds: (jobId, interruption) => scheduler.stopJob(jobId, interruption),
+    removeFiles: async (job) => {
+      await logs.removeJob(job.id);
+      await workspaces.remove(job.fullName);
+    },
+  });
+  const triggers = new Triggers({ store, sealer: secrets, defaultQuietPeriodSeconds: () => settings.quietPeriodSeconds, wake: () => scheduler.wake() });
+
+  if (file) {
+    const report = await applyConfigFile(file, { items, accounts, secrets });
+    log.info({ created: report.created, updated: report.updated, users: report.users }, 'applied the configuration file');
+  }
+  const recovered = await recoverInterruptedBuilds(store, runner, log);
+  if (recovered > 0) announce(`Aborted ${recovered} build(s) that were running when Steward last stopped.`);
+
+  const app = createApp({
+    jenkins: { store, items, triggers, scheduler, logs, accounts, authorizer: new Authorizer(), secrets, crumbs: new Crumbs(secrets.derive('crumbs')), publicUrl: settings.publicUrl },
+    accounts,
+    log,
+    bodyLimitBytes: settings.bodyLimitBytes,
+    jenkinsVersion: JENKINS_COMPATIBLE_VERSION,
+    stewardVersion: STEWARD_VERSION,
+    instanceTag: randomBytes(4).toString('hex'),
+  });
+  const server = await listen(app.fetch, settings);
+  const { port } = server.address() as AddressInfo;
+  const host = settings.host === '0.0.0.0' || settings.host === '::' ? 'localhost' : settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  const url = `http://${host}:${port}/`;
+  rootUrl = settings.publicUrl ?? url;
+
+  await store.queue.pruneCancelled(Date.now() - CANCELLED_KEPT_MS);
+  const pruner = setInterval(() => {
+    store.queue.pruneCancelled(Date.now() - CANCELLED_KEPT_MS).catch((error: unknown) => log.warn({ err: error }, 'pruning the queue failed'));
+  }, PRUNE_EVERY_MS);
+  pruner.unref();
+  scheduler.wake();
+  announce(`Steward listening on ${url}`);
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    settings,
+    close: () => {
+      closing ??= (async () => {
+        clearInterval(pruner);
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await scheduler.shutdown();
+        server.closeAllConnections?.();
+        await stopped;
+        await store.close();
+        log.flush?.();
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], settings: Settings): Promise<ServerType & { address(): AddressInfo | string | null; closeAllConnections?(): void }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port: settings.port, hostname: settings.host });
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve(server as ServerType & { address(): AddressInfo });
+    });
+  });
+}
+
+/** The key that seals secrets at rest; created on first start, readable only by the server's user. */
+function masterKey(secretsDir: string): Buffer {
+  const path = join(secretsDir, 'master.key');
+  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+}
+
+/**
+ * On first start (no users yet) creates `admin`, with `STEWARD_ADMIN_PASSWORD` when set, otherwise a
+ * random password written to `secrets/initialAdminPassword` (mode 0600), whose path is announced.
+ */
+async function ensureAdmin(accounts: Accounts, secretsDir: string, env: NodeJS.ProcessEnv, announce: (line: string) => void): Promise<void> {
+  if (!(await accounts.isEmpty())) return;
+  const given = env.STEWARD_ADMIN_PASSWORD;
+  const password = given && given !== '' ? given : randomPassword();
+  await accounts.create('admin', 'admin', password);
+  if (given) {
+    announce('Created the user admin with the password from STEWARD_ADMIN_PASSWORD.');
+    return;
+  }
+  const path = join(secretsDir, 'initialAdminPassword');
+  writeFileSync(path, `${password}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  announce(`Created the user admin. Its password is in ${path}`);
+}

@@ -1,0 +1,58 @@
+import type { Build, Interruption, Result } from '../core/build.js';
+import type { Job } from '../core/item.js';
+
+/**
+ * The seam between the queue, which decides when a build starts, and whatever runs it (today the
+ * local shell runner in `src/executor/`; later, remote agents).
+ *
+ * Contract:
+ * - `run` is called once per started build. It owns the build's console log from the first line
+ *   ("Started by …") to the last ("Finished: RESULT"), and resolves only after the log is complete
+ *   and closed; the queue records the result after that, so a reader who sees the build completed
+ *   also sees the whole log.
+ * - `run` never rejects for a problem of the build itself (a failing step, a missing interpreter):
+ *   those become a result, explained in the log.
+ * - Stop requests arrive through `control` at any time, possibly more than once (a `term` followed by
+ *   a `kill`). Once stopped, the result is ABORTED and the interruption is reported back.
+ * - `reap` is called, once, for a build that was running when the server died: it removes what the
+ *   build left behind (processes) and closes its log with the reason.
+ */
+export interface BuildRunner {
+  run(job: Job, build: Build, control: BuildControl): Promise<RunOutcome>;
+  reap(job: Job | null, build: Build, processGroup: number | null): Promise<void>;
+}
+
+export interface RunOutcome {
+  readonly result: Result;
+  readonly interruption: Interruption | null;
+}
+
+/** How hard to stop: `term` asks the processes to end (and forces them after a grace period), `kill` forces at once. */
+export type StopMode = 'term' | 'kill';
+
+/** The channel through which a running build is told to stop, and reports its process group. */
+export class BuildControl {
+  private reason: Interruption | null = null;
+  private readonly listeners = new Set<(mode: StopMode) => void>();
+
+  constructor(private readonly onProcess: (processGroup: number | null) => void = () => {}) {}
+
+  /** Why the build was stopped, or null while nobody asked. The first request names the reason. */
+  get interruption(): Interruption | null {
+    return this.reason;
+  }
+
+  stop(interruption: Interruption, mode: StopMode): void {
+    this.reason ??= interruption;
+    for (const listener of this.listeners) listener(mode);
+  }
+
+  onStop(listener: (mode: StopMode) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  reportProcess(processGroup: number | null): void {
+    this.onProcess(processGroup);
+  }
+}

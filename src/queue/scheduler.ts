@@ -1,0 +1,239 @@
+import type { Logger } from 'pino';
+import type { Build, Interruption } from '../core/build.js';
+import type { Job } from '../core/item.js';
+import type { QueueItem, WaitingReason } from '../core/queue-item.js';
+import type { Store } from '../store/types.js';
+import { BuildControl, type BuildRunner, type RunOutcome, type StopMode } from './runner.js';
+
+interface RunningBuild {
+  readonly job: Job;
+  readonly build: Build;
+  readonly executor: number;
+  readonly control: BuildControl;
+  done: Promise<void>;
+}
+
+export interface SchedulerOptions {
+  readonly store: Store;
+  readonly runner: BuildRunner;
+  readonly executors: number;
+  readonly log: Logger;
+  readonly now?: () => number;
+  /** Called after a build's result is recorded (build retention hooks in here). */
+  readonly onFinished?: (job: Job, build: Build) => Promise<void>;
+}
+
+/** What one executor slot is doing. */
+export interface ExecutorState {
+  readonly number: number;
+  readonly build: { readonly job: Job; readonly build: Build } | null;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Starts queued builds on a fixed pool of executors. A trigger or a finishing build wakes it, and it
+ * starts every item that is due, not blocked by a running build of the same job (unless the job
+ * allows concurrent builds) and has a free executor, at once: there is no polling interval. Items in
+ * their quiet period are picked up by a timer set for the earliest due time.
+ */
+export class Scheduler {
+  private readonly running = new Map<string, RunningBuild>();
+  private readonly free: number[];
+  private readonly now: () => number;
+  private dispatching = false;
+  private again = false;
+  private wakeQueued = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.free = Array.from({ length: options.executors }, (_, index) => index);
+    this.now = options.now ?? Date.now;
+  }
+
+  get executorCount(): number {
+    return this.options.executors;
+  }
+
+  /** Asks for a dispatch pass soon; many wakes in one turn of the event loop make one pass. */
+  wake(): void {
+    if (this.wakeQueued || this.stopped) return;
+    this.wakeQueued = true;
+    setImmediate(() => {
+      this.wakeQueued = false;
+      void this.dispatch();
+    });
+  }
+
+  /** Why a waiting item has not started yet. */
+  waitingReason(item: QueueItem, job: Job): WaitingReason {
+    const remainingMs = item.dueAt - this.now();
+    if (remainingMs > 0) return { kind: 'quiet', remainingMs };
+    if (!job.settings.concurrentBuild) {
+      const blocker = this.runningOf(job.id)[0];
+      if (blocker) return { kind: 'blocked', runningBuildNumber: blocker.build.number };
+    }
+    return { kind: 'executor' };
+  }
+
+  executors(): ExecutorState[] {
+    const byExecutor = new Map([...this.running.values()].map((running) => [running.executor, running]));
+    return Array.from({ length: this.options.executors }, (_, number) => {
+      const running = byExecutor.get(number);
+      return { number, build: running ? { job: running.job, build: running.build } : null };
+    });
+  }
+
+  isRunning(jobId: number, number: number): boolean {
+    return this.running.has(key(jobId, number));
+  }
+
+  /** Asks a running build to stop; returns false when it is not running here. */
+  stopBuild(jobId: number, number: number, interruption: Interruption, mode: StopMode): boolean {
+    const running = this.running.get(key(jobId, number));
+    if (!running) return false;
+    running.control.stop(interruption, mode);
+    return true;
+  }
+
+  /** Stops every running build of a job and waits until they have ended. */
+  async stopJob(jobId: number, interruption: Interruption): Promise<void> {
+    const builds = this.runningOf(jobId);
+    for (const running of builds) running.control.stop(interruption, 'kill');
+    await Promise.all(builds.map((running) => running.done));
+  }
+
+  /** Stops dispatching and aborts every running build, waiting until each has recorded its result. */
+  async shutdown(interruption: Interruption = { kind: 'shutdown' }): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const builds = [...this.running.values()];
+    for (const running of builds) running.control.stop(interruption, 'term');
+    await Promise.all(builds.map((running) => running.done));
+  }
+
+  private runningOf(jobId: number): RunningBuild[] {
+    return [...this.running.values()].filter((running) => running.job.id === jobId);
+  }
+
+  private async dispatch(): Promise<void> {
+    if (this.dispatching) {
+      this.again = true;
+      return;
+    }
+    this.dispatching = true;
+    try {
+      do {
+        this.again = false;
+        await this.dispatchOnce();
+      } while (this.again && !this.stopped);
+    } catch (error) {
+      this.options.log.error({ err: error }, 'dispatching the queue failed');
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private async dispatchOnce(): Promise<void> {
+    if (this.stopped) return;
+    const waiting = await this.options.store.queue.listWaiting();
+    const now = this.now();
+    const busy = new Map<number, number>();
+    for (const running of this.running.values()) busy.set(running.job.id, (busy.get(running.job.id) ?? 0) + 1);
+    const planned: Array<{ item: QueueItem; job: Job; executor: number }> = [];
+    const jobs = new Map<number, Job | null>();
+    let nextDue = Number.POSITIVE_INFINITY;
+    for (const item of waiting) {
+      if (item.dueAt > now) {
+        nextDue = Math.min(nextDue, item.dueAt);
+        continue;
+      }
+      if (this.free.length === 0) continue;
+      if (!jobs.has(item.jobId)) {
+        const found = await this.options.store.items.get(item.jobId);
+        jobs.set(item.jobId, found?.kind === 'job' ? found : null);
+      }
+      const job = jobs.get(item.jobId);
+      if (!job) continue;
+      if (!job.settings.concurrentBuild && (busy.get(job.id) ?? 0) > 0) continue;
+      busy.set(job.id, (busy.get(job.id) ?? 0) + 1);
+      planned.push({ item, job, executor: this.free.shift() as number });
+    }
+    this.armTimer(nextDue, now);
+    await Promise.all(planned.map((plan) => this.start(plan.item, plan.job, plan.executor)));
+  }
+
+  private armTimer(nextDue: number, now: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!Number.isFinite(nextDue)) return;
+    this.timer = setTimeout(() => this.wake(), Math.min(MAX_TIMER_MS, Math.max(0, nextDue - now)));
+    this.timer.unref();
+  }
+
+  private async start(item: QueueItem, job: Job, executor: number): Promise<void> {
+    let build: Build | null = null;
+    try {
+      build = await this.options.store.builds.start({ queueId: item.id, executor, startedAt: this.now() });
+    } catch (error) {
+      this.options.log.error({ err: error, queueId: item.id }, 'could not start a queued build');
+    }
+    if (!build) {
+      this.release(executor);
+      return;
+    }
+    const started = build;
+    const control = new BuildControl((processGroup) => {
+      this.options.store.builds.setProcess(job.id, started.number, processGroup).catch((error: unknown) => {
+        this.options.log.warn({ err: error }, 'could not record the process group of a build');
+      });
+    });
+    const running: RunningBuild = { job, build: started, executor, control, done: Promise.resolve() };
+    this.running.set(key(job.id, started.number), running);
+    running.done = this.execute(running);
+  }
+
+  private async execute(running: RunningBuild): Promise<void> {
+    const { job, build, control } = running;
+    const log = this.options.log.child({ job: job.fullName, build: build.number });
+    log.info('build started');
+    const { timeoutMs } = job.settings;
+    const timeout = timeoutMs === null ? null : setTimeout(() => control.stop({ kind: 'timeout', timeoutMs }, 'term'), timeoutMs);
+    let outcome: RunOutcome;
+    try {
+      outcome = await this.options.runner.run(job, build, control);
+    } catch (error) {
+      log.error({ err: error }, 'the runner failed');
+      outcome = { result: control.interruption ? 'ABORTED' : 'FAILURE', interruption: control.interruption };
+    } finally {
+      if (timeout) clearTimeout(timeout);
+    }
+    let finished: Build | null = null;
+    try {
+      finished = await this.options.store.builds.finish(job.id, build.number, {
+        result: outcome.result,
+        durationMs: Math.max(1, this.now() - build.startedAt),
+        interruption: outcome.interruption,
+      });
+      log.info({ result: outcome.result }, 'build finished');
+    } catch (error) {
+      log.warn({ err: error }, 'could not record the result of a build (was its job deleted?)');
+    }
+    this.running.delete(key(job.id, build.number));
+    this.release(running.executor);
+    if (finished && this.options.onFinished) {
+      await this.options.onFinished(job, finished).catch((error: unknown) => log.warn({ err: error }, 'after-build housekeeping failed'));
+    }
+  }
+
+  private release(executor: number): void {
+    this.free.push(executor);
+    this.free.sort((a, b) => a - b);
+    this.wake();
+  }
+}
+
+function key(jobId: number, number: number): string {
+  return `${jobId}#${number}`;
+}

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type { Cause } from '../core/cause.js';
+import { DomainError } from '../core/errors.js';
+import type { Job } from '../core/item.js';
+import { plainValue, resolveParameters, type ParameterValue } from '../core/parameters.js';
+import type { EnqueueResult, Store } from '../store/types.js';
+
+/** Seals and unseals secret parameter values; implemented by `auth/secret-box.ts`. */
+export interface Sealer {
+  seal(plaintext: string): string;
+  unseal(sealed: string): string | null;
+  digest(value: string): string;
+}
+
+export interface TriggerRequest {
+  readonly job: Job;
+  /**
+   * The parameter values the trigger supplied, by name; null when it supplied none. A job with
+   * parameters always gets a value for each (defaults fill the gaps); a job without gets none.
+   */
+  readonly parameters: ReadonlyMap<string, readonly string[]> | null;
+  /** Refuse names the job does not declare, instead of ignoring them. */
+  readonly rejectUnknownParameters: boolean;
+  /** Overrides the quiet period; negative values mean "now". */
+  readonly delayMs: number | null;
+  readonly cause: Cause;
+}
+
+/**
+ * Turns a trigger into a queue item. The returned promise resolves once the item (or the cause folded
+ * into an identical waiting item) is durable, and the scheduler has been woken.
+ */
+export class Triggers {
+  constructor(
+    private readonly deps: {
+      readonly store: Store;
+      readonly sealer: Sealer;
+      readonly defaultQuietPeriodSeconds: () => number;
+      readonly wake: () => void;
+      readonly now?: () => number;
+    },
+  ) {}
+
+  async trigger(request: TriggerRequest): Promise<EnqueueResult> {
+    const { job } = request;
+    if (job.settings.disabled) {
+      throw new DomainError('job_disabled', `${job.fullName} is not buildable: it is disabled.`, 'Enable the job (POST …/enable, or `disabled: false` in the config file), then trigger again.');
+    }
+    const now = (this.deps.now ?? Date.now)();
+    const parameters =
+      job.settings.parameters.length === 0
+        ? null
+        : resolveParameters(job.settings.parameters, request.parameters ?? new Map(), (plain) => this.deps.sealer.seal(plain), {
+            rejectUnknown: request.rejectUnknownParameters,
+          });
+    const quietMs = request.delayMs ?? (job.settings.quietPeriodSeconds ?? this.deps.defaultQuietPeriodSeconds()) * 1000;
+    const result = await this.deps.store.queue.enqueue({
+      jobId: job.id,
+      dueAt: now + Math.max(0, quietMs),
+      parameters,
+      parametersKey: this.parametersKey(parameters),
+      cause: request.cause,
+      coalesce: true,
+      now,
+    });
+    this.deps.wake();
+    return result;
+  }
+
+  /**
+   * Two requests with equal keys are identical, so the queue folds one into the other (Jenkins
+   * compares parameter values). Passwords are compared by value too, which is why the key is a keyed
+   * digest and never the values themselves.
+   */
+  private parametersKey(parameters: readonly ParameterValue[] | null): string {
+    if (parameters === null) return '';
+    const canonical = JSON.stringify(
+      [...parameters]
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map((value) => [value.name, value.type, plainValue(value, (sealed) => this.deps.sealer.unseal(sealed) ?? sealed)]),
+    );
+    return this.deps.sealer.digest(createHash('sha256').update(canonical).digest('base64url'));
+  }
+}

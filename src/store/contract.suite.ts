@@ -1,0 +1,274 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Cause } from '../core/cause.js';
+import { isDomainError } from '../core/errors.js';
+import { defaultJobSettings, type Item, type Job } from '../core/item.js';
+import type { Store } from './types.js';
+
+/**
+ * The contract every store backend keeps. Each backend's test file calls this with a function that
+ * opens a fresh, empty store.
+ */
+export function describeStoreContract(backend: string, open: () => Promise<Store>): void {
+  describe(`store contract: ${backend}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const alice: Cause = { kind: 'user', userId: 'alice', userName: 'Alice' };
+    const bob: Cause = { kind: 'user', userId: 'bob', userName: 'Bob' };
+
+    async function folder(name: string, parent: Item | null = null): Promise<Item> {
+      return store.items.create({
+        parentId: parent?.id ?? null,
+        name,
+        fullName: parent ? `${parent.fullName}/${name}` : name,
+        settings: { kind: 'folder', description: '' },
+        sourceConfig: null,
+      });
+    }
+    async function job(name: string, parent: Item | null = null): Promise<Job> {
+      return (await store.items.create({
+        parentId: parent?.id ?? null,
+        name,
+        fullName: parent ? `${parent.fullName}/${name}` : name,
+        settings: defaultJobSettings(),
+        sourceConfig: '<project/>',
+      })) as Job;
+    }
+    function enqueue(jobId: number, options: { key?: string; cause?: Cause; dueAt?: number; coalesce?: boolean } = {}) {
+      return store.queue.enqueue({
+        jobId,
+        dueAt: options.dueAt ?? 1000,
+        parameters: null,
+        parametersKey: options.key ?? '',
+        cause: options.cause ?? alice,
+        coalesce: options.coalesce ?? true,
+        now: 1000,
+      });
+    }
+    async function startNext(jobId: number, executor = 0) {
+      const { item } = await enqueue(jobId, { coalesce: false });
+      return store.builds.start({ queueId: item.id, executor, startedAt: 2000 });
+    }
+
+    describe('items', () => {
+      it('creates nested items and finds them by full name ignoring case', async () => {
+        const team = await folder('Team');
+        const app = await folder('app', team);
+        const deploy = await job('Deploy', app);
+        expect(deploy).toMatchObject({ kind: 'job', name: 'Deploy', fullName: 'Team/app/Deploy', parentId: app.id, nextBuildNumber: 1 });
+        expect((await store.items.findByFullName('team/APP/deploy'))?.id).toBe(deploy.id);
+        expect(await store.items.findByFullName('team/app/missing')).toBeNull();
+        expect((await store.items.get(team.id))?.kind).toBe('folder');
+        expect(await store.items.get(9999)).toBeNull();
+      });
+
+      it('refuses a name already used in the same folder, ignoring case, and allows it elsewhere', async () => {
+        const team = await folder('team');
+        await job('build', team);
+        const error = await job('BUILD', team).catch((caught: unknown) => caught);
+        expect(isDomainError(error, 'name_taken')).toBe(true);
+        await expect(job('build')).resolves.toMatchObject({ fullName: 'build' });
+      });
+
+      it('lists children by name and jobs below a folder at any depth', async () => {
+        const a = await folder('a_%');
+        const lookalike = await folder('aX%');
+        await job('zeta', a);
+        await job('Alpha', a);
+        const inner = await folder('inner', a);
+        await job('deep', inner);
+        await job('other', lookalike);
+        expect((await store.items.listChildren(a.id)).map((item) => item.name)).toEqual(['Alpha', 'inner', 'zeta']);
+        expect((await store.items.listChildren(null)).map((item) => item.name)).toEqual(['a_%', 'aX%']);
+        expect((await store.items.listJobsBelow(a.id)).map((item) => item.fullName)).toEqual(['a_%/Alpha', 'a_%/inner/deep', 'a_%/zeta']);
+      });
+
+      it('updates settings and the source document, but never the kind', async () => {
+        const demo = await job('demo');
+        const updated = await store.items.update(demo.id, { ...defaultJobSettings(), description: 'new', disabled: true }, '<project><x/></project>');
+        expect(updated).toMatchObject({ settings: { description: 'new', disabled: true }, sourceConfig: '<project><x/></project>' });
+        const error = await store.items.update(demo.id, { kind: 'folder', description: '' }, null).catch((caught: unknown) => caught);
+        expect(isDomainError(error, 'item_kind_mismatch')).toBe(true);
+      });
+
+      it('deletes an item with everything below it, their queue items and builds', async () => {
+        const team = await folder('team');
+        const inner = await job('inner', team);
+        const build = await startNext(inner.id);
+        const { item } = await enqueue(inner.id);
+        await store.items.delete(team.id);
+        expect(await store.items.get(inner.id)).toBeNull();
+        expect(await store.queue.get(item.id)).toBeNull();
+        expect(await store.builds.get(inner.id, build?.number ?? 0)).toBeNull();
+      });
+    });
+
+    describe('queue', () => {
+      it('gives globally increasing ids across jobs', async () => {
+        const one = await job('one');
+        const two = await job('two');
+        const a = await enqueue(one.id);
+        const b = await enqueue(two.id);
+        const c = await enqueue(one.id, { key: 'other' });
+        expect(a.created && b.created && c.created).toBe(true);
+        expect(b.item.id).toBeGreaterThan(a.item.id);
+        expect(c.item.id).toBeGreaterThan(b.item.id);
+      });
+
+      it('folds an identical request into the waiting item, counting causes and moving the due time earlier only', async () => {
+        const demo = await job('demo');
+        const first = await enqueue(demo.id, { dueAt: 5000 });
+        const second = await enqueue(demo.id, { dueAt: 3000, cause: bob });
+        const third = await enqueue(demo.id, { dueAt: 9000 });
+        expect(second).toMatchObject({ created: false, item: { id: first.item.id, dueAt: 3000 } });
+        expect(third).toMatchObject({ created: false, item: { id: first.item.id, dueAt: 3000 } });
+        expect(third.item.causes).toEqual([
+          { cause: alice, count: 2 },
+          { cause: bob, count: 1 },
+        ]);
+      });
+
+      it('keeps requests apart when their parameters differ or coalescing is off', async () => {
+        const demo = await job('demo');
+        const first = await enqueue(demo.id, { key: 'a' });
+        const other = await enqueue(demo.id, { key: 'b' });
+        const forced = await enqueue(demo.id, { key: 'a', coalesce: false });
+        expect(new Set([first.item.id, other.item.id, forced.item.id]).size).toBe(3);
+        expect(other.created && forced.created).toBe(true);
+      });
+
+      it('lists waiting items by due time, then id, and cancels them', async () => {
+        const demo = await job('demo');
+        const late = await enqueue(demo.id, { key: 'late', dueAt: 9000 });
+        const early = await enqueue(demo.id, { key: 'early', dueAt: 2000 });
+        const same = await enqueue(demo.id, { key: 'same', dueAt: 2000 });
+        expect((await store.queue.listWaiting()).map((item) => item.id)).toEqual([early.item.id, same.item.id, late.item.id]);
+        const cancelled = await store.queue.cancel(early.item.id, 4000);
+        expect(cancelled).toMatchObject({ state: 'cancelled', leftAt: 4000 });
+        expect(await store.queue.cancel(early.item.id, 4000)).toBeNull();
+        expect((await store.queue.cancelForJob(demo.id, 5000)).map((item) => item.id)).toEqual([late.item.id, same.item.id]);
+        expect(await store.queue.listWaiting()).toEqual([]);
+        expect(await store.queue.pruneCancelled(4500)).toBe(1);
+        expect(await store.queue.get(early.item.id)).toBeNull();
+        expect(await store.queue.get(late.item.id)).toMatchObject({ state: 'cancelled' });
+      });
+
+      it('never reuses an id, even after the newest item is gone', async () => {
+        const demo = await job('demo');
+        const { item } = await enqueue(demo.id);
+        await store.queue.cancel(item.id, 1);
+        await store.queue.pruneCancelled(2);
+        const next = await enqueue(demo.id);
+        expect(next.item.id).toBeGreaterThan(item.id);
+      });
+
+      it('commits concurrent writes without losing any', async () => {
+        const jobs = await Promise.all(Array.from({ length: 5 }, (_, index) => job(`job${index}`)));
+        const results = await Promise.all(
+          Array.from({ length: 200 }, (_, index) => enqueue((jobs[index % 5] as Job).id, { key: String(index % 40) })),
+        );
+        expect(results.filter((result) => result.created)).toHaveLength(40);
+        const waiting = await store.queue.listWaiting();
+        expect(waiting).toHaveLength(40);
+        expect(waiting.reduce((sum, item) => sum + (item.causes[0]?.count ?? 0), 0)).toBe(200);
+      });
+
+      it('keeps parameters as given', async () => {
+        const demo = await job('demo');
+        const parameters = [
+          { type: 'string', name: 'A', value: 'x' },
+          { type: 'boolean', name: 'B', value: true },
+          { type: 'password', name: 'P', sealed: 'sealed-value' },
+        ] as const;
+        const { item } = await store.queue.enqueue({ jobId: demo.id, dueAt: 1, parameters, parametersKey: 'k', cause: alice, coalesce: true, now: 1 });
+        expect((await store.queue.get(item.id))?.parameters).toEqual(parameters);
+      });
+    });
+
+    describe('builds', () => {
+      it('numbers builds densely per job as items start, and links item and build', async () => {
+        const one = await job('one');
+        const two = await job('two');
+        const b1 = await startNext(one.id);
+        const b2 = await startNext(one.id, 1);
+        const c1 = await startNext(two.id);
+        expect([b1?.number, b2?.number, c1?.number]).toEqual([1, 2, 1]);
+        expect(b2).toMatchObject({ state: 'running', result: null, executor: 1, startedAt: 2000, causes: [{ cause: alice, count: 1 }] });
+        expect(await store.queue.get(b2?.queueId ?? 0)).toMatchObject({ state: 'left', buildNumber: 2, leftAt: 2000 });
+        expect(((await store.items.get(one.id)) as Job).nextBuildNumber).toBe(3);
+      });
+
+      it('starts an item at most once and never a cancelled one', async () => {
+        const demo = await job('demo');
+        const { item } = await enqueue(demo.id);
+        const [a, b] = await Promise.all([
+          store.builds.start({ queueId: item.id, executor: 0, startedAt: 1 }),
+          store.builds.start({ queueId: item.id, executor: 1, startedAt: 1 }),
+        ]);
+        expect([a, b].filter((build) => build !== null)).toHaveLength(1);
+        const { item: other } = await enqueue(demo.id);
+        await store.queue.cancel(other.id, 2);
+        expect(await store.builds.start({ queueId: other.id, executor: 0, startedAt: 3 })).toBeNull();
+        expect(((await store.items.get(demo.id)) as Job).nextBuildNumber).toBe(2);
+      });
+
+      it('finishes builds and answers permalinks', async () => {
+        const demo = await job('demo');
+        const results = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'ABORTED'] as const;
+        for (const result of results) {
+          const build = await startNext(demo.id);
+          await store.builds.finish(demo.id, build?.number ?? 0, { result, durationMs: 10, interruption: null });
+        }
+        const running = await startNext(demo.id);
+        const numberOf = async (filter: Parameters<Store['builds']['latest']>[1]) => (await store.builds.latest(demo.id, filter))?.number ?? null;
+        expect(await numberOf({ completedOnly: false })).toBe(running?.number);
+        expect(await numberOf({ completedOnly: true })).toBe(4);
+        expect(await numberOf({ completedOnly: true, results: ['SUCCESS', 'UNSTABLE'] })).toBe(2);
+        expect(await numberOf({ completedOnly: true, results: ['SUCCESS'] })).toBe(1);
+        expect(await numberOf({ completedOnly: true, results: ['NOT_BUILT'] })).toBeNull();
+        expect((await store.builds.first(demo.id))?.number).toBe(1);
+        expect((await store.builds.list(demo.id, { offset: 1, limit: 2 })).map((build) => build.number)).toEqual([4, 3]);
+        expect(await store.builds.count(demo.id)).toBe(5);
+        expect(await store.builds.get(demo.id, 3)).toMatchObject({ state: 'completed', result: 'FAILURE', durationMs: 10 });
+      });
+
+      it('aborts running builds for crash recovery and remembers their process group', async () => {
+        const demo = await job('demo');
+        const build = await startNext(demo.id);
+        await store.builds.setProcess(demo.id, build?.number ?? 0, 4242);
+        expect((await store.builds.listRunning()).map((record) => record.processGroup)).toEqual([4242]);
+        const aborted = await store.builds.abortRunning({ kind: 'restart' }, 5000);
+        expect(aborted).toHaveLength(1);
+        expect(aborted[0]).toMatchObject({ processGroup: 4242, build: { result: 'ABORTED', state: 'completed', durationMs: 3000, interruption: { kind: 'restart' } } });
+        expect(await store.builds.listRunning()).toEqual([]);
+      });
+
+      it('deletes a build together with its queue item, keeping numbers', async () => {
+        const demo = await job('demo');
+        const build = await startNext(demo.id);
+        await store.builds.delete(demo.id, build?.number ?? 0);
+        expect(await store.builds.get(demo.id, 1)).toBeNull();
+        expect(await store.queue.get(build?.queueId ?? 0)).toBeNull();
+        expect((await startNext(demo.id))?.number).toBe(2);
+      });
+    });
+
+    describe('users', () => {
+      it('creates, finds ignoring case, lists and updates users', async () => {
+        await store.users.create({ id: 'Alice', fullName: 'Alice A', passwordHash: 'h1', createdAt: 1 });
+        await store.users.create({ id: 'bob', fullName: 'Bob', passwordHash: 'h2', createdAt: 2 });
+        expect(await store.users.get('alice')).toMatchObject({ id: 'Alice', fullName: 'Alice A' });
+        expect((await store.users.list()).map((user) => user.id)).toEqual(['Alice', 'bob']);
+        expect(await store.users.update('ALICE', { passwordHash: 'h3' })).toMatchObject({ fullName: 'Alice A', passwordHash: 'h3' });
+        const error = await store.users.update('carol', { fullName: 'x' }).catch((caught: unknown) => caught);
+        expect(isDomainError(error, 'user_not_found')).toBe(true);
+        await expect(store.users.create({ id: 'ALICE', fullName: 'x', passwordHash: 'x', createdAt: 3 })).rejects.toThrow();
+      });
+    });
+  });
+}

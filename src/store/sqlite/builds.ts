@@ -1,0 +1,184 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Build, BuildFilter, Interruption, Result } from '../../core/build.js';
+import { DomainError } from '../../core/errors.js';
+import type { ParameterValue } from '../../core/parameters.js';
+import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild } from '../types.js';
+import type { CauseTable } from './causes.js';
+import type { WriteBatch } from './write-batch.js';
+
+interface BuildRow {
+  job_id: number;
+  number: number;
+  queue_id: number;
+  state: Build['state'];
+  result: Result | null;
+  started_at: number;
+  duration_ms: number;
+  parameters: string | null;
+  executor: number;
+  interruption: string | null;
+  process_group: number | null;
+}
+
+export class SqliteBuildStore implements BuildStore {
+  private readonly one: Statement<[number, number], BuildRow>;
+  private readonly page: Statement<[number, number, number], BuildRow>;
+  private readonly total: Statement<[number], { n: number }>;
+  private readonly oldest: Statement<[number], BuildRow>;
+  private readonly running: Statement<[], BuildRow>;
+  private readonly waitingItem: Statement<[number], { id: number; job_id: number; parameters: string | null }>;
+  private readonly takeNumber: Statement<[number], { number: number }>;
+  private readonly leaveQueue: Statement<[number, number, number]>;
+  private readonly insert: Statement;
+  private readonly complete: Statement;
+  private readonly processGroup: Statement<[number | null, number, number]>;
+  private readonly deleteRow: Statement<[number, number], { queue_id: number }>;
+  private readonly deleteQueueItem: Statement<[number]>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly batch: WriteBatch,
+    private readonly causes: CauseTable,
+  ) {
+    this.one = db.prepare('SELECT * FROM builds WHERE job_id = ? AND number = ?');
+    this.page = db.prepare('SELECT * FROM builds WHERE job_id = ? ORDER BY number DESC LIMIT ? OFFSET ?');
+    this.total = db.prepare('SELECT COUNT(*) AS n FROM builds WHERE job_id = ?');
+    this.oldest = db.prepare('SELECT * FROM builds WHERE job_id = ? ORDER BY number ASC LIMIT 1');
+    this.running = db.prepare(`SELECT * FROM builds WHERE state = 'running' ORDER BY started_at`);
+    this.waitingItem = db.prepare(`SELECT id, job_id, parameters FROM queue_items WHERE id = ? AND state = 'waiting'`);
+    this.takeNumber = db.prepare('UPDATE items SET next_build_number = next_build_number + 1 WHERE id = ? RETURNING next_build_number - 1 AS number');
+    this.leaveQueue = db.prepare(`UPDATE queue_items SET state = 'left', build_number = ?, left_at = ? WHERE id = ?`);
+    this.insert = db.prepare(
+      `INSERT INTO builds (job_id, number, queue_id, state, started_at, parameters, executor)
+       VALUES (@jobId, @number, @queueId, 'running', @startedAt, @parameters, @executor) RETURNING *`,
+    );
+    this.complete = db.prepare(
+      `UPDATE builds SET state = 'completed', result = @result, duration_ms = @durationMs, interruption = @interruption, process_group = NULL
+       WHERE job_id = @jobId AND number = @number RETURNING *`,
+    );
+    this.processGroup = db.prepare('UPDATE builds SET process_group = ? WHERE job_id = ? AND number = ?');
+    this.deleteRow = db.prepare('DELETE FROM builds WHERE job_id = ? AND number = ? RETURNING queue_id');
+    this.deleteQueueItem = db.prepare('DELETE FROM queue_items WHERE id = ?');
+  }
+
+  start(request: StartBuild): Promise<Build | null> {
+    return this.batch.write(() => {
+      const item = this.waitingItem.get(request.queueId);
+      if (!item) return null;
+      const { number } = this.takeNumber.get(item.job_id) as { number: number };
+      this.leaveQueue.run(number, request.startedAt, item.id);
+      const row = this.insert.get({
+        jobId: item.job_id,
+        number,
+        queueId: item.id,
+        startedAt: request.startedAt,
+        parameters: item.parameters,
+        executor: request.executor,
+      }) as BuildRow;
+      return this.toBuild(row);
+    });
+  }
+
+  finish(jobId: number, number: number, outcome: FinishBuild): Promise<Build> {
+    return this.batch.write(() => {
+      const row = this.complete.get({
+        jobId,
+        number,
+        result: outcome.result,
+        durationMs: outcome.durationMs,
+        interruption: outcome.interruption === null ? null : JSON.stringify(outcome.interruption),
+      }) as BuildRow | undefined;
+      if (!row) throw new DomainError('build_not_found', `Build #${number} of job ${jobId} does not exist.`);
+      return this.toBuild(row);
+    });
+  }
+
+  setProcess(jobId: number, number: number, processGroup: number | null): Promise<void> {
+    return this.batch.write(() => {
+      this.processGroup.run(processGroup, jobId, number);
+    });
+  }
+
+  async get(jobId: number, number: number): Promise<Build | null> {
+    const row = this.one.get(jobId, number);
+    return row ? this.toBuild(row) : null;
+  }
+
+  async list(jobId: number, range: { offset: number; limit: number }): Promise<Build[]> {
+    return this.toBuilds(this.page.all(jobId, range.limit, range.offset));
+  }
+
+  async count(jobId: number): Promise<number> {
+    return (this.total.get(jobId) as { n: number }).n;
+  }
+
+  async latest(jobId: number, filter: BuildFilter): Promise<Build | null> {
+    const conditions = ['job_id = ?'];
+    const values: Array<number | string> = [jobId];
+    if (filter.completedOnly) conditions.push(`state = 'completed'`);
+    if (filter.results) {
+      conditions.push(`result IN (${filter.results.map(() => '?').join(',')})`);
+      values.push(...filter.results);
+    }
+    const row = this.db.prepare(`SELECT * FROM builds WHERE ${conditions.join(' AND ')} ORDER BY number DESC LIMIT 1`).get(...values) as
+      | BuildRow
+      | undefined;
+    return row ? this.toBuild(row) : null;
+  }
+
+  async first(jobId: number): Promise<Build | null> {
+    const row = this.oldest.get(jobId);
+    return row ? this.toBuild(row) : null;
+  }
+
+  async listRunning(): Promise<RunningBuildRecord[]> {
+    return this.running.all().map((row) => ({ build: this.toBuild(row), processGroup: row.process_group }));
+  }
+
+  abortRunning(interruption: Interruption, now: number): Promise<RunningBuildRecord[]> {
+    return this.batch.write(() =>
+      this.running.all().map((row) => {
+        const done = this.complete.get({
+          jobId: row.job_id,
+          number: row.number,
+          result: 'ABORTED',
+          durationMs: Math.max(0, now - row.started_at),
+          interruption: JSON.stringify(interruption),
+        }) as BuildRow;
+        return { build: this.toBuild(done), processGroup: row.process_group };
+      }),
+    );
+  }
+
+  delete(jobId: number, number: number): Promise<void> {
+    return this.batch.write(() => {
+      const row = this.deleteRow.get(jobId, number);
+      if (row) this.deleteQueueItem.run(row.queue_id);
+    });
+  }
+
+  private toBuild(row: BuildRow): Build {
+    return rowToBuild(row, this.causes.of(row.queue_id));
+  }
+
+  private toBuilds(rows: BuildRow[]): Build[] {
+    const causes = this.causes.ofMany(rows.map((row) => row.queue_id));
+    return rows.map((row) => rowToBuild(row, causes.get(row.queue_id) ?? []));
+  }
+}
+
+function rowToBuild(row: BuildRow, causes: Build['causes']): Build {
+  return {
+    jobId: row.job_id,
+    number: row.number,
+    queueId: row.queue_id,
+    state: row.state,
+    result: row.result,
+    startedAt: row.started_at,
+    durationMs: row.duration_ms,
+    causes,
+    parameters: row.parameters === null ? null : (JSON.parse(row.parameters) as ParameterValue[]),
+    executor: row.executor,
+    interruption: row.interruption === null ? null : (JSON.parse(row.interruption) as Interruption),
+  };
+}

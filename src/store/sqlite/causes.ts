@@ -1,0 +1,52 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Cause, CauseCount } from '../../core/cause.js';
+import { causeKey } from '../../core/cause.js';
+
+interface CauseRow {
+  queue_id: number;
+  cause: string;
+  count: number;
+}
+
+/** The counted causes of queue items (and so of the builds they became). */
+export class CauseTable {
+  private readonly forItem: Statement<[number], CauseRow>;
+  private readonly add: Statement;
+
+  constructor(private readonly db: Database) {
+    this.forItem = db.prepare('SELECT queue_id, cause, count FROM queue_causes WHERE queue_id = ? ORDER BY position');
+    this.add = db.prepare(
+      `INSERT INTO queue_causes (queue_id, position, cause, count)
+       VALUES (@queueId, (SELECT COALESCE(MAX(position), 0) + 1 FROM queue_causes WHERE queue_id = @queueId), @cause, 1)
+       ON CONFLICT (queue_id, cause) DO UPDATE SET count = count + 1`,
+    );
+  }
+
+  /** Adds one occurrence of the cause; call inside a write. */
+  record(queueId: number, cause: Cause): void {
+    this.add.run({ queueId, cause: causeKey(cause) });
+  }
+
+  of(queueId: number): CauseCount[] {
+    return this.forItem.all(queueId).map(toCauseCount);
+  }
+
+  /** Causes of many items at once, keyed by queue id. */
+  ofMany(queueIds: readonly number[]): Map<number, CauseCount[]> {
+    const result = new Map<number, CauseCount[]>();
+    if (queueIds.length === 0) return result;
+    const rows = this.db
+      .prepare(`SELECT queue_id, cause, count FROM queue_causes WHERE queue_id IN (${queueIds.map(() => '?').join(',')}) ORDER BY queue_id, position`)
+      .all(...queueIds) as CauseRow[];
+    for (const row of rows) {
+      const list = result.get(row.queue_id) ?? [];
+      list.push(toCauseCount(row));
+      result.set(row.queue_id, list);
+    }
+    return result;
+  }
+}
+
+function toCauseCount(row: CauseRow): CauseCount {
+  return { cause: JSON.parse(row.cause) as Cause, count: row.count };
+}

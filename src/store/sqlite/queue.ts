@@ -1,0 +1,116 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { ParameterValue } from '../../core/parameters.js';
+import type { QueueItem } from '../../core/queue-item.js';
+import type { EnqueueRequest, EnqueueResult, QueueStore } from '../types.js';
+import type { CauseTable } from './causes.js';
+import type { WriteBatch } from './write-batch.js';
+
+interface QueueRow {
+  id: number;
+  job_id: number;
+  state: QueueItem['state'];
+  queued_at: number;
+  due_at: number;
+  parameters: string | null;
+  build_number: number | null;
+  left_at: number | null;
+}
+
+export class SqliteQueueStore implements QueueStore {
+  private readonly byId: Statement<[number], QueueRow>;
+  private readonly waiting: Statement<[], QueueRow>;
+  private readonly waitingTwin: Statement<[number, string], QueueRow>;
+  private readonly waitingOfJob: Statement<[number], QueueRow>;
+  private readonly insert: Statement;
+  private readonly moveDue: Statement<[number, number]>;
+  private readonly cancelRow: Statement<[number, number]>;
+  private readonly prune: Statement<[number]>;
+
+  constructor(
+    db: Database,
+    private readonly batch: WriteBatch,
+    private readonly causes: CauseTable,
+  ) {
+    const columns = 'id, job_id, state, queued_at, due_at, parameters, build_number, left_at';
+    this.byId = db.prepare(`SELECT ${columns} FROM queue_items WHERE id = ?`);
+    this.waiting = db.prepare(`SELECT ${columns} FROM queue_items WHERE state = 'waiting' ORDER BY due_at, id`);
+    this.waitingTwin = db.prepare(`SELECT ${columns} FROM queue_items WHERE job_id = ? AND state = 'waiting' AND parameters_key = ? ORDER BY id LIMIT 1`);
+    this.waitingOfJob = db.prepare(`SELECT ${columns} FROM queue_items WHERE job_id = ? AND state = 'waiting' ORDER BY id`);
+    this.insert = db.prepare(
+      `INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters, parameters_key)
+       VALUES (@jobId, 'waiting', @now, @dueAt, @parameters, @parametersKey) RETURNING ${columns}`,
+    );
+    this.moveDue = db.prepare('UPDATE queue_items SET due_at = MIN(due_at, ?) WHERE id = ?');
+    this.cancelRow = db.prepare(`UPDATE queue_items SET state = 'cancelled', left_at = ? WHERE id = ? AND state = 'waiting'`);
+    this.prune = db.prepare(`DELETE FROM queue_items WHERE state = 'cancelled' AND left_at < ?`);
+  }
+
+  enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
+    return this.batch.write(() => {
+      const twin = request.coalesce ? this.waitingTwin.get(request.jobId, request.parametersKey) : undefined;
+      if (twin) {
+        this.moveDue.run(request.dueAt, twin.id);
+        this.causes.record(twin.id, request.cause);
+        return { item: this.load(twin.id), created: false };
+      }
+      const row = this.insert.get({
+        jobId: request.jobId,
+        now: request.now,
+        dueAt: request.dueAt,
+        parameters: request.parameters === null ? null : JSON.stringify(request.parameters),
+        parametersKey: request.parametersKey,
+      }) as QueueRow;
+      this.causes.record(row.id, request.cause);
+      return { item: this.toItem(row), created: true };
+    });
+  }
+
+  async get(id: number): Promise<QueueItem | null> {
+    const row = this.byId.get(id);
+    return row ? this.toItem(row) : null;
+  }
+
+  async listWaiting(): Promise<QueueItem[]> {
+    const rows = this.waiting.all();
+    const causes = this.causes.ofMany(rows.map((row) => row.id));
+    return rows.map((row) => rowToQueueItem(row, causes.get(row.id) ?? []));
+  }
+
+  cancel(id: number, now: number): Promise<QueueItem | null> {
+    return this.batch.write(() => (this.cancelRow.run(now, id).changes === 1 ? this.load(id) : null));
+  }
+
+  cancelForJob(jobId: number, now: number): Promise<QueueItem[]> {
+    return this.batch.write(() => {
+      const rows = this.waitingOfJob.all(jobId);
+      for (const row of rows) this.cancelRow.run(now, row.id);
+      return rows.map((row) => this.load(row.id));
+    });
+  }
+
+  pruneCancelled(before: number): Promise<number> {
+    return this.batch.write(() => this.prune.run(before).changes);
+  }
+
+  private load(id: number): QueueItem {
+    return this.toItem(this.byId.get(id) as QueueRow);
+  }
+
+  private toItem(row: QueueRow): QueueItem {
+    return rowToQueueItem(row, this.causes.of(row.id));
+  }
+}
+
+function rowToQueueItem(row: QueueRow, causes: QueueItem['causes']): QueueItem {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    state: row.state,
+    queuedAt: row.queued_at,
+    dueAt: row.due_at,
+    parameters: row.parameters === null ? null : (JSON.parse(row.parameters) as ParameterValue[]),
+    causes,
+    buildNumber: row.build_number,
+    leftAt: row.left_at,
+  };
+}

@@ -1,0 +1,64 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { DomainError } from '../../core/errors.js';
+import type { User } from '../../core/user.js';
+import type { UserStore } from '../types.js';
+import type { WriteBatch } from './write-batch.js';
+
+interface UserRow {
+  id: string;
+  full_name: string;
+  password_hash: string;
+  created_at: number;
+}
+
+function rowToUser(row: UserRow): User {
+  return { id: row.id, fullName: row.full_name, passwordHash: row.password_hash, createdAt: row.created_at };
+}
+
+export class SqliteUserStore implements UserStore {
+  private readonly byKey: Statement<[string], UserRow>;
+  private readonly all: Statement<[], UserRow>;
+  private readonly insert: Statement;
+  private readonly change: Statement;
+
+  constructor(
+    db: Database,
+    private readonly batch: WriteBatch,
+  ) {
+    this.byKey = db.prepare('SELECT id, full_name, password_hash, created_at FROM users WHERE id_key = ?');
+    this.all = db.prepare('SELECT id, full_name, password_hash, created_at FROM users ORDER BY id_key');
+    this.insert = db.prepare(
+      'INSERT INTO users (id, id_key, full_name, password_hash, created_at) VALUES (@id, @key, @fullName, @passwordHash, @createdAt)',
+    );
+    this.change = db.prepare(
+      `UPDATE users SET full_name = COALESCE(@fullName, full_name), password_hash = COALESCE(@passwordHash, password_hash)
+       WHERE id_key = @key RETURNING id, full_name, password_hash, created_at`,
+    );
+  }
+
+  async get(id: string): Promise<User | null> {
+    const row = this.byKey.get(id.toLowerCase());
+    return row ? rowToUser(row) : null;
+  }
+
+  async list(): Promise<User[]> {
+    return this.all.all().map(rowToUser);
+  }
+
+  create(user: User): Promise<User> {
+    return this.batch.write(() => {
+      this.insert.run({ ...user, key: user.id.toLowerCase() });
+      return user;
+    });
+  }
+
+  update(id: string, changes: { fullName?: string; passwordHash?: string }): Promise<User> {
+    return this.batch.write(() => {
+      const row = this.change.get({ key: id.toLowerCase(), fullName: changes.fullName ?? null, passwordHash: changes.passwordHash ?? null }) as
+        | UserRow
+        | undefined;
+      if (!row) throw new DomainError('user_not_found', `There is no user "${id}".`);
+      return rowToUser(row);
+    });
+  }
+}

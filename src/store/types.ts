@@ -1,0 +1,132 @@
+import type { Build, BuildFilter, Interruption, Result } from '../core/build.js';
+import type { Cause } from '../core/cause.js';
+import type { FolderSettings, Item, Job, JobSettings } from '../core/item.js';
+import type { ParameterValue } from '../core/parameters.js';
+import type { QueueItem } from '../core/queue-item.js';
+import type { User } from '../core/user.js';
+
+/**
+ * The storage ports. Each backend (SQLite now, PostgreSQL later) implements them and passes the one
+ * contract suite in `contract.ts`. Rules every implementation keeps:
+ * - A promise returned by a write resolves only after the change is durable (committed to disk).
+ *   Implementations may group concurrent writes into one commit.
+ * - Reads see every write whose promise has resolved.
+ * - Nothing here interprets `sourceConfig`, parameter values or causes beyond storing them.
+ */
+export interface Store {
+  readonly items: ItemStore;
+  readonly queue: QueueStore;
+  readonly builds: BuildStore;
+  readonly users: UserStore;
+  /** Flushes pending writes and releases the backend. */
+  close(): Promise<void>;
+}
+
+export interface NewItem {
+  readonly parentId: number | null;
+  readonly name: string;
+  readonly fullName: string;
+  readonly settings: FolderSettings | JobSettings;
+  readonly sourceConfig: string | null;
+}
+
+export interface ItemStore {
+  get(id: number): Promise<Item | null>;
+  /** Looks an item up by full name, ignoring case. */
+  findByFullName(fullName: string): Promise<Item | null>;
+  /** The items directly inside a folder (null: the top level), ordered by name ignoring case. */
+  listChildren(parentId: number | null): Promise<Item[]>;
+  /** Every job below a folder, at any depth. */
+  listJobsBelow(folderId: number): Promise<Job[]>;
+  /** Fails with DomainError `name_taken` when the name is in use in that folder, ignoring case. */
+  create(item: NewItem): Promise<Item>;
+  /** Replaces the settings (the kind must stay the same) and the source document. */
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item>;
+  /** Deletes the item, everything below it, and their queue items and builds. */
+  delete(id: number): Promise<void>;
+}
+
+export interface EnqueueRequest {
+  readonly jobId: number;
+  readonly dueAt: number;
+  readonly parameters: readonly ParameterValue[] | null;
+  /** Identical requests have equal keys; the store compares keys, never values. */
+  readonly parametersKey: string;
+  readonly cause: Cause;
+  /** When true, a waiting item of the same job with the same key absorbs this request. */
+  readonly coalesce: boolean;
+  readonly now: number;
+}
+
+export interface EnqueueResult {
+  readonly item: QueueItem;
+  /** False when the request was folded into an item that was already waiting. */
+  readonly created: boolean;
+}
+
+export interface QueueStore {
+  /**
+   * Adds a request to the queue. When coalescing and a waiting item of the job has the same
+   * parameters key, the cause is added to it and its due time moves earlier (never later).
+   */
+  enqueue(request: EnqueueRequest): Promise<EnqueueResult>;
+  get(id: number): Promise<QueueItem | null>;
+  /** Waiting items, oldest due first (ties by id). */
+  listWaiting(): Promise<QueueItem[]>;
+  /** Marks a waiting item cancelled; returns null when it is not waiting. */
+  cancel(id: number, now: number): Promise<QueueItem | null>;
+  /** Cancels every waiting item of a job; returns them. */
+  cancelForJob(jobId: number, now: number): Promise<QueueItem[]>;
+  /** Forgets cancelled items that left the queue before `before`. */
+  pruneCancelled(before: number): Promise<number>;
+}
+
+export interface StartBuild {
+  readonly queueId: number;
+  readonly executor: number;
+  readonly startedAt: number;
+}
+
+export interface FinishBuild {
+  readonly result: Result;
+  readonly durationMs: number;
+  readonly interruption: Interruption | null;
+}
+
+export interface BuildStore {
+  /**
+   * Turns a waiting queue item into a running build, atomically: the item leaves the queue, the job's
+   * next build number is taken, and the build is recorded. Returns null when the item is no longer
+   * waiting (cancelled, or started elsewhere).
+   */
+  start(request: StartBuild): Promise<Build | null>;
+  finish(jobId: number, number: number, outcome: FinishBuild): Promise<Build>;
+  /** Records the process group of a running build, so that it can be reaped after a crash. */
+  setProcess(jobId: number, number: number, processGroup: number | null): Promise<void>;
+  get(jobId: number, number: number): Promise<Build | null>;
+  /** Newest first. */
+  list(jobId: number, range: { offset: number; limit: number }): Promise<Build[]>;
+  count(jobId: number): Promise<number>;
+  /** The newest build matching the filter. */
+  latest(jobId: number, filter: BuildFilter): Promise<Build | null>;
+  /** The oldest build of the job. */
+  first(jobId: number): Promise<Build | null>;
+  listRunning(): Promise<RunningBuildRecord[]>;
+  /** Finishes every running build as ABORTED with the given interruption (crash recovery). */
+  abortRunning(interruption: Interruption, now: number): Promise<RunningBuildRecord[]>;
+  delete(jobId: number, number: number): Promise<void>;
+}
+
+export interface RunningBuildRecord {
+  readonly build: Build;
+  readonly processGroup: number | null;
+}
+
+export interface UserStore {
+  /** Looks a user up by id, ignoring case. */
+  get(id: string): Promise<User | null>;
+  list(): Promise<User[]>;
+  create(user: User): Promise<User>;
+  update(id: string, changes: { fullName?: string; passwordHash?: string }): Promise<User>;
+}
+
