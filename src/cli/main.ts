@@ -53,6 +53,12 @@ Examples:
       process.exitCode = 2;
       return;
     }
+    const listening = listenProblem(error);
+    if (listening) {
+      process.stderr.write(`steward: ${listening}\n`);
+      process.exitCode = 2;
+      return;
+    }
     process.stderr.write(`steward: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   }
@@ -83,4 +89,13 @@ async function serve(options: Record<string, string | undefined>): Promise<void>
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** A sentence for the errors people meet when the server cannot listen. */
+function listenProblem(error: unknown): string | null {
+  const { code, port, address } = (error ?? {}) as { code?: string; port?: number; address?: string };
+  if (code === 'EADDRINUSE') return `port ${port} on ${address} is already in use. Stop what uses it, or choose another with --port.`;
+  if (code === 'EACCES') return `not allowed to listen on port ${port} of ${address}. Ports below 1024 need privileges; choose another with --port.`;
+  if (code === 'EADDRNOTAVAIL') return `the address ${address} is not one of this machine's. Choose another with --host.`;
+  return null;
 }

@@ -54,7 +54,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     bodyLimit({
       maxSize: options.bodyLimitBytes,
       onError: () => {
-        throw new Refusal('payload_too_large', `The request body is larger than ${options.bodyLimitBytes} bytes.`, 'Send a smaller body, or raise settings.bodyLimit in the server configuration.');
+        // The rest of the body is not read, so the connection cannot carry another request.
+        throw new Refusal('payload_too_large', `The request body is larger than ${options.bodyLimitBytes} bytes.`, 'Send a smaller body, or raise settings.bodyLimit in the server configuration.', {
+          Connection: 'close',
+        });
       },
     }),
   );

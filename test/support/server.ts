@@ -34,7 +34,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const env = { ...process.env, STEWARD_ADMIN_PASSWORD: ADMIN_PASSWORD, ...options.env };
   const file: ConfigFile | null = options.config ? parseConfigFile(options.config, 'steward.yaml', env) : null;
   const settings = {
-    ...resolveSettings({ home, port: '0', executors: String(options.executors ?? 2) }, env, file),
+    ...resolveSettings({ home, port: '0', executors: options.executors === undefined ? (file ? undefined : '2') : String(options.executors) }, env, file),
     killGraceMs: options.killGraceMs ?? 2000,
   };
   const logLines: string[] = [];

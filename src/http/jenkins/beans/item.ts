@@ -128,10 +128,10 @@ function healthReport(newestFirst: readonly Build[]): Bean[] {
   const band = score > 80 ? '80plus' : score > 60 ? '60to79' : score > 40 ? '40to59' : score > 20 ? '20to39' : '00to19';
   return [
     bean('hudson.model.HealthReport', [
-      ['description', 1, () => description],
-      ['iconClassName', 1, () => `icon-health-${band}`],
-      ['iconUrl', 1, () => `health-${band}.png`],
-      ['score', 1, () => score],
+      ['description', 2, () => description],
+      ['iconClassName', 2, () => `icon-health-${band}`],
+      ['iconUrl', 2, () => `health-${band}.png`],
+      ['score', 2, () => score],
     ]),
   ];
 }

@@ -76,7 +76,7 @@ export function computerBean(context: BeanContext): Bean {
 export function computerSetBean(context: BeanContext): Bean {
   return bean('hudson.model.ComputerSet', [
     ['busyExecutors', 1, () => context.scheduler.executors().filter((executor) => executor.build !== null).length],
-    ['computer', 1, () => [computerBean(context)]],
+    ['computer', 1, () => [computerBean(context)], { inline: true }],
     ['displayName', 1, () => 'Nodes'],
     ['totalExecutors', 1, () => context.scheduler.executorCount],
   ]);

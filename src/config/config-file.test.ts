@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigFileError, parseConfigFile } from './config-file.js';
+
+const parse = (text: string, env: NodeJS.ProcessEnv = {}) => parseConfigFile(text, 'steward.yaml', env);
+const failure = (text: string, env: NodeJS.ProcessEnv = {}) => {
+  try {
+    parse(text, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigFileError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the file to be refused');
+};
+
+describe('the configuration file', () => {
+  it('reads settings, users, folders and jobs with defaults filled in', () => {
+    const config = parse(
+      `settings:
+  executors: 3
+  quietPeriod: 5s
+  buildRetention: { builds: 20 }
+  url: https://ci.example.com
+users:
+  - id: alice
+    password: \${ALICE_PASSWORD}
+folders:
+  - name: team
+    jobs:
+      - name: deploy
+        parameters:
+          - { name: ENV, type: choice, choices: [dev, prod] }
+          - { name: SECRET, type: password, default: "\${DEPLOY_SECRET}" }
+        steps:
+          - ./deploy.sh "$ENV"
+          - sh: ./verify.sh
+            unstableReturn: 3
+        timeout: 10min
+jobs:
+  - name: hello
+`,
+      { ALICE_PASSWORD: 'alice-pw', DEPLOY_SECRET: 's3' },
+    );
+    expect(config.settings).toEqual({ executors: 3, quietPeriod: '5s', buildRetention: { builds: 20 }, url: 'https://ci.example.com' });
+    expect(config.users).toEqual([{ id: 'alice', password: 'alice-pw' }]);
+    const deploy = config.folders[0]?.jobs[0];
+    expect(deploy?.steps).toEqual([
+      { sh: './deploy.sh "$ENV"', unstableReturn: undefined },
+      { sh: './verify.sh', unstableReturn: 3 },
+    ]);
+    expect(deploy?.parameters[1]).toMatchObject({ type: 'password', default: 's3' });
+    expect(config.jobs[0]).toMatchObject({ name: 'hello', disabled: false, concurrent: false, steps: [], parameters: [] });
+  });
+
+  it('leaves ${…} in shell steps for the shell', () => {
+    const config = parse('jobs:\n  - name: j\n    steps: ["echo ${BUILD_NUMBER}"]\n');
+    expect(config.jobs[0]?.steps[0]?.sh).toBe('echo ${BUILD_NUMBER}');
+  });
+
+  it('names the line of a YAML syntax error', () => {
+    expect(failure('jobs:\n  - name: a\n   steps: [\n')).toMatch(/^steward\.yaml:3:\d+: /);
+  });
+
+  it('names the line and path of an unknown key, so typos do not pass silently', () => {
+    expect(failure('jobs:\n  - name: a\n    steps: []\n  - name: b\n    concurent: true\n')).toBe('steward.yaml:4: jobs[1]: Unrecognized key: "concurent"');
+  });
+
+  it('names the line of a wrong type', () => {
+    expect(failure('settings:\n  executors: many\n')).toMatch(/^steward\.yaml:2: settings\.executors: /);
+  });
+
+  it('names the line of a malformed duration', () => {
+    expect(failure('jobs:\n  - name: a\n    timeout: forever\n')).toBe('steward.yaml:3: "forever" is not a duration; write a number of seconds or 500ms, 10sec, 10s, 2min, 1h or 1d.');
+  });
+
+  it('names the variable a secret refers to when it is not set', () => {
+    expect(failure('users:\n  - id: bob\n    password: ${BOB_PASSWORD}\n')).toBe(
+      'steward.yaml:3: the password of user bob refers to ${BOB_PASSWORD}, but the environment variable BOB_PASSWORD is not set.',
+    );
+  });
+
+  it('refuses duplicate keys', () => {
+    expect(failure('settings:\n  executors: 1\n  executors: 2\n')).toMatch(/^steward\.yaml:3:\d+: /);
+  });
+
+  it('accepts an empty file', () => {
+    expect(parse('')).toMatchObject({ users: [], jobs: [], folders: [] });
+  });
+});

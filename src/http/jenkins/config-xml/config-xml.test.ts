@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { SecretBox } from '../../../auth/secret-box.js';
+import type { Item, JobSettings } from '../../../core/item.js';
+import { Refusal } from '../../errors.js';
+import { parseConfigXml } from './parse.js';
+import { renderConfigXml } from './render.js';
+
+const secrets = new SecretBox(randomBytes(32));
+
+function asJob(settings: JobSettings, sourceConfig: string | null): Item {
+  return { id: 1, kind: 'job', name: 'j', fullName: 'j', parentId: null, settings, sourceConfig, createdAt: 0, updatedAt: 0, nextBuildNumber: 1 };
+}
+
+function refusalOf(run: () => unknown): Refusal {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof Refusal) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('config.xml', () => {
+  it('reads every supported parameter type and the job settings', () => {
+    const { settings } = parseConfigXml(
+      `<project>
+        <description>d</description>
+        <properties><hudson.model.ParametersDefinitionProperty><parameterDefinitions>
+          <hudson.model.StringParameterDefinition><name>S</name><defaultValue> s </defaultValue><trim>true</trim></hudson.model.StringParameterDefinition>
+          <hudson.model.TextParameterDefinition><name>T</name><defaultValue>line1
+line2</defaultValue></hudson.model.TextParameterDefinition>
+          <hudson.model.BooleanParameterDefinition><name>B</name><defaultValue>true</defaultValue></hudson.model.BooleanParameterDefinition>
+          <hudson.model.ChoiceParameterDefinition><name>C</name><choices>one
+two</choices></hudson.model.ChoiceParameterDefinition>
+          <hudson.model.PasswordParameterDefinition><name>P</name><defaultValue>pw</defaultValue></hudson.model.PasswordParameterDefinition>
+        </parameterDefinitions></hudson.model.ParametersDefinitionProperty></properties>
+        <disabled>true</disabled><concurrentBuild>true</concurrentBuild><quietPeriod>7</quietPeriod>
+        <logRotator class="hudson.tasks.LogRotator"><daysToKeep>3</daysToKeep><numToKeep>-1</numToKeep></logRotator>
+        <builders><hudson.tasks.Shell><command>make</command><unstableReturn>2</unstableReturn></hudson.tasks.Shell></builders>
+      </project>`,
+      null,
+      secrets,
+    );
+    expect(settings).toMatchObject({
+      kind: 'job',
+      description: 'd',
+      disabled: true,
+      concurrentBuild: true,
+      quietPeriodSeconds: 7,
+      retention: { maxBuilds: null, maxDays: 3 },
+      steps: [{ command: 'make', unstableReturn: 2 }],
+      parameters: [
+        { type: 'string', name: 'S', defaultValue: ' s ', trim: true },
+        { type: 'text', name: 'T', defaultValue: 'line1\nline2' },
+        { type: 'boolean', name: 'B', defaultValue: true },
+        { type: 'choice', name: 'C', choices: ['one', 'two'] },
+        { type: 'password', name: 'P' },
+      ],
+    });
+    const password = (settings as JobSettings).parameters[4];
+    expect(password?.type === 'password' && secrets.unseal(password.sealedDefault)).toBe('pw');
+  });
+
+  it('stores secrets sealed in the source document and shows them sealed', () => {
+    const parsed = parseConfigXml(
+      '<project><authToken>trigger-me</authToken><properties><hudson.model.ParametersDefinitionProperty><parameterDefinitions><hudson.model.PasswordParameterDefinition><name>P</name><defaultValue>pw-value</defaultValue></hudson.model.PasswordParameterDefinition></parameterDefinitions></hudson.model.ParametersDefinitionProperty></properties></project>',
+      null,
+      secrets,
+    );
+    expect(parsed.source).not.toContain('trigger-me');
+    expect(parsed.source).not.toContain('pw-value');
+    const rendered = renderConfigXml(asJob(parsed.settings as JobSettings, parsed.source));
+    expect(rendered).not.toContain('trigger-me');
+    expect(rendered).not.toContain('pw-value');
+    // Sending the rendered document back keeps both secrets unchanged.
+    const again = parseConfigXml(rendered, parsed.settings, secrets).settings as JobSettings;
+    expect(again.remoteToken).toEqual((parsed.settings as JobSettings).remoteToken);
+    expect(again.parameters).toEqual((parsed.settings as JobSettings).parameters);
+    // A new token value replaces the old one.
+    const replaced = parseConfigXml(rendered.replace(/\{steward-token:[0-9a-f]+\}/, 'new-token'), parsed.settings, secrets).settings as JobSettings;
+    expect(replaced.remoteToken?.digest).toBe(secrets.digest('new-token'));
+  });
+
+  it("refuses a password default encrypted by another Jenkins' key", () => {
+    const refusal = refusalOf(() =>
+      parseConfigXml(
+        '<project><properties><hudson.model.ParametersDefinitionProperty><parameterDefinitions><hudson.model.PasswordParameterDefinition><name>P</name><defaultValue>{AQAAABAAAAAQ1234567890abcdefghijklmnop=}</defaultValue></hudson.model.PasswordParameterDefinition></parameterDefinitions></hudson.model.ParametersDefinitionProperty></properties></project>',
+        null,
+        secrets,
+      ),
+    );
+    expect(refusal.message).toContain("encrypted with another Jenkins' key");
+  });
+
+  it('renders a job never written as XML in the shape Jenkins writes, and reads it back to the same settings', () => {
+    const settings: JobSettings = {
+      kind: 'job',
+      description: 'a & b <c>',
+      disabled: false,
+      concurrentBuild: false,
+      quietPeriodSeconds: null,
+      parameters: [{ type: 'choice', name: 'ENV', description: '', choices: ['dev', 'prod'] }],
+      steps: [{ command: 'echo "<hi>" && exit 0', unstableReturn: null }],
+      timeoutMs: 120_000,
+      retention: { maxBuilds: 5, maxDays: null },
+      remoteToken: null,
+    };
+    const xml = renderConfigXml(asJob(settings, null));
+    expect(xml).toMatch(/^<\?xml version='1\.1' encoding='UTF-8'\?>\n<project>/);
+    expect(xml).toContain('<scm class="hudson.scm.NullSCM"/>');
+    expect(parseConfigXml(xml, null, secrets).settings).toEqual(settings);
+  });
+
+  it('reads and renders folders', () => {
+    const parsed = parseConfigXml('<com.cloudbees.hudson.plugins.folder.Folder><description>f</description><healthMetrics/></com.cloudbees.hudson.plugins.folder.Folder>', null, secrets);
+    expect(parsed.settings).toEqual({ kind: 'folder', description: 'f' });
+  });
+
+  it('refuses unsupported builders and parameter types, naming them', () => {
+    expect(refusalOf(() => parseConfigXml('<project><builders><hudson.tasks.BatchFile/></builders></project>', null, secrets)).message).toBe('Build step <hudson.tasks.BatchFile> is not supported.');
+    expect(
+      refusalOf(() =>
+        parseConfigXml(
+          '<project><properties><hudson.model.ParametersDefinitionProperty><parameterDefinitions><hudson.model.FileParameterDefinition><name>F</name></hudson.model.FileParameterDefinition></parameterDefinitions></hudson.model.ParametersDefinitionProperty></properties></project>',
+          null,
+          secrets,
+        ),
+      ).message,
+    ).toBe('Parameter type <hudson.model.FileParameterDefinition> (parameter "F") is not supported.');
+  });
+
+  it('refuses DOCTYPEs and entities before parsing', () => {
+    expect(refusalOf(() => parseConfigXml('<!DOCTYPE x><project/>', null, secrets)).code).toBe('xml_doctype_forbidden');
+    expect(refusalOf(() => parseConfigXml('<project><description>&amp;&lt;&unknown;</description></project>', null, secrets)).code).toBe('xml_malformed');
+  });
+});
