@@ -1,9 +1,9 @@
+import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { Accounts } from '../auth/accounts.js';
 import type { AppEnv } from './context.js';
-import { onError, Refusal } from './errors.js';
+import { onError } from './errors.js';
 import { identity } from './identity.js';
 import type { JenkinsDeps } from './jenkins/deps.js';
 import { jenkinsRoutes } from './jenkins/routes.js';
@@ -27,42 +27,29 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError(onError);
 
+  const common: Record<string, string> = {
+    'X-Jenkins': options.jenkinsVersion,
+    'X-Jenkins-Session': options.instanceTag,
+    'X-Steward': options.stewardVersion,
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'deny',
+  };
   app.use(async (c, next) => {
     const started = performance.now();
     c.set('log', options.log);
+    // On Node the headers every response carries go straight onto the outgoing message, which is
+    // cheaper than rewriting each Response's headers; elsewhere (tests with app.request) on the Response.
+    const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+    if (outgoing) for (const [name, value] of Object.entries(common)) outgoing.setHeader(name, value);
     await next();
-    const headers = c.res.headers;
-    headers.set('X-Jenkins', options.jenkinsVersion);
-    headers.set('X-Jenkins-Session', options.instanceTag);
-    headers.set('X-Steward', options.stewardVersion);
-    headers.set('X-Content-Type-Options', 'nosniff');
-    headers.set('X-Frame-Options', 'deny');
+    if (!outgoing) for (const [name, value] of Object.entries(common)) c.res.headers.set(name, value);
     if (options.log.isLevelEnabled('debug')) {
       const url = new URL(c.req.url);
       options.log.debug({ method: c.req.method, url: redactUrl(url.pathname + url.search), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
     }
   });
 
-  app.use(async (c, next) => {
-    if (new URL(c.req.url).pathname.includes(';') || c.req.url.includes('%3B') || c.req.url.includes('%3b')) {
-      throw new Refusal('semicolon_forbidden', 'Semicolons are not allowed in the request URI.', 'Percent-encoding does not help either; rename the item if its name has one.');
-    }
-    await next();
-  });
-
-  app.use(
-    bodyLimit({
-      maxSize: options.bodyLimitBytes,
-      onError: () => {
-        // The rest of the body is not read, so the connection cannot carry another request.
-        throw new Refusal('payload_too_large', `The request body is larger than ${options.bodyLimitBytes} bytes.`, 'Send a smaller body, or raise settings.bodyLimit in the server configuration.', {
-          Connection: 'close',
-        });
-      },
-    }),
-  );
-
   app.use(identity(options.accounts));
-  app.route('/', jenkinsRoutes(options.jenkins));
+  app.all('*', jenkinsRoutes(options.jenkins, options.bodyLimitBytes));
   return app;
 }

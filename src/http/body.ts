@@ -13,17 +13,49 @@ export interface RequestInput {
   readonly contentType: string;
 }
 
-export async function readInput(c: Context<AppEnv>): Promise<RequestInput> {
+/**
+ * Reads the request body, refusing it (413) once it passes `limit` bytes. A request that announces
+ * no body is not touched, which keeps the common bodiless POST (a trigger) cheap.
+ */
+export async function readBody(c: Context<AppEnv>, limit: number): Promise<Uint8Array> {
+  const declared = c.req.header('content-length');
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
+  if (declared === '0' || (declared === undefined && c.req.header('transfer-encoding') === undefined)) return new Uint8Array(0);
+  const reader = c.req.raw.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(limit: number): Refusal {
+  // The rest of the body is not read, so the connection cannot carry another request.
+  return new Refusal('payload_too_large', `The request body is larger than ${limit} bytes.`, 'Send a smaller body, or raise settings.bodyLimit in the server configuration.', {
+    Connection: 'close',
+  });
+}
+
+export async function readInput(c: Context<AppEnv>, url: URL, limit: number): Promise<RequestInput> {
   const parameters = new Map<string, string[]>();
   const add = (name: string, value: string) => {
     const values = parameters.get(name);
     if (values) values.push(value);
     else parameters.set(name, [value]);
   };
-  new URL(c.req.url).searchParams.forEach((value, name) => add(name, value));
+  url.searchParams.forEach((value, name) => add(name, value));
   const contentType = (c.req.header('content-type') ?? '').toLowerCase();
   if (c.req.method === 'GET' || c.req.method === 'HEAD') return { parameters, text: '', contentType };
-  const body = await c.req.arrayBuffer();
+  const body = await readBody(c, limit);
   if (contentType.startsWith('application/x-www-form-urlencoded')) {
     new URLSearchParams(new TextDecoder().decode(body)).forEach((value, name) => add(name, value));
     return { parameters, text: '', contentType };
@@ -31,7 +63,7 @@ export async function readInput(c: Context<AppEnv>): Promise<RequestInput> {
   if (contentType.startsWith('multipart/form-data')) {
     let form: FormData;
     try {
-      form = await new Response(body, { headers: { 'content-type': c.req.header('content-type') ?? '' } }).formData();
+      form = await new Response(new Uint8Array(body), { headers: { 'content-type': c.req.header('content-type') ?? '' } }).formData();
     } catch (error) {
       throw new Refusal('body_invalid', `The multipart body could not be read: ${error instanceof Error ? error.message : String(error)}.`, 'Send a well-formed multipart/form-data body, or use application/x-www-form-urlencoded.');
     }

@@ -63,7 +63,8 @@ export class Triggers {
       coalesce: true,
       now,
     });
-    this.deps.wake();
+    // Folding into a waiting item changes nothing the scheduler acts on, unless the item became due sooner.
+    if (result.advanced) this.deps.wake();
     return result;
   }
 

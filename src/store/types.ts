@@ -59,9 +59,13 @@ export interface EnqueueRequest {
 }
 
 export interface EnqueueResult {
-  readonly item: QueueItem;
+  readonly queueId: number;
   /** False when the request was folded into an item that was already waiting. */
   readonly created: boolean;
+  /** The item's due time after this request (folding can only move it earlier). */
+  readonly dueAt: number;
+  /** True when the item became due earlier than before (always for a new item). */
+  readonly advanced: boolean;
 }
 
 export interface QueueStore {

@@ -1,5 +1,4 @@
-import type { Context } from 'hono';
-import { Hono } from 'hono';
+import type { Context, Handler } from 'hono';
 import { DomainError } from '../../core/errors.js';
 import { buildPath, itemPath } from '../../core/item-url.js';
 import type { AppEnv } from '../context.js';
@@ -18,20 +17,18 @@ import { Scope } from './scope.js';
 import { traverse, type Target } from './traverse.js';
 import { build, buildWithParameters } from './triggers.js';
 
-type Handler = (scope: Scope) => Promise<Response>;
+type ActionHandler = (scope: Scope) => Promise<Response>;
 /** An action: handlers by method; `ANY` answers every method. */
-type Action = Partial<Record<'GET' | 'POST' | 'DELETE' | 'ANY', Handler>>;
+type Action = Partial<Record<'GET' | 'POST' | 'DELETE' | 'ANY', ActionHandler>>;
 
 /** The Jenkins-compatible URL space, answered by walking it as Stapler does. */
-export function jenkinsRoutes(deps: JenkinsDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  app.all('*', (c) => dispatch(c, deps));
-  return app;
+export function jenkinsRoutes(deps: JenkinsDeps, bodyLimitBytes: number): Handler<AppEnv> {
+  return (c) => dispatch(c, deps, bodyLimitBytes);
 }
 
-async function dispatch(c: Context<AppEnv>, deps: JenkinsDeps): Promise<Response> {
-  const scope = new Scope(c, deps);
-  const segments = pathSegments(c.req.url);
+async function dispatch(c: Context<AppEnv>, deps: JenkinsDeps, bodyLimitBytes: number): Promise<Response> {
+  const scope = new Scope(c, deps, bodyLimitBytes);
+  const segments = pathSegments(scope.url, c.req.url);
   const [head, ...rest] = segments;
   // Jenkins' unprotected root actions: answered without Overall/Read.
   if (head === 'whoAmI') return (await serveWhoAmI(scope, rest)) ?? notFound(c.req.url);
@@ -62,8 +59,11 @@ async function route(scope: Scope, head: string | undefined, rest: string[], seg
 }
 
 /** Splits the raw path into decoded segments (`%2F` stays inside its segment). */
-function pathSegments(url: string): string[] {
-  const path = new URL(url).pathname;
+function pathSegments(url: URL, raw: string): string[] {
+  const path = url.pathname;
+  if (path.includes(';') || /%3b/i.test(raw)) {
+    throw new Refusal('semicolon_forbidden', 'Semicolons are not allowed in the request URI.', 'Percent-encoding does not help either; rename the item if its name has one.');
+  }
   try {
     return path
       .split('/')

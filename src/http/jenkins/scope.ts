@@ -10,6 +10,8 @@ import type { JenkinsDeps } from './deps.js';
 /** One request as the Jenkins routes see it: who asks, how, and helpers shared by the handlers. */
 export class Scope {
   readonly principal: Principal;
+  /** The request URL, parsed once. */
+  readonly url: URL;
   /** GET for HEAD, which is answered like GET without a body. */
   readonly method: string;
   private input: Promise<RequestInput> | null = null;
@@ -17,14 +19,16 @@ export class Scope {
   constructor(
     readonly c: Context<AppEnv>,
     readonly deps: JenkinsDeps,
+    private readonly bodyLimitBytes: number,
   ) {
     this.principal = c.get('principal');
+    this.url = new URL(c.req.url);
     this.method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
   }
 
   /** The origin the client used (its Host header), ending in `/`: redirects are built on it (DESIGN §5.7). */
   get requestBase(): string {
-    return `${new URL(this.c.req.url).origin}/`;
+    return `${this.url.origin}/`;
   }
 
   /** The root URL for `url` fields: the configured public URL, else the request's origin. */
@@ -33,7 +37,7 @@ export class Scope {
   }
 
   readInput(): Promise<RequestInput> {
-    this.input ??= readInput(this.c);
+    this.input ??= readInput(this.c, this.url, this.bodyLimitBytes);
     return this.input;
   }
 
@@ -47,7 +51,7 @@ export class Scope {
 
   /** A redirect to a path below the request's origin. */
   redirect(path: string, status: 302 | 303 = 302): Response {
-    return new Response(null, { status, headers: { Location: this.requestBase + path } });
+    return new Response(null, { status, headers: { Location: this.requestBase + path, 'Content-Length': '0' } });
   }
 
   userCause(): { kind: 'user'; userId: string | null; userName: string } {

@@ -84,11 +84,11 @@ function requireBuildPermission(scope: Scope, job: Job): void {
 
 /** 201 + Location for a new item; `coalescedStatus` when folded into a waiting one. */
 function triggered(scope: Scope, result: EnqueueResult, coalescedStatus: 201 | 303): Response {
-  const location = scope.requestBase + queueItemPath(result.item.id);
+  const location = scope.requestBase + queueItemPath(result.queueId);
   const status = result.created ? 201 : coalescedStatus;
   const wantsJson = (scope.c.req.header('accept') ?? '').includes('application/json');
-  if (!wantsJson) return new Response(null, { status, headers: { Location: location } });
-  const body = { queueId: result.item.id, queueUrl: location, build: null, coalesced: !result.created };
+  if (!wantsJson) return new Response(null, { status, headers: { Location: location, 'Content-Length': '0' } });
+  const body = { queueId: result.queueId, queueUrl: location, build: null, coalesced: !result.created };
   return new Response(JSON.stringify(body), { status, headers: { Location: location, 'Content-Type': 'application/json;charset=UTF-8' } });
 }
 

@@ -4,6 +4,7 @@ import { DomainError } from '../../core/errors.js';
 import type { ParameterValue } from '../../core/parameters.js';
 import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild } from '../types.js';
 import type { CauseTable } from './causes.js';
+import type { ItemCache } from './items.js';
 import type { WriteBatch } from './write-batch.js';
 
 interface BuildRow {
@@ -39,6 +40,7 @@ export class SqliteBuildStore implements BuildStore {
     private readonly db: Database,
     private readonly batch: WriteBatch,
     private readonly causes: CauseTable,
+    private readonly items: ItemCache,
   ) {
     this.one = db.prepare('SELECT * FROM builds WHERE job_id = ? AND number = ?');
     this.page = db.prepare('SELECT * FROM builds WHERE job_id = ? ORDER BY number DESC LIMIT ? OFFSET ?');
@@ -66,6 +68,7 @@ export class SqliteBuildStore implements BuildStore {
       const item = this.waitingItem.get(request.queueId);
       if (!item) return null;
       const { number } = this.takeNumber.get(item.job_id) as { number: number };
+      this.items.forget(item.job_id);
       this.leaveQueue.run(number, request.startedAt, item.id);
       const row = this.insert.get({
         jobId: item.job_id,

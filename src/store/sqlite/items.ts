@@ -36,6 +36,42 @@ function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
+/**
+ * Items read from the database, by id and by full-name key. The embedded store has exactly one
+ * writer (this process), so every change passes through here and the cache stays exact: writes
+ * update or drop entries, and `forget` drops a job whose build counter moved.
+ */
+export class ItemCache {
+  private readonly byId = new Map<number, Item>();
+  private readonly byKey = new Map<string, Item>();
+
+  id(id: number): Item | undefined {
+    return this.byId.get(id);
+  }
+
+  key(key: string): Item | undefined {
+    return this.byKey.get(key);
+  }
+
+  remember(item: Item): Item {
+    this.byId.set(item.id, item);
+    this.byKey.set(nameKey(item.fullName), item);
+    return item;
+  }
+
+  forget(id: number): void {
+    const item = this.byId.get(id);
+    if (!item) return;
+    this.byId.delete(id);
+    this.byKey.delete(nameKey(item.fullName));
+  }
+
+  clear(): void {
+    this.byId.clear();
+    this.byKey.clear();
+  }
+}
+
 export class SqliteItemStore implements ItemStore {
   private readonly byId: Statement<[number], ItemRow>;
   private readonly byKey: Statement<[string], ItemRow>;
@@ -49,6 +85,7 @@ export class SqliteItemStore implements ItemStore {
   constructor(
     private readonly db: Database,
     private readonly batch: WriteBatch,
+    private readonly cache: ItemCache,
   ) {
     this.byId = db.prepare('SELECT * FROM items WHERE id = ?');
     this.byKey = db.prepare('SELECT * FROM items WHERE full_name_key = ?');
@@ -64,13 +101,18 @@ export class SqliteItemStore implements ItemStore {
   }
 
   async get(id: number): Promise<Item | null> {
+    const cached = this.cache.id(id);
+    if (cached) return cached;
     const row = this.byId.get(id);
-    return row ? rowToItem(row) : null;
+    return row ? this.cache.remember(rowToItem(row)) : null;
   }
 
   async findByFullName(fullName: string): Promise<Item | null> {
-    const row = this.byKey.get(nameKey(fullName));
-    return row ? rowToItem(row) : null;
+    const key = nameKey(fullName);
+    const cached = this.cache.key(key);
+    if (cached) return cached;
+    const row = this.byKey.get(key);
+    return row ? this.cache.remember(rowToItem(row)) : null;
   }
 
   async listChildren(parentId: number | null): Promise<Item[]> {
@@ -98,7 +140,7 @@ export class SqliteItemStore implements ItemStore {
           sourceConfig: item.sourceConfig,
           now: Date.now(),
         }) as ItemRow;
-        return rowToItem(row);
+        return this.cache.remember(rowToItem(row));
       } catch (error) {
         if (isUniqueViolation(error)) {
           throw new DomainError('name_taken', `A job already exists with the name "${item.name}".`, 'Choose another name, or update the existing item.');
@@ -116,13 +158,15 @@ export class SqliteItemStore implements ItemStore {
         throw new DomainError('item_kind_mismatch', `${current.full_name} is a ${current.kind}, not a ${settings.kind}.`);
       }
       const row = this.updateRow.get({ id, settings: JSON.stringify(settings), sourceConfig, now: Date.now() }) as ItemRow;
-      return rowToItem(row);
+      return this.cache.remember(rowToItem(row));
     });
   }
 
   delete(id: number): Promise<void> {
     return this.batch.write(() => {
       this.deleteRow.run(id);
+      // The deletion cascades to everything below the item.
+      this.cache.clear();
     });
   }
 }

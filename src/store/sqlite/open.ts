@@ -1,38 +1,52 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../types.js';
 import { SqliteBuildStore } from './builds.js';
 import { CauseTable } from './causes.js';
-import { SqliteItemStore } from './items.js';
+import { ItemCache, SqliteItemStore } from './items.js';
 import { migrate } from './migrate.js';
 import { SqliteQueueStore } from './queue.js';
 import { SqliteUserStore } from './users.js';
 import { WriteBatch } from './write-batch.js';
 
 /**
- * Opens (creating if needed) the embedded store: one SQLite file in WAL mode with
- * `synchronous=FULL`, so that a committed write survives a crash of the process or of the machine.
- * Pass `:memory:` for a throwaway store.
+ * Opens (creating if needed) the embedded store: one SQLite file in WAL mode whose writes are
+ * acknowledged only once they are on disk (see WriteBatch), so that they survive a crash of the
+ * process or of the machine. Pass `:memory:` for a throwaway store.
  */
 export function openSqliteStore(options: { path: string }): Store {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  // Commits are made durable by WriteBatch, which fsyncs the WAL before acknowledging a write.
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
-  const batch = new WriteBatch(db);
+  const memory = options.path === ':memory:';
+  if (!memory) syncDirectory(dirname(options.path));
+  const batch = new WriteBatch(db, memory ? null : `${options.path}-wal`);
   const causes = new CauseTable(db);
+  const itemCache = new ItemCache();
   return {
-    items: new SqliteItemStore(db, batch),
+    items: new SqliteItemStore(db, batch, itemCache),
     queue: new SqliteQueueStore(db, batch, causes),
-    builds: new SqliteBuildStore(db, batch, causes),
+    builds: new SqliteBuildStore(db, batch, causes, itemCache),
     users: new SqliteUserStore(db, batch),
     async close() {
-      batch.close();
+      await batch.close();
       db.close();
     },
   };
+}
+
+/** Makes the creation of the database and WAL files themselves durable. */
+function syncDirectory(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

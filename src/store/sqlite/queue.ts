@@ -19,7 +19,7 @@ interface QueueRow {
 export class SqliteQueueStore implements QueueStore {
   private readonly byId: Statement<[number], QueueRow>;
   private readonly waiting: Statement<[], QueueRow>;
-  private readonly waitingTwin: Statement<[number, string], QueueRow>;
+  private readonly waitingTwin: Statement<[number, string], { id: number; due_at: number }>;
   private readonly waitingOfJob: Statement<[number], QueueRow>;
   private readonly insert: Statement;
   private readonly moveDue: Statement<[number, number]>;
@@ -34,13 +34,13 @@ export class SqliteQueueStore implements QueueStore {
     const columns = 'id, job_id, state, queued_at, due_at, parameters, build_number, left_at';
     this.byId = db.prepare(`SELECT ${columns} FROM queue_items WHERE id = ?`);
     this.waiting = db.prepare(`SELECT ${columns} FROM queue_items WHERE state = 'waiting' ORDER BY due_at, id`);
-    this.waitingTwin = db.prepare(`SELECT ${columns} FROM queue_items WHERE job_id = ? AND state = 'waiting' AND parameters_key = ? ORDER BY id LIMIT 1`);
+    this.waitingTwin = db.prepare(`SELECT id, due_at FROM queue_items WHERE job_id = ? AND state = 'waiting' AND parameters_key = ? ORDER BY id LIMIT 1`);
     this.waitingOfJob = db.prepare(`SELECT ${columns} FROM queue_items WHERE job_id = ? AND state = 'waiting' ORDER BY id`);
     this.insert = db.prepare(
       `INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters, parameters_key)
        VALUES (@jobId, 'waiting', @now, @dueAt, @parameters, @parametersKey) RETURNING ${columns}`,
     );
-    this.moveDue = db.prepare('UPDATE queue_items SET due_at = MIN(due_at, ?) WHERE id = ?');
+    this.moveDue = db.prepare('UPDATE queue_items SET due_at = ? WHERE id = ?');
     this.cancelRow = db.prepare(`UPDATE queue_items SET state = 'cancelled', left_at = ? WHERE id = ? AND state = 'waiting'`);
     this.prune = db.prepare(`DELETE FROM queue_items WHERE state = 'cancelled' AND left_at < ?`);
   }
@@ -49,9 +49,10 @@ export class SqliteQueueStore implements QueueStore {
     return this.batch.write(() => {
       const twin = request.coalesce ? this.waitingTwin.get(request.jobId, request.parametersKey) : undefined;
       if (twin) {
-        this.moveDue.run(request.dueAt, twin.id);
+        const advanced = request.dueAt < twin.due_at;
+        if (advanced) this.moveDue.run(request.dueAt, twin.id);
         this.causes.record(twin.id, request.cause);
-        return { item: this.load(twin.id), created: false };
+        return { queueId: twin.id, created: false, dueAt: Math.min(twin.due_at, request.dueAt), advanced };
       }
       const row = this.insert.get({
         jobId: request.jobId,
@@ -61,7 +62,7 @@ export class SqliteQueueStore implements QueueStore {
         parametersKey: request.parametersKey,
       }) as QueueRow;
       this.causes.record(row.id, request.cause);
-      return { item: this.toItem(row), created: true };
+      return { queueId: row.id, created: true, dueAt: row.due_at, advanced: true };
     });
   }
 

@@ -15,7 +15,9 @@ function rowToUser(row: UserRow): User {
   return { id: row.id, fullName: row.full_name, passwordHash: row.password_hash, createdAt: row.created_at };
 }
 
+/** Users are cached by id key; every change goes through this store (the single writer), so it stays exact. */
 export class SqliteUserStore implements UserStore {
+  private readonly cache = new Map<string, User>();
   private readonly byKey: Statement<[string], UserRow>;
   private readonly all: Statement<[], UserRow>;
   private readonly insert: Statement;
@@ -37,8 +39,14 @@ export class SqliteUserStore implements UserStore {
   }
 
   async get(id: string): Promise<User | null> {
-    const row = this.byKey.get(id.toLowerCase());
-    return row ? rowToUser(row) : null;
+    const key = id.toLowerCase();
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const row = this.byKey.get(key);
+    if (!row) return null;
+    const user = rowToUser(row);
+    this.cache.set(key, user);
+    return user;
   }
 
   async list(): Promise<User[]> {
@@ -48,6 +56,7 @@ export class SqliteUserStore implements UserStore {
   create(user: User): Promise<User> {
     return this.batch.write(() => {
       this.insert.run({ ...user, key: user.id.toLowerCase() });
+      this.cache.delete(user.id.toLowerCase());
       return user;
     });
   }
@@ -58,6 +67,7 @@ export class SqliteUserStore implements UserStore {
         | UserRow
         | undefined;
       if (!row) throw new DomainError('user_not_found', `There is no user "${id}".`);
+      this.cache.delete(id.toLowerCase());
       return rowToUser(row);
     });
   }
