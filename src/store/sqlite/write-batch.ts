@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import type { Database, Statement } from 'better-sqlite3';
 
 interface Pending {
@@ -27,7 +27,7 @@ export class WriteBatch {
   private pending: Pending[] = [];
   private scheduled = false;
   private closed = false;
-  private wal: { fd: number; inode: number } | null = null;
+  private walFd: number | null = null;
   private syncing: Promise<void> | null = null;
   private queuedSync: Promise<void> | null = null;
   private readonly begin: Statement;
@@ -68,8 +68,8 @@ export class WriteBatch {
     this.closed = true;
     await this.syncing;
     await this.queuedSync;
-    if (this.wal) closeSync(this.wal.fd);
-    this.wal = null;
+    if (this.walFd !== null) closeSync(this.walFd);
+    this.walFd = null;
   }
 
   private async flush(): Promise<void> {
@@ -131,19 +131,14 @@ export class WriteBatch {
     return this.queuedSync;
   }
 
+  /**
+   * fdatasync on any descriptor of a file flushes all of its written data, so our own read-only
+   * descriptor of the WAL serves. SQLite keeps the same WAL file while the database is open (it
+   * rewinds it after checkpoints rather than replacing it), so the descriptor is opened once.
+   */
   private fsyncWal(): Promise<void> {
-    const wal = this.openWal();
-    return new Promise((resolve, reject) => fdatasync(wal.fd, (error) => (error ? reject(error) : resolve())));
-  }
-
-  /** The WAL file, reopened if SQLite replaced it (it keeps the same file while the database is open). */
-  private openWal(): { fd: number; inode: number } {
-    const path = this.walPath as string;
-    const inode = statSync(path).ino;
-    if (this.wal && this.wal.inode === inode) return this.wal;
-    if (this.wal) closeSync(this.wal.fd);
-    const fd = openSync(path, 'r');
-    this.wal = { fd, inode: fstatSync(fd).ino };
-    return this.wal;
+    this.walFd ??= openSync(this.walPath as string, 'r');
+    const fd = this.walFd;
+    return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
   }
 }

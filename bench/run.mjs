@@ -1,0 +1,162 @@
+// Benchmarks of the trigger path. Run with `npm run bench` after `npm install` (which builds dist/).
+// Prints a Markdown report and writes it into docs/benchmarks.md between the BENCH markers.
+//
+// 1. Trigger rate: authenticated `POST /job/X/build` at 32 concurrent connections (autocannon),
+//    against a bare node:http server answering 201 in the same run. Rounds alternate between the two
+//    servers after a warm-up, and the report gives medians and their ratio.
+// 2. Trigger to first log line: with idle executors and quiet period 0, the time from sending a
+//    trigger to the build's console log existing with its first line (seen through inotify), and to
+//    the first command of its step running (the step prints the wall clock).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = 32;
+const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
+const PASSWORD = 'bench-password';
+const AUTH = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
+
+function start(command, args, env, ready) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk) => {
+      output += chunk;
+      const match = ready.exec(output);
+      if (match) resolve({ child, match });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('exit', () => reject(new Error(`${command} exited:\n${output}`)));
+  });
+}
+
+async function steward(home) {
+  const { child, match } = await start(process.execPath, ['bin/steward.js', 'serve', '--port', '0', '--home', home], { STEWARD_ADMIN_PASSWORD: PASSWORD }, /Steward listening on (\S+)/);
+  return { child, url: match[1] };
+}
+
+async function call(url, path, init = {}) {
+  const response = await fetch(new URL(path, url), { ...init, headers: { authorization: AUTH, ...init.headers }, redirect: 'manual' });
+  if (response.status >= 400) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response;
+}
+
+async function createJob(url, name, xml) {
+  await call(url, `/createItem?name=${name}`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xml });
+}
+
+function load(url, seconds) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, method: 'POST', connections: CONNECTIONS, duration: seconds, headers: { authorization: AUTH } }, (error, result) => {
+      if (error) return reject(error);
+      if (result.non2xx > 0 || result.errors > 0) return reject(new Error(`${url}: ${result.non2xx} non-2xx responses, ${result.errors} errors`));
+      resolve(result.requests.average);
+    });
+  });
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
+
+async function triggerRate(scenarios) {
+  const bare = await start(process.execPath, ['bench/bare-server.mjs'], {}, /listening (\d+)/);
+  const bareUrl = `http://127.0.0.1:${bare.match[1]}/job/bench/build`;
+  const results = [];
+  for (const scenario of scenarios) {
+    const home = mkdtempSync(join(tmpdir(), 'steward-bench-'));
+    const server = await steward(home);
+    await createJob(server.url, 'bench', scenario.xml);
+    const target = new URL('/job/bench/build', server.url).href;
+    await load(bareUrl, 3);
+    await load(target, 3);
+    const bareRates = [];
+    const stewardRates = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      bareRates.push(await load(bareUrl, SECONDS));
+      stewardRates.push(await load(target, SECONDS));
+    }
+    server.child.kill('SIGTERM');
+    rmSync(home, { recursive: true, force: true });
+    results.push({ scenario, bare: median(bareRates), steward: median(stewardRates), bareRates, stewardRates });
+  }
+  bare.child.kill();
+  return results;
+}
+
+async function firstLogLine() {
+  const home = mkdtempSync(join(tmpdir(), 'steward-bench-'));
+  const server = await steward(home);
+  await createJob(server.url, 'latency', '<project><builders><hudson.tasks.Shell><command>date +%s%6N</command></hudson.tasks.Shell></builders></project>');
+  // Build logs live in jobs/<job id>/<number>/log; the directory and the log's first line are written
+  // by one synchronous call in the server, so the directory's creation (inotify) dates the first line.
+  const jobDir = join(home, 'jobs', '1');
+  mkdirSync(jobDir, { recursive: true });
+  const seen = new Map();
+  const watcher = watch(jobDir, (_event, file) => {
+    const number = Number(file);
+    if (Number.isInteger(number) && !seen.has(number)) seen.set(number, performance.timeOrigin + performance.now());
+  });
+  const toLog = [];
+  const toStep = [];
+  for (let n = 1; n <= LATENCY_SAMPLES + 10; n++) {
+    const sent = performance.timeOrigin + performance.now();
+    await call(server.url, '/job/latency/build', { method: 'POST' });
+    let build;
+    for (;;) {
+      build = await (await fetch(new URL(`/job/latency/${n}/api/json?tree=building`, server.url), { headers: { authorization: AUTH } })).json().catch(() => null);
+      if (build && build.building === false) break;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const log = await (await call(server.url, `/job/latency/${n}/consoleText`)).text();
+    if (!log.startsWith('Started by user admin\n')) throw new Error(`unexpected log of build ${n}:\n${log}`);
+    const printed = Number(/\n(\d{16})\n/.exec(log)?.[1]) / 1000;
+    if (n > 10) {
+      toLog.push(seen.get(n) - sent);
+      toStep.push(printed - sent);
+    }
+  }
+  watcher.close();
+  server.child.kill('SIGTERM');
+  rmSync(home, { recursive: true, force: true });
+  return { toLog, toStep };
+}
+
+const scenarios = [
+  { name: 'triggers fold into one waiting item (quiet period 1 h): the trigger path alone', xml: '<project><quietPeriod>3600</quietPeriod></project>' },
+  { name: 'quiet period 0, one `true` shell step: builds run back to back while triggers arrive', xml: '<project><builders><hudson.tasks.Shell><command>true</command></hudson.tasks.Shell></builders></project>' },
+];
+
+const rates = await triggerRate(scenarios);
+const latency = await firstLogLine();
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const ms = (n) => `${n.toFixed(2)} ms`;
+const report = [
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, with \`npm run bench\``,
+  `(${ROUNDS} alternating rounds of ${SECONDS} s per server after a 3 s warm-up; ${CONNECTIONS} connections; autocannon in the same machine).`,
+  '',
+  '### Trigger rate: authenticated `POST /job/bench/build`, every 201 durable (WAL fdatasync before the answer)',
+  '',
+  '| scenario | bare node:http (req/s) | Steward (req/s) | ratio |',
+  '|---|---:|---:|---:|',
+  ...rates.map((r) => `| ${r.scenario.name} | ${fmt(r.bare)} | ${fmt(r.steward)} | ${(r.steward / r.bare).toFixed(2)} |`),
+  '',
+  `Rounds (req/s): ${rates.map((r) => `bare ${r.bareRates.map(fmt).join(', ')} / Steward ${r.stewardRates.map(fmt).join(', ')}`).join('; ')}.`,
+  '',
+  `### Trigger to first log line (idle executors, quiet period 0, ${latency.toLog.length} sequential triggers)`,
+  '',
+  '| from sending the trigger to | p50 | p90 | p99 |',
+  '|---|---:|---:|---:|',
+  `| the console log existing with its first line ("Started by user admin") | ${ms(percentile(latency.toLog, 0.5))} | ${ms(percentile(latency.toLog, 0.9))} | ${ms(percentile(latency.toLog, 0.99))} |`,
+  `| the step's first command running (\`date +%s%6N\` printed by the step) | ${ms(percentile(latency.toStep, 0.5))} | ${ms(percentile(latency.toStep, 0.9))} | ${ms(percentile(latency.toStep, 0.99))} |`,
+].join('\n');
+
+process.stdout.write(`${report}\n`);
+const docs = 'docs/benchmarks.md';
+const current = readFileSync(docs, 'utf8');
+const updated = current.replace(/<!-- BENCH:START -->[\s\S]*<!-- BENCH:END -->/, `<!-- BENCH:START -->\n${report}\n<!-- BENCH:END -->`);
+writeFileSync(docs, updated);
