@@ -2,6 +2,7 @@ import type { Build } from '../core/build.js';
 import type { Job } from '../core/item.js';
 import { baseName } from '../core/item.js';
 import { buildPath, itemPath } from '../core/item-url.js';
+import { BUILT_IN_NODE } from '../core/node.js';
 
 export interface EnvironmentInput {
   /** The server's own environment; variables named STEWARD_* (configuration, secrets) are dropped. */
@@ -14,8 +15,6 @@ export interface EnvironmentInput {
   readonly rootUrl: string;
   readonly cookie: string;
 }
-
-export const NODE_NAME = 'built-in';
 
 /**
  * The environment of a build's steps, in Laminar's order: the server's environment, then the
@@ -42,8 +41,8 @@ export function buildEnvironment(input: EnvironmentInput): Record<string, string
     JENKINS_URL: input.rootUrl,
     WORKSPACE: input.workspace,
     EXECUTOR_NUMBER: String(build.executor),
-    NODE_NAME,
-    NODE_LABELS: NODE_NAME,
+    NODE_NAME: BUILT_IN_NODE,
+    NODE_LABELS: BUILT_IN_NODE,
     STEWARD_BUILD_COOKIE: input.cookie,
   });
   return env;

@@ -1,6 +1,6 @@
 import type { Build } from '../../../core/build.js';
 import type { Job } from '../../../core/item.js';
-import { NODE_NAME } from '../../../executor/environment.js';
+import { BUILT_IN_NODE } from '../../../core/node.js';
 import { type Bean, bean } from '../export/bean.js';
 import { buildBean } from './build.js';
 import { type BeanContext, canRead } from './context.js';
@@ -9,7 +9,7 @@ import { allView, itemBean } from './item.js';
 const NODE_DESCRIPTION = "the Steward controller's built-in node";
 
 function labels(): Bean[] {
-  return [bean('hudson.model.labels.LabelAtom', [['name', 1, () => NODE_NAME]], { showClass: false })];
+  return [bean('hudson.model.labels.LabelAtom', [['name', 1, () => BUILT_IN_NODE]], { showClass: false })];
 }
 
 /** The root object (hudson.model.Hudson): the server and its top-level items. */

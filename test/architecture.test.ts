@@ -1,0 +1,52 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The layering of docs/architecture.md, enforced: each module of src/ may import only the modules
+ * listed for it. `main.ts` (the composition root) and `cli/` may import anything.
+ */
+const ALLOWED: Record<string, readonly string[]> = {
+  core: [],
+  store: ['core'],
+  auth: ['core', 'store'],
+  logs: [],
+  queue: ['core', 'store'],
+  executor: ['core', 'logs', 'queue'],
+  items: ['core', 'store'],
+  builds: ['core', 'store', 'logs'],
+  config: ['core', 'auth', 'items'],
+  http: ['core', 'store', 'auth', 'queue', 'items', 'logs'],
+};
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') && !path.endsWith('.test.ts') && !path.endsWith('.suite.ts') ? [path] : [];
+  });
+}
+
+const SRC = 'src';
+
+describe('architecture', () => {
+  const violations: string[] = [];
+  for (const file of files(SRC)) {
+    const module = relative(SRC, file).split('/')[0] as string;
+    const allowed = ALLOWED[module];
+    if (!allowed) continue;
+    for (const match of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) {
+      const target = relative(SRC, join(file, '..', match[1] as string)).split('/')[0] as string;
+      if (target !== module && !allowed.includes(target)) violations.push(`${file} imports ${target} (${match[1]})`);
+    }
+  }
+
+  it('keeps every module within the imports docs/architecture.md allows', () => {
+    expect(files(SRC).length).toBeGreaterThan(50);
+    expect(violations).toEqual([]);
+  });
+
+  it('keeps the domain free of Node and npm imports', () => {
+    const external = files(join(SRC, 'core')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/from '([^.][^']*)'/g)].map((match) => `${file}: ${match[1]}`));
+    expect(external).toEqual([]);
+  });
+});
