@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobXml, queueIdOf, startTestServer, stringParameter, type TestServer, waitFor, waitForBuild } from '../support/server.js';
+import { jobXml, queueIdOf, startTestServer, stringParameter, type TestServer, waitFor, waitForBuild, waitForLog } from '../support/server.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -182,7 +182,7 @@ describe('stopping builds', () => {
   it('stop answers 302, signals the whole process group, and the build ends ABORTED saying who', async () => {
     await server.createJob('long', jobXml({ steps: ['sleep 30 & sleep 30; echo never'] }));
     const number = await buildNumberOf(await trigger('long'));
-    await waitFor(async () => ((await (await server.fetch(`/job/long/${number}/consoleText`)).text()).includes('+ sleep 30') ? true : undefined));
+    await waitForLog(server, `/job/long/${number}`, '+ sleep 30');
     const started = Date.now();
     const response = await server.fetch(`/job/long/${number}/stop`, { method: 'POST' });
     expect(response.status).toBe(302);
@@ -201,13 +201,13 @@ describe('stopping builds', () => {
   it('kill stops a step that ignores SIGTERM at once; term escalates after the grace period', async () => {
     await server.createJob('stubborn', jobXml({ steps: ["trap '' TERM; sleep 30"] }));
     const first = await buildNumberOf(await trigger('stubborn'));
-    await waitFor(async () => ((await (await server.fetch(`/job/stubborn/${first}/consoleText`)).text()).includes('+ sleep 30') ? true : undefined));
+    await waitForLog(server, `/job/stubborn/${first}`, '+ sleep 30');
     let started = Date.now();
     expect((await server.fetch(`/job/stubborn/${first}/kill`, { method: 'POST' })).status).toBe(302);
     expect((await waitForBuild(server, '/job/stubborn', first)).result).toBe('ABORTED');
     expect(Date.now() - started).toBeLessThan(400);
     const second = await buildNumberOf(await trigger('stubborn'));
-    await waitFor(async () => ((await (await server.fetch(`/job/stubborn/${second}/consoleText`)).text()).includes('+ sleep 30') ? true : undefined));
+    await waitForLog(server, `/job/stubborn/${second}`, '+ sleep 30');
     started = Date.now();
     expect((await server.fetch(`/job/stubborn/${second}/term`, { method: 'POST' })).status).toBe(302);
     expect((await waitForBuild(server, '/job/stubborn', second)).result).toBe('ABORTED');

@@ -84,7 +84,12 @@ describe('deliberate differences from Jenkins', () => {
     expect(Date.now() - before).toBeLessThan(1000);
   });
 
-  it('bad input Jenkins answers with 500 gets a 400 that says what is wrong', async () => {
+  it('A3: a copied job can be built at once', async () => {
+    expect((await server.fetch('/createItem?name=plain-copy&mode=copy&from=plain', { method: 'POST' })).status).toBe(302);
+    expect((await server.fetch('/job/plain-copy/build', { method: 'POST' })).status).toBe(201);
+  });
+
+  it('A1: bad input Jenkins answers with 500 gets a 400 that says what is wrong', async () => {
     for (const [path, reason] of [
       ['/job/p/build?delay=abc', 'delay_invalid'],
       ['/api/json?tree=jobs[', 'tree_invalid'],

@@ -128,3 +128,22 @@ export function queueIdOf(response: Response): number {
   if (!match) throw new Error(`no queue Location in ${response.status} response`);
   return Number(match[1]);
 }
+
+/** Waits until a build's console log contains `text`; on timeout the error shows the log and the executors. */
+export async function waitForLog(server: TestServer, buildPath: string, text: string, timeoutMs = 10_000): Promise<string> {
+  let log = '';
+  try {
+    return await waitFor(
+      async () => {
+        log = await (await server.fetch(`${buildPath}/consoleText`)).text();
+        return log.includes(text) ? log : undefined;
+      },
+      timeoutMs,
+      `"${text}" in ${buildPath}`,
+    );
+  } catch (error) {
+    const state = await (await server.fetch('/computer/api/json?depth=2&tree=computer[executors[currentExecutable[url]]]')).text();
+    const queue = await (await server.fetch('/queue/api/json?tree=items[id,why,task[name]]')).text();
+    throw new Error(`${(error as Error).message}\nlog so far:\n${log}\nexecutors: ${state}\nqueue: ${queue}`);
+  }
+}
