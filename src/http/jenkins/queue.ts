@@ -18,7 +18,7 @@ export async function serveQueue(scope: Scope, rest: readonly string[]): Promise
   const { item, job } = await findItem(scope, second);
   const [action, flavor] = more;
   if (action === undefined) {
-    return new Response(`Queue item exists. For details check, for example, ${new URL(scope.c.req.url).pathname.replace(/\/?$/, '/')}api/json?tree=cancelled,executable[url]\n`, {
+    return new Response(`Queue item exists. For details check, for example, ${scope.url.pathname.replace(/\/?$/, '/')}api/json?tree=cancelled,executable[url]\n`, {
       status: 200,
       headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
     });
