@@ -93,10 +93,6 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   queue_id_invalid: 400,
 };
 
-export function statusOf(code: DomainErrorCode | RefusalCode): ContentfulStatusCode {
-  return STATUS[code];
-}
-
 /** Header values must be ISO-8859-1; Jenkins' own non-Latin-1 characters reach clients as `?` too. */
 export function latin1(text: string): string {
   return text.replace(/[^\x20-\x7e\xa0-\xff]/g, '?').slice(0, 1024);

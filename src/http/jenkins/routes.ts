@@ -164,7 +164,7 @@ async function serveComputer(scope: Scope, rest: readonly string[]): Promise<Res
 }
 
 /** The crumb recipes of DESIGN §2 read these exact expressions as text, as Jenkins allows. */
-const CRUMB_XPATHS = new Set(['/*/crumbRequestField/text()', '/*/crumb/text()', 'concat(//crumbRequestField,":",//crumb)', "concat(//crumbRequestField,'=',//crumb)", 'concat(//crumbRequestField,\'=\',//crumb)']);
+const CRUMB_XPATHS = new Set(['/*/crumbRequestField/text()', '/*/crumb/text()', 'concat(//crumbRequestField,":",//crumb)', "concat(//crumbRequestField,'=',//crumb)"]);
 
 async function serveCrumbIssuer(scope: Scope, rest: readonly string[]): Promise<Response | null> {
   if (rest[0] !== 'api' || !isFlavor(rest[1])) return null;

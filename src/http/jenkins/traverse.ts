@@ -1,7 +1,7 @@
 import type { Build } from '../../core/build.js';
 import { isPermalinkName, PERMALINKS } from '../../core/build.js';
 import { DomainError } from '../../core/errors.js';
-import type { Folder, Item, Job } from '../../core/item.js';
+import type { Folder, Job } from '../../core/item.js';
 import { Permissions } from '../../core/permissions.js';
 import type { Scope } from './scope.js';
 
@@ -52,15 +52,4 @@ async function findBuild(scope: Scope, job: Job, segment: string): Promise<Build
     return build;
   }
   return null;
-}
-
-export function targetItem(target: Target): Item | null {
-  switch (target.kind) {
-    case 'root':
-      return null;
-    case 'build':
-      return target.job;
-    default:
-      return target.item;
-  }
 }

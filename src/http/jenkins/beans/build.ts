@@ -1,4 +1,4 @@
-import { type Build, PERMALINKS } from '../../../core/build.js';
+import type { Build } from '../../../core/build.js';
 import type { Job } from '../../../core/item.js';
 import { buildPath } from '../../../core/item-url.js';
 import { type Bean, bean, type Exported } from '../export/bean.js';
@@ -49,9 +49,4 @@ export async function estimatedDuration(context: BeanContext, job: Job): Promise
   const successful = recent.filter((build) => build.state === 'completed' && (build.result === 'SUCCESS' || build.result === 'UNSTABLE')).slice(0, 3);
   if (successful.length === 0) return -1;
   return Math.round(successful.reduce((sum, build) => sum + build.durationMs, 0) / successful.length);
-}
-
-/** The build a permalink names, or null. */
-export function permalinkTarget(context: BeanContext, job: Job, name: keyof typeof PERMALINKS): Promise<Build | null> {
-  return context.store.builds.latest(job.id, PERMALINKS[name]);
 }
