@@ -30,6 +30,9 @@ export interface ShellRunnerOptions {
   readonly baseEnvironment?: NodeJS.ProcessEnv;
 }
 
+/** How long output may keep arriving after a step's shell exited (from processes that escaped its group). */
+const OUTPUT_DRAIN_MS = 2000;
+
 const SEVERITY: Record<Result, number> = { SUCCESS: 0, UNSTABLE: 1, FAILURE: 2, NOT_BUILT: 3, ABORTED: 4 };
 
 function worse(a: Result, b: Result): Result {
@@ -162,15 +165,24 @@ export class ShellRunner implements BuildRunner {
           log.write(`Could not start ${interpreter[0]}: ${error.message}\n`);
           exitCode = 127;
         });
+        let leakTimer: NodeJS.Timeout | null = null;
         child.on('exit', (code, signal) => {
           exitCode = code ?? 128 + signalNumber(signal);
           // Processes the step left running in its group end with it, as in Jenkins.
           signalGroup('SIGKILL');
+          // A process that left the group (setsid, a daemon) may still hold the output pipe open;
+          // the step is over all the same, so stop reading after a moment instead of waiting forever.
+          leakTimer = setTimeout(() => {
+            log.write('Processes started by this step outside its process group still hold its output; Steward stopped reading it.\n');
+            child.stdout.destroy();
+            child.stderr.destroy();
+          }, OUTPUT_DRAIN_MS);
         });
         child.on('close', () => {
           masker.end();
           unsubscribe();
           if (graceTimer) clearTimeout(graceTimer);
+          if (leakTimer) clearTimeout(leakTimer);
           control.reportProcess(null);
           resolve(exitCode);
         });

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killProcesses } from '../support/processes.js';
 import { jobXml, queueIdOf, startTestServer, stringParameter, type TestServer, waitFor, waitForBuild, waitForLog } from '../support/server.js';
 
 let server: TestServer;
@@ -98,6 +99,20 @@ describe('running builds', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('x-steward-reason')).toBe('config_invalid');
     expect(response.headers.get('x-error')).toContain('BUILD_NUMBER');
+  });
+
+  it('does not wait for processes that left the step\'s process group but hold its output', async () => {
+    // setsid puts the sleep in a session of its own, out of reach of the step's process group.
+    await server.createJob('escapee', jobXml({ steps: ['setsid sleep 29.3 & sleep 0.3; echo spawned'] }));
+    const started = Date.now();
+    try {
+      const { json, log } = await runToEnd('escapee');
+      expect(json.result).toBe('SUCCESS');
+      expect(Date.now() - started).toBeLessThan(8000);
+      expect(log).toContain('still hold its output; Steward stopped reading it.\nFinished: SUCCESS\n');
+    } finally {
+      killProcesses('sleep 29.3');
+    }
   });
 
   it('keeps the workspace between builds', async () => {

@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { basicAuth, jobXml, stringParameter, waitFor } from '../support/server.js';
 import { type ServerProcess, spawnServer } from '../support/process.js';
+import { processesRunning } from '../support/processes.js';
 
 /**
  * DESIGN §4's durability contract, tested the hard way: a burst of triggers against a real server
@@ -25,19 +26,6 @@ async function call(base: string, path: string, init: RequestInit = {}): Promise
   return fetch(new URL(path, base), { ...init, headers: { authorization: auth, ...(init.headers as Record<string, string>) }, redirect: 'manual' });
 }
 
-function processesRunning(command: string): number {
-  let count = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim() === command) count++;
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return count;
-}
-
 describe('kill -9 in the middle of a burst of triggers', () => {
   it('keeps every acknowledged trigger, aborts running builds with a restart cause, and keeps numbers dense', async () => {
     server = await spawnServer(['serve', '--port', '0', '--home', home, '--executors', '2'], env);
@@ -46,7 +34,7 @@ describe('kill -9 in the middle of a burst of triggers', () => {
     expect((await call(first.url, '/createItem?name=slow', xml(['sleep 31.7']))).status).toBe(200);
     expect((await call(first.url, '/createItem?name=burst', xml(['true'], '<concurrentBuild>true</concurrentBuild>'))).status).toBe(200);
     expect((await call(first.url, '/job/slow/buildWithParameters?N=0', { method: 'POST' })).status).toBe(201);
-    await waitFor(() => (processesRunning('sleep 31.7') > 0 ? true : undefined), 10_000, 'the slow build to start');
+    await waitFor(() => (processesRunning('sleep 31.7').length > 0 ? true : undefined), 10_000, 'the slow build to start');
 
     const acknowledged: number[] = [];
     let next = 0;
@@ -85,7 +73,7 @@ describe('kill -9 in the middle of a burst of triggers', () => {
     expect(slow).toMatchObject({ result: 'ABORTED', building: false });
     const slowLog = await (await call(second.url, '/job/slow/1/consoleText')).text();
     expect(slowLog).toContain('Steward restarted while this build was running, so the build was aborted.\nFinished: ABORTED\n');
-    expect(processesRunning('sleep 31.7')).toBe(0);
+    expect(processesRunning('sleep 31.7')).toEqual([]);
 
     await waitFor(
       async () => {

@@ -131,8 +131,16 @@ describe('root, folder and job JSON', () => {
     const id = queueIdOf(await server.fetch('/job/anime/build', { method: 'POST' }));
     await waitFor(async () => ((await json(`/queue/item/${id}/api/json`)).executable ? true : undefined));
     expect(await json('/job/anime/api/json?tree=color')).toMatchObject({ color: 'notbuilt_anime' });
-    const executors = (await json('/computer/api/json?depth=2')) as { busyExecutors: number; computer: Array<{ executors: Array<{ currentExecutable: { number: number } | null }> }> };
-    expect(executors.busyExecutors).toBe(1);
+    // The executor view comes from the scheduler, which learns the build's number a moment after the
+    // queue shows it (once the start is on disk), so it may lag by that moment.
+    const executors = await waitFor(
+      async () => {
+        const view = (await json('/computer/api/json?depth=2')) as { busyExecutors: number; computer: Array<{ executors: Array<{ currentExecutable: { number: number } | null }> }> };
+        return view.busyExecutors === 1 ? view : undefined;
+      },
+      2000,
+      'the executor to show the build',
+    );
     expect(executors.computer[0]?.executors.some((executor) => executor.currentExecutable?.number === 1)).toBe(true);
     await server.fetch('/job/anime/1/kill', { method: 'POST' });
     await waitForBuild(server, '/job/anime', 1);
