@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 /**
  * Password hashing with scrypt (memory-hard): N=2^15, r=8, p=1, a 16-byte salt and a 32-byte key,
@@ -46,7 +46,7 @@ export class PasswordVerifier {
   ) {}
 
   async verify(password: string, stored: string): Promise<boolean> {
-    const key = createHash('sha256').update(stored).update('\0').update(password).digest('base64url');
+    const key = hash('sha256', `${stored}\0${password}`, 'base64url');
     const expires = this.verified.get(key);
     if (expires !== undefined && expires > this.options.now()) return true;
     let pending = this.inFlight.get(key);

@@ -12,21 +12,21 @@ interface CauseRow {
 export class CauseTable {
   private readonly forItem: Statement<[number], CauseRow>;
   private readonly add: Statement;
-  private readonly increment: Statement<[number, string]>;
+  private readonly increment: Statement<[number, number, string]>;
 
   constructor(private readonly db: Database) {
     this.forItem = db.prepare('SELECT queue_id, cause, count FROM queue_causes WHERE queue_id = ? ORDER BY position');
-    this.increment = db.prepare('UPDATE queue_causes SET count = count + 1 WHERE queue_id = ? AND cause = ?');
+    this.increment = db.prepare('UPDATE queue_causes SET count = count + ? WHERE queue_id = ? AND cause = ?');
     this.add = db.prepare(
       `INSERT INTO queue_causes (queue_id, position, cause, count)
-       VALUES (@queueId, (SELECT COALESCE(MAX(position), 0) + 1 FROM queue_causes WHERE queue_id = @queueId), @cause, 1)`,
+       VALUES (@queueId, (SELECT COALESCE(MAX(position), 0) + 1 FROM queue_causes WHERE queue_id = @queueId), @cause, @count)`,
     );
   }
 
-  /** Adds one occurrence of the cause; call inside a write. */
-  record(queueId: number, cause: Cause): void {
+  /** Adds `count` occurrences of the cause; call inside a write. */
+  record(queueId: number, cause: Cause, count = 1): void {
     const key = causeKey(cause);
-    if (this.increment.run(queueId, key).changes === 0) this.add.run({ queueId, cause: key });
+    if (this.increment.run(count, queueId, key).changes === 0) this.add.run({ queueId, cause: key, count });
   }
 
   of(queueId: number): CauseCount[] {

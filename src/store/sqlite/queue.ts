@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { ParameterValue } from '../../core/parameters.js';
 import type { QueueItem } from '../../core/queue-item.js';
 import type { EnqueueRequest, EnqueueResult, QueueStore } from '../types.js';
+import { causeKey } from '../../core/cause.js';
 import type { CauseTable } from './causes.js';
 import type { WriteBatch } from './write-batch.js';
 
@@ -25,6 +26,7 @@ export class SqliteQueueStore implements QueueStore {
   private readonly moveDue: Statement<[number, number]>;
   private readonly cancelRow: Statement<[number, number]>;
   private readonly prune: Statement<[number]>;
+  private readonly pendingGroups = new Map<string, { requests: EnqueueRequest[]; written: Promise<EnqueueResult[]> }>();
 
   constructor(
     db: Database,
@@ -45,25 +47,48 @@ export class SqliteQueueStore implements QueueStore {
     this.prune = db.prepare(`DELETE FROM queue_items WHERE state = 'cancelled' AND left_at < ?`);
   }
 
+  /**
+   * Identical coalescing requests that arrive for the same write batch (same job, parameters and
+   * cause: a burst of the same trigger) are written once, with their count; each caller still gets
+   * its own answer, and only after that write is durable.
+   */
   enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
-    return this.batch.write(() => {
-      const twin = request.coalesce ? this.waitingTwin.get(request.jobId, request.parametersKey) : undefined;
-      if (twin) {
-        const advanced = request.dueAt < twin.due_at;
-        if (advanced) this.moveDue.run(request.dueAt, twin.id);
-        this.causes.record(twin.id, request.cause);
-        return { queueId: twin.id, created: false, dueAt: Math.min(twin.due_at, request.dueAt), advanced };
-      }
-      const row = this.insert.get({
-        jobId: request.jobId,
-        now: request.now,
-        dueAt: request.dueAt,
-        parameters: request.parameters === null ? null : JSON.stringify(request.parameters),
-        parametersKey: request.parametersKey,
-      }) as QueueRow;
-      this.causes.record(row.id, request.cause);
-      return { queueId: row.id, created: true, dueAt: row.due_at, advanced: true };
-    });
+    if (!request.coalesce) return this.batch.write(() => this.enqueueGroup([request])[0] as EnqueueResult);
+    const key = `${request.jobId}\u0000${request.parametersKey}\u0000${causeKey(request.cause)}`;
+    let group = this.pendingGroups.get(key);
+    if (!group) {
+      const requests: EnqueueRequest[] = [];
+      const written = this.batch.write(() => {
+        this.pendingGroups.delete(key);
+        return this.enqueueGroup(requests);
+      });
+      group = { requests, written };
+      this.pendingGroups.set(key, group);
+    }
+    const index = group.requests.push(request) - 1;
+    return group.written.then((results) => results[index] as EnqueueResult);
+  }
+
+  /** Writes requests for one job, with equal parameters and cause, as one. */
+  private enqueueGroup(requests: readonly EnqueueRequest[]): EnqueueResult[] {
+    const first = requests[0] as EnqueueRequest;
+    const dueAt = Math.min(...requests.map((request) => request.dueAt));
+    const twin = first.coalesce ? this.waitingTwin.get(first.jobId, first.parametersKey) : undefined;
+    if (twin) {
+      const earliest = Math.min(twin.due_at, dueAt);
+      if (earliest < twin.due_at) this.moveDue.run(earliest, twin.id);
+      this.causes.record(twin.id, first.cause, requests.length);
+      return requests.map((request) => ({ queueId: twin.id, created: false, dueAt: earliest, advanced: request.dueAt < twin.due_at }));
+    }
+    const row = this.insert.get({
+      jobId: first.jobId,
+      now: first.now,
+      dueAt,
+      parameters: first.parameters === null ? null : JSON.stringify(first.parameters),
+      parametersKey: first.parametersKey,
+    }) as QueueRow;
+    this.causes.record(row.id, first.cause, requests.length);
+    return requests.map((_, index) => ({ queueId: row.id, created: index === 0, dueAt, advanced: index === 0 }));
   }
 
   async get(id: number): Promise<QueueItem | null> {
