@@ -16,11 +16,11 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  *
  * Durability without blocking: the database runs in WAL mode with `synchronous=NORMAL`, so a COMMIT
  * only writes the transaction's frames to the WAL file; this class then fdatasyncs the WAL file (as
- * SQLite's own FULL mode would) on libuv's thread pool and settles the promises after that. The event loop keeps serving
- * requests while the disk works; writes that arrive during a sync are committed together when it
- * ends. SQLite itself syncs the WAL before every checkpoint and the database after,
- * so nothing acknowledged is lost to a checkpoint. Measured on the 2-core workplace machine, this
- * more than doubles the trigger rate of committing with `synchronous=FULL` on the event loop
+ * SQLite's own FULL mode would) on libuv's thread pool and settles the promises after that. The
+ * event loop keeps serving requests while the disk works; writes that arrive during a sync are
+ * committed together when it ends. SQLite itself syncs the WAL before every checkpoint and the
+ * database after, so nothing acknowledged is lost to a checkpoint. Measured on the 2-core workplace
+ * machine, this triples the trigger rate of committing with `synchronous=FULL` on the event loop
  * (docs/benchmarks.md).
  */
 export class WriteBatch {
