@@ -83,7 +83,7 @@ export class SqliteItemStore implements ItemStore {
   private readonly deleteRow: Statement<[number]>;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly batch: WriteBatch,
     private readonly cache: ItemCache,
   ) {

@@ -72,7 +72,7 @@ export class SqliteQueueStore implements QueueStore {
   /** Writes requests for one job, with equal parameters and cause, as one. */
   private enqueueGroup(requests: readonly EnqueueRequest[]): EnqueueResult[] {
     const first = requests[0] as EnqueueRequest;
-    const dueAt = Math.min(...requests.map((request) => request.dueAt));
+    const dueAt = requests.reduce((earliest, request) => Math.min(earliest, request.dueAt), first.dueAt);
     const twin = first.coalesce ? this.waitingTwin.get(first.jobId, first.parametersKey) : undefined;
     if (twin) {
       const earliest = Math.min(twin.due_at, dueAt);
