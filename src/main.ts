@@ -5,10 +5,16 @@ import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { Accounts } from './auth/accounts.js';
+import { ApiTokens } from './auth/api-tokens.js';
+import { AuditLog } from './auth/audit-log.js';
+import { Authenticator } from './auth/authenticator.js';
 import { Authorizer } from './auth/authorization.js';
 import { Crumbs } from './auth/crumbs.js';
+import { FailureLimiter } from './auth/failure-limiter.js';
 import { randomPassword } from './auth/passwords.js';
+import { Policy } from './auth/policy.js';
 import { SecretBox } from './auth/secret-box.js';
+import { Sessions } from './auth/sessions.js';
 import { applyRetention } from './builds/retention.js';
 import { applyConfigFile } from './config/apply.js';
 import { type ConfigFile, loadConfigFile } from './config/config-file.js';
@@ -64,6 +70,11 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const store = openSqliteStore({ path: join(settings.home, 'steward.db') });
   const accounts = new Accounts(store.users);
   await ensureAdmin(accounts, secretsDir, env, announce);
+  const policy = await Policy.load(store);
+  const apiTokens = new ApiTokens(store);
+  const sessions = new Sessions(store, { idleTimeoutMs: settings.sessionTimeoutMs, cookieName: `JSESSIONID.${secrets.derive('session cookie').toString('hex').slice(0, 8)}` });
+  const authenticator = new Authenticator({ accounts, apiTokens, sessions, limiter: new FailureLimiter(settings.failedAuthentications) });
+  const audit = new AuditLog(store, log, settings.auditRetentionMs);
 
   const logs = new LogFiles(join(settings.home, 'jobs'));
   const workspaces = new Workspaces(join(settings.home, 'workspace'));
@@ -98,15 +109,30 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const triggers = new Triggers({ store, sealer: secrets, defaultQuietPeriodSeconds: () => settings.quietPeriodSeconds, wake: () => scheduler.wake() });
 
   if (file) {
-    const report = await applyConfigFile(file, { items, accounts, secrets });
+    const report = await applyConfigFile(file, { items, accounts, secrets, policy, endSessions: (userId) => sessions.endAllOf(userId) });
     log.info({ created: report.created, updated: report.updated, users: report.users }, 'applied the configuration file');
   }
   const recovered = await recoverInterruptedBuilds(store, runner, log);
   if (recovered > 0) announce(`Aborted ${recovered} build(s) that were running when Steward last stopped.`);
 
   const app = createApp({
-    jenkins: { store, items, triggers, scheduler, logs, accounts, authorizer: new Authorizer(), secrets, crumbs: new Crumbs(secrets.derive('crumbs')), publicUrl: settings.publicUrl },
-    accounts,
+    jenkins: {
+      store,
+      items,
+      triggers,
+      scheduler,
+      logs,
+      secrets,
+      publicUrl: settings.publicUrl,
+      accounts,
+      authenticator,
+      apiTokens,
+      sessions,
+      policy,
+      authorizer: new Authorizer(policy),
+      crumbs: new Crumbs(secrets.derive('crumbs')),
+      audit,
+    },
     log,
     bodyLimitBytes: settings.bodyLimitBytes,
     jenkinsVersion: JENKINS_COMPATIBLE_VERSION,
@@ -119,10 +145,12 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const url = `http://${host}:${port}/`;
   rootUrl = settings.publicUrl ?? url;
 
-  await store.queue.pruneCancelled(Date.now() - CANCELLED_KEPT_MS);
-  const pruner = setInterval(() => {
-    store.queue.pruneCancelled(Date.now() - CANCELLED_KEPT_MS).catch((error: unknown) => log.warn({ err: error }, 'pruning the queue failed'));
-  }, PRUNE_EVERY_MS);
+  const prune = () =>
+    Promise.all([store.queue.pruneCancelled(Date.now() - CANCELLED_KEPT_MS), sessions.pruneIdle(), audit.prune()]).catch((error: unknown) =>
+      log.warn({ err: error }, 'pruning old queue items, sessions or audit events failed'),
+    );
+  await prune();
+  const pruner = setInterval(() => void prune(), PRUNE_EVERY_MS);
   pruner.unref();
   scheduler.wake();
   announce(`Steward listening on ${url}`);
@@ -139,6 +167,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
         await scheduler.shutdown();
         server.closeAllConnections?.();
         await stopped;
+        await apiTokens.close();
         await store.close();
         log.flush?.();
       })();
@@ -173,7 +202,7 @@ async function ensureAdmin(accounts: Accounts, secretsDir: string, env: NodeJS.P
   if (!(await accounts.isEmpty())) return;
   const given = env.STEWARD_ADMIN_PASSWORD;
   const password = given && given !== '' ? given : randomPassword();
-  await accounts.create('admin', 'admin', password);
+  await accounts.create({ id: 'admin', fullName: 'admin', password });
   if (given) {
     announce('Created the user admin with the password from STEWARD_ADMIN_PASSWORD.');
     return;

@@ -1,47 +1,92 @@
 import { DomainError } from '../core/errors.js';
-import { isValidUserId, type User } from '../core/user.js';
+import { isValidGroupName, isValidUserId, MIN_PASSWORD_LENGTH, type User } from '../core/user.js';
 import type { UserStore } from '../store/types.js';
 import { hashPassword, PasswordVerifier } from './passwords.js';
-import type { Principal } from './principal.js';
 
-/** User accounts: creating them, changing passwords, and checking the credentials of a request. */
+export interface NewUser {
+  readonly id: string;
+  readonly fullName?: string;
+  readonly password: string;
+  readonly groups?: readonly string[];
+}
+
+/**
+ * User accounts: creating and deleting them, their names, groups and passwords, and checking a
+ * password. Ending a user's sessions when the password changes is the caller's duty
+ * (`Sessions.endAllOf`), so that this class needs no knowledge of sessions.
+ */
 export class Accounts {
   private readonly verifier = new PasswordVerifier();
 
   constructor(private readonly users: UserStore) {}
 
-  /**
-   * Checks `user:password` credentials. Returns the principal, or null when they are wrong (an
-   * unknown user and a wrong password look the same to the caller).
-   */
-  async authenticate(userId: string, password: string): Promise<Principal | null> {
+  /** The user, when the password is theirs; null otherwise (an unknown user and a wrong password look the same). */
+  async checkPassword(userId: string, password: string): Promise<User | null> {
     const user = await this.users.get(userId);
     if (!user) return null;
-    if (!(await this.verifier.verify(password, user.passwordHash))) return null;
-    return { kind: 'user', id: user.id, fullName: user.fullName, authenticatedBy: 'password' };
+    return (await this.verifier.verify(password, user.passwordHash)) ? user : null;
   }
 
-  async create(id: string, fullName: string, password: string): Promise<User> {
-    if (!isValidUserId(id)) {
-      throw new DomainError('config_invalid', `"${id}" is not a valid user id.`, 'User ids are letters, digits, "_", ".", "@" or "-" (at most 64).');
+  async create(user: NewUser): Promise<User> {
+    if (!isValidUserId(user.id)) {
+      throw new DomainError('config_invalid', `"${user.id}" is not a valid user id.`, 'User ids are letters, digits, "_", ".", "@" or "-" (at most 64), starting with a letter, digit or "_".');
     }
-    if (await this.users.get(id)) throw new DomainError('user_exists', `A user "${id}" already exists.`);
-    return this.users.create({ id, fullName: fullName || id, passwordHash: await hashPassword(password), createdAt: Date.now() });
+    if (['anonymous', 'authenticated', 'system'].includes(user.id.toLowerCase())) {
+      throw new DomainError('config_invalid', `"${user.id}" is a reserved name.`, 'Choose another user id.');
+    }
+    checkPassword(user.password);
+    const groups = checkGroups(user.groups ?? []);
+    if (await this.users.get(user.id)) throw new DomainError('user_exists', `A user "${user.id}" already exists.`, 'Choose another id, or change the existing user.');
+    return this.users.create({ id: user.id, fullName: user.fullName || user.id, passwordHash: await hashPassword(user.password), groups, createdAt: Date.now() });
   }
 
   async setPassword(id: string, password: string): Promise<User> {
+    checkPassword(password);
     return this.users.update(id, { passwordHash: await hashPassword(password) });
   }
 
-  async setFullName(id: string, fullName: string): Promise<User> {
-    return this.users.update(id, { fullName });
+  async update(id: string, changes: { fullName?: string; groups?: readonly string[] }): Promise<User> {
+    return this.users.update(id, {
+      ...(changes.fullName !== undefined ? { fullName: changes.fullName.trim() || id } : {}),
+      ...(changes.groups !== undefined ? { groups: checkGroups(changes.groups) } : {}),
+    });
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.users.delete(id))) throw new DomainError('user_not_found', `There is no user "${id}".`);
   }
 
   get(id: string): Promise<User | null> {
     return this.users.get(id);
   }
 
+  list(): Promise<User[]> {
+    return this.users.list();
+  }
+
+  async require(id: string): Promise<User> {
+    const user = await this.users.get(id);
+    if (!user) throw new DomainError('user_not_found', `There is no user "${id}".`, 'GET /steward/api/v1/users lists the users (administrators only).');
+    return user;
+  }
+
   async isEmpty(): Promise<boolean> {
     return (await this.users.list()).length === 0;
   }
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new DomainError('password_rejected', `A password needs at least ${MIN_PASSWORD_LENGTH} characters.`, 'Choose a longer password; a passphrase of a few words works well.');
+  }
+}
+
+function checkGroups(groups: readonly string[]): string[] {
+  const unique = [...new Set(groups.map((group) => group.trim()))];
+  for (const group of unique) {
+    if (!isValidGroupName(group)) {
+      throw new DomainError('config_invalid', `"${group}" is not a valid group name.`, 'Group names follow the rules of user ids; "anonymous" and "authenticated" are built in.');
+    }
+  }
+  return unique;
 }

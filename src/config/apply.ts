@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Accounts } from '../auth/accounts.js';
+import type { Policy, PolicyChange } from '../auth/policy.js';
+import { type Grant, readGrants } from '../core/access.js';
 import { DomainError } from '../core/errors.js';
 import type { Folder, Item, JobSettings, RemoteTokenDigest, Retention } from '../core/item.js';
 import type { ParameterDefinition } from '../core/parameters.js';
@@ -23,18 +25,49 @@ export interface ApplyReport {
  * and brought to the declared state when present. Items and users the file does not mention are
  * left alone. Errors name the declaration at fault.
  */
-export async function applyConfigFile(config: ConfigFile, deps: { items: Items; accounts: Accounts; secrets: SecretTools }): Promise<ApplyReport> {
+export interface ApplyDeps {
+  readonly items: Items;
+  readonly accounts: Accounts;
+  readonly secrets: SecretTools;
+  readonly policy: Policy;
+  /** Ends a user's sessions (when the file changes their password). */
+  readonly endSessions: (userId: string) => Promise<unknown>;
+}
+
+/** Per-item grants found while applying, applied together with the server-wide ones. */
+type ScopedGrants = Array<{ itemId: number | null; grants: readonly Grant[] }>;
+
+/**
+ * Applies the users, folders, jobs and security settings a configuration file declares: each is
+ * created when missing and brought to the declared state when present. Items and users the file
+ * does not mention are left alone, and so are the grants of items that declare none. Errors name
+ * the declaration at fault.
+ */
+export async function applyConfigFile(config: ConfigFile, deps: ApplyDeps): Promise<ApplyReport> {
   const report: ApplyReport = { created: [], updated: [], users: [] };
   for (const user of config.users) {
     const existing = await deps.accounts.get(user.id);
-    if (!existing) await deps.accounts.create(user.id, user.fullName ?? user.id, user.password);
+    if (!existing) await deps.accounts.create({ id: user.id, fullName: user.fullName ?? user.id, password: user.password, groups: user.groups ?? [] });
     else {
-      if (!(await deps.accounts.authenticate(user.id, user.password))) await deps.accounts.setPassword(user.id, user.password);
-      if (user.fullName !== undefined && user.fullName !== existing.fullName) await deps.accounts.setFullName(user.id, user.fullName);
+      if (!(await deps.accounts.checkPassword(user.id, user.password))) {
+        await deps.accounts.setPassword(user.id, user.password);
+        await deps.endSessions(user.id);
+      }
+      await deps.accounts.update(user.id, { ...(user.fullName !== undefined ? { fullName: user.fullName } : {}), ...(user.groups !== undefined ? { groups: user.groups } : {}) });
     }
     report.users.push(user.id);
   }
-  await applyLevel(deps, null, config.folders, config.jobs, report);
+  const scoped: ScopedGrants = [];
+  await applyLevel(deps, null, config.folders, config.jobs, report, scoped);
+  const security = config.security;
+  if (security?.grants !== undefined) scoped.unshift({ itemId: null, grants: readGrants(security.grants, null, 'security.grants') });
+  const change: PolicyChange = {
+    ...(security?.authorization !== undefined ? { strategy: security.authorization } : {}),
+    ...(security?.allowAnonymousRead !== undefined ? { allowAnonymousRead: security.allowAnonymousRead } : {}),
+    ...(security?.crumbs !== undefined ? { crumbs: security.crumbs } : {}),
+    grants: scoped,
+  };
+  if (security !== undefined || scoped.length > 0) await deps.policy.update(change);
   return report;
 }
 
@@ -44,16 +77,19 @@ async function applyLevel(
   folders: readonly FolderDeclaration[],
   jobs: readonly JobDeclaration[],
   report: ApplyReport,
+  scoped: ScopedGrants,
 ): Promise<void> {
   for (const declared of folders) {
     const item = await upsert(deps.items, parent, declared.name, { kind: 'folder', description: declared.description }, report);
-    await applyLevel(deps, item as Folder, declared.folders, declared.jobs, report);
+    if (declared.grants !== undefined) scoped.push({ itemId: item.id, grants: readGrants(declared.grants, item.id, `the grants of folder ${item.fullName}`) });
+    await applyLevel(deps, item as Folder, declared.folders, declared.jobs, report, scoped);
   }
   for (const declared of jobs) {
     const fullName = parent ? `${parent.fullName}/${declared.name}` : declared.name;
     const existing = await deps.items.find(fullName);
     const current = existing?.kind === 'job' ? existing.settings : null;
-    await upsert(deps.items, parent, declared.name, jobSettings(declared, current, deps.secrets), report);
+    const item = await upsert(deps.items, parent, declared.name, jobSettings(declared, current, deps.secrets), report);
+    if (declared.grants !== undefined) scoped.push({ itemId: item.id, grants: readGrants(declared.grants, item.id, `the grants of job ${item.fullName}`) });
   }
 }
 

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { readGrants } from '../core/access.js';
 import { DURATION_FORMS, parseDuration } from '../core/duration.js';
+import { isDomainError } from '../core/errors.js';
 
 /**
  * The native configuration file (`steward.yaml`): server settings, users, folders and jobs, applied
@@ -21,6 +23,9 @@ const retention = z
     days: z.number().int().min(1).optional(),
   })
   .strict();
+
+/** Grants as people write them: `{ "user:alice": [Job/Build, Job/Read], anonymous: [Overall/Read] }`. */
+const grants = z.record(z.string(), z.array(z.string()));
 
 const parameter = z
   .object({
@@ -48,6 +53,7 @@ const job = z
     timeout: duration.optional(),
     retention: retention.optional(),
     authToken: secret.optional(),
+    grants: grants.optional(),
     parameters: z.array(parameter).default([]),
     steps: z.array(step).default([]),
   })
@@ -56,6 +62,7 @@ const job = z
 export type FolderDeclaration = {
   name: string;
   description: string;
+  grants?: Record<string, string[]> | undefined;
   folders: FolderDeclaration[];
   jobs: JobDeclaration[];
 };
@@ -65,6 +72,7 @@ const folder: z.ZodType<FolderDeclaration, unknown> = z.lazy(() =>
     .object({
       name: z.string().min(1),
       description: z.string().default(''),
+      grants: grants.optional(),
       folders: z.array(folder).default([]),
       jobs: z.array(job).default([]),
     })
@@ -83,6 +91,18 @@ const schema = z
       })
       .strict()
       .default({}),
+    security: z
+      .object({
+        authorization: z.enum(['loggedInUsersCanDoAnything', 'matrix']).optional(),
+        allowAnonymousRead: z.boolean().optional(),
+        crumbs: z.boolean().optional(),
+        grants: grants.optional(),
+        sessionTimeout: duration.optional(),
+        failedAuthentications: z.object({ attempts: z.number().int().min(1), window: duration }).strict().optional(),
+        auditRetention: duration.optional(),
+      })
+      .strict()
+      .optional(),
     users: z
       .array(
         z
@@ -90,6 +110,7 @@ const schema = z
             id: z.string().min(1),
             fullName: z.string().optional(),
             password: secret,
+            groups: z.array(z.string()).optional(),
           })
           .strict(),
       )
@@ -132,6 +153,9 @@ export function parseConfigFile(text: string, path: string, env: NodeJS.ProcessE
     throw new ConfigFileError(`${path}:${lineOf(document, lines, where)}: ${what} refers to \${${variable}}, but the environment variable ${variable} is not set.`);
   });
   checkDurations(config, (message, where) => {
+    throw new ConfigFileError(`${path}:${lineOf(document, lines, where)}: ${message}`);
+  });
+  checkGrants(config, (message, where) => {
     throw new ConfigFileError(`${path}:${lineOf(document, lines, where)}: ${message}`);
   });
   return config;
@@ -195,10 +219,34 @@ function checkDurations(config: ConfigFile, fail: (message: string, where: Path)
     if (typeof value === 'string' && parseDuration(value) === null) fail(`"${value}" is not a duration; write a number of seconds or ${DURATION_FORMS}.`, where);
   };
   check(config.settings.quietPeriod, ['settings', 'quietPeriod']);
+  check(config.security?.sessionTimeout, ['security', 'sessionTimeout']);
+  check(config.security?.failedAuthentications?.window, ['security', 'failedAuthentications', 'window']);
+  check(config.security?.auditRetention, ['security', 'auditRetention']);
   forEachJob(config, (declared, at) => {
     check(declared.quietPeriod, [...at, 'quietPeriod']);
     check(declared.timeout, [...at, 'timeout']);
   });
+}
+
+/** Grants name known principals and permissions, and folders and jobs get no server-wide ones. */
+function checkGrants(config: ConfigFile, fail: (message: string, where: Path) => never): void {
+  const check = (written: Record<string, string[]> | undefined, onItem: boolean, where: Path) => {
+    if (written === undefined) return;
+    try {
+      readGrants(written, onItem ? 0 : null, 'grants');
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      fail(`${error.message}${error.hint ? ` ${error.hint}` : ''}`, where);
+    }
+  };
+  check(config.security?.grants, false, ['security', 'grants']);
+  const visitFolders = (folders: FolderDeclaration[], at: Path) =>
+    folders.forEach((declared, index) => {
+      check(declared.grants, true, [...at, index, 'grants']);
+      visitFolders(declared.folders, [...at, index, 'folders']);
+    });
+  visitFolders(config.folders, ['folders']);
+  forEachJob(config, (declared, at) => check(declared.grants, true, [...at, 'grants']));
 }
 
 /** Seconds from a config duration (a number of seconds, or a string with a unit). */

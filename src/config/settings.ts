@@ -2,7 +2,7 @@ import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Retention } from '../core/item.js';
 import type { ConfigFile } from './config-file.js';
-import { seconds } from './config-file.js';
+import { milliseconds, seconds } from './config-file.js';
 import { retention as toRetention } from './apply.js';
 
 /** Everything the server needs to start, resolved once and frozen. */
@@ -23,6 +23,12 @@ export interface Settings {
   readonly logLevel: string;
   /** How long a stopped build's processes get between SIGTERM and SIGKILL. */
   readonly killGraceMs: number;
+  /** A browser session unused for this long ends. */
+  readonly sessionTimeoutMs: number;
+  /** Failed authentications allowed from one address per window, before it gets 429. */
+  readonly failedAuthentications: { readonly attempts: number; readonly windowMs: number };
+  /** Audit events older than this are deleted. */
+  readonly auditRetentionMs: number;
 }
 
 /** Command-line options, as `steward serve` parses them (all optional). */
@@ -64,6 +70,12 @@ export function resolveSettings(options: ServeOptions, env: NodeJS.ProcessEnv, f
     bodyLimitBytes: file?.settings.bodyLimit ?? 1024 * 1024,
     logLevel: options.logLevel ?? env.STEWARD_LOG_LEVEL ?? 'info',
     killGraceMs: 10_000,
+    sessionTimeoutMs: file?.security?.sessionTimeout === undefined ? 30 * 60_000 : milliseconds(file.security.sessionTimeout),
+    failedAuthentications: {
+      attempts: file?.security?.failedAuthentications?.attempts ?? 10,
+      windowMs: file?.security?.failedAuthentications ? milliseconds(file.security.failedAuthentications.window) : 60_000,
+    },
+    auditRetentionMs: file?.security?.auditRetention === undefined ? 90 * 86_400_000 : milliseconds(file.security.auditRetention),
   });
 }
 

@@ -8,8 +8,20 @@ import type { Permission } from './permissions.js';
  */
 export type DomainErrorCode =
   | 'credentials_invalid'
+  | 'token_expired'
+  | 'token_revoked'
+  | 'too_many_failures'
   | 'authentication_required'
   | 'permission_missing'
+  | 'job_token_invalid'
+  | 'job_token_not_set'
+  | 'token_owner_only'
+  | 'password_wrong'
+  | 'password_rejected'
+  | 'grant_invalid'
+  | 'api_token_not_found'
+  | 'user_delete_self'
+  | 'queue_item_not_cancellable'
   | 'item_not_found'
   | 'build_not_found'
   | 'queue_item_not_found'
@@ -36,6 +48,8 @@ export class DomainError extends Error {
     readonly hint?: string,
     /** For `permission_missing` and `authentication_required`: the permission that was needed. */
     readonly permission?: Permission,
+    /** For `too_many_failures`: seconds until the caller may try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

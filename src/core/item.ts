@@ -13,6 +13,8 @@ interface ItemBase {
   readonly fullName: string;
   /** The enclosing folder, or null at the top level. */
   readonly parentId: number | null;
+  /** The ids of every enclosing folder, outermost first (grants on them hold for this item). */
+  readonly ancestorIds: readonly number[];
   /**
    * The configuration document the item was last written from through a compatibility API, kept
    * verbatim so that settings Steward does not act on survive a round trip. The domain never reads

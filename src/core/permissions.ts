@@ -8,23 +8,26 @@ export interface Permission {
   /** "Group/Name", as people read it: Overall/Read, Job/Build. */
   readonly title: string;
   readonly impliedBy: Permission | null;
+  /** False for the Generic* permissions, which exist only to carry implications. */
+  readonly grantable: boolean;
 }
 
-function permission(id: string, title: string, impliedBy: Permission | null): Permission {
-  return { id, title, impliedBy };
+function permission(id: string, title: string, impliedBy: Permission | null, grantable = true): Permission {
+  return { id, title, impliedBy, grantable };
 }
 
 const administer = permission('hudson.model.Hudson.Administer', 'Overall/Administer', null);
-const genericRead = permission('hudson.security.Permission.GenericRead', 'Generic/Read', administer);
-const genericWrite = permission('hudson.security.Permission.GenericWrite', 'Generic/Write', administer);
-const genericCreate = permission('hudson.security.Permission.GenericCreate', 'Generic/Create', genericWrite);
-const genericUpdate = permission('hudson.security.Permission.GenericUpdate', 'Generic/Update', genericWrite);
-const genericDelete = permission('hudson.security.Permission.GenericDelete', 'Generic/Delete', genericWrite);
-const genericConfigure = permission('hudson.security.Permission.GenericConfigure', 'Generic/Configure', genericUpdate);
+const genericRead = permission('hudson.security.Permission.GenericRead', 'Generic/Read', administer, false);
+const genericWrite = permission('hudson.security.Permission.GenericWrite', 'Generic/Write', administer, false);
+const genericCreate = permission('hudson.security.Permission.GenericCreate', 'Generic/Create', genericWrite, false);
+const genericUpdate = permission('hudson.security.Permission.GenericUpdate', 'Generic/Update', genericWrite, false);
+const genericDelete = permission('hudson.security.Permission.GenericDelete', 'Generic/Delete', genericWrite, false);
+const genericConfigure = permission('hudson.security.Permission.GenericConfigure', 'Generic/Configure', genericUpdate, false);
 const itemRead = permission('hudson.model.Item.Read', 'Job/Read', genericRead);
 
 export const Permissions = {
   Administer: administer,
+  Manage: permission('hudson.model.Hudson.Manage', 'Overall/Manage', administer),
   OverallRead: permission('hudson.model.Hudson.Read', 'Overall/Read', genericRead),
   ItemCreate: permission('hudson.model.Item.Create', 'Job/Create', genericCreate),
   ItemDelete: permission('hudson.model.Item.Delete', 'Job/Delete', genericDelete),
@@ -36,11 +39,44 @@ export const Permissions = {
   ItemWorkspace: permission('hudson.model.Item.Workspace', 'Job/Workspace', genericRead),
   RunDelete: permission('hudson.model.Run.Delete', 'Run/Delete', genericDelete),
   RunUpdate: permission('hudson.model.Run.Update', 'Run/Update', genericUpdate),
+  ViewCreate: permission('hudson.model.View.Create', 'View/Create', genericCreate),
+  ViewDelete: permission('hudson.model.View.Delete', 'View/Delete', genericDelete),
+  ViewConfigure: permission('hudson.model.View.Configure', 'View/Configure', genericConfigure),
+  ViewRead: permission('hudson.model.View.Read', 'View/Read', genericRead),
 } as const;
+
+/** The permissions that can be granted, in the order people read them in a matrix. */
+export const GRANTABLE_PERMISSIONS: readonly Permission[] = Object.values(Permissions);
+
+const GENERIC = [genericRead, genericWrite, genericCreate, genericUpdate, genericDelete, genericConfigure];
+const BY_NAME = new Map<string, Permission>(
+  [...GRANTABLE_PERMISSIONS, ...GENERIC].flatMap((one) => [
+    [one.id.toLowerCase(), one],
+    [one.title.toLowerCase(), one],
+  ]),
+);
+// People write "Item/Build" as often as "Job/Build" (Jenkins' ids say Item, its screens say Job).
+for (const one of GRANTABLE_PERMISSIONS) if (one.title.startsWith('Job/')) BY_NAME.set(`item/${one.title.slice(4).toLowerCase()}`, one);
+
+/** Finds a permission by its title ("Job/Build", "Item/Build") or its Jenkins id, ignoring case. */
+export function findPermission(name: string): Permission | null {
+  return BY_NAME.get(name.trim().toLowerCase()) ?? null;
+}
 
 /** The chain of broader permissions that grant this one, nearest first. */
 export function impliedByChain(target: Permission): Permission[] {
   const chain: Permission[] = [];
   for (let next = target.impliedBy; next; next = next.impliedBy) chain.push(next);
   return chain;
+}
+
+/** True when holding `held` grants `wanted`: they are the same, or `held` is in `wanted`'s chain. */
+export function implies(held: Permission, wanted: Permission): boolean {
+  for (let next: Permission | null = wanted; next; next = next.impliedBy) if (next.id === held.id) return true;
+  return false;
+}
+
+/** Permissions that only make sense server-wide; granting them on a folder or job has no effect. */
+export function isServerWide(permission: Permission): boolean {
+  return permission.id.startsWith('hudson.model.Hudson.');
 }

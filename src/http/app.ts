@@ -1,17 +1,17 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { Accounts } from '../auth/accounts.js';
 import type { AppEnv } from './context.js';
+import { auditEvent, isAuthenticationFailure } from './audit.js';
 import { onError } from './errors.js';
-import { identity } from './identity.js';
+import { identity, socketAddress } from './identity.js';
 import type { JenkinsDeps } from './jenkins/deps.js';
 import { jenkinsRoutes } from './jenkins/routes.js';
+import { triggeredJob } from './jenkins/trigger-path.js';
 import { redactUrl } from './redact.js';
 
 export interface AppOptions {
   readonly jenkins: JenkinsDeps;
-  readonly accounts: Accounts;
   readonly log: Logger;
   /** The largest request body accepted, in bytes. */
   readonly bodyLimitBytes: number;
@@ -22,10 +22,14 @@ export interface AppOptions {
   readonly instanceTag: string;
 }
 
-/** The HTTP application: common headers and limits, identity, then the Jenkins-compatible routes. */
+/**
+ * The HTTP application: common headers and limits, a request id, identity, auditing of refused
+ * triggers and authentications, then the Jenkins-compatible routes.
+ */
 export function createApp(options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError(onError);
+  const { audit } = options.jenkins;
 
   const common: Record<string, string> = {
     'X-Jenkins': options.jenkinsVersion,
@@ -34,22 +38,49 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'deny',
   };
+  let requests = 0;
   app.use(async (c, next) => {
     const started = performance.now();
+    const requestId = `${options.instanceTag}-${(++requests).toString(36)}`;
     c.set('log', options.log);
+    c.set('requestId', requestId);
+    c.set('address', socketAddress(c));
+    c.set('claimedUser', null);
+    c.set('refusal', null);
     // On Node the headers every response carries go straight onto the outgoing message, which is
     // cheaper than rewriting each Response's headers; elsewhere (tests with app.request) on the Response.
     const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
-    if (outgoing) for (const [name, value] of Object.entries(common)) outgoing.setHeader(name, value);
+    if (outgoing) {
+      for (const [name, value] of Object.entries(common)) outgoing.setHeader(name, value);
+      outgoing.setHeader('X-Steward-Request-Id', requestId);
+    }
     await next();
-    if (!outgoing) for (const [name, value] of Object.entries(common)) c.res.headers.set(name, value);
+    if (!outgoing) {
+      for (const [name, value] of Object.entries(common)) c.res.headers.set(name, value);
+      c.res.headers.set('X-Steward-Request-Id', requestId);
+    }
+    const refusal = c.var.refusal;
+    if (refusal) {
+      const url = new URL(c.req.url);
+      const job = triggeredJob(url.pathname.split('/').filter((segment) => segment !== '').map(safeDecode));
+      if (job !== null) audit.record(auditEvent(c, { action: 'trigger', outcome: 'refused', reason: refusal.code, item: job }));
+      else if (isAuthenticationFailure(refusal.code)) audit.record(auditEvent(c, { action: 'authenticate', outcome: 'refused', reason: refusal.code }));
+    }
     if (options.log.isLevelEnabled('debug')) {
       const url = new URL(c.req.url);
-      options.log.debug({ method: c.req.method, url: redactUrl(url.pathname + url.search), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+      options.log.debug({ requestId, method: c.req.method, url: redactUrl(url.pathname + url.search), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
     }
   });
 
-  app.use(identity(options.accounts));
+  app.use(identity(options.jenkins.authenticator, options.jenkins.sessions.cookieName));
   app.all('*', jenkinsRoutes(options.jenkins, options.bodyLimitBytes));
   return app;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -2,11 +2,16 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type DomainErrorCode, DomainError } from '../core/errors.js';
 import { impliedByChain } from '../core/permissions.js';
+import { ANONYMOUS, principalName } from '../auth/principal.js';
+import { accessDeniedPage } from './access-denied.js';
 import type { AppEnv } from './context.js';
 
 /** Refusals that concern the request itself rather than the domain: its method, shape or size. */
 export type RefusalCode =
+  | 'crumb_missing'
+  | 'crumb_mismatch'
   | 'not_found'
+  | 'parameter_missing'
   | 'method_not_allowed'
   | 'semicolon_forbidden'
   | 'payload_too_large'
@@ -49,8 +54,22 @@ export class Refusal extends Error {
  */
 const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   credentials_invalid: 401,
+  token_expired: 401,
+  token_revoked: 401,
+  too_many_failures: 429,
   authentication_required: 403,
   permission_missing: 403,
+  crumb_missing: 403,
+  crumb_mismatch: 403,
+  job_token_invalid: 403,
+  job_token_not_set: 403,
+  token_owner_only: 403,
+  password_wrong: 403,
+  password_rejected: 400,
+  grant_invalid: 400,
+  api_token_not_found: 404,
+  user_delete_self: 409,
+  queue_item_not_cancellable: 422,
   jsonp_forbidden: 403,
   xpath_primitive_forbidden: 403,
   item_not_found: 404,
@@ -58,6 +77,7 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   queue_item_not_found: 404,
   user_not_found: 404,
   not_found: 404,
+  parameter_missing: 400,
   xpath_no_match: 404,
   method_not_allowed: 405,
   parameters_form_required: 405,
@@ -101,7 +121,8 @@ export function latin1(text: string): string {
 function headersFor(error: DomainError | Refusal, principalName: string): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   if (error instanceof Refusal) Object.assign(headers, error.headers);
-  if (error.code === 'credentials_invalid') headers['WWW-Authenticate'] = 'Basic realm="Steward"';
+  if (error.code === 'credentials_invalid' || error.code === 'token_expired' || error.code === 'token_revoked') headers['WWW-Authenticate'] = 'Basic realm="Steward"';
+  if (error instanceof DomainError && error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
   if (error instanceof DomainError && error.permission) {
     headers['X-You-Are-Authenticated-As'] = principalName;
     headers['X-You-Are-In-Group-Disabled'] = 'JENKINS-39402: use /whoAmI to diagnose';
@@ -114,15 +135,17 @@ function headersFor(error: DomainError | Refusal, principalName: string): Record
 /**
  * Renders a refusal: the status and headers Jenkins clients branch on (`X-Error` carries the message,
  * as on Jenkins' 400 pages), our stable code in `X-Steward-Reason`, and a body that says what
- * happened and what to do: JSON `{error, message, hint}` when the client accepts JSON, else text.
+ * happened and what to do: JSON `{error, message, hint}` when the client accepts JSON; for a missing
+ * permission Jenkins' access-denied page (bare for `X-Requested-With: XMLHttpRequest`); else text.
  */
 export function refusalResponse(c: Context<AppEnv>, error: DomainError | Refusal): Response {
+  c.set('refusal', error);
   const status = STATUS[error.code];
-  const principal = c.get('principal');
+  const principal = c.get('principal') ?? ANONYMOUS;
   const headers = new Headers();
   headers.set('X-Steward-Reason', error.code);
   headers.set('X-Error', latin1(error.message));
-  for (const [name, value] of Object.entries(headersFor(error, principal?.kind === 'user' ? principal.id : 'anonymous'))) {
+  for (const [name, value] of Object.entries(headersFor(error, principalName(principal)))) {
     for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
   }
   c.res.headers.forEach((value, name) => {
@@ -132,6 +155,11 @@ export function refusalResponse(c: Context<AppEnv>, error: DomainError | Refusal
   if (wantsJson) {
     headers.set('Content-Type', 'application/json;charset=UTF-8');
     return new Response(JSON.stringify({ error: error.code, message: error.message, hint: error.hint ?? null }), { status, headers });
+  }
+  if (error instanceof DomainError && (error.code === 'authentication_required' || error.code === 'permission_missing')) {
+    if (c.req.header('x-requested-with') === 'XMLHttpRequest') return new Response(null, { status, headers });
+    headers.set('Content-Type', 'text/html;charset=UTF-8');
+    return new Response(accessDeniedPage(error, principal, new URL(c.req.url)), { status, headers });
   }
   headers.set('Content-Type', 'text/plain;charset=UTF-8');
   return new Response(error.hint ? `${error.message}\n${error.hint}\n` : `${error.message}\n`, { status, headers });

@@ -1,27 +1,42 @@
-import type { MiddlewareHandler } from 'hono';
-import type { Accounts } from '../auth/accounts.js';
+import type { HttpBindings } from '@hono/node-server';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { Authenticator } from '../auth/authenticator.js';
 import { ANONYMOUS } from '../auth/principal.js';
 import { DomainError } from '../core/errors.js';
 import type { AppEnv } from './context.js';
 
+/** The peer address of the request's socket, IPv4-mapped IPv6 written as IPv4. */
+export function socketAddress(c: Context<AppEnv>): string {
+  const address = (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket.remoteAddress ?? 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
 /**
  * Establishes who the request acts as. `Authorization: Basic` credentials must be right on every URL
- * (401 otherwise, even where anonymous could read, as in Jenkins); without them the request is
- * anonymous. Other schemes are left for their own handlers.
+ * (401 otherwise, even where anonymous could read, as in Jenkins); a Basic request never uses a
+ * session. Without them, a live session cookie names the user; otherwise the request is anonymous.
+ * Other schemes are left for their own handlers.
  */
-export function identity(accounts: Accounts): MiddlewareHandler<AppEnv> {
+export function identity(authenticator: Authenticator, sessionCookieName: string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const header = c.req.header('authorization');
     c.set('principal', ANONYMOUS);
+    const cookie = getCookie(c, sessionCookieName) ?? null;
+    c.set('sessionCookie', cookie);
+    const header = c.req.header('authorization');
     if (header && /^basic /i.test(header)) {
       const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       const userId = colon < 0 ? decoded : decoded.slice(0, colon);
-      const principal = colon < 0 ? null : await accounts.authenticate(userId, decoded.slice(colon + 1));
-      if (!principal) {
-        throw new DomainError('credentials_invalid', `Invalid password/token for user: ${userId}`, 'Check the user name and password (or API token) you send with -u USER:SECRET.');
+      c.set('claimedUser', userId);
+      if (colon < 0) {
+        authenticator.checkAllowed(c.var.address);
+        authenticator.failed(c.var.address);
+        throw new DomainError('credentials_invalid', 'Malformed HTTP basic Authorization header.', 'Send USER:SECRET, base64-encoded (curl -u USER:SECRET does this).');
       }
-      c.set('principal', principal);
+      c.set('principal', await authenticator.basic(userId, decoded.slice(colon + 1), c.var.address));
+    } else if (cookie) {
+      c.set('principal', (await authenticator.session(cookie)) ?? ANONYMOUS);
     }
     await next();
   };

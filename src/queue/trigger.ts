@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AuditEvent } from '../core/audit.js';
 import type { Cause } from '../core/cause.js';
 import { DomainError } from '../core/errors.js';
 import type { Job } from '../core/item.js';
@@ -24,6 +25,8 @@ export interface TriggerRequest {
   /** Overrides the quiet period; negative values mean "now". */
   readonly delayMs: number | null;
   readonly cause: Cause;
+  /** Recorded in the same commit as the queue item. */
+  readonly audit?: AuditEvent;
 }
 
 /**
@@ -62,6 +65,7 @@ export class Triggers {
       cause: request.cause,
       coalesce: true,
       now,
+      ...(request.audit ? { audit: request.audit } : {}),
     });
     // Folding into a waiting item changes nothing the scheduler acts on, unless the item became due sooner.
     if (result.advanced) this.deps.wake();

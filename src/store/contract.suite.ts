@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../core/audit.js';
 import type { Cause } from '../core/cause.js';
 import { isDomainError } from '../core/errors.js';
 import { defaultJobSettings, type Item, type Job } from '../core/item.js';
+import { Permissions } from '../core/permissions.js';
 import type { Store } from './types.js';
 
 /**
@@ -61,6 +63,9 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         const app = await folder('app', team);
         const deploy = await job('Deploy', app);
         expect(deploy).toMatchObject({ kind: 'job', name: 'Deploy', fullName: 'Team/app/Deploy', parentId: app.id, nextBuildNumber: 1 });
+        expect(deploy.ancestorIds).toEqual([team.id, app.id]);
+        expect(team.ancestorIds).toEqual([]);
+        expect((await store.items.findByFullName('team/app/deploy'))?.ancestorIds).toEqual([team.id, app.id]);
         expect((await store.items.findByFullName('team/APP/deploy'))?.id).toBe(deploy.id);
         expect(await store.items.findByFullName('team/app/missing')).toBeNull();
         expect((await store.items.get(team.id))?.kind).toBe('folder');
@@ -262,15 +267,151 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
     });
 
     describe('users', () => {
+      const user = (id: string, fullName = id, groups: string[] = []) => ({ id, fullName, passwordHash: `hash-${id}`, groups, createdAt: 1 });
+
       it('creates, finds ignoring case, lists and updates users', async () => {
-        await store.users.create({ id: 'Alice', fullName: 'Alice A', passwordHash: 'h1', createdAt: 1 });
-        await store.users.create({ id: 'bob', fullName: 'Bob', passwordHash: 'h2', createdAt: 2 });
-        expect(await store.users.get('alice')).toMatchObject({ id: 'Alice', fullName: 'Alice A' });
-        expect((await store.users.list()).map((user) => user.id)).toEqual(['Alice', 'bob']);
-        expect(await store.users.update('ALICE', { passwordHash: 'h3' })).toMatchObject({ fullName: 'Alice A', passwordHash: 'h3' });
+        await store.users.create(user('Alice', 'Alice A', ['devs']));
+        await store.users.create(user('bob', 'Bob'));
+        expect(await store.users.get('alice')).toMatchObject({ id: 'Alice', fullName: 'Alice A', groups: ['devs'] });
+        expect((await store.users.list()).map((one) => one.id)).toEqual(['Alice', 'bob']);
+        expect(await store.users.update('ALICE', { passwordHash: 'h3' })).toMatchObject({ fullName: 'Alice A', passwordHash: 'h3', groups: ['devs'] });
+        expect(await store.users.update('alice', { groups: ['ops', 'devs'] })).toMatchObject({ groups: ['ops', 'devs'] });
         const error = await store.users.update('carol', { fullName: 'x' }).catch((caught: unknown) => caught);
         expect(isDomainError(error, 'user_not_found')).toBe(true);
-        await expect(store.users.create({ id: 'ALICE', fullName: 'x', passwordHash: 'x', createdAt: 3 })).rejects.toThrow();
+        await expect(store.users.create(user('ALICE'))).rejects.toThrow();
+      });
+
+      it('deletes a user together with their tokens and sessions', async () => {
+        await store.users.create(user('carol'));
+        await store.apiTokens.create({ uuid: 'u-1', userId: 'carol', name: 'ci', hash: 'h-1', createdAt: 1, expiresAt: null });
+        await store.sessions.create({ hash: 's-1', userId: 'carol', createdAt: 1, lastSeenAt: 1, address: null });
+        expect(await store.users.delete('CAROL')).toBe(true);
+        expect(await store.users.delete('carol')).toBe(false);
+        expect(await store.users.get('carol')).toBeNull();
+        expect(await store.apiTokens.findByHash('h-1')).toBeNull();
+        expect(await store.sessions.get('s-1')).toBeNull();
+      });
+    });
+
+    describe('api tokens', () => {
+      beforeEach(async () => {
+        await store.users.create({ id: 'Dana', fullName: 'Dana', passwordHash: 'x', groups: [], createdAt: 1 });
+      });
+
+      it('finds tokens by hash, lists the live ones, revokes, renames and keeps usage', async () => {
+        const first = await store.apiTokens.create({ uuid: 'a', userId: 'dana', name: 'ci', hash: 'ha', createdAt: 10, expiresAt: 99 });
+        await store.apiTokens.create({ uuid: 'b', userId: 'dana', name: 'laptop', hash: 'hb', createdAt: 20, expiresAt: null });
+        expect(first).toEqual({ uuid: 'a', userId: 'Dana', name: 'ci', createdAt: 10, expiresAt: 99, revokedAt: null, lastUsedAt: null, lastUsedAddress: null, useCount: 0 });
+        expect((await store.apiTokens.findByHash('ha'))?.uuid).toBe('a');
+        expect(await store.apiTokens.findByHash('nope')).toBeNull();
+        await store.apiTokens.recordUses([
+          { uuid: 'a', at: 50, address: '10.0.0.1', count: 3 },
+          { uuid: 'a', at: 40, address: '10.0.0.2', count: 1 },
+        ]);
+        expect(await store.apiTokens.findByHash('ha')).toMatchObject({ useCount: 4, lastUsedAt: 50, lastUsedAddress: '10.0.0.1' });
+        expect(await store.apiTokens.rename('a', 'ci-main')).toMatchObject({ name: 'ci-main' });
+        expect(await store.apiTokens.rename('zzz', 'x')).toBeNull();
+        expect(await store.apiTokens.revoke('a', 60)).toMatchObject({ revokedAt: 60 });
+        expect(await store.apiTokens.revoke('a', 70)).toBeNull();
+        expect(await store.apiTokens.findByHash('ha')).toMatchObject({ uuid: 'a', revokedAt: 60 });
+        expect((await store.apiTokens.listForUser('DANA')).map((token) => token.uuid)).toEqual(['b']);
+        expect(await store.apiTokens.get('b')).toMatchObject({ name: 'laptop' });
+        await expect(store.apiTokens.create({ uuid: 'c', userId: 'dana', name: 'dup', hash: 'hb', createdAt: 1, expiresAt: null })).rejects.toThrow();
+      });
+    });
+
+    describe('sessions', () => {
+      it('creates, touches, ends and prunes sessions', async () => {
+        await store.users.create({ id: 'Eve', fullName: 'Eve', passwordHash: 'x', groups: [], createdAt: 1 });
+        await store.sessions.create({ hash: 's1', userId: 'eve', createdAt: 100, lastSeenAt: 100, address: '::1' });
+        await store.sessions.create({ hash: 's2', userId: 'eve', createdAt: 100, lastSeenAt: 100, address: null });
+        await store.sessions.create({ hash: 's3', userId: 'eve', createdAt: 100, lastSeenAt: 100, address: null });
+        expect(await store.sessions.get('s1')).toEqual({ hash: 's1', userId: 'Eve', createdAt: 100, lastSeenAt: 100, address: '::1' });
+        await store.sessions.touch('s1', 500);
+        await store.sessions.touch('s1', 400);
+        expect((await store.sessions.get('s1'))?.lastSeenAt).toBe(500);
+        await store.sessions.delete('s2');
+        expect(await store.sessions.get('s2')).toBeNull();
+        expect(await store.sessions.pruneIdle(300)).toBe(1);
+        expect(await store.sessions.get('s3')).toBeNull();
+        expect(await store.sessions.deleteForUser('EVE')).toBe(1);
+        expect(await store.sessions.get('s1')).toBeNull();
+      });
+    });
+
+    describe('security', () => {
+      it('has no policy until one is saved, then replaces grants scope by scope', async () => {
+        expect(await store.security.load()).toBeNull();
+        const team = await folder('team');
+        const app = await job('app', team);
+        const settings = { strategy: 'matrix', allowAnonymousRead: false, crumbs: true } as const;
+        await store.security.save(
+          settings,
+          [
+            { itemId: null, sid: 'authenticated', permission: Permissions.OverallRead },
+            { itemId: team.id, sid: 'user:bob', permission: Permissions.ItemBuild },
+            { itemId: app.id, sid: 'group:devs', permission: Permissions.ItemRead },
+          ],
+          [null, team.id, app.id],
+        );
+        const saved = await store.security.save({ ...settings, crumbs: false }, [{ itemId: team.id, sid: 'user:bob', permission: Permissions.ItemCancel }], [team.id]);
+        expect(saved.crumbs).toBe(false);
+        const summary = (await store.security.load())?.grants.map((grant) => [grant.itemId, grant.sid, grant.permission.title]);
+        expect(summary).toEqual([
+          [null, 'authenticated', 'Overall/Read'],
+          [team.id, 'user:bob', 'Job/Cancel'],
+          [app.id, 'group:devs', 'Job/Read'],
+        ]);
+        await store.items.delete(app.id);
+        expect((await store.security.load())?.grants).toHaveLength(2);
+      });
+    });
+
+    describe('audit', () => {
+      const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
+        at: 1000,
+        requestId: 'r1',
+        action: 'trigger',
+        outcome: 'accepted',
+        reason: null,
+        actor: 'alice',
+        credential: 'api_token',
+        address: '127.0.0.1',
+        item: 'team/app',
+        queueId: null,
+        detail: {},
+        ...overrides,
+      });
+
+      it('records events, filters them newest first, and prunes old ones', async () => {
+        await store.audit.record(event({ at: 1000 }));
+        await store.audit.record(event({ at: 2000, actor: 'bob', outcome: 'refused', reason: 'permission_missing', detail: { token: 'ci' } }));
+        await store.audit.record(event({ at: 3000, action: 'login', item: null }));
+        const all = await store.audit.query({ limit: 10 });
+        expect(all.map((one) => one.at)).toEqual([3000, 2000, 1000]);
+        expect(all[1]).toMatchObject({ actor: 'bob', outcome: 'refused', reason: 'permission_missing', detail: { token: 'ci' } });
+        expect((await store.audit.query({ limit: 10, actor: 'BOB' })).map((one) => one.at)).toEqual([2000]);
+        expect((await store.audit.query({ limit: 10, item: 'TEAM/app', outcome: 'accepted' })).map((one) => one.at)).toEqual([1000]);
+        expect((await store.audit.query({ limit: 10, since: 1500, until: 3000 })).map((one) => one.at)).toEqual([2000]);
+        expect((await store.audit.query({ limit: 1, beforeId: all[0]?.id })).map((one) => one.at)).toEqual([2000]);
+        expect(await store.audit.prune(2500)).toBe(2);
+        expect(await store.audit.query({ limit: 10, action: 'login' })).toHaveLength(1);
+      });
+
+      it('records a trigger together with the queue item it made or joined', async () => {
+        const demo = await job('demo');
+        const a = await store.queue.enqueue({ jobId: demo.id, dueAt: 5, parameters: null, parametersKey: '', cause: alice, coalesce: true, now: 1, audit: event({ requestId: 'a' }) });
+        const [b, c] = await Promise.all(
+          ['b', 'c'].map((requestId) => store.queue.enqueue({ jobId: demo.id, dueAt: 5, parameters: null, parametersKey: '', cause: alice, coalesce: true, now: 1, audit: event({ requestId }) })),
+        );
+        expect(b?.queueId).toBe(a.queueId);
+        expect(c?.queueId).toBe(a.queueId);
+        const recorded = await store.audit.query({ limit: 10 });
+        expect(recorded.map((one) => [one.requestId, one.queueId])).toEqual([
+          ['c', a.queueId],
+          ['b', a.queueId],
+          ['a', a.queueId],
+        ]);
       });
     });
   });

@@ -1,3 +1,6 @@
+import type { AccessPolicy, Grant } from '../core/access.js';
+import type { ApiToken } from '../core/api-token.js';
+import type { AuditEvent, AuditFilter, StoredAuditEvent } from '../core/audit.js';
 import type { Build, BuildFilter, Interruption, Result } from '../core/build.js';
 import type { Cause } from '../core/cause.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../core/item.js';
@@ -18,6 +21,10 @@ export interface Store {
   readonly queue: QueueStore;
   readonly builds: BuildStore;
   readonly users: UserStore;
+  readonly apiTokens: ApiTokenStore;
+  readonly sessions: SessionStore;
+  readonly security: SecurityStore;
+  readonly audit: AuditStore;
   /** Flushes pending writes and releases the backend. */
   close(): Promise<void>;
 }
@@ -56,6 +63,8 @@ export interface EnqueueRequest {
   /** When true, a waiting item of the same job with the same key absorbs this request. */
   readonly coalesce: boolean;
   readonly now: number;
+  /** Recorded in the same commit as the item, with its queue id, so no accepted trigger goes unaudited. */
+  readonly audit?: AuditEvent;
 }
 
 export interface EnqueueResult {
@@ -131,6 +140,75 @@ export interface UserStore {
   get(id: string): Promise<User | null>;
   list(): Promise<User[]>;
   create(user: User): Promise<User>;
-  update(id: string, changes: { fullName?: string; passwordHash?: string }): Promise<User>;
+  update(id: string, changes: { fullName?: string; passwordHash?: string; groups?: readonly string[] }): Promise<User>;
+  /** Deletes the user with its API tokens and sessions; false when there was none. */
+  delete(id: string): Promise<boolean>;
+}
+
+export interface NewApiToken {
+  readonly uuid: string;
+  readonly userId: string;
+  readonly name: string;
+  /** SHA-256 of the secret, hex; the secret itself is never stored. */
+  readonly hash: string;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+}
+
+export interface ApiTokenUse {
+  readonly uuid: string;
+  readonly at: number;
+  readonly address: string | null;
+  /** Uses since the last record. */
+  readonly count: number;
+}
+
+export interface ApiTokenStore {
+  create(token: NewApiToken): Promise<ApiToken>;
+  /** The token whose secret hashes to `hash`, revoked or not. */
+  findByHash(hash: string): Promise<ApiToken | null>;
+  get(uuid: string): Promise<ApiToken | null>;
+  /** A user's tokens that are not revoked, oldest first. */
+  listForUser(userId: string): Promise<ApiToken[]>;
+  /** Marks a token revoked; null when it does not exist or was already revoked. */
+  revoke(uuid: string, at: number): Promise<ApiToken | null>;
+  rename(uuid: string, name: string): Promise<ApiToken | null>;
+  /** Adds uses to the tokens' statistics (count, last use time and address). */
+  recordUses(uses: readonly ApiTokenUse[]): Promise<void>;
+}
+
+export interface Session {
+  /** SHA-256 of the cookie value, hex. */
+  readonly hash: string;
+  readonly userId: string;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  readonly address: string | null;
+}
+
+export interface SessionStore {
+  create(session: Session): Promise<Session>;
+  get(hash: string): Promise<Session | null>;
+  touch(hash: string, at: number): Promise<void>;
+  delete(hash: string): Promise<void>;
+  /** Ends every session of a user (logout everywhere, password change). */
+  deleteForUser(userId: string): Promise<number>;
+  /** Ends sessions last seen before `before`. */
+  pruneIdle(before: number): Promise<number>;
+}
+
+export interface SecurityStore {
+  /** The stored policy, or null when none was ever saved (the default applies). */
+  load(): Promise<AccessPolicy | null>;
+  /** Saves the strategy and crumb setting, and replaces the grants of the given scopes. */
+  save(policy: Omit<AccessPolicy, 'grants'>, grants: readonly Grant[], scopes: ReadonlyArray<number | null>): Promise<AccessPolicy>;
+}
+
+export interface AuditStore {
+  record(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  query(filter: AuditFilter): Promise<StoredAuditEvent[]>;
+  /** Forgets events older than `before`. */
+  prune(before: number): Promise<number>;
 }
 

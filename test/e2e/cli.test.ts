@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { basicAuth, jobXml, stringParameter, waitFor } from '../support/server.js';
+import { basicAuth, createApiToken, jobXml, stringParameter, waitFor } from '../support/server.js';
 import { runSteward, type ServerProcess, spawnServer } from '../support/process.js';
 
 const homes: string[] = [];
@@ -43,9 +43,9 @@ describe('steward serve', () => {
 
   it('takes settings from the environment, and on SIGTERM aborts running builds with a cause, keeps the queue, exits 0', async () => {
     const dir = home();
-    const env = { STEWARD_ADMIN_PASSWORD: 'pw', STEWARD_HOME: dir, STEWARD_PORT: '0', STEWARD_EXECUTORS: '1' };
-    const auth = { authorization: basicAuth('admin', 'pw') };
+    const env = { STEWARD_ADMIN_PASSWORD: 'steward-pw', STEWARD_HOME: dir, STEWARD_PORT: '0', STEWARD_EXECUTORS: '1' };
     const first = await start(['serve'], env);
+    const auth = { authorization: basicAuth('admin', await createApiToken(first.url, 'admin', 'steward-pw', 'cli-test')) };
     const post = (path: string, init: RequestInit = {}) => fetch(new URL(path, first.url), { method: 'POST', ...init, headers: { ...auth, ...(init.headers as object) }, redirect: 'manual' });
     expect((await post('/createItem?name=long', { headers: { 'content-type': 'application/xml' }, body: jobXml({ parameters: stringParameter('N'), steps: ['echo running; sleep 30'] }) })).status).toBe(200);
     expect((await post('/job/long/buildWithParameters?N=1')).status).toBe(201);
@@ -71,9 +71,9 @@ describe('steward serve', () => {
 
   it('refuses a port in use with a clear message', async () => {
     const dir = home();
-    const server = await start(['serve', '--port', '0', '--home', dir], { STEWARD_ADMIN_PASSWORD: 'pw' });
+    const server = await start(['serve', '--port', '0', '--home', dir], { STEWARD_ADMIN_PASSWORD: 'steward-pw' });
     const port = new URL(server.url).port;
-    const clash = await runSteward(['serve', '--port', port, '--home', home()], { STEWARD_ADMIN_PASSWORD: 'pw' });
+    const clash = await runSteward(['serve', '--port', port, '--home', home()], { STEWARD_ADMIN_PASSWORD: 'steward-pw' });
     expect(clash.code).toBe(2);
     expect(clash.output).toContain(`steward: port ${port} on 127.0.0.1 is already in use. Stop what uses it, or choose another with --port.`);
     server.child.kill('SIGTERM');
@@ -84,7 +84,7 @@ describe('steward serve', () => {
     const dir = home();
     const config = join(dir, 'steward.yaml');
     writeFileSync(config, 'settings:\n  executors: 2\njobs:\n  - name: ok\n    stesp: []\n');
-    const result = await runSteward(['serve', '--port', '0', '--home', dir, '--config', config], { STEWARD_ADMIN_PASSWORD: 'pw' });
+    const result = await runSteward(['serve', '--port', '0', '--home', dir, '--config', config], { STEWARD_ADMIN_PASSWORD: 'steward-pw' });
     expect(result.code).toBe(2);
     expect(result.output).toContain(`steward: ${config}:4: jobs[0]: Unrecognized key: "stesp"`);
     expect(result.output).not.toContain('Steward listening on');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { basicAuth, jobXml, stringParameter, waitFor } from '../support/server.js';
+import { basicAuth, createApiToken, jobXml, stringParameter, waitFor } from '../support/server.js';
 import { type ServerProcess, spawnServer } from '../support/process.js';
 import { processesRunning } from '../support/processes.js';
 
@@ -13,8 +13,8 @@ import { processesRunning } from '../support/processes.js';
  * the reason, their processes must be gone, and build numbers must be dense.
  */
 const home = mkdtempSync(join(tmpdir(), 'steward-durability-'));
-const auth = basicAuth('admin', 'pw');
-const env = { STEWARD_ADMIN_PASSWORD: 'pw' };
+const env = { STEWARD_ADMIN_PASSWORD: 'durable-pw' };
+let auth = basicAuth('admin', 'durable-pw');
 let server: ServerProcess | null = null;
 
 afterAll(async () => {
@@ -30,6 +30,8 @@ describe('kill -9 in the middle of a burst of triggers', () => {
   it('keeps every acknowledged trigger, aborts running builds with a restart cause, and keeps numbers dense', async () => {
     server = await spawnServer(['serve', '--port', '0', '--home', home, '--executors', '2'], env);
     const first = server;
+    // An API token: triggers need no crumb, and the token must outlive the crash like everything else.
+    auth = basicAuth('admin', await createApiToken(first.url, 'admin', 'durable-pw', 'burst'));
     const xml = (steps: string[], extra = '') => ({ method: 'POST', headers: { 'content-type': 'application/xml' }, body: jobXml({ parameters: stringParameter('N'), steps, extra }) });
     expect((await call(first.url, '/createItem?name=slow', xml(['sleep 31.7']))).status).toBe(200);
     expect((await call(first.url, '/createItem?name=burst', xml(['true'], '<concurrentBuild>true</concurrentBuild>'))).status).toBe(200);

@@ -26,9 +26,39 @@ describe('who may ask', () => {
     expect(response.headers.get('x-you-are-authenticated-as')).toBe('anonymous');
     expect(response.headers.get('x-required-permission')).toBe('hudson.model.Hudson.Read');
     expect(response.headers.get('x-permission-implied-by')).toBe('hudson.security.Permission.GenericRead, hudson.model.Hudson.Administer');
-    expect(await response.text()).toBe(
-      'Authentication required: anonymous requests may not read this server.\nSend credentials with HTTP Basic, e.g. curl -u USER:PASSWORD (or an API token instead of the password).\n',
+    const body = await response.text();
+    expect(response.headers.get('content-type')).toBe('text/html;charset=UTF-8');
+    const from = new URLSearchParams({ from: path }).toString();
+    expect(body).toContain(`<meta http-equiv='refresh' content='1;url=/login?${from}'/>`);
+    expect(body).toContain(
+      [
+        'Authentication required',
+        '<!--',
+        'You are authenticated as: anonymous',
+        'Groups that you are in:',
+        '  anonymous',
+        "Permission you need to have (but didn't): hudson.model.Hudson.Read",
+        ' ... which is implied by: hudson.security.Permission.GenericRead',
+        ' ... which is implied by: hudson.model.Hudson.Administer',
+        '-->',
+        '<p>Authentication required: anonymous requests may not read this server.</p>',
+        '<p>Send credentials with HTTP Basic, e.g. curl -u USER:API_TOKEN (an API token needs no crumb; a password does).</p>',
+      ].join('\n'),
     );
+  });
+
+  it('answers a bare 403 to XMLHttpRequest, with the headers', async () => {
+    const response = await server.fetch('/api/json', { auth: null, headers: { 'x-requested-with': 'XMLHttpRequest' } });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toBe('');
+    expect(response.headers.get('x-steward-reason')).toBe('authentication_required');
+    expect(response.headers.get('x-required-permission')).toBe('hudson.model.Hudson.Read');
+  });
+
+  it('keeps secrets out of the login link it renders', async () => {
+    const body = await (await server.fetch('/job/demo/build?token=s3cr3t&delay=0', { auth: null })).text();
+    expect(body).toContain(`url=/login?from=${encodeURIComponent('/job/demo/build?delay=0')}'`);
+    expect(body).not.toContain('s3cr3t');
   });
 
   it('answers JSON refusals to clients that accept JSON', async () => {
@@ -38,7 +68,7 @@ describe('who may ask', () => {
     expect(await response.json()).toEqual({
       error: 'authentication_required',
       message: 'Authentication required: anonymous requests may not read this server.',
-      hint: 'Send credentials with HTTP Basic, e.g. curl -u USER:PASSWORD (or an API token instead of the password).',
+      hint: 'Send credentials with HTTP Basic, e.g. curl -u USER:API_TOKEN (an API token needs no crumb; a password does).',
     });
   });
 

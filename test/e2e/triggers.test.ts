@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobXml, queueIdOf, startTestServer, stringParameter, type TestServer, waitForBuild } from '../support/server.js';
+import { basicAuth, jobXml, queueIdOf, startTestServer, stringParameter, type TestServer, waitForBuild } from '../support/server.js';
 
 let server: TestServer;
 const PARAMETERS = [
@@ -36,7 +36,7 @@ describe('POST /job/X/build', () => {
     expect(response.status).toBe(201);
     expect(response.headers.get('location')).toMatch(new RegExp(`^${server.url}queue/item/\\d+/$`));
     expect(await response.text()).toBe('');
-    const viaLocalhost = await fetch(`http://localhost:${server.port}/job/plain/build`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('admin:admin-secret-pw').toString('base64')}` } });
+    const viaLocalhost = await fetch(`http://localhost:${server.port}/job/plain/build`, { method: 'POST', headers: { authorization: basicAuth('admin', server.adminToken) } });
     expect(viaLocalhost.headers.get('location')).toMatch(new RegExp(`^http://localhost:${server.port}/queue/item/\\d+/$`));
   });
 

@@ -11,9 +11,11 @@ export const ADMIN_PASSWORD = 'admin-secret-pw';
 
 export interface TestServer extends RunningServer {
   readonly home: string;
+  /** An API token of admin, made through Jenkins' generateNewToken at start; `fetch` uses it. */
+  readonly adminToken: string;
   /** Every log line the server wrote, as JSON text (for checks that secrets never reach logs). */
   readonly logLines: string[];
-  /** fetch relative to the server, as admin unless `auth: null` or other credentials are given. */
+  /** fetch relative to the server, as admin (with the API token) unless `auth: null` or other credentials are given. */
   fetch(path: string, init?: RequestInit & { auth?: string | null }): Promise<Response>;
   /** Creates a job from config.xml (or a native shell command). */
   createJob(fullName: string, xml: string): Promise<void>;
@@ -40,11 +42,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logLines: string[] = [];
   const log = pino({ level: 'debug', base: undefined }, { write: (line: string) => void logLines.push(line) });
   const server = await startServer(settings, file, { env, announce: () => {}, log });
-  const basic = `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`;
+  const adminToken = await createApiToken(server.url, 'admin', options.env?.STEWARD_ADMIN_PASSWORD ?? ADMIN_PASSWORD, 'tests');
+  const basic = basicAuth('admin', adminToken);
   const testServer: TestServer = {
     ...server,
     close: () => server.close(),
     home,
+    adminToken,
     logLines,
     fetch(path, init = {}) {
       const headers = new Headers(init.headers);
@@ -72,6 +76,22 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
 export function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+/** Creates an API token the way Jenkins users do: a crumb fetched with the password, then generateNewToken. */
+export async function createApiToken(baseUrl: string, user: string, password: string, name: string, expirationDuration = ''): Promise<string> {
+  const authorization = basicAuth(user, password);
+  const crumbResponse = await fetch(new URL('crumbIssuer/api/json', baseUrl), { headers: { authorization } });
+  if (crumbResponse.status !== 200) throw new Error(`fetching a crumb as ${user} failed: ${crumbResponse.status} ${await crumbResponse.text()}`);
+  const { crumb } = (await crumbResponse.json()) as { crumb: string };
+  const response = await fetch(new URL(`user/${encodeURIComponent(user)}/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken`, baseUrl), {
+    method: 'POST',
+    headers: { authorization, 'Jenkins-Crumb': crumb, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ newTokenName: name, expirationDuration }).toString(),
+  });
+  const body = (await response.json()) as { status: string; data?: { tokenValue: string } };
+  if (response.status !== 200 || body.status !== 'ok' || !body.data) throw new Error(`generateNewToken for ${user} failed: ${response.status} ${JSON.stringify(body)}`);
+  return body.data.tokenValue;
 }
 
 /** A freestyle config.xml with shell steps and optional parameters and extras. */

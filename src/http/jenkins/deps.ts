@@ -1,24 +1,38 @@
 import type { Accounts } from '../../auth/accounts.js';
+import type { ApiTokens } from '../../auth/api-tokens.js';
+import type { AuditLog } from '../../auth/audit-log.js';
+import type { Authenticator } from '../../auth/authenticator.js';
 import type { Authorizer } from '../../auth/authorization.js';
 import type { Crumbs } from '../../auth/crumbs.js';
+import type { Policy } from '../../auth/policy.js';
 import type { SecretBox } from '../../auth/secret-box.js';
+import type { Sessions } from '../../auth/sessions.js';
 import type { Items } from '../../items/items.js';
 import type { LogFiles } from '../../logs/log-files.js';
 import type { Scheduler } from '../../queue/scheduler.js';
 import type { Triggers } from '../../queue/trigger.js';
 import type { Store } from '../../store/types.js';
 
+/** The security services every part of the HTTP layer uses. */
+export interface SecurityDeps {
+  readonly accounts: Accounts;
+  readonly authenticator: Authenticator;
+  readonly apiTokens: ApiTokens;
+  readonly sessions: Sessions;
+  readonly policy: Policy;
+  readonly authorizer: Authorizer;
+  readonly crumbs: Crumbs;
+  readonly audit: AuditLog;
+}
+
 /** What the Jenkins-compatible routes use. */
-export interface JenkinsDeps {
+export interface JenkinsDeps extends SecurityDeps {
   readonly store: Store;
   readonly items: Items;
   readonly triggers: Triggers;
   readonly scheduler: Scheduler;
   readonly logs: LogFiles;
-  readonly accounts: Accounts;
-  readonly authorizer: Authorizer;
   readonly secrets: SecretBox;
-  readonly crumbs: Crumbs;
   /** The configured public URL (ending in `/`), or null to derive it from each request. */
   readonly publicUrl: string | null;
 }

@@ -1,3 +1,5 @@
+import { escapeHtml } from '../html.js';
+
 /**
  * Minimal HTML pages for the URLs Jenkins clients are redirected to (a job, a build, the configure
  * page) so that a client following a redirect gets a 200. The real web interface replaces them.
@@ -12,6 +14,3 @@ ${lines.map((line) => `<p>${escapeHtml(line)}</p>`).join('\n')}
   return new Response(body, { status: 200, headers: { 'Content-Type': 'text/html;charset=UTF-8' } });
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}

@@ -39,7 +39,11 @@ async function cancelItem(scope: Scope): Promise<Response> {
   requirePost(scope);
   const id = single(await scope.readInput(), 'id');
   const { item, job } = await findItem(scope, id ?? '');
-  scope.check(Permissions.ItemCancel, job);
+  if (!scope.deps.authorizer.has(scope.principal, Permissions.ItemCancel, job)) {
+    // Jenkins answers 422 here, not 403.
+    const refusal = scope.deps.authorizer.refusal(scope.principal, Permissions.ItemCancel, job);
+    throw new DomainError('queue_item_not_cancellable', `Item for id (${item.id}) is not cancellable: ${refusal.message}`, refusal.hint, Permissions.ItemCancel);
+  }
   if (item.state !== 'waiting') {
     throw new DomainError(
       'queue_item_not_waiting',
@@ -55,9 +59,11 @@ async function findItem(scope: Scope, rawId: string): Promise<{ item: QueueItem;
   if (!/^\d+$/.test(rawId)) throw new Refusal('queue_id_invalid', `"${rawId}" is not a queue item id.`, 'Queue ids are whole numbers, as in the Location of a trigger.');
   const item = await scope.deps.store.queue.get(Number(rawId));
   const job = item ? await scope.deps.store.items.get(item.jobId) : null;
-  if (!item || !job || job.kind !== 'job' || !scope.deps.authorizer.has(scope.principal, Permissions.ItemRead, job)) {
+  const visibility = item && job && job.kind === 'job' ? scope.deps.authorizer.visibility(scope.principal, job) : 'hidden';
+  if (!item || !job || job.kind !== 'job' || visibility === 'hidden') {
     throw new DomainError('queue_item_not_found', `Provided id (${rawId}) not found.`, 'Queue items stay readable while their build exists; cancelled ones for a day.');
   }
+  if (visibility === 'discover') throw scope.deps.authorizer.refusal(scope.principal, Permissions.ItemRead, job);
   return { item, job };
 }
 

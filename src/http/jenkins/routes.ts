@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { Context, Handler } from 'hono';
 import { DomainError } from '../../core/errors.js';
 import { buildPath, itemPath } from '../../core/item-url.js';
 import type { AppEnv } from '../context.js';
+import { crumbBinding } from '../crumb.js';
+import { setSessionCookie } from '../session-cookie.js';
 import { Refusal } from '../errors.js';
 import { buildBean } from './beans/build.js';
 import { crumbIssuerBean, pluginManagerBean, userBean, whoAmIBean } from './beans/identity.js';
@@ -15,7 +18,10 @@ import { page } from './pages.js';
 import { isFlavor, serveQueue } from './queue.js';
 import { Scope } from './scope.js';
 import { traverse, type Target } from './traverse.js';
-import { build, buildWithParameters } from './triggers.js';
+import { serveApiTokenAction } from './api-tokens.js';
+import { serveLogin } from './login.js';
+import { isTriggerPath } from './trigger-path.js';
+import { build, buildWithParameters, polling } from './triggers.js';
 
 type ActionHandler = (scope: Scope) => Promise<Response>;
 /** An action: handlers by method; `ANY` answers every method. */
@@ -30,9 +36,14 @@ async function dispatch(c: Context<AppEnv>, deps: JenkinsDeps, bodyLimitBytes: n
   const scope = new Scope(c, deps, bodyLimitBytes);
   const segments = pathSegments(scope.url, c.req.url);
   const [head, ...rest] = segments;
-  // Jenkins' unprotected root actions: answered without Overall/Read.
+  // Jenkins' unprotected root actions and always-readable pages: answered without Overall/Read.
   if (head === 'whoAmI') return (await serveWhoAmI(scope, rest)) ?? notFound(c.req.url);
+  const page = rest.length === 0 && head !== undefined ? serveLogin(scope, head) : null;
+  if (page) return page;
   deps.authorizer.checkRead(scope.principal);
+  // Jenkins checks the crumb before anything else; Steward first says when anonymous may not read at
+  // all, and lets the trigger actions decide, because a valid job token needs no crumb (DESIGN §5.8).
+  if (!isTriggerPath(segments)) await scope.requireCrumb();
   const answer = await route(scope, head, rest, segments);
   return answer ?? notFound(c.req.url);
 }
@@ -134,6 +145,7 @@ function actionsOf(target: Target): Record<string, Action> {
         enable: { POST: (scope) => setDisabled(scope, job, false) },
         build: { ANY: (scope) => build(scope, job) },
         buildWithParameters: { ANY: (scope) => buildWithParameters(scope, job) },
+        polling: { ANY: (scope) => polling(scope, job) },
       };
     }
     case 'build': {
@@ -166,9 +178,19 @@ async function serveComputer(scope: Scope, rest: readonly string[]): Promise<Res
 /** The crumb recipes of DESIGN §2 read these exact expressions as text, as Jenkins allows. */
 const CRUMB_XPATHS = new Set(['/*/crumbRequestField/text()', '/*/crumb/text()', 'concat(//crumbRequestField,":",//crumb)', "concat(//crumbRequestField,'=',//crumb)"]);
 
+/**
+ * `/crumbIssuer/api/*`: a crumb bound as `crumbBinding` says. An anonymous caller without a session
+ * cookie gets one with the crumb (Jenkins creates a session here too), so its POST can send both.
+ */
 async function serveCrumbIssuer(scope: Scope, rest: readonly string[]): Promise<Response | null> {
   if (rest[0] !== 'api' || !isFlavor(rest[1])) return null;
-  const crumb = scope.deps.crumbs.issue(scope.principal.kind === 'user' ? scope.principal.id : 'anonymous', null);
+  let binding = crumbBinding(scope.principal, scope.c.var.sessionCookie);
+  if (!binding) {
+    const nonce = randomBytes(32).toString('base64url');
+    setSessionCookie(scope.c, scope.deps.sessions.cookieName, nonce, scope.deps.publicUrl);
+    binding = { kind: 'anonymous', nonce };
+  }
+  const crumb = scope.deps.crumbs.issue(binding);
   return serveApi(scope.c, crumbIssuerBean(crumb), rest[1], { allowPrimitiveXPath: (expression) => CRUMB_XPATHS.has(expression.replace(/\s+/g, '')) });
 }
 
@@ -180,10 +202,13 @@ async function serveMe(scope: Scope, rest: readonly string[]): Promise<Response 
 }
 
 async function serveUser(scope: Scope, rest: readonly string[]): Promise<Response | null> {
-  const [id, api, flavor] = rest;
+  const [id, api, flavor, action, ...more] = rest;
   if (id === undefined) return null;
   const user = await scope.deps.accounts.get(id);
   if (!user) throw new DomainError('user_not_found', `There is no user "${id}".`);
   if (api === undefined) return page(user.fullName, [`User id: ${user.id}`]);
-  return api === 'api' && isFlavor(flavor) ? serveApi(scope.c, userBean(scope.rootUrl, user), flavor) : null;
+  if (api === 'descriptorByName' && flavor === 'jenkins.security.ApiTokenProperty' && action !== undefined && more.length === 0) {
+    return serveApiTokenAction(scope, user, action);
+  }
+  return api === 'api' && isFlavor(flavor) && action === undefined ? serveApi(scope.c, userBean(scope.rootUrl, user), flavor) : null;
 }

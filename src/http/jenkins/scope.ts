@@ -1,9 +1,12 @@
 import type { Context } from 'hono';
 import type { Principal } from '../../auth/principal.js';
+import type { AuditEvent } from '../../core/audit.js';
 import type { Item } from '../../core/item.js';
 import type { Permission } from '../../core/permissions.js';
-import { readInput, type RequestInput } from '../body.js';
+import { auditEvent } from '../audit.js';
+import { readInput, type RequestInput, single } from '../body.js';
 import type { AppEnv } from '../context.js';
+import { CRUMB_FIELD, crumbVerdict, type CrumbVerdict } from '../crumb.js';
 import type { BeanContext } from './beans/context.js';
 import type { JenkinsDeps } from './deps.js';
 
@@ -26,6 +29,10 @@ export class Scope {
     this.method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
   }
 
+  get address(): string {
+    return this.c.var.address;
+  }
+
   /** The origin the client used (its Host header), ending in `/`: redirects are built on it (DESIGN §5.7). */
   get requestBase(): string {
     return `${this.url.origin}/`;
@@ -42,11 +49,28 @@ export class Scope {
   }
 
   beans(): BeanContext {
-    return { rootUrl: this.rootUrl, store: this.deps.store, scheduler: this.deps.scheduler, authorizer: this.deps.authorizer, principal: this.principal };
+    return { rootUrl: this.rootUrl, store: this.deps.store, scheduler: this.deps.scheduler, authorizer: this.deps.authorizer, principal: this.principal, useCrumbs: this.deps.policy.current.crumbs };
   }
 
   check(permission: Permission, item?: Item): void {
     this.deps.authorizer.check(this.principal, permission, item);
+  }
+
+  /** Whether this request carries the CSRF crumb it needs (see `crumbVerdict`). */
+  async crumb(): Promise<CrumbVerdict> {
+    const header = this.c.req.header(CRUMB_FIELD);
+    const parameter = header === undefined && this.c.req.method === 'POST' ? single(await this.readInput(), CRUMB_FIELD) : undefined;
+    return crumbVerdict(this.c, this.deps.crumbs, this.deps.policy.current.crumbs, parameter);
+  }
+
+  /** Refuses a POST that needs a crumb and carries no valid one. */
+  async requireCrumb(): Promise<void> {
+    const verdict = await this.crumb();
+    if (!verdict.ok) throw verdict.refusal;
+  }
+
+  audit(fields: Pick<AuditEvent, 'action' | 'outcome'> & Partial<AuditEvent>): AuditEvent {
+    return auditEvent(this.c, fields);
   }
 
   /** A redirect to a path below the request's origin. */

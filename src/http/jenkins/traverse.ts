@@ -14,7 +14,8 @@ export type Target =
 
 /**
  * Walks `job/a/job/b/…[/N or permalink]` from the root, as Stapler does, and returns the target and
- * the remaining segments (the action). Items the caller may not read look missing (404), as in Jenkins.
+ * the remaining segments (the action). Items the caller may neither read nor discover look missing
+ * (404), as in Jenkins; items it may only discover are refused (403).
  */
 export async function traverse(scope: Scope, segments: readonly string[]): Promise<{ target: Target; rest: string[] }> {
   let target: Target = { kind: 'root' };
@@ -23,9 +24,12 @@ export async function traverse(scope: Scope, segments: readonly string[]): Promi
     const name = segments[index + 1] as string;
     const parentName = target.kind === 'folder' ? target.item.fullName : null;
     const item = await scope.deps.items.find(parentName ? `${parentName}/${name}` : name);
-    if (!item || !scope.deps.authorizer.has(scope.principal, Permissions.ItemRead, item)) {
+    const visibility = item ? scope.deps.authorizer.visibility(scope.principal, item) : 'hidden';
+    if (!item || visibility === 'hidden') {
       throw new DomainError('item_not_found', `No item named "${parentName ? `${parentName}/${name}` : name}".`, parentName ? `Check the name; ${parentName} is a folder with its own items.` : 'Check the name; folders are addressed as /job/FOLDER/job/NAME/.');
     }
+    // Job/Discover without Job/Read: the caller may know the item exists, but not look inside (403).
+    if (visibility === 'discover') throw scope.deps.authorizer.refusal(scope.principal, Permissions.ItemRead, item);
     target = item.kind === 'folder' ? { kind: 'folder', item } : { kind: 'job', item };
     index += 2;
   }

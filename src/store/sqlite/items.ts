@@ -14,6 +14,7 @@ interface ItemRow {
   settings: string;
   source_config: string | null;
   next_build_number: number;
+  ancestor_ids: string;
   created_at: number;
   updated_at: number;
 }
@@ -24,6 +25,7 @@ export function rowToItem(row: ItemRow): Item {
     name: row.name,
     fullName: row.full_name,
     parentId: row.parent_id,
+    ancestorIds: JSON.parse(row.ancestor_ids) as number[],
     sourceConfig: row.source_config,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -93,8 +95,9 @@ export class SqliteItemStore implements ItemStore {
     this.childrenOf = db.prepare('SELECT * FROM items WHERE parent_id = ? ORDER BY full_name_key');
     this.jobsBelow = db.prepare(`SELECT * FROM items WHERE kind = 'job' AND full_name_key LIKE ? ESCAPE '\\' ORDER BY full_name_key`);
     this.insert = db.prepare(
-      `INSERT INTO items (parent_id, kind, name, full_name, full_name_key, settings, source_config, created_at, updated_at)
-       VALUES (@parentId, @kind, @name, @fullName, @key, @settings, @sourceConfig, @now, @now) RETURNING *`,
+      `INSERT INTO items (parent_id, kind, name, full_name, full_name_key, settings, source_config, ancestor_ids, created_at, updated_at)
+       VALUES (@parentId, @kind, @name, @fullName, @key, @settings, @sourceConfig,
+               COALESCE((SELECT json_insert(ancestor_ids, '$[#]', id) FROM items WHERE id = @parentId), '[]'), @now, @now) RETURNING *`,
     );
     this.updateRow = db.prepare('UPDATE items SET settings = @settings, source_config = @sourceConfig, updated_at = @now WHERE id = @id RETURNING *');
     this.deleteRow = db.prepare('DELETE FROM items WHERE id = ?');

@@ -2,11 +2,15 @@ import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../types.js';
+import { SqliteApiTokenStore } from './api-tokens.js';
+import { AuditTable, SqliteAuditStore } from './audit.js';
 import { SqliteBuildStore } from './builds.js';
 import { CauseTable } from './causes.js';
 import { ItemCache, SqliteItemStore } from './items.js';
 import { migrate } from './migrate.js';
 import { SqliteQueueStore } from './queue.js';
+import { SqliteSecurityStore } from './security.js';
+import { SqliteSessionStore } from './sessions.js';
 import { SqliteUserStore } from './users.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -29,11 +33,16 @@ export function openSqliteStore(options: { path: string }): Store {
   const batch = new WriteBatch(db, memory ? null : `${options.path}-wal`);
   const causes = new CauseTable(db);
   const itemCache = new ItemCache();
+  const audit = new AuditTable(db);
   return {
     items: new SqliteItemStore(db, batch, itemCache),
-    queue: new SqliteQueueStore(db, batch, causes),
+    queue: new SqliteQueueStore(db, batch, causes, audit),
     builds: new SqliteBuildStore(db, batch, causes, itemCache),
     users: new SqliteUserStore(db, batch),
+    apiTokens: new SqliteApiTokenStore(db, batch),
+    sessions: new SqliteSessionStore(db, batch),
+    security: new SqliteSecurityStore(db, batch),
+    audit: new SqliteAuditStore(db, batch, audit),
     async close() {
       await batch.close();
       db.close();

@@ -3,6 +3,7 @@ import type { ParameterValue } from '../../core/parameters.js';
 import type { QueueItem } from '../../core/queue-item.js';
 import type { EnqueueRequest, EnqueueResult, QueueStore } from '../types.js';
 import { causeKey } from '../../core/cause.js';
+import type { AuditTable } from './audit.js';
 import type { CauseTable } from './causes.js';
 import type { WriteBatch } from './write-batch.js';
 
@@ -32,6 +33,7 @@ export class SqliteQueueStore implements QueueStore {
     db: Database,
     private readonly batch: WriteBatch,
     private readonly causes: CauseTable,
+    private readonly audit: AuditTable,
   ) {
     const columns = 'id, job_id, state, queued_at, due_at, parameters, build_number, left_at';
     this.byId = db.prepare(`SELECT ${columns} FROM queue_items WHERE id = ?`);
@@ -78,6 +80,7 @@ export class SqliteQueueStore implements QueueStore {
       const earliest = Math.min(twin.due_at, dueAt);
       if (earliest < twin.due_at) this.moveDue.run(earliest, twin.id);
       this.causes.record(twin.id, first.cause, requests.length);
+      this.recordAudit(requests, twin.id);
       return requests.map((request) => ({ queueId: twin.id, created: false, dueAt: earliest, advanced: request.dueAt < twin.due_at }));
     }
     const row = this.insert.get({
@@ -88,7 +91,12 @@ export class SqliteQueueStore implements QueueStore {
       parametersKey: first.parametersKey,
     }) as QueueRow;
     this.causes.record(row.id, first.cause, requests.length);
+    this.recordAudit(requests, row.id);
     return requests.map((_, index) => ({ queueId: row.id, created: index === 0, dueAt, advanced: index === 0 }));
+  }
+
+  private recordAudit(requests: readonly EnqueueRequest[], queueId: number): void {
+    for (const request of requests) if (request.audit) this.audit.append({ ...request.audit, queueId });
   }
 
   async get(id: number): Promise<QueueItem | null> {

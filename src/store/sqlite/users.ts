@@ -8,11 +8,14 @@ interface UserRow {
   id: string;
   full_name: string;
   password_hash: string;
+  groups: string;
   created_at: number;
 }
 
+const COLUMNS = 'id, full_name, password_hash, groups, created_at';
+
 function rowToUser(row: UserRow): User {
-  return { id: row.id, fullName: row.full_name, passwordHash: row.password_hash, createdAt: row.created_at };
+  return { id: row.id, fullName: row.full_name, passwordHash: row.password_hash, groups: JSON.parse(row.groups) as string[], createdAt: row.created_at };
 }
 
 /** Users are cached by id key; every change goes through this store (the single writer), so it stays exact. */
@@ -22,20 +25,22 @@ export class SqliteUserStore implements UserStore {
   private readonly all: Statement<[], UserRow>;
   private readonly insert: Statement;
   private readonly change: Statement;
+  private readonly remove: Statement<[string]>;
 
   constructor(
     db: Database,
     private readonly batch: WriteBatch,
   ) {
-    this.byKey = db.prepare('SELECT id, full_name, password_hash, created_at FROM users WHERE id_key = ?');
-    this.all = db.prepare('SELECT id, full_name, password_hash, created_at FROM users ORDER BY id_key');
+    this.byKey = db.prepare(`SELECT ${COLUMNS} FROM users WHERE id_key = ?`);
+    this.all = db.prepare(`SELECT ${COLUMNS} FROM users ORDER BY id_key`);
     this.insert = db.prepare(
-      'INSERT INTO users (id, id_key, full_name, password_hash, created_at) VALUES (@id, @key, @fullName, @passwordHash, @createdAt)',
+      'INSERT INTO users (id, id_key, full_name, password_hash, groups, created_at) VALUES (@id, @key, @fullName, @passwordHash, @groups, @createdAt)',
     );
     this.change = db.prepare(
-      `UPDATE users SET full_name = COALESCE(@fullName, full_name), password_hash = COALESCE(@passwordHash, password_hash)
-       WHERE id_key = @key RETURNING id, full_name, password_hash, created_at`,
+      `UPDATE users SET full_name = COALESCE(@fullName, full_name), password_hash = COALESCE(@passwordHash, password_hash),
+       groups = COALESCE(@groups, groups) WHERE id_key = @key RETURNING ${COLUMNS}`,
     );
+    this.remove = db.prepare('DELETE FROM users WHERE id_key = ?');
   }
 
   async get(id: string): Promise<User | null> {
@@ -55,20 +60,30 @@ export class SqliteUserStore implements UserStore {
 
   create(user: User): Promise<User> {
     return this.batch.write(() => {
-      this.insert.run({ ...user, key: user.id.toLowerCase() });
+      this.insert.run({ ...user, key: user.id.toLowerCase(), groups: JSON.stringify(user.groups) });
       this.cache.delete(user.id.toLowerCase());
       return user;
     });
   }
 
-  update(id: string, changes: { fullName?: string; passwordHash?: string }): Promise<User> {
+  update(id: string, changes: { fullName?: string; passwordHash?: string; groups?: readonly string[] }): Promise<User> {
     return this.batch.write(() => {
-      const row = this.change.get({ key: id.toLowerCase(), fullName: changes.fullName ?? null, passwordHash: changes.passwordHash ?? null }) as
-        | UserRow
-        | undefined;
+      const row = this.change.get({
+        key: id.toLowerCase(),
+        fullName: changes.fullName ?? null,
+        passwordHash: changes.passwordHash ?? null,
+        groups: changes.groups === undefined ? null : JSON.stringify(changes.groups),
+      }) as UserRow | undefined;
       if (!row) throw new DomainError('user_not_found', `There is no user "${id}".`);
       this.cache.delete(id.toLowerCase());
       return rowToUser(row);
+    });
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.batch.write(() => {
+      this.cache.delete(id.toLowerCase());
+      return this.remove.run(id.toLowerCase()).changes === 1;
     });
   }
 }

@@ -13,7 +13,8 @@ export interface BeanContext {
   readonly scheduler: Scheduler;
   readonly authorizer: Authorizer;
   readonly principal: Principal;
-  readonly crumb?: string;
+  /** Whether POSTs need crumbs (the root's `useCrumbs`). */
+  readonly useCrumbs: boolean;
 }
 
 /** Lists show only the items the caller may read, as in Jenkins. */

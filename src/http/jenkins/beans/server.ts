@@ -29,7 +29,7 @@ export function rootBean(context: BeanContext): Bean {
     ['slaveAgentPort', 1, () => -1],
     ['unlabeledLoad', 1, () => bean('jenkins.model.UnlabeledLoadStatistics', [])],
     ['url', 1, () => context.rootUrl],
-    ['useCrumbs', 1, () => true],
+    ['useCrumbs', 1, () => context.useCrumbs],
     ['useSecurity', 1, () => true],
     ['views', 1, () => [allView(context.rootUrl)]],
   ]);

@@ -9,7 +9,8 @@ import { renderConfigXml } from './render.js';
 const secrets = new SecretBox(randomBytes(32));
 
 function asJob(settings: JobSettings, sourceConfig: string | null): Item {
-  return { id: 1, kind: 'job', name: 'j', fullName: 'j', parentId: null, settings, sourceConfig, createdAt: 0, updatedAt: 0, nextBuildNumber: 1 };
+  return { id: 1, kind: 'job', name: 'j', fullName: 'j', parentId: null,
+  ancestorIds: [], settings, sourceConfig, createdAt: 0, updatedAt: 0, nextBuildNumber: 1 };
 }
 
 function refusalOf(run: () => unknown): Refusal {

@@ -1,0 +1,84 @@
+import { DomainError } from '../core/errors.js';
+import type { User } from '../core/user.js';
+import type { Accounts } from './accounts.js';
+import { ApiTokens } from './api-tokens.js';
+import type { FailureLimiter } from './failure-limiter.js';
+import type { Credential, UserPrincipal } from './principal.js';
+import type { Sessions } from './sessions.js';
+
+function principalOf(user: User, credential: Credential): UserPrincipal {
+  return { kind: 'user', id: user.id, fullName: user.fullName, groups: user.groups, credential };
+}
+
+/**
+ * Turns what a request presents into a principal: HTTP Basic with an API token or a password, a
+ * session cookie, or a login form. Failures from one address are counted, and an address over the
+ * limit is refused before its credential is even looked at.
+ */
+export class Authenticator {
+  constructor(
+    private readonly deps: {
+      readonly accounts: Accounts;
+      readonly apiTokens: ApiTokens;
+      readonly sessions: Sessions;
+      readonly limiter: FailureLimiter;
+    },
+  ) {}
+
+  /**
+   * HTTP Basic, told apart as Jenkins does: the secret is tried as an API token of the user first,
+   * then as the password. Throws `credentials_invalid`, `token_revoked` or `token_expired`.
+   */
+  async basic(userId: string, secret: string, address: string): Promise<UserPrincipal> {
+    this.deps.limiter.check(address);
+    try {
+      if (ApiTokens.isTokenLike(secret)) {
+        const token = await this.deps.apiTokens.authenticate(userId, secret, address);
+        if (token) {
+          const user = await this.deps.accounts.get(token.userId);
+          if (user) return principalOf(user, { kind: 'api_token', uuid: token.uuid, name: token.name });
+        }
+      }
+      const user = await this.deps.accounts.checkPassword(userId, secret);
+      if (user) return principalOf(user, { kind: 'password' });
+      throw invalid(userId);
+    } catch (error) {
+      this.failed(address);
+      throw error;
+    }
+  }
+
+  /** The user of a live session, or null. */
+  async session(cookieValue: string): Promise<UserPrincipal | null> {
+    const session = await this.deps.sessions.resolve(cookieValue);
+    if (!session) return null;
+    const user = await this.deps.accounts.get(session.userId);
+    return user ? principalOf(user, { kind: 'session', hash: session.hash }) : null;
+  }
+
+  /** A login form: checks the password and opens a session. */
+  async login(userId: string, password: string, address: string): Promise<{ principal: UserPrincipal; cookieValue: string }> {
+    this.deps.limiter.check(address);
+    const user = await this.deps.accounts.checkPassword(userId, password);
+    if (!user) {
+      this.failed(address);
+      throw invalid(userId);
+    }
+    const { cookieValue, session } = await this.deps.sessions.create(user.id, address);
+    return { principal: principalOf(user, { kind: 'session', hash: session.hash }), cookieValue };
+  }
+
+  /** Counts a failure that was found elsewhere (a wrong job token). */
+  failed(address: string): void {
+    this.deps.limiter.fail(address);
+  }
+
+  /** Refuses when the address has failed too often (before anything is checked). */
+  checkAllowed(address: string): void {
+    this.deps.limiter.check(address);
+  }
+}
+
+function invalid(userId: string): DomainError {
+  return new DomainError('credentials_invalid', `Invalid password/token for user: ${userId}`, 'Check the user name and the password or API token you send (curl -u USER:SECRET).');
+}

@@ -1,0 +1,47 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+
+/**
+ * Server-generated secrets (API tokens, later trigger tokens): a recognisable prefix, 32 base62
+ * characters from 190 random bits, and a 6-character checksum, e.g. `stwu_4tQ…9aB_Xk2p0w`. The
+ * prefix and checksum let secret scanners find leaked tokens and tell them from random text
+ * without asking the server. Only the SHA-256 of a token is stored.
+ */
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const BODY_LENGTH = 32;
+const CHECKSUM_LENGTH = 6;
+
+export const API_TOKEN_PREFIX = 'stwu_';
+
+function base62(bytes: Buffer, length: number): string {
+  let value = BigInt(`0x${bytes.toString('hex')}`);
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    out = ALPHABET[Number(value % 62n)] + out;
+    value /= 62n;
+  }
+  return out;
+}
+
+function checksum(prefixAndBody: string): string {
+  const sum = Buffer.alloc(4);
+  sum.writeUInt32BE(crc32(prefixAndBody));
+  return base62(sum, CHECKSUM_LENGTH);
+}
+
+export function newSecretToken(prefix: string): string {
+  const body = base62(randomBytes(24), BODY_LENGTH);
+  return `${prefix}${body}_${checksum(prefix + body)}`;
+}
+
+/** Whether a value has the shape and checksum of a token with this prefix. */
+export function looksLikeToken(prefix: string, value: string): boolean {
+  if (value.length !== prefix.length + BODY_LENGTH + 1 + CHECKSUM_LENGTH || !value.startsWith(prefix)) return false;
+  const body = value.slice(prefix.length, prefix.length + BODY_LENGTH);
+  return value.slice(-CHECKSUM_LENGTH - 1) === `_${checksum(prefix + body)}` && /^[0-9A-Za-z]+$/.test(body);
+}
+
+/** The only form in which a token is stored and looked up. */
+export function tokenHash(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}

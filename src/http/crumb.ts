@@ -1,0 +1,56 @@
+import type { Context } from 'hono';
+import type { CrumbBinding, Crumbs } from '../auth/crumbs.js';
+import type { Principal } from '../auth/principal.js';
+import type { AppEnv } from './context.js';
+import { Refusal } from './errors.js';
+
+export const CRUMB_FIELD = 'Jenkins-Crumb';
+
+/** Whether a request carries the crumb it needs; when not, the refusal to give. */
+export type CrumbVerdict = { readonly ok: true } | { readonly ok: false; readonly refusal: Refusal };
+
+const OK: CrumbVerdict = { ok: true };
+
+/**
+ * What a crumb for this request is bound to: its session, its Basic user, or, for anonymous, the
+ * nonce in its session cookie (null when it sent none).
+ */
+export function crumbBinding(principal: Principal, sessionCookie: string | null): CrumbBinding | null {
+  if (principal.kind === 'user') return principal.credential.kind === 'session' ? { kind: 'session', hash: principal.credential.hash } : { kind: 'user', id: principal.id };
+  return sessionCookie ? { kind: 'anonymous', nonce: sessionCookie } : null;
+}
+
+/**
+ * Jenkins' CSRF rule with Steward's exemptions: only POST is checked; a request authenticated by an
+ * API token needs no crumb (DESIGN §5.8 adds requests with a valid job or trigger token, which the
+ * trigger routes decide); password, session and anonymous POSTs need a valid one, from the header or
+ * from a `Jenkins-Crumb` parameter. The refusal says why this request needed one and the ways out.
+ */
+export function crumbVerdict(c: Context<AppEnv>, crumbs: Crumbs, enabled: boolean, parameter: string | undefined): CrumbVerdict {
+  const principal = c.var.principal;
+  if (!enabled || c.req.method !== 'POST') return OK;
+  if (principal.kind === 'user' && principal.credential.kind === 'api_token') return OK;
+  const presented = c.req.header(CRUMB_FIELD) ?? parameter;
+  const binding = crumbBinding(principal, c.var.sessionCookie);
+  if (presented !== undefined && binding !== null && crumbs.isValid(presented, binding)) return OK;
+  const why =
+    principal.kind === 'anonymous'
+      ? 'this POST is anonymous, so it needs a crumb bound to its session cookie'
+      : principal.credential.kind === 'session'
+        ? 'this POST came from a browser session, so it needs the crumb of that session'
+        : 'this POST was authenticated with a password, so it needs a crumb';
+  const hint =
+    principal.kind === 'anonymous'
+      ? 'Authenticate with an API token (curl -u USER:API_TOKEN), which needs no crumb; or fetch one from /crumbIssuer/api/json keeping its cookie (curl -c jar … then -b jar) and send it as Jenkins-Crumb.'
+      : principal.credential.kind === 'session'
+        ? 'Reload the page (its forms carry the crumb), or fetch one from /crumbIssuer/api/json with the same session cookie and send it as Jenkins-Crumb.'
+        : 'Use an API token instead of the password (no crumb needed), or fetch one from /crumbIssuer/api/json with the same credentials and send it as Jenkins-Crumb.';
+  if (presented === undefined) return { ok: false, refusal: new Refusal('crumb_missing', `No valid crumb was included in the request: ${why}.`, hint) };
+  const mismatch =
+    principal.kind === 'anonymous' && binding === null
+      ? 'the crumb was sent without the session cookie it was issued with'
+      : principal.kind === 'user' && principal.credential.kind === 'password'
+        ? 'the crumb was issued to another user or session, or more than a day ago'
+        : 'the crumb was issued to another session';
+  return { ok: false, refusal: new Refusal('crumb_mismatch', `No valid crumb was included in the request: ${mismatch}.`, hint) };
+}

@@ -1,0 +1,119 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { ApiToken } from '../../core/api-token.js';
+import type { ApiTokenStore, ApiTokenUse, NewApiToken } from '../types.js';
+import type { WriteBatch } from './write-batch.js';
+
+interface TokenRow {
+  uuid: string;
+  user_id: string;
+  name: string;
+  hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  last_used_address: string | null;
+  use_count: number;
+}
+
+const SELECT = `SELECT t.uuid, u.id AS user_id, t.name, t.hash, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_address, t.use_count
+  FROM api_tokens t JOIN users u ON u.id_key = t.user_key`;
+
+function rowToToken(row: TokenRow): ApiToken {
+  return {
+    uuid: row.uuid,
+    userId: row.user_id,
+    name: row.name,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+    lastUsedAddress: row.last_used_address,
+    useCount: row.use_count,
+  };
+}
+
+/**
+ * API tokens by the hash of their secret. Lookups by hash are cached, because every request that
+ * authenticates with a token makes one; every change passes through here, so the cache stays exact.
+ */
+export class SqliteApiTokenStore implements ApiTokenStore {
+  private readonly byHashCache = new Map<string, ApiToken>();
+  private readonly byHash: Statement<[string], TokenRow>;
+  private readonly byUuid: Statement<[string], TokenRow>;
+  private readonly ofUser: Statement<[string], TokenRow>;
+  private readonly insert: Statement;
+  private readonly revokeRow: Statement<[number, string]>;
+  private readonly renameRow: Statement<[string, string]>;
+  private readonly use: Statement;
+
+  constructor(
+    db: Database,
+    private readonly batch: WriteBatch,
+  ) {
+    this.byHash = db.prepare(`${SELECT} WHERE t.hash = ?`);
+    this.byUuid = db.prepare(`${SELECT} WHERE t.uuid = ?`);
+    this.ofUser = db.prepare(`${SELECT} WHERE t.user_key = ? AND t.revoked_at IS NULL ORDER BY t.created_at, t.uuid`);
+    this.insert = db.prepare(
+      `INSERT INTO api_tokens (uuid, user_key, name, hash, created_at, expires_at)
+       VALUES (@uuid, @userKey, @name, @hash, @createdAt, @expiresAt)`,
+    );
+    this.revokeRow = db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE uuid = ? AND revoked_at IS NULL');
+    this.renameRow = db.prepare('UPDATE api_tokens SET name = ? WHERE uuid = ?');
+    this.use = db.prepare(
+      `UPDATE api_tokens SET use_count = use_count + @count, last_used_at = MAX(COALESCE(last_used_at, 0), @at),
+       last_used_address = CASE WHEN @at >= COALESCE(last_used_at, 0) THEN @address ELSE last_used_address END WHERE uuid = @uuid`,
+    );
+  }
+
+  create(token: NewApiToken): Promise<ApiToken> {
+    return this.batch.write(() => {
+      this.insert.run({ ...token, userKey: token.userId.toLowerCase() });
+      return rowToToken(this.byUuid.get(token.uuid) as TokenRow);
+    });
+  }
+
+  async findByHash(hash: string): Promise<ApiToken | null> {
+    const cached = this.byHashCache.get(hash);
+    if (cached) return cached;
+    const row = this.byHash.get(hash);
+    if (!row) return null;
+    const token = rowToToken(row);
+    this.byHashCache.set(hash, token);
+    return token;
+  }
+
+  async get(uuid: string): Promise<ApiToken | null> {
+    const row = this.byUuid.get(uuid);
+    return row ? rowToToken(row) : null;
+  }
+
+  async listForUser(userId: string): Promise<ApiToken[]> {
+    return this.ofUser.all(userId.toLowerCase()).map(rowToToken);
+  }
+
+  revoke(uuid: string, at: number): Promise<ApiToken | null> {
+    return this.change(uuid, () => this.revokeRow.run(at, uuid).changes === 1);
+  }
+
+  rename(uuid: string, name: string): Promise<ApiToken | null> {
+    return this.change(uuid, () => this.renameRow.run(name, uuid).changes === 1);
+  }
+
+  recordUses(uses: readonly ApiTokenUse[]): Promise<void> {
+    if (uses.length === 0) return Promise.resolve();
+    return this.batch.write(() => {
+      for (const use of uses) this.use.run(use);
+      this.byHashCache.clear();
+    });
+  }
+
+  private change(uuid: string, apply: () => boolean): Promise<ApiToken | null> {
+    return this.batch.write(() => {
+      const row = this.byUuid.get(uuid);
+      if (!row || !apply()) return null;
+      this.byHashCache.delete(row.hash);
+      return rowToToken(this.byUuid.get(uuid) as TokenRow);
+    });
+  }
+}

@@ -1,0 +1,67 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { AccessPolicy, Grant } from '../../core/access.js';
+import { findPermission } from '../../core/permissions.js';
+import type { SecurityStore } from '../types.js';
+import type { WriteBatch } from './write-batch.js';
+
+interface GrantRow {
+  item_id: number | null;
+  sid: string;
+  permission: string;
+}
+
+type Settings = Omit<AccessPolicy, 'grants'>;
+
+/** The access policy: one settings document and the rows of the permission matrix. */
+export class SqliteSecurityStore implements SecurityStore {
+  private readonly settings: Statement<[], { value: string }>;
+  private readonly grants: Statement<[], GrantRow>;
+  private readonly putSettings: Statement<[string]>;
+  private readonly clearServer: Statement<[]>;
+  private readonly clearItem: Statement<[number]>;
+  private readonly insertGrant: Statement;
+
+  constructor(
+    db: Database,
+    private readonly batch: WriteBatch,
+  ) {
+    this.settings = db.prepare("SELECT value FROM security_settings WHERE key = 'policy'");
+    // Grants of items deleted since are gone with them (ON DELETE CASCADE).
+    this.grants = db.prepare('SELECT item_id, sid, permission FROM security_grants ORDER BY COALESCE(item_id, 0), rowid');
+    this.putSettings = db.prepare("INSERT INTO security_settings (key, value) VALUES ('policy', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    this.clearServer = db.prepare('DELETE FROM security_grants WHERE item_id IS NULL');
+    this.clearItem = db.prepare('DELETE FROM security_grants WHERE item_id = ?');
+    this.insertGrant = db.prepare('INSERT OR IGNORE INTO security_grants (item_id, sid, permission) VALUES (@itemId, @sid, @permission)');
+  }
+
+  async load(): Promise<AccessPolicy | null> {
+    const row = this.settings.get();
+    if (!row) return null;
+    return { ...(JSON.parse(row.value) as Settings), grants: this.readGrants() };
+  }
+
+  save(policy: Settings, grants: readonly Grant[], scopes: ReadonlyArray<number | null>): Promise<AccessPolicy> {
+    return this.batch.write(() => {
+      const settings: Settings = { strategy: policy.strategy, allowAnonymousRead: policy.allowAnonymousRead, crumbs: policy.crumbs };
+      this.putSettings.run(JSON.stringify(settings));
+      for (const scope of scopes) {
+        if (scope === null) this.clearServer.run();
+        else this.clearItem.run(scope);
+      }
+      for (const grant of grants) {
+        if (scopes.includes(grant.itemId)) this.insertGrant.run({ itemId: grant.itemId, sid: grant.sid, permission: grant.permission.id });
+      }
+      return { ...settings, grants: this.readGrants() };
+    });
+  }
+
+  /** Rows naming a permission this version does not know are skipped, never widened. */
+  private readGrants(): Grant[] {
+    const grants: Grant[] = [];
+    for (const row of this.grants.all()) {
+      const permission = findPermission(row.permission);
+      if (permission) grants.push({ itemId: row.item_id, sid: row.sid, permission });
+    }
+    return grants;
+  }
+}
