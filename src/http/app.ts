@@ -1,6 +1,9 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { bodyLimit } from 'hono/body-limit';
+import { NATIVE_API_BASE, nativeApi } from './api/routes.js';
+import { tooLarge } from './body.js';
 import type { AppEnv } from './context.js';
 import { auditEvent, isAuthenticationFailure } from './audit.js';
 import { onError } from './errors.js';
@@ -73,6 +76,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   });
 
   app.use(identity(options.jenkins.authenticator, options.jenkins.sessions.cookieName));
+  app.use(`${NATIVE_API_BASE}/*`, bodyLimit({ maxSize: options.bodyLimitBytes, onError: () => { throw tooLarge(options.bodyLimitBytes); } }));
+  app.route(NATIVE_API_BASE, nativeApi(options.jenkins));
   app.all('*', jenkinsRoutes(options.jenkins, options.bodyLimitBytes));
   return app;
 }

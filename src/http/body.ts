@@ -38,7 +38,7 @@ export async function readBody(c: Context<AppEnv>, limit: number): Promise<Uint8
   return Buffer.concat(chunks);
 }
 
-function tooLarge(limit: number): Refusal {
+export function tooLarge(limit: number): Refusal {
   // The rest of the body is not read, so the connection cannot carry another request.
   return new Refusal('payload_too_large', `The request body is larger than ${limit} bytes.`, 'Send a smaller body, or raise settings.bodyLimit in the server configuration.', {
     Connection: 'close',

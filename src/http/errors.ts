@@ -151,7 +151,7 @@ export function refusalResponse(c: Context<AppEnv>, error: DomainError | Refusal
   c.res.headers.forEach((value, name) => {
     if (!headers.has(name)) headers.set(name, value);
   });
-  const wantsJson = (c.req.header('accept') ?? '').includes('application/json');
+  const wantsJson = (c.req.header('accept') ?? '').includes('application/json') || new URL(c.req.url).pathname.startsWith('/steward/api/');
   if (wantsJson) {
     headers.set('Content-Type', 'application/json;charset=UTF-8');
     return new Response(JSON.stringify({ error: error.code, message: error.message, hint: error.hint ?? null }), { status, headers });

@@ -1,6 +1,6 @@
 import Jenkins from 'jenkins';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, FOLDER_XML, jobXml, startTestServer, stringParameter, type TestServer, waitFor } from '../support/server.js';
+import { ADMIN_PASSWORD, createApiToken, FOLDER_XML, jobXml, startTestServer, stringParameter, type TestServer, waitFor } from '../support/server.js';
 
 /**
  * The npm `jenkins` client (1.1.0, the version docs/jenkins-compat.md describes), unmodified, with
@@ -120,5 +120,43 @@ describe('npm jenkins 1.1.0 against Steward', () => {
   it('fetched a crumb before POSTs and never logged the password', () => {
     expect(server.logLines.some((line) => line.includes('/crumbIssuer/api/json'))).toBe(true);
     expect(server.logLines.join('\n')).not.toContain(ADMIN_PASSWORD);
+  });
+});
+
+describe('npm jenkins 1.1.0 with an API token', () => {
+  function clientWith(token: string): Jenkins {
+    const url = new URL(server.url);
+    url.username = 'admin';
+    url.password = token;
+    // No crumbs at all: an API token needs none, as in Jenkins since 2.96.
+    return new Jenkins({ baseUrl: url.href.replace(/\/$/, ''), crumbIssuer: false });
+  }
+
+  it('creates, builds and reads without fetching a crumb', async () => {
+    server.logLines.length = 0;
+    const client = clientWith(server.adminToken);
+    await client.job.create('token-job', jobXml({ steps: ['echo by token'] }));
+    const number = await waitFor(async () => ((await client.queue.item((await client.job.build('token-job')) as number)) as { executable?: { number: number } }).executable?.number);
+    expect(number).toBe(1);
+    expect(server.logLines.some((line) => line.includes('/crumbIssuer/'))).toBe(false);
+  });
+
+  it('is refused with 401 once the token is revoked, and once it has expired', async () => {
+    const token = await createApiToken(server.url, 'admin', ADMIN_PASSWORD, 'client');
+    const client = clientWith(token);
+    expect(await client.job.exists('token-job')).toBe(true);
+    const uuid = ((await (await server.fetch('/steward/api/v1/users/admin/tokens')).json()) as Array<{ uuid: string; name: string }>).find((one) => one.name === 'client')?.uuid;
+    expect((await server.fetch(`/steward/api/v1/users/admin/tokens/${uuid}`, { method: 'DELETE' })).status).toBe(204);
+    await expect(client.job.get('token-job')).rejects.toMatchObject({ statusCode: 401 });
+
+    const created = await server.fetch('/steward/api/v1/users/admin/tokens', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'brief', expiresAt: new Date(Date.now() + 600).toISOString() }),
+    });
+    const brief = clientWith(((await created.json()) as { value: string }).value);
+    expect(await brief.job.exists('token-job')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await expect(brief.job.build('token-job')).rejects.toMatchObject({ statusCode: 401 });
   });
 });

@@ -12,6 +12,8 @@ import { itemBean } from './beans/item.js';
 import { computerBean, computerSetBean, rootBean } from './beans/server.js';
 import { consoleText, deleteBuild, progressiveText, stop } from './builds.js';
 import type { JenkinsDeps } from './deps.js';
+import { Permissions } from '../../core/permissions.js';
+import { single } from '../body.js';
 import { serveApi } from './export/api.js';
 import { createItem, doDelete, getConfig, httpDelete, postConfig, setDisabled } from './items.js';
 import { page } from './pages.js';
@@ -40,12 +42,29 @@ async function dispatch(c: Context<AppEnv>, deps: JenkinsDeps, bodyLimitBytes: n
   if (head === 'whoAmI') return (await serveWhoAmI(scope, rest)) ?? notFound(c.req.url);
   const page = rest.length === 0 && head !== undefined ? serveLogin(scope, head) : null;
   if (page) return page;
-  deps.authorizer.checkRead(scope.principal);
+  await checkRead(scope, segments);
   // Jenkins checks the crumb before anything else; Steward first says when anonymous may not read at
   // all, and lets the trigger actions decide, because a valid job token needs no crumb (DESIGN §5.8).
   if (!isTriggerPath(segments)) await scope.requireCrumb();
   const answer = await route(scope, head, rest, segments);
   return answer ?? notFound(c.req.url);
+}
+
+/**
+ * Overall/Read, which every other URL needs. An anonymous trigger with a job token is told that the
+ * token does not replace it, the trap Jenkins users fall into most.
+ */
+async function checkRead(scope: Scope, segments: readonly string[]): Promise<void> {
+  if (scope.deps.authorizer.has(scope.principal, Permissions.OverallRead)) return;
+  if (scope.principal.kind === 'anonymous' && isTriggerPath(segments) && single(await scope.readInput(), 'token') !== undefined) {
+    throw new DomainError(
+      'authentication_required',
+      "Authentication required: anonymous requests may not read this server, and a job's trigger token does not replace that (it replaces only Job/Build).",
+      'Send credentials as well (curl -u USER:API_TOKEN), or ask an administrator to allow anonymous read access.',
+      Permissions.OverallRead,
+    );
+  }
+  scope.deps.authorizer.checkRead(scope.principal);
 }
 
 async function route(scope: Scope, head: string | undefined, rest: string[], segments: string[]): Promise<Response | null> {

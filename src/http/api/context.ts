@@ -1,0 +1,52 @@
+import type { Context } from 'hono';
+import type { UserPrincipal } from '../../auth/principal.js';
+import type { AuditEvent } from '../../core/audit.js';
+import { Permissions } from '../../core/permissions.js';
+import { auditEvent } from '../audit.js';
+import type { AppEnv } from '../context.js';
+import type { SecurityDeps } from '../jenkins/deps.js';
+
+/** The checks the native API's handlers share. */
+export class NativeScope {
+  constructor(
+    readonly c: Context<AppEnv>,
+    readonly deps: SecurityDeps,
+  ) {}
+
+  /** The calling user; anonymous callers are refused as for Overall/Read. */
+  user(): UserPrincipal {
+    const principal = this.c.var.principal;
+    if (principal.kind !== 'user') throw this.deps.authorizer.refusal(principal, Permissions.OverallRead);
+    return principal;
+  }
+
+  isAdmin(): boolean {
+    return this.deps.authorizer.has(this.c.var.principal, Permissions.Administer);
+  }
+
+  requireAdmin(): UserPrincipal {
+    const user = this.user();
+    this.deps.authorizer.check(user, Permissions.Administer);
+    return user;
+  }
+
+  isSelf(userId: string): boolean {
+    const principal = this.c.var.principal;
+    return principal.kind === 'user' && principal.id.toLowerCase() === userId.toLowerCase();
+  }
+
+  /** The caller is the user named, or an administrator. */
+  requireSelfOrAdmin(userId: string): UserPrincipal {
+    const user = this.user();
+    if (!this.isSelf(userId)) this.deps.authorizer.check(user, Permissions.Administer);
+    return user;
+  }
+
+  audit(fields: Pick<AuditEvent, 'action' | 'outcome'> & Partial<AuditEvent>): Promise<void> {
+    return this.deps.audit.recordNow(auditEvent(this.c, fields));
+  }
+}
+
+export function iso(epochMs: number | null): string | null {
+  return epochMs === null ? null : new Date(epochMs).toISOString();
+}

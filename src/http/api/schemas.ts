@@ -1,0 +1,161 @@
+import { z } from '@hono/zod-openapi';
+
+/** The shapes of the native API, named so that the OpenAPI description refers to them. */
+
+export const RefusalSchema = z
+  .object({
+    error: z.string().openapi({ example: 'permission_missing', description: 'A stable reason code, listed in docs/errors.md.' }),
+    message: z.string().openapi({ example: 'alice is missing the Overall/Administer permission.' }),
+    hint: z.string().nullable().openapi({ example: 'Ask an administrator to grant Overall/Administer on the whole server to user:alice.' }),
+  })
+  .openapi('Refusal');
+
+export const UserSchema = z
+  .object({
+    id: z.string().openapi({ example: 'alice' }),
+    fullName: z.string().openapi({ example: 'Alice Example' }),
+    groups: z.array(z.string()).openapi({ example: ['devs'] }),
+    createdAt: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('User');
+
+export const NewUserSchema = z
+  .object({
+    id: z.string().min(1).openapi({ example: 'alice' }),
+    fullName: z.string().optional(),
+    password: z.string().openapi({ description: 'At least 8 characters.' }),
+    groups: z.array(z.string()).optional(),
+  })
+  .strict()
+  .openapi('NewUser');
+
+export const UserChangeSchema = z
+  .object({
+    fullName: z.string().optional(),
+    groups: z.array(z.string()).optional().openapi({ description: 'Administrators only.' }),
+  })
+  .strict()
+  .openapi('UserChange');
+
+export const PasswordChangeSchema = z
+  .object({
+    password: z.string().openapi({ description: 'The new password, at least 8 characters.' }),
+    currentPassword: z.string().optional().openapi({ description: 'Required when changing your own password.' }),
+  })
+  .strict()
+  .openapi('PasswordChange');
+
+export const ApiTokenSchema = z
+  .object({
+    uuid: z.string(),
+    name: z.string().openapi({ example: 'ci' }),
+    createdAt: z.string().openapi({ format: 'date-time' }),
+    expiresAt: z.string().nullable().openapi({ format: 'date-time' }),
+    lastUsedAt: z.string().nullable().openapi({ format: 'date-time' }),
+    lastUsedAddress: z.string().nullable(),
+    useCount: z.number().int(),
+  })
+  .openapi('ApiToken');
+
+export const NewApiTokenSchema = z
+  .object({
+    name: z.string().optional().openapi({ example: 'ci' }),
+    expiresAt: z.string().optional().openapi({ format: 'date-time', description: 'When the token stops working; omit for never.' }),
+  })
+  .strict()
+  .openapi('NewApiToken');
+
+export const CreatedApiTokenSchema = ApiTokenSchema.extend({
+  value: z.string().openapi({ description: 'The secret. It is shown here once and never again.', example: 'stwu_…' }),
+}).openapi('CreatedApiToken');
+
+export const TokenRenameSchema = z.object({ name: z.string() }).strict().openapi('TokenRename');
+
+const GrantsSchema = z.record(z.string(), z.array(z.string())).openapi({
+  description: 'Permissions by principal: anonymous, authenticated, user:ID or group:NAME.',
+  example: { authenticated: ['Overall/Read', 'Job/Read'], 'user:alice': ['Overall/Administer'] },
+});
+
+export const SecuritySchema = z
+  .object({
+    authorization: z.enum(['loggedInUsersCanDoAnything', 'matrix']),
+    allowAnonymousRead: z.boolean(),
+    crumbs: z.boolean(),
+    grants: GrantsSchema,
+  })
+  .openapi('Security');
+
+export const SecurityChangeSchema = z
+  .object({
+    authorization: z.enum(['loggedInUsersCanDoAnything', 'matrix']).optional(),
+    allowAnonymousRead: z.boolean().optional(),
+    crumbs: z.boolean().optional(),
+    grants: GrantsSchema.optional().openapi({ description: 'Replaces the server-wide grants.' }),
+  })
+  .strict()
+  .openapi('SecurityChange');
+
+export const ItemGrantsSchema = z
+  .object({
+    item: z.string().openapi({ example: 'team/app' }),
+    grants: GrantsSchema,
+    inherited: z.array(z.object({ item: z.string(), grants: GrantsSchema })).openapi({ description: 'Grants of the enclosing folders, which hold here too.' }),
+  })
+  .openapi('ItemGrants');
+
+export const ItemGrantsChangeSchema = z.object({ grants: GrantsSchema }).strict().openapi('ItemGrantsChange');
+
+export const PermissionSchema = z
+  .object({
+    id: z.string().openapi({ example: 'hudson.model.Item.Build' }),
+    title: z.string().openapi({ example: 'Job/Build' }),
+    impliedBy: z.array(z.string()).openapi({ example: ['hudson.security.Permission.GenericUpdate', 'hudson.model.Hudson.Administer'] }),
+  })
+  .openapi('Permission');
+
+export const WhoAmISchema = z
+  .object({
+    id: z.string().nullable(),
+    fullName: z.string().nullable(),
+    anonymous: z.boolean(),
+    authorities: z.array(z.string()),
+    credential: z.enum(['none', 'password', 'api_token', 'session']),
+    apiToken: z.string().nullable().openapi({ description: 'The name of the API token the request used.' }),
+    permissions: z.array(z.string()).openapi({ description: 'The server-wide permissions held, as titles.' }),
+  })
+  .openapi('WhoAmI');
+
+export const AuditEventSchema = z
+  .object({
+    id: z.number().int(),
+    at: z.string().openapi({ format: 'date-time' }),
+    requestId: z.string().nullable(),
+    action: z.string().openapi({ example: 'trigger' }),
+    outcome: z.enum(['accepted', 'refused']),
+    reason: z.string().nullable().openapi({ example: 'job_token_invalid' }),
+    actor: z.string().openapi({ example: 'alice' }),
+    credential: z.string().openapi({ example: 'api_token' }),
+    address: z.string().nullable(),
+    item: z.string().nullable(),
+    queueId: z.number().int().nullable(),
+    detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  })
+  .openapi('AuditEvent');
+
+export const AuditPageSchema = z
+  .object({
+    events: z.array(AuditEventSchema),
+    next: z.string().nullable().openapi({ description: 'The URL of the next (older) page, or null.' }),
+  })
+  .openapi('AuditPage');
+
+export const AuditQuerySchema = z.object({
+  since: z.string().optional().openapi({ description: 'ISO date-time; events at or after it.' }),
+  until: z.string().optional().openapi({ description: 'ISO date-time; events before it.' }),
+  actor: z.string().optional(),
+  item: z.string().optional(),
+  action: z.string().optional(),
+  outcome: z.enum(['accepted', 'refused']).optional(),
+  limit: z.string().optional().openapi({ description: '1 to 1000, default 100.' }),
+  before: z.string().optional().openapi({ description: 'Only events with a smaller id (paging).' }),
+});
