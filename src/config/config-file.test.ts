@@ -85,4 +85,44 @@ jobs:
   it('accepts an empty file', () => {
     expect(parse('')).toMatchObject({ users: [], jobs: [], folders: [] });
   });
+
+  it('reads the security section, user groups and item grants', () => {
+    const config = parse(`security:
+  authorization: matrix
+  allowAnonymousRead: false
+  crumbs: true
+  grants:
+    user:admin: [Overall/Administer]
+    authenticated: [Overall/Read]
+  sessionTimeout: 8h
+  failedAuthentications: { attempts: 5, window: 30s }
+  auditRetention: 30d
+users:
+  - id: alice
+    password: alice-password
+    groups: [devs]
+folders:
+  - name: team
+    grants:
+      group:devs: [Job/Read, Job/Build]
+    jobs:
+      - name: app
+        grants: { "user:bob": [Job/Cancel] }
+`);
+    expect(config.security).toMatchObject({ authorization: 'matrix', grants: { 'user:admin': ['Overall/Administer'] }, failedAuthentications: { attempts: 5, window: '30s' } });
+    expect(config.users[0]?.groups).toEqual(['devs']);
+    expect(config.folders[0]?.grants).toEqual({ 'group:devs': ['Job/Read', 'Job/Build'] });
+    expect(config.folders[0]?.jobs[0]?.grants).toEqual({ 'user:bob': ['Job/Cancel'] });
+  });
+
+  it('names the line of a grant to an unknown principal or permission, or of a server-wide one on an item', () => {
+    expect(failure('security:\n  grants:\n    users:bob: [Job/Read]\n')).toBe('steward.yaml:3: grants: "users:bob" is not a principal. Write anonymous, authenticated, user:ID or group:NAME.');
+    expect(failure('jobs:\n  - name: a\n    grants:\n      anonymous: [Job/Fly]\n')).toMatch(/^steward\.yaml:4: grants: "Job\/Fly" is not a permission\. Use one of: Overall\/Administer, /);
+    expect(failure('folders:\n  - name: f\n    grants: { authenticated: [Overall/Read] }\n')).toMatch(/^steward\.yaml:3: grants: Overall\/Read holds for the whole server/);
+  });
+
+  it('names the line of a malformed security duration', () => {
+    expect(failure('security:\n  sessionTimeout: soon\n')).toMatch(/^steward\.yaml:2: "soon" is not a duration/);
+  });
 });
+

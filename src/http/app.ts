@@ -77,7 +77,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.use(identity(options.jenkins.authenticator, options.jenkins.sessions.cookieName));
   app.use(`${NATIVE_API_BASE}/*`, bodyLimit({ maxSize: options.bodyLimitBytes, onError: () => { throw tooLarge(options.bodyLimitBytes); } }));
-  app.route(NATIVE_API_BASE, nativeApi(options.jenkins));
+  app.route(NATIVE_API_BASE, nativeApi(options.jenkins, options.stewardVersion));
   app.all('*', jenkinsRoutes(options.jenkins, options.bodyLimitBytes));
   return app;
 }

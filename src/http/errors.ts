@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type DomainErrorCode, DomainError } from '../core/errors.js';
 import { impliedByChain } from '../core/permissions.js';
@@ -12,6 +13,7 @@ export type RefusalCode =
   | 'crumb_mismatch'
   | 'not_found'
   | 'parameter_missing'
+  | 'media_type_unsupported'
   | 'method_not_allowed'
   | 'semicolon_forbidden'
   | 'payload_too_large'
@@ -85,6 +87,7 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   build_running: 409,
   queue_item_not_waiting: 409,
   payload_too_large: 413,
+  media_type_unsupported: 415,
   user_exists: 400,
   name_invalid: 400,
   name_taken: 400,
@@ -172,6 +175,13 @@ export function isRefusal(error: unknown): error is DomainError | Refusal {
 /** The app's error handler: refusals become their responses; anything else is logged and hidden. */
 export function onError(error: Error, c: Context<AppEnv>): Response {
   if (isRefusal(error)) return refusalResponse(c, error);
+  // Hono's validators reject unreadable bodies with HTTPException; they are the request's fault too.
+  if (error instanceof HTTPException && error.status === 415) {
+    return refusalResponse(c, new Refusal('media_type_unsupported', 'This request body needs Content-Type: application/json.', 'Send the body as JSON with that header.'));
+  }
+  if (error instanceof HTTPException && error.status === 400) {
+    return refusalResponse(c, new Refusal('body_invalid', `${error.message}.`, 'Send a well-formed JSON body; the API description is at /steward/api/v1/openapi.json.'));
+  }
   c.get('log')?.error({ err: error }, 'unhandled error');
   return c.text('Internal Server Error: Steward failed to answer this request; the server log has the details.\n', 500);
 }

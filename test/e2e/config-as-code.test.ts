@@ -83,4 +83,44 @@ describe('configuration as code', () => {
       expect(await (await server.fetch('/job/hello/1/api/json')).json()).toMatchObject({ result: 'SUCCESS' });
     });
   });
+
+  it('applies the security section, groups and folder grants, and rejects a bad grant before starting', async () => {
+    const secured = `
+security:
+  authorization: matrix
+  grants:
+    user:admin: [Overall/Administer]
+    authenticated: [Overall/Read]
+users:
+  - id: dev1
+    password: dev1-password
+    groups: [devs]
+  - id: guest
+    password: guest-password
+folders:
+  - name: team
+    grants:
+      group:devs: [Job/Read, Job/Build]
+    jobs:
+      - name: app
+        quietPeriod: 1h
+`;
+    const securedHome = mkdtempSync(join(tmpdir(), 'steward-casc-security-'));
+    const server = await startTestServer({ home: securedHome, config: secured });
+    try {
+      expect((await server.fetch('/job/team/job/app/build', { method: 'POST', auth: basicAuth('dev1', 'dev1-password'), headers: { 'Jenkins-Crumb': await crumbOf(server, 'dev1', 'dev1-password') } })).status).toBe(201);
+      const guest = await server.fetch('/job/team/job/app/api/json', { auth: basicAuth('guest', 'guest-password') });
+      expect(guest.status).toBe(404);
+      expect(await (await server.fetch('/steward/api/v1/security')).json()).toMatchObject({ authorization: 'matrix', grants: { 'user:admin': ['Overall/Administer'], authenticated: ['Overall/Read'] } });
+    } finally {
+      await server.stop();
+      rmSync(securedHome, { recursive: true, force: true });
+    }
+    await expect(startTestServer({ config: 'security:\n  authorization: matrix\n  grants:\n    authenticated: [Overall/Read]\n' })).rejects.toThrow(/nobody able to administer/);
+  });
 });
+
+async function crumbOf(server: TestServer, user: string, password: string): Promise<string> {
+  return ((await (await server.fetch('/crumbIssuer/api/json', { auth: basicAuth(user, password) })).json()) as { crumb: string }).crumb;
+}
+

@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Items } from '../../items/items.js';
-import { STEWARD_VERSION } from '../../version.js';
 import type { AppEnv } from '../context.js';
 import { crumbVerdict } from '../crumb.js';
 import { Refusal } from '../errors.js';
@@ -16,7 +15,7 @@ export const NATIVE_API_BASE = '/steward/api/v1';
  * log, described by OpenAPI at `…/openapi.json`. Refusals are always JSON `{error, message, hint}`,
  * with the same codes as everywhere. POSTs need a crumb under the same rule as Jenkins' URLs.
  */
-export function nativeApi(deps: SecurityDeps & { readonly items: Items }): OpenAPIHono<AppEnv> {
+export function nativeApi(deps: SecurityDeps & { readonly items: Items }, version: string): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (result.success) return;
@@ -37,7 +36,7 @@ export function nativeApi(deps: SecurityDeps & { readonly items: Items }): OpenA
     openapi: '3.1.0',
     info: {
       title: 'Steward native API',
-      version: STEWARD_VERSION,
+      version,
       description: 'Users, API tokens, the access policy and the audit log. Authenticate with HTTP Basic (USER:API_TOKEN). See docs/security.md.',
     },
     servers: [{ url: NATIVE_API_BASE }],
