@@ -1,7 +1,7 @@
 // Benchmarks of the trigger path. Run with `npm run bench` after `npm install` (which builds dist/).
 // Prints a Markdown report and writes it into docs/benchmarks.md between the BENCH markers.
 //
-// 1. Trigger rate: authenticated `POST /job/X/build` at 32 concurrent connections (autocannon),
+// 1. Trigger rate: `POST /job/X/build` authenticated with an API token at 32 concurrent connections (autocannon),
 //    against a bare node:http server answering 201 in the same run. Rounds alternate between the two
 //    servers after a warm-up, and the report gives medians and their ratio.
 // 2. Trigger to first log line: with idle executors and quiet period 0, the time from sending a
@@ -18,7 +18,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = 32;
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
 const PASSWORD = 'bench-password';
-const AUTH = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
+const basic = (secret) => `Basic ${Buffer.from(`admin:${secret}`).toString('base64')}`;
+// Requests authenticate with an API token, as scripts should: it needs no crumb. Set by steward().
+let AUTH = basic(PASSWORD);
 
 function start(command, args, env, ready) {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -37,7 +39,16 @@ function start(command, args, env, ready) {
 
 async function steward(home) {
   const { child, match } = await start(process.execPath, ['bin/steward.js', 'serve', '--port', '0', '--home', home], { STEWARD_ADMIN_PASSWORD: PASSWORD }, /Steward listening on (\S+)/);
-  return { child, url: match[1] };
+  const url = match[1];
+  const password = { authorization: basic(PASSWORD) };
+  const { crumb } = await (await fetch(new URL('/crumbIssuer/api/json', url), { headers: password })).json();
+  const made = await fetch(new URL('/me/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken', url), {
+    method: 'POST',
+    headers: { ...password, 'Jenkins-Crumb': crumb, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'newTokenName=bench',
+  });
+  AUTH = basic((await made.json()).data.tokenValue);
+  return { child, url };
 }
 
 async function call(url, path, init = {}) {
@@ -139,7 +150,7 @@ const report = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, with \`npm run bench\``,
   `(${ROUNDS} alternating rounds of ${SECONDS} s per server after a 3 s warm-up; ${CONNECTIONS} connections; autocannon in the same machine).`,
   '',
-  '### Trigger rate: authenticated `POST /job/bench/build`, every 201 durable (WAL fdatasync before the answer)',
+  '### Trigger rate: `POST /job/bench/build` with an API token, every 201 durable (WAL fdatasync before the answer)',
   '',
   '| scenario | bare node:http (req/s) | Steward (req/s) | ratio |',
   '|---|---:|---:|---:|',

@@ -39,7 +39,16 @@ export function authorities(principal: Principal): string[] {
  * The sids whose grants apply to a principal. As in Jenkins, what is granted to `anonymous` holds for
  * everyone, logged in or not.
  */
-export function sidsOf(principal: Principal): Sid[] {
-  if (principal.kind === 'anonymous') return [ANONYMOUS_SID];
-  return [userSid(principal.id), ...principal.groups.map(groupSid), AUTHENTICATED_SID, ANONYMOUS_SID];
+export function sidsOf(principal: Principal): readonly Sid[] {
+  if (principal.kind === 'anonymous') return ANONYMOUS_SIDS;
+  let sids = SIDS.get(principal);
+  if (!sids) {
+    sids = [userSid(principal.id), ...principal.groups.map(groupSid), AUTHENTICATED_SID, ANONYMOUS_SID];
+    SIDS.set(principal, sids);
+  }
+  return sids;
 }
+
+const ANONYMOUS_SIDS: readonly Sid[] = [ANONYMOUS_SID];
+/** A request checks several permissions; its principal's sids are worked out once. */
+const SIDS = new WeakMap<Principal, readonly Sid[]>();

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /**
@@ -34,14 +34,22 @@ export function newSecretToken(prefix: string): string {
   return `${prefix}${body}_${checksum(prefix + body)}`;
 }
 
-/** Whether a value has the shape and checksum of a token with this prefix. */
+/**
+ * Whether a value has the shape of a token with this prefix. The checksum is for scanners; the
+ * server needs only the shape, since the stored hash decides.
+ */
 export function looksLikeToken(prefix: string, value: string): boolean {
-  if (value.length !== prefix.length + BODY_LENGTH + 1 + CHECKSUM_LENGTH || !value.startsWith(prefix)) return false;
+  return value.length === prefix.length + BODY_LENGTH + 1 + CHECKSUM_LENGTH && value.startsWith(prefix) && value.charCodeAt(prefix.length + BODY_LENGTH) === 95;
+}
+
+/** Whether a token's checksum matches its body (what a secret scanner checks). */
+export function hasValidChecksum(prefix: string, value: string): boolean {
+  if (!looksLikeToken(prefix, value)) return false;
   const body = value.slice(prefix.length, prefix.length + BODY_LENGTH);
-  return value.slice(-CHECKSUM_LENGTH - 1) === `_${checksum(prefix + body)}` && /^[0-9A-Za-z]+$/.test(body);
+  return /^[0-9A-Za-z]+$/.test(body) && value.slice(-CHECKSUM_LENGTH) === checksum(prefix + body);
 }
 
 /** The only form in which a token is stored and looked up. */
 export function tokenHash(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
 }

@@ -54,4 +54,6 @@ export interface AuditFilter {
 
 export interface StoredAuditEvent extends AuditEvent {
   readonly id: number;
+  /** How many identical events this one stands for (identical triggers committed together). */
+  readonly count: number;
 }

@@ -62,7 +62,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       for (const [name, value] of Object.entries(common)) c.res.headers.set(name, value);
       c.res.headers.set('X-Steward-Request-Id', requestId);
     }
-    const refusal = c.var.refusal;
+    const refusal = c.get('refusal');
     if (refusal) {
       const url = new URL(c.req.url);
       const job = triggeredJob(url.pathname.split('/').filter((segment) => segment !== '').map(safeDecode));

@@ -5,14 +5,15 @@ import type { AppEnv } from './context.js';
 
 /** An audit event for this request, filled in from what the middleware learnt about it. */
 export function auditEvent(c: Context<AppEnv>, fields: Pick<AuditEvent, 'action' | 'outcome'> & Partial<AuditEvent>): AuditEvent {
-  const principal = c.var.principal;
+  const principal = c.get('principal');
+  const claimed = c.get('claimedUser');
   return {
     at: Date.now(),
-    requestId: c.var.requestId,
+    requestId: c.get('requestId'),
     reason: null,
-    actor: principal.kind === 'anonymous' && c.var.claimedUser ? c.var.claimedUser : principalName(principal),
+    actor: principal.kind === 'anonymous' && claimed ? claimed : principalName(principal),
     credential: credentialKind(principal),
-    address: c.var.address,
+    address: c.get('address'),
     item: null,
     queueId: null,
     detail: principal.kind === 'user' && principal.credential.kind === 'api_token' ? { apiToken: principal.credential.name } : {},

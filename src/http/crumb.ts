@@ -20,18 +20,24 @@ export function crumbBinding(principal: Principal, sessionCookie: string | null)
   return sessionCookie ? { kind: 'anonymous', nonce: sessionCookie } : null;
 }
 
+/** Only POSTs need a crumb, and not those authenticated by an API token. */
+export function needsCrumb(c: Context<AppEnv>, enabled: boolean): boolean {
+  if (!enabled || c.req.method !== 'POST') return false;
+  const principal = c.get('principal');
+  return !(principal.kind === 'user' && principal.credential.kind === 'api_token');
+}
+
 /**
  * Jenkins' CSRF rule with Steward's exemptions: only POST is checked; a request authenticated by an
  * API token needs no crumb (DESIGN §5.8 adds requests with a valid job or trigger token, which the
  * trigger routes decide); password, session and anonymous POSTs need a valid one, from the header or
  * from a `Jenkins-Crumb` parameter. The refusal says why this request needed one and the ways out.
  */
-export function crumbVerdict(c: Context<AppEnv>, crumbs: Crumbs, enabled: boolean, parameter: string | undefined): CrumbVerdict {
-  const principal = c.var.principal;
-  if (!enabled || c.req.method !== 'POST') return OK;
-  if (principal.kind === 'user' && principal.credential.kind === 'api_token') return OK;
-  const presented = c.req.header(CRUMB_FIELD) ?? parameter;
-  const binding = crumbBinding(principal, c.var.sessionCookie);
+export function crumbVerdict(c: Context<AppEnv>, crumbs: Crumbs, enabled: boolean, parameter: () => string | undefined): CrumbVerdict {
+  if (!needsCrumb(c, enabled)) return OK;
+  const principal = c.get('principal');
+  const presented = c.req.header(CRUMB_FIELD) ?? parameter();
+  const binding = crumbBinding(principal, c.get('sessionCookie'));
   if (presented !== undefined && binding !== null && crumbs.isValid(presented, binding)) return OK;
   const why =
     principal.kind === 'anonymous'

@@ -398,19 +398,21 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.audit.query({ limit: 10, action: 'login' })).toHaveLength(1);
       });
 
-      it('records a trigger together with the queue item it made or joined', async () => {
+      it('records a trigger together with the queue item it made or joined, identical ones of a commit counted', async () => {
         const demo = await job('demo');
-        const a = await store.queue.enqueue({ jobId: demo.id, dueAt: 5, parameters: null, parametersKey: '', cause: alice, coalesce: true, now: 1, audit: event({ requestId: 'a' }) });
-        const [b, c] = await Promise.all(
-          ['b', 'c'].map((requestId) => store.queue.enqueue({ jobId: demo.id, dueAt: 5, parameters: null, parametersKey: '', cause: alice, coalesce: true, now: 1, audit: event({ requestId }) })),
-        );
-        expect(b?.queueId).toBe(a.queueId);
-        expect(c?.queueId).toBe(a.queueId);
+        const enqueue = (audit: AuditEvent) => store.queue.enqueue({ jobId: demo.id, dueAt: 5, parameters: null, parametersKey: '', cause: alice, coalesce: true, now: 1, audit });
+        const a = await enqueue(event({ requestId: 'a' }));
+        const burst = await Promise.all([
+          enqueue(event({ requestId: 'b' })),
+          enqueue(event({ requestId: 'c' })),
+          enqueue(event({ requestId: 'd', address: '10.0.0.9' })),
+        ]);
+        expect(burst.map((result) => result.queueId)).toEqual([a.queueId, a.queueId, a.queueId]);
         const recorded = await store.audit.query({ limit: 10 });
-        expect(recorded.map((one) => [one.requestId, one.queueId])).toEqual([
-          ['c', a.queueId],
-          ['b', a.queueId],
-          ['a', a.queueId],
+        expect(recorded.map((one) => [one.requestId, one.queueId, one.address, one.count])).toEqual([
+          ['d', a.queueId, '10.0.0.9', 1],
+          ['b', a.queueId, '127.0.0.1', 2],
+          ['a', a.queueId, '127.0.0.1', 1],
         ]);
       });
     });

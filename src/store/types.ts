@@ -63,7 +63,10 @@ export interface EnqueueRequest {
   /** When true, a waiting item of the same job with the same key absorbs this request. */
   readonly coalesce: boolean;
   readonly now: number;
-  /** Recorded in the same commit as the item, with its queue id, so no accepted trigger goes unaudited. */
+  /**
+   * Recorded in the same commit as the item, with its queue id, so no accepted trigger goes
+   * unaudited. Identical events committed together are stored as one, counted.
+   */
   readonly audit?: AuditEvent;
 }
 

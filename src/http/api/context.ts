@@ -15,13 +15,13 @@ export class NativeScope {
 
   /** The calling user; anonymous callers are refused as for Overall/Read. */
   user(): UserPrincipal {
-    const principal = this.c.var.principal;
+    const principal = this.c.get('principal');
     if (principal.kind !== 'user') throw this.deps.authorizer.refusal(principal, Permissions.OverallRead);
     return principal;
   }
 
   isAdmin(): boolean {
-    return this.deps.authorizer.has(this.c.var.principal, Permissions.Administer);
+    return this.deps.authorizer.has(this.c.get('principal'), Permissions.Administer);
   }
 
   requireAdmin(): UserPrincipal {
@@ -31,7 +31,7 @@ export class NativeScope {
   }
 
   isSelf(userId: string): boolean {
-    const principal = this.c.var.principal;
+    const principal = this.c.get('principal');
     return principal.kind === 'user' && principal.id.toLowerCase() === userId.toLowerCase();
   }
 

@@ -25,7 +25,7 @@ export function nativeApi(deps: SecurityDeps & { readonly items: Items }, versio
     },
   });
   app.use(async (c, next) => {
-    const verdict = crumbVerdict(c, deps.crumbs, deps.policy.current.crumbs, undefined);
+    const verdict = crumbVerdict(c, deps.crumbs, deps.policy.current.crumbs, () => undefined);
     if (!verdict.ok) throw verdict.refusal;
     await next();
   });

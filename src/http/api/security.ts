@@ -27,7 +27,7 @@ export function securityRoutes(app: OpenAPIHono<AppEnv>, deps: SecurityDeps & { 
   app.openapi(
     createRoute({ method: 'get', path: '/whoami', tags: ['security'], summary: 'Who this request acts as, and how it authenticated', responses: { 200: json(WhoAmISchema, 'The caller') } }),
     async (c) => {
-      const principal = c.var.principal;
+      const principal = c.get('principal');
       const user = principal.kind === 'user' ? principal : null;
       return c.json(
         {

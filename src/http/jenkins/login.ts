@@ -32,7 +32,7 @@ function safeTarget(from: string | undefined): string {
  * page of another site cannot log a visitor in under an account of its choosing.
  */
 async function loginForm(scope: Scope): Promise<Response> {
-  let nonce = scope.c.var.sessionCookie;
+  let nonce = scope.c.get('sessionCookie');
   if (!nonce || scope.principal.kind === 'user') {
     nonce = randomBytes(32).toString('base64url');
     setSessionCookie(scope.c, scope.deps.sessions.cookieName, nonce, scope.deps.publicUrl);
@@ -63,7 +63,7 @@ async function login(scope: Scope): Promise<Response> {
   const input = await scope.readInput();
   const target = safeTarget(single(input, 'from'));
   const crumb = single(input, CRUMB_FIELD) ?? scope.c.req.header(CRUMB_FIELD);
-  const binding = crumbBinding({ kind: 'anonymous' }, scope.c.var.sessionCookie);
+  const binding = crumbBinding({ kind: 'anonymous' }, scope.c.get('sessionCookie'));
   const forged = crumb !== undefined ? binding === null || !scope.deps.crumbs.isValid(crumb, binding) : isCrossSite(scope);
   const userId = single(input, 'j_username') ?? '';
   scope.c.set('claimedUser', userId);
@@ -112,7 +112,7 @@ async function loginError(scope: Scope): Promise<Response> {
 
 /** `/logout` (GET or POST): ends the session and forgets the cookie; 302 to the root. */
 async function logout(scope: Scope): Promise<Response> {
-  const cookie = scope.c.var.sessionCookie;
+  const cookie = scope.c.get('sessionCookie');
   if (cookie) await scope.deps.sessions.end(cookie);
   if (scope.principal.kind === 'user') scope.deps.audit.record(scope.audit({ action: 'logout', outcome: 'accepted' }));
   clearSessionCookie(scope.c, scope.deps.sessions.cookieName);

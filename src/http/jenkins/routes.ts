@@ -42,7 +42,7 @@ async function dispatch(c: Context<AppEnv>, deps: JenkinsDeps, bodyLimitBytes: n
   if (head === 'whoAmI') return (await serveWhoAmI(scope, rest)) ?? notFound(c.req.url);
   const page = rest.length === 0 && head !== undefined ? serveLogin(scope, head) : null;
   if (page) return page;
-  await checkRead(scope, segments);
+  if (!deps.authorizer.has(scope.principal, Permissions.OverallRead)) await refuseRead(scope, segments);
   // Jenkins checks the crumb before anything else; Steward first says when anonymous may not read at
   // all, and lets the trigger actions decide, because a valid job token needs no crumb (DESIGN §5.8).
   if (!isTriggerPath(segments)) await scope.requireCrumb();
@@ -51,11 +51,10 @@ async function dispatch(c: Context<AppEnv>, deps: JenkinsDeps, bodyLimitBytes: n
 }
 
 /**
- * Overall/Read, which every other URL needs. An anonymous trigger with a job token is told that the
- * token does not replace it, the trap Jenkins users fall into most.
+ * Refuses a caller without Overall/Read, which every other URL needs. An anonymous trigger with a job
+ * token is told that the token does not replace it, the trap Jenkins users fall into most.
  */
-async function checkRead(scope: Scope, segments: readonly string[]): Promise<void> {
-  if (scope.deps.authorizer.has(scope.principal, Permissions.OverallRead)) return;
+async function refuseRead(scope: Scope, segments: readonly string[]): Promise<never> {
   if (scope.principal.kind === 'anonymous' && isTriggerPath(segments) && single(await scope.readInput(), 'token') !== undefined) {
     throw new DomainError(
       'authentication_required',
@@ -64,7 +63,7 @@ async function checkRead(scope: Scope, segments: readonly string[]): Promise<voi
       Permissions.OverallRead,
     );
   }
-  scope.deps.authorizer.checkRead(scope.principal);
+  throw scope.deps.authorizer.refusal(scope.principal, Permissions.OverallRead);
 }
 
 async function route(scope: Scope, head: string | undefined, rest: string[], segments: string[]): Promise<Response | null> {
@@ -203,7 +202,7 @@ const CRUMB_XPATHS = new Set(['/*/crumbRequestField/text()', '/*/crumb/text()', 
  */
 async function serveCrumbIssuer(scope: Scope, rest: readonly string[]): Promise<Response | null> {
   if (rest[0] !== 'api' || !isFlavor(rest[1])) return null;
-  let binding = crumbBinding(scope.principal, scope.c.var.sessionCookie);
+  let binding = crumbBinding(scope.principal, scope.c.get('sessionCookie'));
   if (!binding) {
     const nonce = randomBytes(32).toString('base64url');
     setSessionCookie(scope.c, scope.deps.sessions.cookieName, nonce, scope.deps.publicUrl);

@@ -6,7 +6,7 @@ import type { Permission } from '../../core/permissions.js';
 import { auditEvent } from '../audit.js';
 import { readInput, type RequestInput, single } from '../body.js';
 import type { AppEnv } from '../context.js';
-import { CRUMB_FIELD, crumbVerdict, type CrumbVerdict } from '../crumb.js';
+import { CRUMB_FIELD, crumbVerdict, type CrumbVerdict, needsCrumb } from '../crumb.js';
 import type { BeanContext } from './beans/context.js';
 import type { JenkinsDeps } from './deps.js';
 
@@ -30,7 +30,7 @@ export class Scope {
   }
 
   get address(): string {
-    return this.c.var.address;
+    return this.c.get('address');
   }
 
   /** The origin the client used (its Host header), ending in `/`: redirects are built on it (DESIGN §5.7). */
@@ -58,9 +58,10 @@ export class Scope {
 
   /** Whether this request carries the CSRF crumb it needs (see `crumbVerdict`). */
   async crumb(): Promise<CrumbVerdict> {
-    const header = this.c.req.header(CRUMB_FIELD);
-    const parameter = header === undefined && this.c.req.method === 'POST' ? single(await this.readInput(), CRUMB_FIELD) : undefined;
-    return crumbVerdict(this.c, this.deps.crumbs, this.deps.policy.current.crumbs, parameter);
+    const enabled = this.deps.policy.current.crumbs;
+    if (!needsCrumb(this.c, enabled)) return { ok: true };
+    const input = this.c.req.header(CRUMB_FIELD) === undefined ? await this.readInput() : null;
+    return crumbVerdict(this.c, this.deps.crumbs, enabled, () => (input ? single(input, CRUMB_FIELD) : undefined));
   }
 
   /** Refuses a POST that needs a crumb and carries no valid one. */

@@ -16,6 +16,7 @@ interface AuditRow {
   item: string | null;
   queue_id: number | null;
   detail: string;
+  count: number;
 }
 
 /** Appends audit events; used by the audit store and, inside its own writes, by the queue store. */
@@ -24,14 +25,30 @@ export class AuditTable {
 
   constructor(db: Database) {
     this.insert = db.prepare(
-      `INSERT INTO audit_events (at, request_id, action, outcome, reason, actor, credential, address, item, queue_id, detail)
-       VALUES (@at, @requestId, @action, @outcome, @reason, @actor, @credential, @address, @item, @queueId, @detail)`,
+      `INSERT INTO audit_events (at, request_id, action, outcome, reason, actor, credential, address, item, queue_id, detail, count)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
   /** Call inside a write. */
-  append(event: AuditEvent): void {
-    this.insert.run({ ...event, detail: JSON.stringify(event.detail) });
+  append(event: AuditEvent, count = 1): void {
+    const e = event;
+    this.insert.run(e.at, e.requestId, e.action, e.outcome, e.reason, e.actor, e.credential, e.address, e.item, e.queueId, JSON.stringify(e.detail), count);
+  }
+
+  /**
+   * Appends events, one row for each set of identical ones (equal but for time and request id),
+   * counted, with the first one's time and request id. Call inside a write.
+   */
+  appendCounted(events: readonly AuditEvent[]): void {
+    const groups = new Map<string, { event: AuditEvent; count: number }>();
+    for (const event of events) {
+      const key = `${event.action}\u0000${event.outcome}\u0000${event.reason}\u0000${event.actor}\u0000${event.credential}\u0000${event.address}\u0000${event.item}\u0000${event.queueId}\u0000${JSON.stringify(event.detail)}`;
+      const group = groups.get(key);
+      if (group) group.count += 1;
+      else groups.set(key, { event, count: 1 });
+    }
+    for (const { event, count } of groups.values()) this.append(event, count);
   }
 }
 
@@ -88,5 +105,6 @@ function rowToEvent(row: AuditRow): StoredAuditEvent {
     item: row.item,
     queueId: row.queue_id,
     detail: JSON.parse(row.detail) as StoredAuditEvent['detail'],
+    count: row.count,
   };
 }

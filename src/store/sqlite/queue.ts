@@ -96,7 +96,8 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   private recordAudit(requests: readonly EnqueueRequest[], queueId: number): void {
-    for (const request of requests) if (request.audit) this.audit.append({ ...request.audit, queueId });
+    const events = requests.flatMap((request) => (request.audit ? [{ ...request.audit, queueId }] : []));
+    if (events.length > 0) this.audit.appendCounted(events);
   }
 
   async get(id: number): Promise<QueueItem | null> {
