@@ -51,7 +51,9 @@ export class SettingsError extends Error {
  * (`STEWARD_HOME`, `STEWARD_HOST`, `STEWARD_PORT`, `STEWARD_EXECUTORS`, `STEWARD_CONFIG`,
  * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`), then the configuration file's `settings:`, then the default.
  */
-export function resolveSettings(options: ServeOptions, env: NodeJS.ProcessEnv, file: ConfigFile | null): Settings {
+export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessEnv, file: ConfigFile | null): Settings {
+  // A variable set to the empty string counts as not set (STEWARD_HOME= must not mean the current directory).
+  const env = Object.fromEntries(Object.entries(givenEnv).filter(([, value]) => value !== '')) as NodeJS.ProcessEnv;
   const home = resolve(options.home ?? env.STEWARD_HOME ?? join(homedir(), '.steward'));
   const port = integer(options.port ?? env.STEWARD_PORT ?? '8080', 'port', 0, 65535);
   const executorsText = options.executors ?? env.STEWARD_EXECUTORS;

@@ -34,7 +34,6 @@ export type DomainErrorCode =
   | 'config_invalid'
   | 'job_disabled'
   | 'job_not_parameterized'
-  | 'job_parameterized'
   | 'parameter_invalid'
   | 'build_running'
   | 'queue_item_not_waiting'

@@ -95,7 +95,6 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   item_kind_mismatch: 400,
   config_invalid: 400,
   job_not_parameterized: 400,
-  job_parameterized: 400,
   parameter_invalid: 400,
   delay_invalid: 400,
   semicolon_forbidden: 400,

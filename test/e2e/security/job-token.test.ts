@@ -117,6 +117,21 @@ describe('a token sent to a job without one', () => {
   });
 });
 
+describe('cancelling without Job/Cancel', () => {
+  it('is 422 at /queue/cancelItem, as Jenkins, and 403 at cancelQueue, and cancels nothing', async () => {
+    const queued = await server.fetch('/job/guarded-params/buildWithParameters?token=s3cret-job-token&WHO=cancel-me', { auth: reader, method: 'POST' });
+    const id = queueIdOf(queued);
+    const viaId = await server.fetch(`/queue/cancelItem?id=${id}`, { auth: reader, method: 'POST' });
+    expect(viaId.status).toBe(422);
+    expect(viaId.headers.get('x-steward-reason')).toBe('queue_item_not_cancellable');
+    expect(viaId.headers.get('x-error')).toBe(`Item for id (${id}) is not cancellable: reader is missing the Job/Cancel permission on guarded-params.`);
+    const viaItem = await server.fetch(`/queue/item/${id}/cancelQueue`, { auth: reader, method: 'POST' });
+    expect(viaItem.status).toBe(403);
+    expect(viaItem.headers.get('x-steward-reason')).toBe('permission_missing');
+    expect(await (await server.fetch(`/queue/item/${id}/api/json`)).json()).toMatchObject({ _class: 'hudson.model.Queue$WaitingItem' });
+  });
+});
+
 describe('the token in config.xml', () => {
   it('is never shown: a placeholder stands for it, and sending the placeholder back keeps it', async () => {
     const xml = await (await server.fetch('/job/guarded/config.xml')).text();
