@@ -39,24 +39,28 @@ export function crumbVerdict(c: Context<AppEnv>, crumbs: Crumbs, enabled: boolea
   const presented = c.req.header(CRUMB_FIELD) ?? parameter();
   const binding = crumbBinding(principal, c.get('sessionCookie'));
   if (presented !== undefined && binding !== null && crumbs.isValid(presented, binding)) return OK;
-  const why =
-    principal.kind === 'anonymous'
-      ? 'this POST is anonymous, so it needs a crumb bound to its session cookie'
-      : principal.credential.kind === 'session'
-        ? 'this POST came from a browser session, so it needs the crumb of that session'
-        : 'this POST was authenticated with a password, so it needs a crumb';
-  const hint =
-    principal.kind === 'anonymous'
-      ? 'Authenticate with an API token (curl -u USER:API_TOKEN), which needs no crumb; or fetch one from /crumbIssuer/api/json keeping its cookie (curl -c jar … then -b jar) and send it as Jenkins-Crumb.'
-      : principal.credential.kind === 'session'
-        ? 'Reload the page (its forms carry the crumb), or fetch one from /crumbIssuer/api/json with the same session cookie and send it as Jenkins-Crumb.'
-        : 'Use an API token instead of the password (no crumb needed), or fetch one from /crumbIssuer/api/json with the same credentials and send it as Jenkins-Crumb.';
+  const kind = principal.kind === 'anonymous' ? 'anonymous' : principal.credential.kind === 'session' ? 'session' : 'password';
+  const { why, hint, mismatch } = EXPLANATIONS[kind];
   if (presented === undefined) return { ok: false, refusal: new Refusal('crumb_missing', `No valid crumb was included in the request: ${why}.`, hint) };
-  const mismatch =
-    principal.kind === 'anonymous' && binding === null
-      ? 'the crumb was sent without the session cookie it was issued with'
-      : principal.kind === 'user' && principal.credential.kind === 'password'
-        ? 'the crumb was issued to another user or session, or more than a day ago'
-        : 'the crumb was issued to another session';
-  return { ok: false, refusal: new Refusal('crumb_mismatch', `No valid crumb was included in the request: ${mismatch}.`, hint) };
+  const reason = kind === 'anonymous' && binding === null ? 'the crumb was sent without the session cookie it was issued with' : mismatch;
+  return { ok: false, refusal: new Refusal('crumb_mismatch', `No valid crumb was included in the request: ${reason}.`, hint) };
 }
+
+/** Why each kind of caller needed a crumb, the ways out, and what a wrong crumb most likely was. */
+const EXPLANATIONS = {
+  anonymous: {
+    why: 'this POST is anonymous, so it needs a crumb bound to its session cookie',
+    hint: 'Authenticate with an API token (curl -u USER:API_TOKEN), which needs no crumb; or fetch one from /crumbIssuer/api/json keeping its cookie (curl -c jar … then -b jar) and send it as Jenkins-Crumb.',
+    mismatch: 'the crumb was issued to another session',
+  },
+  session: {
+    why: 'this POST came from a browser session, so it needs the crumb of that session',
+    hint: 'Reload the page (its forms carry the crumb), or fetch one from /crumbIssuer/api/json with the same session cookie and send it as Jenkins-Crumb.',
+    mismatch: 'the crumb was issued to another session',
+  },
+  password: {
+    why: 'this POST was authenticated with a password, so it needs a crumb',
+    hint: 'Use an API token instead of the password (no crumb needed), or fetch one from /crumbIssuer/api/json with the same credentials and send it as Jenkins-Crumb.',
+    mismatch: 'the crumb was issued to another user or session, or more than a day ago',
+  },
+} as const;
