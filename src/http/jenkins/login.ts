@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { isDomainError } from '../../core/errors.js';
 import { CRUMB_FIELD, crumbBinding } from '../crumb.js';
 import { escapeHtml } from '../html.js';
@@ -32,11 +31,8 @@ function safeTarget(from: string | undefined): string {
  * page of another site cannot log a visitor in under an account of its choosing.
  */
 async function loginForm(scope: Scope): Promise<Response> {
-  let nonce = scope.c.get('sessionCookie');
-  if (!nonce || scope.principal.kind === 'user') {
-    nonce = randomBytes(32).toString('base64url');
-    setSessionCookie(scope.c, scope.deps.sessions.cookieName, nonce, scope.deps.publicUrl);
-  }
+  // A signed-in browser that asks for the form starts a new sign-in: its cookie is replaced.
+  const nonce = scope.anonymousNonce(scope.principal.kind === 'user');
   const crumb = scope.deps.crumbs.issue({ kind: 'anonymous', nonce });
   const from = escapeHtml(safeTarget(scope.url.searchParams.get('from') ?? undefined));
   const body = `<!DOCTYPE html>

@@ -1,26 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import type { Context, Handler } from 'hono';
 import { DomainError } from '../../core/errors.js';
 import { buildPath, itemPath } from '../../core/item-url.js';
+import { Permissions } from '../../core/permissions.js';
+import { single } from '../body.js';
 import type { AppEnv } from '../context.js';
 import { crumbBinding } from '../crumb.js';
-import { setSessionCookie } from '../session-cookie.js';
 import { Refusal } from '../errors.js';
+import { serveApiTokenAction } from './api-tokens.js';
 import { buildBean } from './beans/build.js';
 import { crumbIssuerBean, pluginManagerBean, userBean, whoAmIBean } from './beans/identity.js';
 import { itemBean } from './beans/item.js';
 import { computerBean, computerSetBean, rootBean } from './beans/server.js';
 import { consoleText, deleteBuild, progressiveText, stop } from './builds.js';
 import type { JenkinsDeps } from './deps.js';
-import { Permissions } from '../../core/permissions.js';
-import { single } from '../body.js';
 import { serveApi } from './export/api.js';
 import { createItem, doDelete, getConfig, httpDelete, postConfig, setDisabled } from './items.js';
 import { page } from './pages.js';
 import { isFlavor, serveQueue } from './queue.js';
 import { Scope } from './scope.js';
 import { traverse, type Target } from './traverse.js';
-import { serveApiTokenAction } from './api-tokens.js';
 import { serveLogin } from './login.js';
 import { isTriggerPath } from './trigger-path.js';
 import { build, buildWithParameters, polling } from './triggers.js';
@@ -202,12 +200,7 @@ const CRUMB_XPATHS = new Set(['/*/crumbRequestField/text()', '/*/crumb/text()', 
  */
 async function serveCrumbIssuer(scope: Scope, rest: readonly string[]): Promise<Response | null> {
   if (rest[0] !== 'api' || !isFlavor(rest[1])) return null;
-  let binding = crumbBinding(scope.principal, scope.c.get('sessionCookie'));
-  if (!binding) {
-    const nonce = randomBytes(32).toString('base64url');
-    setSessionCookie(scope.c, scope.deps.sessions.cookieName, nonce, scope.deps.publicUrl);
-    binding = { kind: 'anonymous', nonce };
-  }
+  const binding = crumbBinding(scope.principal, scope.c.get('sessionCookie')) ?? { kind: 'anonymous', nonce: scope.anonymousNonce() };
   const crumb = scope.deps.crumbs.issue(binding);
   return serveApi(scope.c, crumbIssuerBean(crumb), rest[1], { allowPrimitiveXPath: (expression) => CRUMB_XPATHS.has(expression.replace(/\s+/g, '')) });
 }

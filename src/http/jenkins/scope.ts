@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import type { Principal } from '../../auth/principal.js';
 import type { AuditEvent } from '../../core/audit.js';
@@ -6,6 +7,7 @@ import type { Permission } from '../../core/permissions.js';
 import { auditEvent } from '../audit.js';
 import { readInput, type RequestInput, single } from '../body.js';
 import type { AppEnv } from '../context.js';
+import { setSessionCookie } from '../session-cookie.js';
 import { CRUMB_FIELD, crumbVerdict, type CrumbVerdict, needsCrumb } from '../crumb.js';
 import type { BeanContext } from './beans/context.js';
 import type { JenkinsDeps } from './deps.js';
@@ -68,6 +70,18 @@ export class Scope {
   async requireCrumb(): Promise<void> {
     const verdict = await this.crumb();
     if (!verdict.ok) throw verdict.refusal;
+  }
+
+  /**
+   * The cookie an anonymous caller's crumb is bound to: the one it sent, else a new random one set on
+   * this response (as Jenkins creates a session for it). With `fresh`, always a new one.
+   */
+  anonymousNonce(fresh = false): string {
+    const sent = this.c.get('sessionCookie');
+    if (sent && !fresh) return sent;
+    const nonce = randomBytes(32).toString('base64url');
+    setSessionCookie(this.c, this.deps.sessions.cookieName, nonce, this.deps.publicUrl);
+    return nonce;
   }
 
   audit(fields: Pick<AuditEvent, 'action' | 'outcome'> & Partial<AuditEvent>): AuditEvent {

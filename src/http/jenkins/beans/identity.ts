@@ -1,5 +1,6 @@
 import { authorities, type Principal } from '../../../auth/principal.js';
 import type { User } from '../../../core/user.js';
+import { CRUMB_FIELD } from '../../crumb.js';
 import { type Bean, bean } from '../export/bean.js';
 
 export function whoAmIBean(principal: Principal): Bean {
@@ -21,8 +22,6 @@ export function userBean(rootUrl: string, user: User): Bean {
     ['property', 1, () => []],
   ]);
 }
-
-export const CRUMB_FIELD = 'Jenkins-Crumb';
 
 export function crumbIssuerBean(crumb: string): Bean {
   return bean('hudson.security.csrf.DefaultCrumbIssuer', [
