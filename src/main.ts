@@ -15,6 +15,7 @@ import { randomPassword } from './auth/passwords.js';
 import { Policy } from './auth/policy.js';
 import { SecretBox } from './auth/secret-box.js';
 import { Sessions } from './auth/sessions.js';
+import { TriggerTokens } from './auth/trigger-tokens.js';
 import { applyRetention } from './builds/retention.js';
 import { applyConfigFile } from './config/apply.js';
 import { type ConfigFile, loadConfigFile } from './config/config-file.js';
@@ -26,7 +27,7 @@ import { Items } from './items/items.js';
 import { LogFiles } from './logs/log-files.js';
 import { recoverInterruptedBuilds } from './queue/recovery.js';
 import { Scheduler } from './queue/scheduler.js';
-import { Triggers } from './queue/trigger.js';
+import { IDEMPOTENCY_KEPT_MS, Triggers } from './queue/trigger.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import { JENKINS_COMPATIBLE_VERSION, STEWARD_VERSION } from './version.js';
 
@@ -73,7 +74,8 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const policy = await Policy.load(store);
   const apiTokens = new ApiTokens(store);
   const sessions = new Sessions(store, { idleTimeoutMs: settings.sessionTimeoutMs, cookieName: `JSESSIONID.${secrets.derive('session cookie').toString('hex').slice(0, 8)}` });
-  const authenticator = new Authenticator({ accounts, apiTokens, sessions, limiter: new FailureLimiter(settings.failedAuthentications) });
+  const triggerTokens = new TriggerTokens(store);
+  const authenticator = new Authenticator({ accounts, apiTokens, sessions, triggerTokens, limiter: new FailureLimiter(settings.failedAuthentications) });
   const audit = new AuditLog(store, log, settings.auditRetentionMs);
 
   const logs = new LogFiles(join(settings.home, 'jobs'));
@@ -127,6 +129,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       accounts,
       authenticator,
       apiTokens,
+      triggerTokens,
       sessions,
       policy,
       authorizer: new Authorizer(policy),
@@ -146,9 +149,12 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   rootUrl = settings.publicUrl ?? url;
 
   const prune = () =>
-    Promise.all([store.queue.pruneCancelled(Date.now() - CANCELLED_KEPT_MS), sessions.pruneIdle(), audit.prune()]).catch((error: unknown) =>
-      log.warn({ err: error }, 'pruning old queue items, sessions or audit events failed'),
-    );
+    Promise.all([
+      store.queue.pruneCancelled(Date.now() - CANCELLED_KEPT_MS),
+      store.queue.pruneIdempotencyKeys(Date.now() - IDEMPOTENCY_KEPT_MS),
+      sessions.pruneIdle(),
+      audit.prune(),
+    ]).catch((error: unknown) => log.warn({ err: error }, 'pruning old queue items, idempotency keys, sessions or audit events failed'));
   await prune();
   const pruner = setInterval(() => void prune(), PRUNE_EVERY_MS);
   pruner.unref();
@@ -168,6 +174,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
         server.closeAllConnections?.();
         await stopped;
         await apiTokens.close();
+        await triggerTokens.close();
         await store.close();
         log.flush?.();
       })();

@@ -3,10 +3,9 @@ import { type ApiToken, apiTokenState, defaultTokenName } from '../core/api-toke
 import { DomainError } from '../core/errors.js';
 import type { Store } from '../store/types.js';
 import { API_TOKEN_PREFIX, looksLikeToken, newSecretToken, tokenHash } from './secret-token.js';
+import { UsageCounter } from './usage-counter.js';
 
 const MAX_NAME_LENGTH = 100;
-/** Usage statistics are written in batches, not on every request that uses a token. */
-const USAGE_FLUSH_MS = 5_000;
 
 export interface CreatedApiToken {
   readonly token: ApiToken;
@@ -21,15 +20,13 @@ export interface CreatedApiToken {
  * seconds, so a token-authenticated request costs no write of its own.
  */
 export class ApiTokens {
-  private readonly pendingUses = new Map<string, { count: number; at: number; address: string | null }>();
-  private readonly flusher: NodeJS.Timeout;
+  private readonly usage: UsageCounter;
 
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
   ) {
-    this.flusher = setInterval(() => void this.flush(), USAGE_FLUSH_MS);
-    this.flusher.unref();
+    this.usage = new UsageCounter((uses) => store.apiTokens.recordUses(uses));
   }
 
   /** Whether a secret sent as a password has the shape of one of our API tokens. */
@@ -75,7 +72,7 @@ export class ApiTokens {
       case 'expired':
         throw new DomainError('token_expired', `The API token "${token.name}" of ${token.userId} expired on ${new Date(token.expiresAt as number).toISOString()}.`, 'Create a new API token (optionally with a later expiration) and use it instead.');
       case 'active':
-        this.countUse(token.uuid, now, address);
+        this.usage.count(token.uuid, now, address);
         return token;
     }
   }
@@ -107,26 +104,11 @@ export class ApiTokens {
   }
 
   /** Writes the usage counted since the last flush. */
-  async flush(): Promise<void> {
-    if (this.pendingUses.size === 0) return;
-    const uses = [...this.pendingUses].map(([uuid, use]) => ({ uuid, ...use }));
-    this.pendingUses.clear();
-    await this.store.apiTokens.recordUses(uses).catch(() => {
-      // Statistics are best effort; the next use records again.
-    });
+  flush(): Promise<void> {
+    return this.usage.flush();
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.flusher);
-    await this.flush();
-  }
-
-  private countUse(uuid: string, at: number, address: string | null): void {
-    const pending = this.pendingUses.get(uuid);
-    if (pending) {
-      pending.count += 1;
-      pending.at = at;
-      pending.address = address;
-    } else this.pendingUses.set(uuid, { count: 1, at, address });
+  close(): Promise<void> {
+    return this.usage.close();
   }
 }

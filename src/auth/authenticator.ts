@@ -5,6 +5,8 @@ import { ApiTokens } from './api-tokens.js';
 import type { FailureLimiter } from './failure-limiter.js';
 import type { Credential, UserPrincipal } from './principal.js';
 import type { Sessions } from './sessions.js';
+import { TriggerTokens } from './trigger-tokens.js';
+import type { TriggerToken } from '../core/trigger-token.js';
 
 function principalOf(user: User, credential: Credential): UserPrincipal {
   return { kind: 'user', id: user.id, fullName: user.fullName, groups: user.groups, credential };
@@ -21,9 +23,28 @@ export class Authenticator {
       readonly accounts: Accounts;
       readonly apiTokens: ApiTokens;
       readonly sessions: Sessions;
+      readonly triggerTokens: TriggerTokens;
       readonly limiter: FailureLimiter;
     },
   ) {}
+
+  /**
+   * A trigger token sent as a credential (a header, or `token=` on a trigger URL). Unknown, revoked,
+   * expired and out-of-network tokens are refused and counted as failures; null only when the value
+   * does not have a trigger token's shape, so that the caller may try it as something else.
+   */
+  async triggerToken(value: string, address: string): Promise<TriggerToken | null> {
+    if (!TriggerTokens.isTokenLike(value)) return null;
+    this.deps.limiter.check(address);
+    try {
+      const token = await this.deps.triggerTokens.authenticate(value, address);
+      if (!token) throw new DomainError('credentials_invalid', 'Invalid trigger token.', 'Check the token you send; trigger tokens start with stwt_ and are shown once, when made.');
+      return token;
+    } catch (error) {
+      this.failed(address);
+      throw error;
+    }
+  }
 
   /**
    * HTTP Basic, told apart as Jenkins does: the secret is tried as an API token of the user first,

@@ -2,7 +2,21 @@ import type { AccessRules } from '../core/access.js';
 import { DomainError } from '../core/errors.js';
 import type { Item } from '../core/item.js';
 import { type Permission, Permissions } from '../core/permissions.js';
+import { covers, type TriggerToken } from '../core/trigger-token.js';
 import { type Principal, sidsOf } from './principal.js';
+
+/**
+ * What a trigger token may do: pass the server's gate, walk folders, and see, build and (with
+ * `canCancel`) stop the jobs it covers. Which builds it may read is decided where builds are served:
+ * those it started.
+ */
+function tokenHas(token: TriggerToken, permission: Permission, item?: Item): boolean {
+  if (permission === Permissions.OverallRead) return true;
+  if (!item) return false;
+  if (item.kind === 'folder') return permission === Permissions.ItemRead || permission === Permissions.ItemDiscover;
+  if (!covers(token, item)) return false;
+  return permission === Permissions.ItemRead || permission === Permissions.ItemDiscover || permission === Permissions.ItemBuild || (permission === Permissions.ItemCancel && token.canCancel);
+}
 
 /** What a caller may know of an item: read it, only know it exists (Job/Discover), or nothing. */
 export type Visibility = 'read' | 'discover' | 'hidden';
@@ -16,6 +30,7 @@ export class Authorizer {
   constructor(private readonly policy: { readonly rules: AccessRules }) {}
 
   has(principal: Principal, permission: Permission, item?: Item): boolean {
+    if (principal.kind === 'token') return tokenHas(principal.token, permission, item);
     return this.policy.rules.has(sidsOf(principal), permission, item ? [...item.ancestorIds, item.id] : []);
   }
 
@@ -36,6 +51,14 @@ export class Authorizer {
 
   refusal(principal: Principal, permission: Permission, item?: Item): DomainError {
     const where = item ? ` on ${item.fullName}` : '';
+    if (principal.kind === 'token') {
+      return new DomainError(
+        'token_scope',
+        `The trigger token "${principal.token.name}" may only trigger the jobs it covers and read the builds it started${principal.token.canCancel ? ' (and stop them)' : ''}, which this request is not.`,
+        'Use a user\'s API token for anything else (curl -u USER:API_TOKEN).',
+        permission,
+      );
+    }
     if (principal.kind === 'anonymous') {
       const message =
         permission === Permissions.OverallRead

@@ -10,6 +10,8 @@ export type AuditAction =
   | 'api_token.create'
   | 'api_token.rename'
   | 'api_token.revoke'
+  | 'trigger_token.create'
+  | 'trigger_token.revoke'
   | 'user.create'
   | 'user.update'
   | 'user.password'
@@ -18,7 +20,7 @@ export type AuditAction =
   | 'grants.update';
 
 /** How the actor proved who it is. */
-export type CredentialKind = 'none' | 'password' | 'api_token' | 'session' | 'job_token';
+export type CredentialKind = 'none' | 'password' | 'api_token' | 'session' | 'job_token' | 'trigger_token';
 
 export interface AuditEvent {
   readonly at: number;

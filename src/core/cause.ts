@@ -4,7 +4,15 @@
  */
 export type Cause =
   | { readonly kind: 'user'; readonly userId: string | null; readonly userName: string }
-  | { readonly kind: 'remote'; readonly address: string; readonly note: string | null };
+  | { readonly kind: 'remote'; readonly address: string; readonly note: string | null }
+  | {
+      readonly kind: 'token';
+      readonly tokenUuid: string;
+      readonly tokenName: string;
+      readonly createdBy: string;
+      readonly address: string;
+      readonly note: string | null;
+    };
 
 export interface CauseCount {
   readonly cause: Cause;
@@ -18,6 +26,10 @@ export function describeCause(cause: Cause): string {
       return `Started by user ${cause.userName}`;
     case 'remote':
       return cause.note ? `Started by remote host ${cause.address} with note: ${cause.note}` : `Started by remote host ${cause.address}`;
+    case 'token': {
+      const started = `Started by trigger token '${cause.tokenName}' (created by ${cause.createdBy}) from ${cause.address}`;
+      return cause.note ? `${started} with note: ${cause.note}` : started;
+    }
   }
 }
 

@@ -28,6 +28,8 @@ export type Seal = (plaintext: string) => string;
  * change how the shell or the dynamic linker behave. A parameter can never override them.
  */
 const RESERVED = /^(BUILD_.*|JOB_.*|JENKINS_.*|HUDSON_.*|STEWARD_.*|WORKSPACE|WORKSPACE_TMP|EXECUTOR_NUMBER|NODE_NAME|NODE_LABELS|PATH|HOME|SHELL|IFS|BASH_ENV|SHELLOPTS|BASHOPTS|PS4|CDPATH|LD_.*|DYLD_.*|NODE_OPTIONS)$/;
+/** Fields trigger URLs read for themselves (Build Token Root's `job` and `token`, core's `delay` and `cause`, …). */
+const TRIGGER_FIELDS = new Set(['job', 'token', 'delay', 'cause', 'json', 'wait', 'timeout']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
 export function checkParameterDefinitions(definitions: readonly ParameterDefinition[]): void {
@@ -45,6 +47,13 @@ export function checkParameterDefinitions(definitions: readonly ParameterDefinit
         'config_invalid',
         `Parameter name "${definition.name}" is reserved: it would override a variable the server sets for every build.`,
         'Rename the parameter (BUILD_*, JOB_*, WORKSPACE, PATH, LD_* and similar are reserved).',
+      );
+    }
+    if (TRIGGER_FIELDS.has(definition.name)) {
+      throw new DomainError(
+        'config_invalid',
+        `Parameter name "${definition.name}" is reserved: a trigger request uses ${definition.name}= for itself.`,
+        `Rename the parameter; ${[...TRIGGER_FIELDS].join(', ')} are read by the trigger URLs.`,
       );
     }
     if (seen.has(definition.name)) {

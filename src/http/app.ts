@@ -65,7 +65,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const refusal = c.get('refusal');
     if (refusal) {
       const url = new URL(c.req.url);
-      const job = triggeredJob(url.pathname.split('/').filter((segment) => segment !== '').map(safeDecode));
+      const job = triggeredJob(url.pathname.split('/').filter((segment) => segment !== '').map(safeDecode), url.searchParams);
       if (job !== null) audit.record(auditEvent(c, { action: 'trigger', outcome: 'refused', reason: refusal.code, item: job }));
       else if (isAuthenticationFailure(refusal.code)) audit.record(auditEvent(c, { action: 'authenticate', outcome: 'refused', reason: refusal.code }));
     }

@@ -17,14 +17,15 @@ const OK: CrumbVerdict = { ok: true };
  */
 export function crumbBinding(principal: Principal, sessionCookie: string | null): CrumbBinding | null {
   if (principal.kind === 'user') return principal.credential.kind === 'session' ? { kind: 'session', hash: principal.credential.hash } : { kind: 'user', id: principal.id };
+  if (principal.kind === 'token') return null;
   return sessionCookie ? { kind: 'anonymous', nonce: sessionCookie } : null;
 }
 
-/** Only POSTs need a crumb, and not those authenticated by an API token. */
+/** Only POSTs need a crumb, and not those authenticated by an API token or a trigger token. */
 export function needsCrumb(c: Context<AppEnv>, enabled: boolean): boolean {
   if (!enabled || c.req.method !== 'POST') return false;
   const principal = c.get('principal');
-  return !(principal.kind === 'user' && principal.credential.kind === 'api_token');
+  return !(principal.kind === 'token' || (principal.kind === 'user' && principal.credential.kind === 'api_token'));
 }
 
 /**
@@ -39,7 +40,7 @@ export function crumbVerdict(c: Context<AppEnv>, crumbs: Crumbs, enabled: boolea
   const presented = c.req.header(CRUMB_FIELD) ?? parameter();
   const binding = crumbBinding(principal, c.get('sessionCookie'));
   if (presented !== undefined && binding !== null && crumbs.isValid(presented, binding)) return OK;
-  const kind = principal.kind === 'anonymous' ? 'anonymous' : principal.credential.kind === 'session' ? 'session' : 'password';
+  const kind = principal.kind !== 'user' ? 'anonymous' : principal.credential.kind === 'session' ? 'session' : 'password';
   const { why, hint, mismatch } = EXPLANATIONS[kind];
   if (presented === undefined) return { ok: false, refusal: new Refusal('crumb_missing', `No valid crumb was included in the request: ${why}.`, hint) };
   const reason = kind === 'anonymous' && binding === null ? 'the crumb was sent without the session cookie it was issued with' : mismatch;

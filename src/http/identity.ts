@@ -12,11 +12,19 @@ export function socketAddress(c: Context<AppEnv>): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
+/** A trigger token sent in a header: `Authorization: Bearer TOKEN` or `X-Steward-Token: TOKEN`. */
+export function presentedHeaderToken(c: Context<AppEnv>): string | undefined {
+  const header = c.req.header('x-steward-token');
+  if (header !== undefined) return header.trim();
+  const authorization = c.req.header('authorization');
+  return authorization && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : undefined;
+}
+
 /**
  * Establishes who the request acts as. `Authorization: Basic` credentials must be right on every URL
  * (401 otherwise, even where anonymous could read, as in Jenkins); a Basic request never uses a
- * session. Without them, a live session cookie names the user; otherwise the request is anonymous.
- * Other schemes are left for their own handlers.
+ * session. Without them, a trigger token in a header makes the token the principal; else a live
+ * session cookie names the user; otherwise the request is anonymous.
  */
 export function identity(authenticator: Authenticator, sessionCookieName: string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -35,6 +43,10 @@ export function identity(authenticator: Authenticator, sessionCookieName: string
         throw new DomainError('credentials_invalid', 'Malformed HTTP basic Authorization header.', 'Send USER:SECRET, base64-encoded (curl -u USER:SECRET does this).');
       }
       c.set('principal', await authenticator.basic(userId, decoded.slice(colon + 1), c.get('address')));
+    } else if (presentedHeaderToken(c) !== undefined) {
+      const token = await authenticator.triggerToken(presentedHeaderToken(c) as string, c.get('address'));
+      if (!token) throw new DomainError('credentials_invalid', 'The token sent is not a trigger token.', 'Send a trigger token (stwt_…) as Authorization: Bearer or X-Steward-Token, or a user\'s API token with HTTP Basic.');
+      c.set('principal', { kind: 'token', token });
     } else if (cookie) {
       c.set('principal', (await authenticator.session(cookie)) ?? ANONYMOUS);
     }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Build, Interruption } from '../core/build.js';
 import type { Job } from '../core/item.js';
@@ -31,6 +32,12 @@ export interface ExecutorState {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** What the scheduler tells listeners: a queue item became a build, a build finished. */
+export interface SchedulerEvents {
+  started: [build: Build];
+  finished: [build: Build];
+}
+
 /**
  * Starts queued builds on a fixed pool of executors. A trigger or a finishing build wakes it, and it
  * starts every item that is due, not blocked by a running build of the same job (unless the job
@@ -38,6 +45,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * their quiet period are picked up by a timer set for the earliest due time.
  */
 export class Scheduler {
+  /** Builds starting and finishing, for whoever waits on them (a trigger with `wait=`). */
+  readonly events = new EventEmitter<SchedulerEvents>();
   private readonly running = new Map<string, RunningBuild>();
   private readonly free: number[];
   private readonly now: () => number;
@@ -48,6 +57,8 @@ export class Scheduler {
   private stopped = false;
 
   constructor(private readonly options: SchedulerOptions) {
+    // Every trigger that waits for its build listens for a moment; there is no sensible maximum.
+    this.events.setMaxListeners(0);
     this.free = Array.from({ length: options.executors }, (_, index) => index);
     this.now = options.now ?? Date.now;
   }
@@ -192,6 +203,7 @@ export class Scheduler {
     const running: RunningBuild = { job, build: started, executor, control, done: Promise.resolve() };
     this.running.set(key(job.id, started.number), running);
     running.done = this.execute(running);
+    this.events.emit('started', started);
   }
 
   private async execute(running: RunningBuild): Promise<void> {
@@ -222,6 +234,7 @@ export class Scheduler {
     }
     this.running.delete(key(job.id, build.number));
     this.release(running.executor);
+    if (finished) this.events.emit('finished', finished);
     if (finished && this.options.onFinished) {
       await this.options.onFinished(job, finished).catch((error: unknown) => log.warn({ err: error }, 'after-build housekeeping failed'));
     }

@@ -27,7 +27,15 @@ export interface TriggerRequest {
   readonly cause: Cause;
   /** Recorded in the same commit as the queue item. */
   readonly audit?: AuditEvent;
+  /**
+   * A client's idempotency key: a repeat from the same credential within a day gets the first
+   * request's queue item (see `EnqueueResult.replayOf`) instead of a new one.
+   */
+  readonly idempotency?: { readonly credential: string; readonly key: string; readonly fingerprint: string };
 }
+
+/** How long an idempotency key is honoured. */
+export const IDEMPOTENCY_KEPT_MS = 86_400_000;
 
 /**
  * Turns a trigger into a queue item. The returned promise resolves once the item (or the cause folded
@@ -66,6 +74,7 @@ export class Triggers {
       coalesce: true,
       now,
       ...(request.audit ? { audit: request.audit } : {}),
+      ...(request.idempotency ? { idempotency: { ...request.idempotency, since: now - IDEMPOTENCY_KEPT_MS } } : {}),
     });
     // Folding into a waiting item changes nothing the scheduler acts on, unless the item became due sooner.
     if (result.advanced) this.deps.wake();

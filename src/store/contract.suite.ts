@@ -416,5 +416,67 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         ]);
       });
     });
+
+    describe('trigger tokens', () => {
+      it('finds tokens by hash, lists the live ones, revokes them and keeps usage', async () => {
+        const made = await store.triggerTokens.create({
+          uuid: 't1',
+          name: 'deploy-bot',
+          hash: 'h1',
+          itemIds: [3, 4],
+          createdBy: 'alice',
+          createdAt: 10,
+          expiresAt: null,
+          allowedNetworks: ['10.0.0.0/8'],
+          canCancel: true,
+        });
+        expect(made).toEqual({
+          uuid: 't1',
+          name: 'deploy-bot',
+          itemIds: [3, 4],
+          createdBy: 'alice',
+          createdAt: 10,
+          expiresAt: null,
+          revokedAt: null,
+          allowedNetworks: ['10.0.0.0/8'],
+          canCancel: true,
+          lastUsedAt: null,
+          lastUsedAddress: null,
+          useCount: 0,
+        });
+        await store.triggerTokens.create({ uuid: 't2', name: 'other', hash: 'h2', itemIds: [5], createdBy: 'bob', createdAt: 20, expiresAt: 99, allowedNetworks: [], canCancel: false });
+        await store.triggerTokens.recordUses([{ uuid: 't1', at: 30, address: '10.1.2.3', count: 2 }]);
+        expect(await store.triggerTokens.findByHash('h1')).toMatchObject({ useCount: 2, lastUsedAt: 30, lastUsedAddress: '10.1.2.3' });
+        expect(await store.triggerTokens.revoke('t1', 40)).toMatchObject({ revokedAt: 40 });
+        expect(await store.triggerTokens.revoke('t1', 50)).toBeNull();
+        expect(await store.triggerTokens.findByHash('h1')).toMatchObject({ revokedAt: 40 });
+        expect((await store.triggerTokens.list()).map((token) => token.uuid)).toEqual(['t2']);
+        expect(await store.triggerTokens.get('nope')).toBeNull();
+      });
+    });
+
+    describe('idempotency keys', () => {
+      it('queue once per credential and key, answer repeats with the first result, and expire', async () => {
+        const demo = await job('demo');
+        const request = (credential: string, key: string, fingerprint: string, now = 1000) =>
+          store.queue.enqueue({ jobId: demo.id, dueAt: now, parameters: null, parametersKey: '', cause: alice, coalesce: false, now, idempotency: { credential, key, fingerprint, since: now - 500 } });
+        const results = await Promise.all(Array.from({ length: 20 }, () => request('user:alice', 'k1', 'f1')));
+        const first = results[0] as Awaited<ReturnType<typeof request>>;
+        expect(first.replayOf).toBeUndefined();
+        expect(first.created).toBe(true);
+        expect(new Set(results.map((result) => result.queueId))).toEqual(new Set([first.queueId]));
+        expect(results.slice(1).every((result) => result.replayOf?.fingerprint === 'f1' && result.created)).toBe(true);
+        expect(await store.queue.listWaiting()).toHaveLength(1);
+
+        const otherCredential = await request('user:bob', 'k1', 'f1');
+        expect(otherCredential.queueId).not.toBe(first.queueId);
+        const differentBody = await request('user:alice', 'k1', 'f2');
+        expect(differentBody).toMatchObject({ queueId: first.queueId, replayOf: { fingerprint: 'f1' } });
+        const later = await request('user:alice', 'k1', 'f1', 5000);
+        expect(later.replayOf).toBeUndefined();
+        expect(later.queueId).not.toBe(first.queueId);
+        expect(await store.queue.pruneIdempotencyKeys(2000)).toBe(1);
+      });
+    });
   });
 }

@@ -3,6 +3,7 @@ import type { ApiToken } from '../core/api-token.js';
 import type { AuditEvent, AuditFilter, StoredAuditEvent } from '../core/audit.js';
 import type { Build, BuildFilter, Interruption, Result } from '../core/build.js';
 import type { Cause } from '../core/cause.js';
+import type { TriggerToken } from '../core/trigger-token.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../core/item.js';
 import type { ParameterValue } from '../core/parameters.js';
 import type { QueueItem } from '../core/queue-item.js';
@@ -25,6 +26,7 @@ export interface Store {
   readonly sessions: SessionStore;
   readonly security: SecurityStore;
   readonly audit: AuditStore;
+  readonly triggerTokens: TriggerTokenStore;
   /** Flushes pending writes and releases the backend. */
   close(): Promise<void>;
 }
@@ -68,6 +70,12 @@ export interface EnqueueRequest {
    * unaudited. Identical events committed together are stored as one, counted.
    */
   readonly audit?: AuditEvent;
+  /**
+   * With a key: when the same credential already used it since `since`, nothing is queued and the
+   * result is the first request's, with `replayOf` set; otherwise the key is recorded with the item,
+   * in the same commit. Concurrent requests with one key thus make one item.
+   */
+  readonly idempotency?: { readonly credential: string; readonly key: string; readonly fingerprint: string; readonly since: number };
 }
 
 export interface EnqueueResult {
@@ -78,6 +86,8 @@ export interface EnqueueResult {
   readonly dueAt: number;
   /** True when the item became due earlier than before (always for a new item). */
   readonly advanced: boolean;
+  /** For a repeated idempotency key: the fingerprint of the first request, whose result this is. */
+  readonly replayOf?: { readonly fingerprint: string };
 }
 
 export interface QueueStore {
@@ -95,6 +105,8 @@ export interface QueueStore {
   cancelForJob(jobId: number, now: number): Promise<QueueItem[]>;
   /** Forgets cancelled items that left the queue before `before`. */
   pruneCancelled(before: number): Promise<number>;
+  /** Forgets idempotency keys recorded before `before`. */
+  pruneIdempotencyKeys(before: number): Promise<number>;
 }
 
 export interface StartBuild {
@@ -158,7 +170,7 @@ export interface NewApiToken {
   readonly expiresAt: number | null;
 }
 
-export interface ApiTokenUse {
+export interface TokenUse {
   readonly uuid: string;
   readonly at: number;
   readonly address: string | null;
@@ -177,7 +189,7 @@ export interface ApiTokenStore {
   revoke(uuid: string, at: number): Promise<ApiToken | null>;
   rename(uuid: string, name: string): Promise<ApiToken | null>;
   /** Adds uses to the tokens' statistics (count, last use time and address). */
-  recordUses(uses: readonly ApiTokenUse[]): Promise<void>;
+  recordUses(uses: readonly TokenUse[]): Promise<void>;
 }
 
 export interface Session {
@@ -215,3 +227,27 @@ export interface AuditStore {
   prune(before: number): Promise<number>;
 }
 
+
+export interface NewTriggerToken {
+  readonly uuid: string;
+  readonly name: string;
+  /** SHA-256 of the secret, hex. */
+  readonly hash: string;
+  readonly itemIds: readonly number[];
+  readonly createdBy: string;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+  readonly allowedNetworks: readonly string[];
+  readonly canCancel: boolean;
+}
+
+export interface TriggerTokenStore {
+  create(token: NewTriggerToken): Promise<TriggerToken>;
+  /** The token whose secret hashes to `hash`, revoked or not. */
+  findByHash(hash: string): Promise<TriggerToken | null>;
+  get(uuid: string): Promise<TriggerToken | null>;
+  /** Tokens that are not revoked, oldest first. */
+  list(): Promise<TriggerToken[]>;
+  revoke(uuid: string, at: number): Promise<TriggerToken | null>;
+  recordUses(uses: readonly TokenUse[]): Promise<void>;
+}

@@ -6,13 +6,14 @@ import { Refusal } from '../errors.js';
 import type { SecurityDeps } from '../jenkins/deps.js';
 import { auditRoutes } from './audit.js';
 import { securityRoutes } from './security.js';
+import { triggerTokenRoutes } from './trigger-tokens.js';
 import { userRoutes } from './users.js';
 
 export const NATIVE_API_BASE = '/steward/api/v1';
 
 /**
- * Steward's own JSON API under `/steward/api/v1`: users, API tokens, the access policy and the audit
- * log, described by OpenAPI at `…/openapi.json`. Refusals are always JSON `{error, message, hint}`,
+ * Steward's own JSON API under `/steward/api/v1`: users, API tokens, trigger tokens, the access
+ * policy and the audit log, described by OpenAPI at `…/openapi.json`. Refusals are always JSON `{error, message, hint}`,
  * with the same codes as everywhere. POSTs need a crumb under the same rule as Jenkins' URLs.
  */
 export function nativeApi(deps: SecurityDeps & { readonly items: Items }, version: string): OpenAPIHono<AppEnv> {
@@ -31,6 +32,7 @@ export function nativeApi(deps: SecurityDeps & { readonly items: Items }, versio
   });
   userRoutes(app, deps);
   securityRoutes(app, deps);
+  triggerTokenRoutes(app, deps);
   auditRoutes(app, deps);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

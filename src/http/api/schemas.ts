@@ -119,8 +119,9 @@ export const WhoAmISchema = z
     fullName: z.string().nullable(),
     anonymous: z.boolean(),
     authorities: z.array(z.string()),
-    credential: z.enum(['none', 'password', 'api_token', 'session']),
+    credential: z.enum(['none', 'password', 'api_token', 'session', 'trigger_token']),
     apiToken: z.string().nullable().openapi({ description: 'The name of the API token the request used.' }),
+    triggerToken: z.string().nullable().openapi({ description: 'The name of the trigger token the request was made with.' }),
     permissions: z.array(z.string()).openapi({ description: 'The server-wide permissions held, as titles.' }),
   })
   .openapi('WhoAmI');
@@ -159,3 +160,34 @@ export const AuditQuerySchema = z.object({
   limit: z.string().optional().openapi({ description: '1 to 1000, default 100.' }),
   before: z.string().optional().openapi({ description: 'Only events with a smaller id (paging).' }),
 });
+
+export const TriggerTokenSchema = z
+  .object({
+    uuid: z.string(),
+    name: z.string().openapi({ example: 'github-deploy' }),
+    items: z.array(z.string()).openapi({ description: 'Jobs, and folders standing for everything below them.', example: ['team/deploy'] }),
+    createdBy: z.string(),
+    createdAt: z.string().openapi({ format: 'date-time' }),
+    expiresAt: z.string().nullable().openapi({ format: 'date-time' }),
+    allowedNetworks: z.array(z.string()).openapi({ example: ['10.0.0.0/8'] }),
+    canCancel: z.boolean(),
+    lastUsedAt: z.string().nullable().openapi({ format: 'date-time' }),
+    lastUsedAddress: z.string().nullable(),
+    useCount: z.number().int(),
+  })
+  .openapi('TriggerToken');
+
+export const NewTriggerTokenSchema = z
+  .object({
+    name: z.string().openapi({ example: 'github-deploy' }),
+    items: z.array(z.string()).min(1).openapi({ description: 'Full names of jobs or folders; you need Job/Configure on each.', example: ['team/deploy'] }),
+    expiresAt: z.string().optional().openapi({ format: 'date-time' }),
+    allowedNetworks: z.array(z.string()).optional().openapi({ description: 'CIDR blocks the token may be used from; omit for anywhere.' }),
+    canCancel: z.boolean().optional().openapi({ description: 'Whether the token may stop the builds it started.' }),
+  })
+  .strict()
+  .openapi('NewTriggerToken');
+
+export const CreatedTriggerTokenSchema = TriggerTokenSchema.extend({
+  value: z.string().openapi({ description: 'The secret. It is shown here once and never again.', example: 'stwt_…' }),
+}).openapi('CreatedTriggerToken');

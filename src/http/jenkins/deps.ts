@@ -7,6 +7,7 @@ import type { Crumbs } from '../../auth/crumbs.js';
 import type { Policy } from '../../auth/policy.js';
 import type { SecretBox } from '../../auth/secret-box.js';
 import type { Sessions } from '../../auth/sessions.js';
+import type { TriggerTokens } from '../../auth/trigger-tokens.js';
 import type { Items } from '../../items/items.js';
 import type { LogFiles } from '../../logs/log-files.js';
 import type { Scheduler } from '../../queue/scheduler.js';
@@ -18,6 +19,7 @@ export interface SecurityDeps {
   readonly accounts: Accounts;
   readonly authenticator: Authenticator;
   readonly apiTokens: ApiTokens;
+  readonly triggerTokens: TriggerTokens;
   readonly sessions: Sessions;
   readonly policy: Policy;
   readonly authorizer: Authorizer;

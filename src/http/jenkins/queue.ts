@@ -7,11 +7,13 @@ import { Refusal } from '../errors.js';
 import { queueBean, queueItemBean } from './beans/queue.js';
 import type { Flavor } from './export/api.js';
 import { serveApi } from './export/api.js';
+import { startedBy } from './token-scope.js';
 import type { Scope } from './scope.js';
 
 /** Routes below `/queue/`. */
 export async function serveQueue(scope: Scope, rest: readonly string[]): Promise<Response | null> {
   const [first, second, ...more] = rest;
+  if (scope.principal.kind === 'token' && first !== 'item' && first !== 'cancelItem') throw scope.deps.authorizer.refusal(scope.principal, Permissions.Administer);
   if (first === 'api' && isFlavor(second) && more.length === 0) return serveApi(scope.c, queueBean(scope.beans()), second);
   if (first === 'cancelItem' && (second === undefined || second === 'api')) return cancelItem(scope);
   if (first !== 'item' || second === undefined) return null;
@@ -59,7 +61,10 @@ async function findItem(scope: Scope, rawId: string): Promise<{ item: QueueItem;
   if (!/^\d+$/.test(rawId)) throw new Refusal('queue_id_invalid', `"${rawId}" is not a queue item id.`, 'Queue ids are whole numbers, as in the Location of a trigger.');
   const item = await scope.deps.store.queue.get(Number(rawId));
   const job = item ? await scope.deps.store.items.get(item.jobId) : null;
-  const visibility = item && job && job.kind === 'job' ? scope.deps.authorizer.visibility(scope.principal, job) : 'hidden';
+  const principal = scope.principal;
+  // A trigger token sees only the items it queued.
+  const mine = principal.kind !== 'token' || (item !== null && startedBy(principal.token, item.causes));
+  const visibility = item && job && job.kind === 'job' && mine ? scope.deps.authorizer.visibility(principal, job) : 'hidden';
   if (!item || !job || job.kind !== 'job' || visibility === 'hidden') {
     throw new DomainError('queue_item_not_found', `Provided id (${rawId}) not found.`, 'Queue items stay readable while their build exists; cancelled ones for a day.');
   }

@@ -19,7 +19,9 @@ import { page } from './pages.js';
 import { isFlavor, serveQueue } from './queue.js';
 import { Scope } from './scope.js';
 import { traverse, type Target } from './traverse.js';
+import { serveBuildByToken } from './build-token-root.js';
 import { serveLogin } from './login.js';
+import { checkTokenScope, TOKEN_HEADS } from './token-scope.js';
 import { isTriggerPath } from './trigger-path.js';
 import { build, buildWithParameters, polling } from './triggers.js';
 
@@ -40,6 +42,9 @@ async function dispatch(c: Context<AppEnv>, deps: JenkinsDeps, bodyLimitBytes: n
   if (head === 'whoAmI') return (await serveWhoAmI(scope, rest)) ?? notFound(c.req.url);
   const page = rest.length === 0 && head !== undefined ? serveLogin(scope, head) : null;
   if (page) return page;
+  // Build Token Root: a token replaces user, crumb and read access there.
+  if (head === 'buildByToken') return (await serveBuildByToken(scope, rest.length === 1 ? rest[0] : undefined)) ?? notFound(c.req.url);
+  if (scope.principal.kind === 'token' && !TOKEN_HEADS.has(head ?? '')) throw deps.authorizer.refusal(scope.principal, Permissions.Administer);
   if (!deps.authorizer.has(scope.principal, Permissions.OverallRead)) await refuseRead(scope, segments);
   // Jenkins checks the crumb before anything else; Steward first says when anonymous may not read at
   // all, and lets the trigger actions decide, because a valid job token needs no crumb (DESIGN §5.8).
@@ -108,8 +113,12 @@ function notFound(url: string): never {
 async function serveTarget(scope: Scope, target: Target, rest: readonly string[]): Promise<Response | null> {
   // `…/api/json` names the object's own API; after an action (`…/build/api/json`) it is ignored,
   // because some clients append it to every URL (jenkins-api).
-  if (rest[0] === 'api' && rest.length === 2 && isFlavor(rest[1])) return serveApi(scope.c, beanOf(scope, target), rest[1]);
+  if (rest[0] === 'api' && rest.length === 2 && isFlavor(rest[1])) {
+    checkTokenScope(scope, target, 'api');
+    return serveApi(scope.c, beanOf(scope, target), rest[1]);
+  }
   const action = (rest.length > 2 && rest.at(-2) === 'api' && isFlavor(rest.at(-1)) ? rest.slice(0, -2) : rest).join('/');
+  checkTokenScope(scope, target, action);
   const table = actionsOf(target);
   const handlers = table[action];
   if (!handlers) return null;

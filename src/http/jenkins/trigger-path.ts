@@ -2,10 +2,12 @@
 const TRIGGER_ACTIONS = new Set(['build', 'buildWithParameters', 'polling']);
 
 /**
- * The full name of the job a Jenkins URL triggers (`job/a/job/b/build` → `a/b`), or null when the URL
- * is not a trigger. A trailing `api/json` or `api/xml` is ignored, as the routes ignore it.
+ * The full name of the job a Jenkins URL triggers (`job/a/job/b/build` → `a/b`, or `job=` of a
+ * `/buildByToken/…` URL), or null when the URL is not a trigger. A trailing `api/json` or `api/xml`
+ * is ignored, as the routes ignore it.
  */
-export function triggeredJob(segments: readonly string[]): string | null {
+export function triggeredJob(segments: readonly string[], query?: URLSearchParams): string | null {
+  if (segments[0] === 'buildByToken' && segments.length === 2 && TRIGGER_ACTIONS.has(segments[1] as string)) return query?.get('job') ?? '';
   let end = segments.length;
   if (end >= 3 && segments[end - 2] === 'api' && (segments[end - 1] === 'json' || segments[end - 1] === 'xml')) end -= 2;
   const action = segments[end - 1];

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ApiToken } from '../../core/api-token.js';
-import type { ApiTokenStore, ApiTokenUse, NewApiToken } from '../types.js';
+import type { ApiTokenStore, TokenUse, NewApiToken } from '../types.js';
 import type { WriteBatch } from './write-batch.js';
 
 interface TokenRow {
@@ -100,7 +100,7 @@ export class SqliteApiTokenStore implements ApiTokenStore {
     return this.change(uuid, () => this.renameRow.run(name, uuid).changes === 1);
   }
 
-  recordUses(uses: readonly ApiTokenUse[]): Promise<void> {
+  recordUses(uses: readonly TokenUse[]): Promise<void> {
     if (uses.length === 0) return Promise.resolve();
     return this.batch.write(() => {
       for (const use of uses) this.use.run(use);

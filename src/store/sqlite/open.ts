@@ -11,6 +11,7 @@ import { migrate } from './migrate.js';
 import { SqliteQueueStore } from './queue.js';
 import { SqliteSecurityStore } from './security.js';
 import { SqliteSessionStore } from './sessions.js';
+import { SqliteTriggerTokenStore } from './trigger-tokens.js';
 import { SqliteUserStore } from './users.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -43,6 +44,7 @@ export function openSqliteStore(options: { path: string }): Store {
     sessions: new SqliteSessionStore(db, batch),
     security: new SqliteSecurityStore(db, batch),
     audit: new SqliteAuditStore(db, batch, audit),
+    triggerTokens: new SqliteTriggerTokenStore(db, batch),
     async close() {
       await batch.close();
       db.close();

@@ -27,6 +27,9 @@ export class SqliteQueueStore implements QueueStore {
   private readonly moveDue: Statement<[number, number]>;
   private readonly cancelRow: Statement<[number, number]>;
   private readonly prune: Statement<[number]>;
+  private readonly keyOf: Statement<[string, string, number], { fingerprint: string; queue_id: number; created: number }>;
+  private readonly recordKey: Statement;
+  private readonly pruneKeys: Statement<[number]>;
   private readonly pendingGroups = new Map<string, { requests: EnqueueRequest[]; written: Promise<EnqueueResult[]> }>();
 
   constructor(
@@ -47,6 +50,12 @@ export class SqliteQueueStore implements QueueStore {
     this.moveDue = db.prepare('UPDATE queue_items SET due_at = ? WHERE id = ?');
     this.cancelRow = db.prepare(`UPDATE queue_items SET state = 'cancelled', left_at = ? WHERE id = ? AND state = 'waiting'`);
     this.prune = db.prepare(`DELETE FROM queue_items WHERE state = 'cancelled' AND left_at < ?`);
+    this.keyOf = db.prepare('SELECT fingerprint, queue_id, created FROM idempotency_keys WHERE credential = ? AND key = ? AND at >= ?');
+    this.recordKey = db.prepare(
+      `INSERT INTO idempotency_keys (credential, key, fingerprint, queue_id, created, at) VALUES (@credential, @key, @fingerprint, @queueId, @created, @at)
+       ON CONFLICT (credential, key) DO UPDATE SET fingerprint = excluded.fingerprint, queue_id = excluded.queue_id, created = excluded.created, at = excluded.at`,
+    );
+    this.pruneKeys = db.prepare('DELETE FROM idempotency_keys WHERE at < ?');
   }
 
   /**
@@ -55,6 +64,7 @@ export class SqliteQueueStore implements QueueStore {
    * its own answer, and only after that write is durable.
    */
   enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
+    if (request.idempotency) return this.batch.write(() => this.enqueueOnce(request));
     if (!request.coalesce) return this.batch.write(() => this.enqueueGroup([request])[0] as EnqueueResult);
     const key = `${request.jobId}\u0000${request.parametersKey}\u0000${causeKey(request.cause)}`;
     let group = this.pendingGroups.get(key);
@@ -69,6 +79,20 @@ export class SqliteQueueStore implements QueueStore {
     }
     const index = group.requests.push(request) - 1;
     return group.written.then((results) => results[index] as EnqueueResult);
+  }
+
+  /** A request with an idempotency key: the first with its key is queued, later ones get its result. */
+  private enqueueOnce(request: EnqueueRequest): EnqueueResult {
+    const { credential, key, fingerprint, since } = request.idempotency as NonNullable<EnqueueRequest['idempotency']>;
+    const first = this.keyOf.get(credential, key, since);
+    if (first) {
+      const item = this.byId.get(first.queue_id);
+      if (request.audit) this.audit.append({ ...request.audit, queueId: first.queue_id, detail: { ...request.audit.detail, replayOfIdempotencyKey: true } });
+      return { queueId: first.queue_id, created: first.created === 1, dueAt: item?.due_at ?? request.dueAt, advanced: false, replayOf: { fingerprint: first.fingerprint } };
+    }
+    const result = this.enqueueGroup([request])[0] as EnqueueResult;
+    this.recordKey.run({ credential, key, fingerprint, queueId: result.queueId, created: result.created ? 1 : 0, at: request.now });
+    return result;
   }
 
   /** Writes requests for one job, with equal parameters and cause, as one. */
@@ -125,6 +149,10 @@ export class SqliteQueueStore implements QueueStore {
 
   pruneCancelled(before: number): Promise<number> {
     return this.batch.write(() => this.prune.run(before).changes);
+  }
+
+  pruneIdempotencyKeys(before: number): Promise<number> {
+    return this.batch.write(() => this.pruneKeys.run(before).changes);
   }
 
   private load(id: number): QueueItem {

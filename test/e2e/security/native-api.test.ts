@@ -54,7 +54,7 @@ describe('users', () => {
   it('refuse anonymous callers, in JSON', async () => {
     await refusal(await api('/users', { auth: null }), 403, 'authentication_required');
     const who = (await (await api('/whoami', { auth: null })).json()) as Record<string, unknown>;
-    expect(who).toEqual({ id: null, fullName: null, anonymous: true, authorities: ['anonymous'], credential: 'none', apiToken: null, permissions: [] });
+    expect(who).toEqual({ id: null, fullName: null, anonymous: true, authorities: ['anonymous'], credential: 'none', apiToken: null, triggerToken: null, permissions: [] });
   });
 
   it('change their own password with the current one; administrators set anyone’s', async () => {
@@ -141,6 +141,8 @@ describe('the OpenAPI description', () => {
       '/security',
       '/security/grants',
       '/security/permissions',
+      '/trigger-tokens',
+      '/trigger-tokens/{uuid}',
       '/users',
       '/users/{id}',
       '/users/{id}/password',

@@ -33,6 +33,15 @@ export function causeBean(cause: Cause): Bean {
         ['note', 3, () => cause.note],
         ['shortDescription', 3, () => describeCause(cause)],
       ]);
+    case 'token':
+      // A RemoteCause to Jenkins clients, which also names the token (never its value).
+      return bean('hudson.model.Cause$RemoteCause', [
+        ['addr', 3, () => cause.address],
+        ['note', 3, () => cause.note],
+        ['shortDescription', 3, () => describeCause(cause)],
+        ['token', 3, () => cause.tokenName],
+        ['tokenCreatedBy', 3, () => cause.createdBy],
+      ]);
   }
 }
 
