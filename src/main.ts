@@ -10,7 +10,8 @@ import { AuditLog } from './auth/audit-log.js';
 import { Authenticator } from './auth/authenticator.js';
 import { Authorizer } from './auth/authorization.js';
 import { Crumbs } from './auth/crumbs.js';
-import { FailureLimiter } from './auth/failure-limiter.js';
+import { FailureLimiter, TriggerLimiter } from './auth/rate-limits.js';
+import { Networks } from './auth/networks.js';
 import { randomPassword } from './auth/passwords.js';
 import { Policy } from './auth/policy.js';
 import { SecretBox } from './auth/secret-box.js';
@@ -108,7 +109,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       await workspaces.remove(job.fullName);
     },
   });
-  const triggers = new Triggers({ store, sealer: secrets, defaultQuietPeriodSeconds: () => settings.quietPeriodSeconds, wake: () => scheduler.wake() });
+  const triggers = new Triggers({ store, sealer: secrets, defaultQuietPeriodSeconds: () => settings.quietPeriodSeconds, defaultMaxQueued: () => settings.maxQueuedPerJob, wake: () => scheduler.wake() });
 
   if (file) {
     const report = await applyConfigFile(file, { items, accounts, secrets, policy, endSessions: (userId) => sessions.endAllOf(userId) });
@@ -130,6 +131,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       authenticator,
       apiTokens,
       triggerTokens,
+      triggerLimiter: new TriggerLimiter(settings.triggerLimits),
       sessions,
       policy,
       authorizer: new Authorizer(policy),
@@ -141,6 +143,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     jenkinsVersion: JENKINS_COMPATIBLE_VERSION,
     stewardVersion: STEWARD_VERSION,
     instanceTag: randomBytes(4).toString('hex'),
+    trustedProxies: new Networks(settings.trustedProxies),
   });
   const server = await listen(app.fetch, settings);
   const { port } = server.address() as AddressInfo;

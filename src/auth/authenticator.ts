@@ -2,7 +2,7 @@ import { DomainError } from '../core/errors.js';
 import type { User } from '../core/user.js';
 import type { Accounts } from './accounts.js';
 import { ApiTokens } from './api-tokens.js';
-import type { FailureLimiter } from './failure-limiter.js';
+import type { FailureLimiter } from './rate-limits.js';
 import type { Credential, UserPrincipal } from './principal.js';
 import type { Sessions } from './sessions.js';
 import { TriggerTokens } from './trigger-tokens.js';

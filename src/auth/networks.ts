@@ -16,6 +16,7 @@ export class Networks {
   }
 
   includes(address: string): boolean {
+    if (this.blocks.length === 0) return false;
     const family = isIP(address);
     if (family === 0) return false;
     return this.list.check(address, family === 4 ? 'ipv4' : 'ipv6');

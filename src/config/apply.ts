@@ -122,6 +122,8 @@ export function jobSettings(declared: JobDeclaration, current: JobSettings | nul
     timeoutMs: declared.timeout === undefined ? null : milliseconds(declared.timeout),
     retention: declared.retention ? retention(declared.retention) : null,
     remoteToken: declared.authToken === undefined ? null : token(declared.authToken, current?.remoteToken ?? null, secrets),
+    coalesce: declared.coalesce,
+    maxQueued: declared.maxQueued ?? null,
   };
 }
 

@@ -54,6 +54,8 @@ const job = z
     retention: retention.optional(),
     authToken: secret.optional(),
     grants: grants.optional(),
+    coalesce: z.boolean().default(true),
+    maxQueued: z.number().int().min(1).optional(),
     parameters: z.array(parameter).default([]),
     steps: z.array(step).default([]),
   })
@@ -88,6 +90,8 @@ const schema = z
         buildRetention: retention.optional(),
         url: z.url().optional(),
         bodyLimit: z.number().int().min(1024).optional(),
+        maxQueuedPerJob: z.number().int().min(1).optional(),
+        trustedProxies: z.array(z.string()).optional(),
       })
       .strict()
       .default({}),
@@ -99,6 +103,13 @@ const schema = z
         grants: grants.optional(),
         sessionTimeout: duration.optional(),
         failedAuthentications: z.object({ attempts: z.number().int().min(1), window: duration }).strict().optional(),
+        triggerLimits: z
+          .object({
+            perToken: z.object({ triggers: z.number().int().min(0), window: duration }).strict().optional(),
+            perAddress: z.object({ triggers: z.number().int().min(0), window: duration }).strict().optional(),
+          })
+          .strict()
+          .optional(),
         auditRetention: duration.optional(),
       })
       .strict()
@@ -221,6 +232,8 @@ function checkDurations(config: ConfigFile, fail: (message: string, where: Path)
   check(config.settings.quietPeriod, ['settings', 'quietPeriod']);
   check(config.security?.sessionTimeout, ['security', 'sessionTimeout']);
   check(config.security?.failedAuthentications?.window, ['security', 'failedAuthentications', 'window']);
+  check(config.security?.triggerLimits?.perToken?.window, ['security', 'triggerLimits', 'perToken', 'window']);
+  check(config.security?.triggerLimits?.perAddress?.window, ['security', 'triggerLimits', 'perAddress', 'window']);
   check(config.security?.auditRetention, ['security', 'auditRetention']);
   forEachJob(config, (declared, at) => {
     check(declared.quietPeriod, [...at, 'quietPeriod']);

@@ -26,9 +26,15 @@ export interface Settings {
   /** A browser session unused for this long ends. */
   readonly sessionTimeoutMs: number;
   /** Failed authentications allowed from one address per window, before it gets 429. */
-  readonly failedAuthentications: { readonly attempts: number; readonly windowMs: number };
+  readonly failedAuthentications: { readonly count: number; readonly windowMs: number };
+  /** Triggers allowed per trigger token and per address (null: unlimited). */
+  readonly triggerLimits: { readonly perToken: { count: number; windowMs: number } | null; readonly perAddress: { count: number; windowMs: number } | null };
   /** Audit events older than this are deleted. */
   readonly auditRetentionMs: number;
+  /** The most items of one job that may wait in the queue, for jobs that set none. */
+  readonly maxQueuedPerJob: number;
+  /** Proxies whose X-Forwarded-For / Forwarded headers are believed (CIDR blocks). */
+  readonly trustedProxies: readonly string[];
 }
 
 /** Command-line options, as `steward serve` parses them (all optional). */
@@ -74,11 +80,23 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
     killGraceMs: 10_000,
     sessionTimeoutMs: file?.security?.sessionTimeout === undefined ? 30 * 60_000 : milliseconds(file.security.sessionTimeout),
     failedAuthentications: {
-      attempts: file?.security?.failedAuthentications?.attempts ?? 10,
+      count: file?.security?.failedAuthentications?.attempts ?? 10,
       windowMs: file?.security?.failedAuthentications ? milliseconds(file.security.failedAuthentications.window) : 60_000,
     },
+    triggerLimits: {
+      perToken: limitOf(file?.security?.triggerLimits?.perToken, { count: 120, windowMs: 60_000 }),
+      perAddress: limitOf(file?.security?.triggerLimits?.perAddress, null),
+    },
     auditRetentionMs: file?.security?.auditRetention === undefined ? 90 * 86_400_000 : milliseconds(file.security.auditRetention),
+    maxQueuedPerJob: file?.settings.maxQueuedPerJob ?? 1000,
+    trustedProxies: env.STEWARD_TRUSTED_PROXIES !== undefined ? env.STEWARD_TRUSTED_PROXIES.split(',').map((block) => block.trim()).filter((block) => block !== '') : (file?.settings.trustedProxies ?? []),
   });
+}
+
+/** A `{ triggers, window }` limit from the file; `triggers: 0` turns it off. */
+function limitOf(declared: { triggers: number; window: number | string } | undefined, fallback: { count: number; windowMs: number } | null): { count: number; windowMs: number } | null {
+  if (declared === undefined) return fallback;
+  return declared.triggers === 0 ? null : { count: declared.triggers, windowMs: milliseconds(declared.window) };
 }
 
 function integer(text: string, what: string, min: number, max: number): number {

@@ -26,6 +26,8 @@ export type DomainErrorCode =
   | 'job_not_buildable'
   | 'job_parameterized'
   | 'idempotency_key_reused'
+  | 'queue_full'
+  | 'too_many_triggers'
   | 'user_delete_self'
   | 'queue_item_not_cancellable'
   | 'item_not_found'

@@ -59,6 +59,13 @@ export interface JobSettings {
   readonly retention: Retention | null;
   /** The job's "Trigger builds remotely" token, stored only as a keyed hash. */
   readonly remoteToken: RemoteTokenDigest | null;
+  /**
+   * What an identical trigger does while one waits: fold into it (Jenkins' behaviour, the default,
+   * every cause kept), or queue a build of its own.
+   */
+  readonly coalesce: boolean;
+  /** The most items of this job that may wait in the queue; null means the server's default. */
+  readonly maxQueued: number | null;
 }
 
 /** One shell build step: run like Jenkins' Shell builder, `sh -xe` unless the command has a `#!` line. */
@@ -92,6 +99,8 @@ export function defaultJobSettings(): JobSettings {
     timeoutMs: null,
     retention: null,
     remoteToken: null,
+    coalesce: true,
+    maxQueued: null,
   };
 }
 
@@ -115,6 +124,9 @@ export function checkJobSettings(settings: JobSettings): void {
     throw new DomainError('config_invalid', 'A build timeout must be longer than zero.', 'Remove the timeout, or give a positive duration such as 10min.');
   }
   if (settings.retention) checkRetention(settings.retention);
+  if (settings.maxQueued !== null && !(Number.isInteger(settings.maxQueued) && settings.maxQueued >= 1)) {
+    throw new DomainError('config_invalid', `The most queued builds of a job must be a whole number of at least 1 (got ${settings.maxQueued}).`);
+  }
   for (const step of settings.steps) {
     if (step.unstableReturn !== null && !(Number.isInteger(step.unstableReturn) && step.unstableReturn >= 1 && step.unstableReturn <= 255)) {
       throw new DomainError('config_invalid', `Unstable return code ${step.unstableReturn} is not an exit code.`, 'Use a whole number from 1 to 255.');

@@ -2,6 +2,8 @@ import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { bodyLimit } from 'hono/body-limit';
+import type { Networks } from '../auth/networks.js';
+import { clientOf } from './client-address.js';
 import { NATIVE_API_BASE, nativeApi } from './api/routes.js';
 import { tooLarge } from './body.js';
 import type { AppEnv } from './context.js';
@@ -23,6 +25,8 @@ export interface AppOptions {
   readonly stewardVersion: string;
   /** Changes at every start, like Jenkins' session hash. */
   readonly instanceTag: string;
+  /** Proxies whose forwarding headers are believed. */
+  readonly trustedProxies: Networks;
 }
 
 /**
@@ -47,7 +51,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const requestId = `${options.instanceTag}-${(++requests).toString(36)}`;
     c.set('log', options.log);
     c.set('requestId', requestId);
-    c.set('address', socketAddress(c));
+    const client = clientOf(socketAddress(c), (name) => c.req.header(name), options.trustedProxies, c.req.url.startsWith('https:'));
+    c.set('address', client.address);
+    c.set('https', client.https);
     c.set('claimedUser', null);
     c.set('refusal', null);
     // On Node the headers every response carries go straight onto the outgoing message, which is

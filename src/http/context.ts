@@ -10,8 +10,10 @@ export interface AppEnv {
     log: Logger;
     /** Names this request in the audit log and in `X-Steward-Request-Id`. */
     requestId: string;
-    /** The client's address (the socket's peer). */
+    /** The client's address: the socket's peer, or what a trusted proxy says it forwards for. */
     address: string;
+    /** Whether the client reached us over HTTPS (directly, or through a trusted proxy that says so). */
+    https: boolean;
     /** The value of the session cookie, if the request sent one (a live session or not). */
     sessionCookie: string | null;
     /** The user id a failed authentication claimed, for the audit log. */

@@ -76,6 +76,8 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   job_not_buildable: 400,
   job_parameterized: 400,
   idempotency_key_reused: 422,
+  queue_full: 503,
+  too_many_triggers: 429,
   user_delete_self: 409,
   queue_item_not_cancellable: 422,
   jsonp_forbidden: 403,

@@ -47,6 +47,8 @@ export class Triggers {
       readonly store: Store;
       readonly sealer: Sealer;
       readonly defaultQuietPeriodSeconds: () => number;
+      /** The most items of one job that may wait, for jobs that set none. */
+      readonly defaultMaxQueued: () => number;
       readonly wake: () => void;
       readonly now?: () => number;
     },
@@ -71,7 +73,8 @@ export class Triggers {
       parameters,
       parametersKey: this.parametersKey(parameters),
       cause: request.cause,
-      coalesce: true,
+      coalesce: job.settings.coalesce,
+      maxWaiting: job.settings.maxQueued ?? this.deps.defaultMaxQueued(),
       now,
       ...(request.audit ? { audit: request.audit } : {}),
       ...(request.idempotency ? { idempotency: { ...request.idempotency, since: now - IDEMPOTENCY_KEPT_MS } } : {}),

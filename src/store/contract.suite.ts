@@ -186,6 +186,17 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(waiting.reduce((sum, item) => sum + (item.causes[0]?.count ?? 0), 0)).toBe(200);
       });
 
+      it('refuses a new item beyond maxWaiting, but still folds into a waiting one', async () => {
+        const demo = await job('demo');
+        const request = (key: string) => store.queue.enqueue({ jobId: demo.id, dueAt: 10, parameters: null, parametersKey: key, cause: alice, coalesce: true, maxWaiting: 2, now: 1 });
+        await request('a');
+        await request('b');
+        const error = await request('c').catch((caught: unknown) => caught);
+        expect(isDomainError(error, 'queue_full')).toBe(true);
+        expect((await request('a')).created).toBe(false);
+        expect(await store.queue.listWaiting()).toHaveLength(2);
+      });
+
       it('keeps parameters as given', async () => {
         const demo = await job('demo');
         const parameters = [

@@ -64,6 +64,11 @@ export interface EnqueueRequest {
   readonly cause: Cause;
   /** When true, a waiting item of the same job with the same key absorbs this request. */
   readonly coalesce: boolean;
+  /**
+   * The most items of the job that may wait: a request that would add one more fails with
+   * DomainError `queue_full` (one folded into a waiting item still succeeds).
+   */
+  readonly maxWaiting?: number;
   readonly now: number;
   /**
    * Recorded in the same commit as the item, with its queue id, so no accepted trigger goes

@@ -4,6 +4,7 @@ import type { AuditLog } from '../../auth/audit-log.js';
 import type { Authenticator } from '../../auth/authenticator.js';
 import type { Authorizer } from '../../auth/authorization.js';
 import type { Crumbs } from '../../auth/crumbs.js';
+import type { TriggerLimiter } from '../../auth/rate-limits.js';
 import type { Policy } from '../../auth/policy.js';
 import type { SecretBox } from '../../auth/secret-box.js';
 import type { Sessions } from '../../auth/sessions.js';
@@ -29,6 +30,7 @@ export interface SecurityDeps {
 
 /** What the Jenkins-compatible routes use. */
 export interface JenkinsDeps extends SecurityDeps {
+  readonly triggerLimiter: TriggerLimiter;
   readonly store: Store;
   readonly items: Items;
   readonly triggers: Triggers;

@@ -91,6 +91,7 @@ export async function enqueue(
   authority: Authority,
   request: Pick<TriggerRequest, 'parameters' | 'rejectUnknownParameters' | 'delayMs'>,
 ): Promise<EnqueueResult> {
+  scope.deps.triggerLimiter.admit(scope.address, authority.kind === 'trigger_token' ? authority.token : null);
   const audit = scope.audit({ action: 'trigger', outcome: 'accepted', item: job.fullName, ...auditCredential(scope, authority) });
   const key = scope.c.req.header('idempotency-key');
   if (key !== undefined && (key.trim() === '' || key.length > MAX_IDEMPOTENCY_KEY)) {

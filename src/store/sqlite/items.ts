@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { DomainError } from '../../core/errors.js';
-import type { FolderSettings, Item, Job, JobSettings } from '../../core/item.js';
+import { defaultJobSettings, type FolderSettings, type Item, type Job, type JobSettings } from '../../core/item.js';
 import { nameKey } from '../../core/item-name.js';
 import type { ItemStore, NewItem } from '../types.js';
 import type { WriteBatch } from './write-batch.js';
@@ -31,7 +31,8 @@ export function rowToItem(row: ItemRow): Item {
     updatedAt: row.updated_at,
   };
   if (row.kind === 'folder') return { ...base, kind: 'folder', settings: JSON.parse(row.settings) as FolderSettings };
-  return { ...base, kind: 'job', settings: JSON.parse(row.settings) as JobSettings, nextBuildNumber: row.next_build_number };
+  // Settings written by an older version lack the newer fields, which take their defaults.
+  return { ...base, kind: 'job', settings: { ...defaultJobSettings(), ...(JSON.parse(row.settings) as Partial<JobSettings>) }, nextBuildNumber: row.next_build_number };
 }
 
 function isUniqueViolation(error: unknown): boolean {

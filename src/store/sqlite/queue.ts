@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { DomainError } from '../../core/errors.js';
 import type { ParameterValue } from '../../core/parameters.js';
 import type { QueueItem } from '../../core/queue-item.js';
 import type { EnqueueRequest, EnqueueResult, QueueStore } from '../types.js';
@@ -30,6 +31,7 @@ export class SqliteQueueStore implements QueueStore {
   private readonly keyOf: Statement<[string, string, number], { fingerprint: string; queue_id: number; created: number }>;
   private readonly recordKey: Statement;
   private readonly pruneKeys: Statement<[number]>;
+  private readonly countWaiting: Statement<[number], { waiting: number }>;
   private readonly pendingGroups = new Map<string, { requests: EnqueueRequest[]; written: Promise<EnqueueResult[]> }>();
 
   constructor(
@@ -56,6 +58,7 @@ export class SqliteQueueStore implements QueueStore {
        ON CONFLICT (credential, key) DO UPDATE SET fingerprint = excluded.fingerprint, queue_id = excluded.queue_id, created = excluded.created, at = excluded.at`,
     );
     this.pruneKeys = db.prepare('DELETE FROM idempotency_keys WHERE at < ?');
+    this.countWaiting = db.prepare(`SELECT COUNT(*) AS waiting FROM queue_items WHERE job_id = ? AND state = 'waiting'`);
   }
 
   /**
@@ -106,6 +109,12 @@ export class SqliteQueueStore implements QueueStore {
       this.causes.record(twin.id, first.cause, requests.length);
       this.recordAudit(requests, twin.id);
       return requests.map((request) => ({ queueId: twin.id, created: false, dueAt: earliest, advanced: request.dueAt < twin.due_at }));
+    }
+    if (first.maxWaiting !== undefined) {
+      const { waiting } = this.countWaiting.get(first.jobId) as { waiting: number };
+      if (waiting >= first.maxWaiting) {
+        throw new DomainError('queue_full', `The queue already holds ${waiting} builds of this job, its limit.`, 'Wait for some to start, cancel some, or raise the job\'s maxQueued.');
+      }
     }
     const row = this.insert.get({
       jobId: first.jobId,

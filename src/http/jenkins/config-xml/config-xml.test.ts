@@ -107,6 +107,8 @@ two</choices></hudson.model.ChoiceParameterDefinition>
       timeoutMs: 120_000,
       retention: { maxBuilds: 5, maxDays: null },
       remoteToken: null,
+      coalesce: true,
+      maxQueued: null,
     };
     const xml = renderConfigXml(asJob(settings, null));
     expect(xml).toMatch(/^<\?xml version='1\.1' encoding='UTF-8'\?>\n<project>/);

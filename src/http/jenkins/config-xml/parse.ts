@@ -69,6 +69,9 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     timeoutMs: readTimeout(root, ignored),
     retention: readRetention(root),
     remoteToken: readToken(root, previous, secrets),
+    // Steward's own settings have no place in a Jenkins config.xml: a write keeps them.
+    coalesce: previous?.coalesce ?? true,
+    maxQueued: previous?.maxQueued ?? null,
   };
   noteIgnored(root, ignored);
   return { settings, source: sourceOf(document), ignored };
