@@ -17,6 +17,7 @@ import { Policy } from './auth/policy.js';
 import { SecretBox } from './auth/secret-box.js';
 import { Sessions } from './auth/sessions.js';
 import { TriggerTokens } from './auth/trigger-tokens.js';
+import { Webhooks } from './auth/webhooks.js';
 import { applyRetention } from './builds/retention.js';
 import { applyConfigFile } from './config/apply.js';
 import { type ConfigFile, loadConfigFile } from './config/config-file.js';
@@ -78,6 +79,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const triggerTokens = new TriggerTokens(store);
   const authenticator = new Authenticator({ accounts, apiTokens, sessions, triggerTokens, limiter: new FailureLimiter(settings.failedAuthentications) });
   const audit = new AuditLog(store, log, settings.auditRetentionMs);
+  const webhooks = new Webhooks(store, secrets);
 
   const logs = new LogFiles(join(settings.home, 'jobs'));
   const workspaces = new Workspaces(join(settings.home, 'workspace'));
@@ -112,7 +114,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const triggers = new Triggers({ store, sealer: secrets, defaultQuietPeriodSeconds: () => settings.quietPeriodSeconds, defaultMaxQueued: () => settings.maxQueuedPerJob, wake: () => scheduler.wake() });
 
   if (file) {
-    const report = await applyConfigFile(file, { items, accounts, secrets, policy, endSessions: (userId) => sessions.endAllOf(userId) });
+    const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, endSessions: (userId) => sessions.endAllOf(userId) });
     log.info({ created: report.created, updated: report.updated, users: report.users }, 'applied the configuration file');
   }
   const recovered = await recoverInterruptedBuilds(store, runner, log);
@@ -131,6 +133,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       authenticator,
       apiTokens,
       triggerTokens,
+      webhooks,
       triggerLimiter: new TriggerLimiter(settings.triggerLimits),
       sessions,
       policy,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Accounts } from '../auth/accounts.js';
 import type { Policy, PolicyChange } from '../auth/policy.js';
+import type { Webhooks } from '../auth/webhooks.js';
 import { type Grant, readGrants } from '../core/access.js';
 import { DomainError } from '../core/errors.js';
 import type { Folder, Item, JobSettings, RemoteTokenDigest, Retention } from '../core/item.js';
@@ -30,6 +31,7 @@ export interface ApplyDeps {
   readonly accounts: Accounts;
   readonly secrets: SecretTools;
   readonly policy: Policy;
+  readonly webhooks: Webhooks;
   /** Ends a user's sessions (when the file changes their password). */
   readonly endSessions: (userId: string) => Promise<unknown>;
 }
@@ -68,6 +70,24 @@ export async function applyConfigFile(config: ConfigFile, deps: ApplyDeps): Prom
     grants: scoped,
   };
   if (security !== undefined || scoped.length > 0) await deps.policy.update(change);
+  for (const declared of config.webhooks) {
+    await deps.webhooks.define(
+      {
+        name: declared.name,
+        kind: declared.kind,
+        secret: declared.secret,
+        signature: declared.signature ?? null,
+        jobs: declared.jobs,
+        events: declared.events ?? [],
+        refs: declared.refs ?? [],
+        refField: declared.refField ?? 'ref',
+        parameters: declared.parameters ?? {},
+        eventHeader: declared.eventHeader ?? null,
+        deliveryHeader: declared.deliveryHeader ?? null,
+      },
+      'configuration file',
+    );
+  }
   return report;
 }
 

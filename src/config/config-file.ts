@@ -81,6 +81,32 @@ const folder: z.ZodType<FolderDeclaration, unknown> = z.lazy(() =>
     .strict(),
 );
 
+const webhook = z
+  .object({
+    name: z.string().min(1),
+    kind: z.enum(['github', 'gitlab', 'hmac']),
+    secret,
+    jobs: z.array(z.string().min(1)).min(1),
+    events: z.array(z.string()).optional(),
+    refs: z.array(z.string()).optional(),
+    refField: z.string().optional(),
+    parameters: z.record(z.string(), z.string()).optional(),
+    signature: z
+      .object({
+        header: z.string().min(1),
+        algorithm: z.enum(['sha1', 'sha256', 'sha512']).default('sha256'),
+        prefix: z.string().default(''),
+        encoding: z.enum(['hex', 'base64']).default('hex'),
+      })
+      .strict()
+      .optional(),
+    eventHeader: z.string().optional(),
+    deliveryHeader: z.string().optional(),
+  })
+  .strict();
+
+export type WebhookDeclaration = z.infer<typeof webhook>;
+
 const schema = z
   .object({
     settings: z
@@ -128,6 +154,7 @@ const schema = z
       .default([]),
     folders: z.array(folder).default([]),
     jobs: z.array(job).default([]),
+    webhooks: z.array(webhook).default([]),
   })
   .strict();
 
@@ -211,6 +238,9 @@ function forEachJob(config: ConfigFile, visit: (declared: JobDeclaration, at: Pa
 function substituteSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, missing: (what: string, variable: string, where: Path) => never): void {
   config.users.forEach((user, index) => {
     user.password = expand(user.password, env, (variable) => missing(`the password of user ${user.id}`, variable, ['users', index, 'password']));
+  });
+  config.webhooks.forEach((declared, index) => {
+    declared.secret = expand(declared.secret, env, (variable) => missing(`the secret of webhook ${declared.name}`, variable, ['webhooks', index, 'secret']));
   });
   forEachJob(config, (declared, at) => {
     if (declared.authToken !== undefined) {

@@ -12,6 +12,9 @@ export type AuditAction =
   | 'api_token.revoke'
   | 'trigger_token.create'
   | 'trigger_token.revoke'
+  | 'webhook.delivery'
+  | 'webhook.create'
+  | 'webhook.delete'
   | 'user.create'
   | 'user.update'
   | 'user.password'
@@ -20,7 +23,7 @@ export type AuditAction =
   | 'grants.update';
 
 /** How the actor proved who it is. */
-export type CredentialKind = 'none' | 'password' | 'api_token' | 'session' | 'job_token' | 'trigger_token';
+export type CredentialKind = 'none' | 'password' | 'api_token' | 'session' | 'job_token' | 'trigger_token' | 'webhook';
 
 export interface AuditEvent {
   readonly at: number;

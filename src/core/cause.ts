@@ -12,7 +12,8 @@ export type Cause =
       readonly createdBy: string;
       readonly address: string;
       readonly note: string | null;
-    };
+    }
+  | { readonly kind: 'webhook'; readonly webhook: string; readonly event: string | null; readonly delivery: string | null; readonly address: string };
 
 export interface CauseCount {
   readonly cause: Cause;
@@ -26,6 +27,8 @@ export function describeCause(cause: Cause): string {
       return `Started by user ${cause.userName}`;
     case 'remote':
       return cause.note ? `Started by remote host ${cause.address} with note: ${cause.note}` : `Started by remote host ${cause.address}`;
+    case 'webhook':
+      return `Started by webhook '${cause.webhook}'${cause.event ? ` (${cause.event})` : ''} from ${cause.address}`;
     case 'token': {
       const started = `Started by trigger token '${cause.tokenName}' (created by ${cause.createdBy}) from ${cause.address}`;
       return cause.note ? `${started} with note: ${cause.note}` : started;

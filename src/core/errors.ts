@@ -27,6 +27,8 @@ export type DomainErrorCode =
   | 'job_parameterized'
   | 'idempotency_key_reused'
   | 'queue_full'
+  | 'webhook_not_found'
+  | 'webhook_signature_invalid'
   | 'too_many_triggers'
   | 'user_delete_self'
   | 'queue_item_not_cancellable'

@@ -8,12 +8,13 @@ import { NATIVE_API_BASE, nativeApi } from './api/routes.js';
 import { tooLarge } from './body.js';
 import type { AppEnv } from './context.js';
 import { auditEvent, isAuthenticationFailure } from './audit.js';
-import { onError } from './errors.js';
+import { onError, Refusal } from './errors.js';
 import { identity, socketAddress } from './identity.js';
 import type { JenkinsDeps } from './jenkins/deps.js';
 import { jenkinsRoutes } from './jenkins/routes.js';
 import { triggeredJob } from './jenkins/trigger-path.js';
 import { redactUrl } from './redact.js';
+import { WEBHOOK_BASE, webhookDeliveries } from './webhook-deliveries.js';
 
 export interface AppOptions {
   readonly jenkins: JenkinsDeps;
@@ -84,6 +85,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(identity(options.jenkins.authenticator, options.jenkins.sessions.cookieName));
   app.use(`${NATIVE_API_BASE}/*`, bodyLimit({ maxSize: options.bodyLimitBytes, onError: () => { throw tooLarge(options.bodyLimitBytes); } }));
   app.route(NATIVE_API_BASE, nativeApi(options.jenkins, options.stewardVersion));
+  app.post(`${WEBHOOK_BASE}/:name`, webhookDeliveries(options.jenkins, options.bodyLimitBytes));
+  app.all(`${WEBHOOK_BASE}/:name`, () => {
+    throw new Refusal('method_not_allowed', 'A webhook takes POST.', 'Point the sender at this URL with POST (GitHub and GitLab do).', { Allow: 'POST' });
+  });
   app.all('*', jenkinsRoutes(options.jenkins, options.bodyLimitBytes));
   return app;
 }

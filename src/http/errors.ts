@@ -77,6 +77,8 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   job_parameterized: 400,
   idempotency_key_reused: 422,
   queue_full: 503,
+  webhook_not_found: 404,
+  webhook_signature_invalid: 403,
   too_many_triggers: 429,
   user_delete_self: 409,
   queue_item_not_cancellable: 422,

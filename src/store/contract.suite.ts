@@ -489,5 +489,32 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.queue.pruneIdempotencyKeys(2000)).toBe(1);
       });
     });
+
+    describe('webhooks', () => {
+      it('puts, finds ignoring case, lists, replaces and deletes webhooks', async () => {
+        const hook = {
+          name: 'GitHub-main',
+          kind: 'github' as const,
+          storedSecret: 'sealed',
+          signature: null,
+          jobs: ['team/deploy'],
+          events: ['push'],
+          refs: ['refs/heads/main'],
+          refField: 'ref',
+          parameters: { SHA: 'after' },
+          eventHeader: null,
+          deliveryHeader: null,
+          createdBy: 'alice',
+          createdAt: 5,
+        };
+        expect(await store.webhooks.put(hook)).toEqual(hook);
+        expect(await store.webhooks.get('github-MAIN')).toEqual(hook);
+        await store.webhooks.put({ ...hook, name: 'github-main', events: ['push', 'ping'] });
+        expect(await store.webhooks.list()).toEqual([{ ...hook, name: 'github-main', events: ['push', 'ping'] }]);
+        expect(await store.webhooks.delete('GITHUB-main')).toBe(true);
+        expect(await store.webhooks.delete('github-main')).toBe(false);
+        expect(await store.webhooks.get('github-main')).toBeNull();
+      });
+    });
   });
 }

@@ -4,6 +4,7 @@ import type { AuditEvent, AuditFilter, StoredAuditEvent } from '../core/audit.js
 import type { Build, BuildFilter, Interruption, Result } from '../core/build.js';
 import type { Cause } from '../core/cause.js';
 import type { TriggerToken } from '../core/trigger-token.js';
+import type { Webhook } from '../core/webhook.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../core/item.js';
 import type { ParameterValue } from '../core/parameters.js';
 import type { QueueItem } from '../core/queue-item.js';
@@ -27,6 +28,7 @@ export interface Store {
   readonly security: SecurityStore;
   readonly audit: AuditStore;
   readonly triggerTokens: TriggerTokenStore;
+  readonly webhooks: WebhookStore;
   /** Flushes pending writes and releases the backend. */
   close(): Promise<void>;
 }
@@ -255,4 +257,13 @@ export interface TriggerTokenStore {
   list(): Promise<TriggerToken[]>;
   revoke(uuid: string, at: number): Promise<TriggerToken | null>;
   recordUses(uses: readonly TokenUse[]): Promise<void>;
+}
+
+export interface WebhookStore {
+  /** By name, ignoring case. */
+  get(name: string): Promise<Webhook | null>;
+  list(): Promise<Webhook[]>;
+  /** Creates the webhook, or replaces the one with its name. */
+  put(webhook: Webhook): Promise<Webhook>;
+  delete(name: string): Promise<boolean>;
 }

@@ -7,6 +7,7 @@ import type { SecurityDeps } from '../jenkins/deps.js';
 import { auditRoutes } from './audit.js';
 import { securityRoutes } from './security.js';
 import { triggerTokenRoutes } from './trigger-tokens.js';
+import { webhookRoutes } from './webhooks.js';
 import { userRoutes } from './users.js';
 
 export const NATIVE_API_BASE = '/steward/api/v1';
@@ -16,7 +17,7 @@ export const NATIVE_API_BASE = '/steward/api/v1';
  * policy and the audit log, described by OpenAPI at `…/openapi.json`. Refusals are always JSON `{error, message, hint}`,
  * with the same codes as everywhere. POSTs need a crumb under the same rule as Jenkins' URLs.
  */
-export function nativeApi(deps: SecurityDeps & { readonly items: Items }, version: string): OpenAPIHono<AppEnv> {
+export function nativeApi(deps: SecurityDeps & { readonly items: Items; readonly publicUrl: string | null }, version: string): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (result.success) return;
@@ -33,6 +34,7 @@ export function nativeApi(deps: SecurityDeps & { readonly items: Items }, versio
   userRoutes(app, deps);
   securityRoutes(app, deps);
   triggerTokenRoutes(app, deps);
+  webhookRoutes(app, deps, deps.publicUrl);
   auditRoutes(app, deps);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -191,3 +191,46 @@ export const NewTriggerTokenSchema = z
 export const CreatedTriggerTokenSchema = TriggerTokenSchema.extend({
   value: z.string().openapi({ description: 'The secret. It is shown here once and never again.', example: 'stwt_…' }),
 }).openapi('CreatedTriggerToken');
+
+const SignatureSchema = z
+  .object({
+    header: z.string().openapi({ example: 'X-Signature' }),
+    algorithm: z.enum(['sha1', 'sha256', 'sha512']),
+    prefix: z.string().openapi({ example: 'sha256=' }),
+    encoding: z.enum(['hex', 'base64']),
+  })
+  .openapi('HmacSignature');
+
+export const WebhookSchema = z
+  .object({
+    name: z.string(),
+    url: z.string().openapi({ description: 'Where senders deliver to.' }),
+    kind: z.enum(['github', 'gitlab', 'hmac']),
+    jobs: z.array(z.string()),
+    events: z.array(z.string()),
+    refs: z.array(z.string()),
+    refField: z.string(),
+    parameters: z.record(z.string(), z.string()),
+    signature: SignatureSchema.nullable(),
+    eventHeader: z.string().nullable(),
+    deliveryHeader: z.string().nullable(),
+    createdBy: z.string(),
+    createdAt: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('Webhook');
+
+export const WebhookDefinitionSchema = z
+  .object({
+    kind: z.enum(['github', 'gitlab', 'hmac']),
+    secret: z.string().openapi({ description: 'At least 16 characters; stored sealed (or, for GitLab, as a keyed digest) and never shown again.' }),
+    jobs: z.array(z.string()).min(1).openapi({ example: ['team/deploy'] }),
+    events: z.array(z.string()).optional().openapi({ example: ['push'] }),
+    refs: z.array(z.string()).optional().openapi({ example: ['refs/heads/main', 'refs/tags/**'] }),
+    refField: z.string().optional().openapi({ description: 'The payload field holding the ref; ref by default.' }),
+    parameters: z.record(z.string(), z.string()).optional().openapi({ description: 'Job parameter name → payload dot path.', example: { SHA: 'after', BRANCH: 'ref' } }),
+    signature: SignatureSchema.optional(),
+    eventHeader: z.string().optional(),
+    deliveryHeader: z.string().optional(),
+  })
+  .strict()
+  .openapi('WebhookDefinition');

@@ -9,6 +9,7 @@ import type { Policy } from '../../auth/policy.js';
 import type { SecretBox } from '../../auth/secret-box.js';
 import type { Sessions } from '../../auth/sessions.js';
 import type { TriggerTokens } from '../../auth/trigger-tokens.js';
+import type { Webhooks } from '../../auth/webhooks.js';
 import type { Items } from '../../items/items.js';
 import type { LogFiles } from '../../logs/log-files.js';
 import type { Scheduler } from '../../queue/scheduler.js';
@@ -21,6 +22,7 @@ export interface SecurityDeps {
   readonly authenticator: Authenticator;
   readonly apiTokens: ApiTokens;
   readonly triggerTokens: TriggerTokens;
+  readonly webhooks: Webhooks;
   readonly sessions: Sessions;
   readonly policy: Policy;
   readonly authorizer: Authorizer;

@@ -12,6 +12,7 @@ import { SqliteQueueStore } from './queue.js';
 import { SqliteSecurityStore } from './security.js';
 import { SqliteSessionStore } from './sessions.js';
 import { SqliteTriggerTokenStore } from './trigger-tokens.js';
+import { SqliteWebhookStore } from './webhooks.js';
 import { SqliteUserStore } from './users.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -45,6 +46,7 @@ export function openSqliteStore(options: { path: string }): Store {
     security: new SqliteSecurityStore(db, batch),
     audit: new SqliteAuditStore(db, batch, audit),
     triggerTokens: new SqliteTriggerTokenStore(db, batch),
+    webhooks: new SqliteWebhookStore(db, batch),
     async close() {
       await batch.close();
       db.close();

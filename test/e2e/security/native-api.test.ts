@@ -148,6 +148,8 @@ describe('the OpenAPI description', () => {
       '/users/{id}/password',
       '/users/{id}/tokens',
       '/users/{id}/tokens/{uuid}',
+      '/webhooks',
+      '/webhooks/{name}',
       '/whoami',
     ]);
     expect(Object.keys(document.paths['/users/{id}/tokens'] ?? {})).toEqual(['get', 'post']);

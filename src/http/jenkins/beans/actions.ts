@@ -33,6 +33,15 @@ export function causeBean(cause: Cause): Bean {
         ['note', 3, () => cause.note],
         ['shortDescription', 3, () => describeCause(cause)],
       ]);
+    case 'webhook':
+      return bean('hudson.model.Cause$RemoteCause', [
+        ['addr', 3, () => cause.address],
+        ['delivery', 3, () => cause.delivery],
+        ['event', 3, () => cause.event],
+        ['note', 3, () => null],
+        ['shortDescription', 3, () => describeCause(cause)],
+        ['webhook', 3, () => cause.webhook],
+      ]);
     case 'token':
       // A RemoteCause to Jenkins clients, which also names the token (never its value).
       return bean('hudson.model.Cause$RemoteCause', [

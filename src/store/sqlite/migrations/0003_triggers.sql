@@ -27,3 +27,14 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (credential, key)
 );
 CREATE INDEX idempotency_keys_at ON idempotency_keys (at);
+
+-- Webhooks by name; the secret is sealed or a keyed digest, the rest of the definition JSON.
+CREATE TABLE webhooks (
+  name          TEXT    NOT NULL,
+  name_key      TEXT    PRIMARY KEY,
+  kind          TEXT    NOT NULL CHECK (kind IN ('github', 'gitlab', 'hmac')),
+  stored_secret TEXT    NOT NULL,
+  definition    TEXT    NOT NULL,
+  created_by    TEXT    NOT NULL,
+  created_at    INTEGER NOT NULL
+);

@@ -1,0 +1,100 @@
+import { hash } from 'node:crypto';
+import type { Context } from 'hono';
+import { isDomainError, DomainError } from '../core/errors.js';
+import type { Job } from '../core/item.js';
+import { queueItemPath } from '../core/item-url.js';
+import { fieldOf, filterOut, type Webhook } from '../core/webhook.js';
+import { auditEvent } from './audit.js';
+import { readBody } from './body.js';
+import type { AppEnv } from './context.js';
+import { Refusal } from './errors.js';
+import type { JenkinsDeps } from './jenkins/deps.js';
+import type { Webhooks } from '../auth/webhooks.js';
+
+export const WEBHOOK_BASE = '/steward/hooks';
+
+/**
+ * `POST /steward/hooks/NAME`: a delivery from GitHub, GitLab or another sender. In order: the webhook
+ * exists (404); the sender is not over its failure limit (429); the signature or token is right
+ * (403, counted as a failed authentication); GitHub's `ping` is answered; events and refs the
+ * webhook filters out are acknowledged with 202 and triggers nothing; otherwise each of its jobs is
+ * triggered with the mapped parameters, the delivery id (when the sender gives one) making a
+ * redelivery a duplicate rather than a second build. No user, crumb or read access is involved.
+ */
+export function webhookDeliveries(deps: JenkinsDeps & { readonly webhooks: Webhooks }, bodyLimitBytes: number) {
+  return async (c: Context<AppEnv>): Promise<Response> => {
+    const name = c.req.param('name') ?? '';
+    let webhook: Webhook | null = null;
+    try {
+      webhook = await deps.webhooks.get(name);
+      if (!webhook) throw new DomainError('webhook_not_found', `There is no webhook "${name}".`, 'Check the URL: /steward/hooks/NAME, with the name the webhook was defined with.');
+      return await deliver(c, deps, webhook, bodyLimitBytes);
+    } catch (error) {
+      if (isDomainError(error) || error instanceof Refusal) {
+        deps.audit.record(auditEvent(c, { action: 'webhook.delivery', outcome: 'refused', reason: error.code, actor: `webhook:${name}`, credential: 'webhook' }));
+      }
+      throw error;
+    }
+  };
+}
+
+async function deliver(c: Context<AppEnv>, deps: JenkinsDeps & { readonly webhooks: Webhooks }, webhook: Webhook, bodyLimitBytes: number): Promise<Response> {
+  const address = c.get('address');
+  deps.authenticator.checkAllowed(address);
+  const body = await readBody(c, bodyLimitBytes);
+  let delivery;
+  try {
+    delivery = deps.webhooks.verify(webhook, (header) => c.req.header(header), body);
+  } catch (error) {
+    deps.authenticator.failed(address);
+    throw error;
+  }
+  const answer = { webhook: webhook.name, event: delivery.event, delivery: delivery.id };
+  if (webhook.kind === 'github' && delivery.event === 'ping') return c.json({ status: 'pong', ...answer }, 200);
+  const payload = parsePayload(c.req.header('content-type') ?? '', body);
+  const ignored = filterOut(webhook, delivery.event, payload);
+  if (ignored) return c.json({ status: 'ignored', reason: `Nothing triggered: ${ignored}.`, ...answer }, 202);
+
+  const jobs: Job[] = [];
+  for (const fullName of webhook.jobs) {
+    const item = await deps.items.find(fullName);
+    if (item?.kind !== 'job') throw new DomainError('item_not_found', `Webhook ${webhook.name} triggers ${fullName}, which is not a job here.`, 'Fix the webhook\'s jobs, or create the job.');
+    jobs.push(item);
+  }
+  const parameters = new Map<string, string[]>();
+  for (const [parameter, path] of Object.entries(webhook.parameters)) {
+    const value = fieldOf(payload, path);
+    if (value !== null) parameters.set(parameter, [value]);
+  }
+  const fingerprint = hash('sha256', body, 'hex');
+  const triggered = [];
+  for (const job of jobs) {
+    deps.triggerLimiter.admit(address, { uuid: `webhook:${webhook.name}`, name: `webhook ${webhook.name}` });
+    const result = await deps.triggers.trigger({
+      job,
+      parameters: job.settings.parameters.length > 0 ? new Map([...parameters].filter(([parameter]) => job.settings.parameters.some((definition) => definition.name === parameter))) : null,
+      rejectUnknownParameters: false,
+      delayMs: null,
+      cause: { kind: 'webhook', webhook: webhook.name, event: delivery.event, delivery: delivery.id, address },
+      audit: auditEvent(c, { action: 'trigger', outcome: 'accepted', actor: `webhook:${webhook.name}`, credential: 'webhook', item: job.fullName, detail: { webhook: webhook.name, event: delivery.event, delivery: delivery.id } }),
+      ...(delivery.id ? { idempotency: { credential: `webhook:${webhook.name.toLowerCase()}`, key: `${delivery.id}:${job.id}`, fingerprint } } : {}),
+    });
+    const queueUrl = new URL(c.req.url).origin + '/' + queueItemPath(result.queueId);
+    triggered.push({ job: job.fullName, queueId: result.queueId, queueUrl, coalesced: !result.created, duplicate: result.replayOf !== undefined });
+  }
+  const duplicate = triggered.every((entry) => entry.duplicate);
+  const headers: Record<string, string> = triggered.length === 1 && triggered[0] ? { Location: triggered[0].queueUrl } : {};
+  return c.json({ status: duplicate ? 'duplicate' : 'triggered', ...answer, triggered }, duplicate ? 200 : 201, headers);
+}
+
+/** JSON, or GitHub's form-encoded variant (`payload=` JSON). Unreadable payloads are a 400. */
+function parsePayload(contentType: string, body: Uint8Array): unknown {
+  const text = new TextDecoder().decode(body);
+  if (text.trim() === '') return null;
+  const json = contentType.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(text).get('payload') : text;
+  try {
+    return json === null ? null : JSON.parse(json);
+  } catch {
+    throw new Refusal('body_invalid', 'The delivery is not JSON.', 'Send the payload as application/json (GitHub: Content type application/json).');
+  }
+}
