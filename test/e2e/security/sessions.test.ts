@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobXml, startTestServer, type TestServer } from '../../support/server.js';
 
@@ -178,6 +181,26 @@ describe('a session', () => {
     const cookie = await signedIn();
     const who = (await (await server.fetch('/whoAmI/api/json', { headers: { cookie } })).json()) as { name: string };
     expect(who.name).toBe('admin');
+  });
+});
+
+describe('a restart', () => {
+  it('keeps sessions (they live in the database) and the cookie name', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'steward-sessions-'));
+    try {
+      const first = await startTestServer({ home });
+      const login = await first.fetch('/j_spring_security_check', { method: 'POST', auth: null, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'j_username=admin&j_password=admin-secret-pw' });
+      const cookie = (login.headers.getSetCookie()[0] as string).split(';')[0] as string;
+      await first.close();
+      const second = await startTestServer({ home });
+      try {
+        expect(((await (await second.fetch('/whoAmI/api/json', { auth: null, headers: { cookie } })).json()) as { name: string }).name).toBe('admin');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
 
