@@ -97,7 +97,8 @@ export async function enqueue(
   if (key !== undefined && (key.trim() === '' || key.length > MAX_IDEMPOTENCY_KEY)) {
     throw new DomainError('parameter_invalid', `An Idempotency-Key needs 1 to ${MAX_IDEMPOTENCY_KEY} characters.`, 'Send a unique value per logical trigger, e.g. a UUID or the commit id.');
   }
-  const fingerprint = hash('sha256', JSON.stringify([job.id, scope.url.pathname.split('/').at(-1), [...(request.parameters ?? new Map())].sort(), request.delayMs, single(input, 'cause') ?? null]), 'hex');
+  const fingerprint =
+    key === undefined ? '' : hash('sha256', JSON.stringify([job.id, scope.url.pathname.split('/').at(-1), [...(request.parameters ?? new Map())].sort(), request.delayMs, single(input, 'cause') ?? null]), 'hex');
   const idempotency = key === undefined ? undefined : { credential: idempotencyCredential(scope, job, authority), key: key.trim(), fingerprint };
   const result = await scope.deps.triggers.trigger({ job, ...request, cause: causeOf(scope, input, authority), audit, ...(idempotency ? { idempotency } : {}) });
   if (result.replayOf && result.replayOf.fingerprint !== fingerprint) {

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ApiToken } from '../../core/api-token.js';
 import type { ApiTokenStore, TokenUse, NewApiToken } from '../types.js';
+import { TokenTable } from './token-table.js';
 import type { WriteBatch } from './write-batch.js';
 
 interface TokenRow {
@@ -33,25 +34,20 @@ function rowToToken(row: TokenRow): ApiToken {
   };
 }
 
-/**
- * API tokens by the hash of their secret. Lookups by hash are cached, because every request that
- * authenticates with a token makes one; every change passes through here, so the cache stays exact.
- */
+/** API tokens by the hash of their secret (see TokenTable for the cache and the usage statistics). */
 export class SqliteApiTokenStore implements ApiTokenStore {
-  private readonly byHashCache = new Map<string, ApiToken>();
-  private readonly byHash: Statement<[string], TokenRow>;
+  private readonly tokens: TokenTable<TokenRow, ApiToken>;
   private readonly byUuid: Statement<[string], TokenRow>;
   private readonly ofUser: Statement<[string], TokenRow>;
   private readonly insert: Statement;
   private readonly revokeRow: Statement<[number, string]>;
   private readonly renameRow: Statement<[string, string]>;
-  private readonly use: Statement;
 
   constructor(
     db: Database,
     private readonly batch: WriteBatch,
   ) {
-    this.byHash = db.prepare(`${SELECT} WHERE t.hash = ?`);
+    this.tokens = new TokenTable(db, 'api_tokens', db.prepare(`${SELECT} WHERE t.hash = ?`), rowToToken);
     this.byUuid = db.prepare(`${SELECT} WHERE t.uuid = ?`);
     this.ofUser = db.prepare(`${SELECT} WHERE t.user_key = ? AND t.revoked_at IS NULL ORDER BY t.created_at, t.uuid`);
     this.insert = db.prepare(
@@ -60,10 +56,6 @@ export class SqliteApiTokenStore implements ApiTokenStore {
     );
     this.revokeRow = db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE uuid = ? AND revoked_at IS NULL');
     this.renameRow = db.prepare('UPDATE api_tokens SET name = ? WHERE uuid = ?');
-    this.use = db.prepare(
-      `UPDATE api_tokens SET use_count = use_count + @count, last_used_at = MAX(COALESCE(last_used_at, 0), @at),
-       last_used_address = CASE WHEN @at >= COALESCE(last_used_at, 0) THEN @address ELSE last_used_address END WHERE uuid = @uuid`,
-    );
   }
 
   create(token: NewApiToken): Promise<ApiToken> {
@@ -74,13 +66,7 @@ export class SqliteApiTokenStore implements ApiTokenStore {
   }
 
   async findByHash(hash: string): Promise<ApiToken | null> {
-    const cached = this.byHashCache.get(hash);
-    if (cached) return cached;
-    const row = this.byHash.get(hash);
-    if (!row) return null;
-    const token = rowToToken(row);
-    this.byHashCache.set(hash, token);
-    return token;
+    return this.tokens.findByHash(hash);
   }
 
   async get(uuid: string): Promise<ApiToken | null> {
@@ -102,17 +88,14 @@ export class SqliteApiTokenStore implements ApiTokenStore {
 
   recordUses(uses: readonly TokenUse[]): Promise<void> {
     if (uses.length === 0) return Promise.resolve();
-    return this.batch.write(() => {
-      for (const use of uses) this.use.run(use);
-      this.byHashCache.clear();
-    });
+    return this.batch.write(() => this.tokens.recordUses(uses));
   }
 
   private change(uuid: string, apply: () => boolean): Promise<ApiToken | null> {
     return this.batch.write(() => {
       const row = this.byUuid.get(uuid);
       if (!row || !apply()) return null;
-      this.byHashCache.delete(row.hash);
+      this.tokens.forget(row.hash);
       return rowToToken(this.byUuid.get(uuid) as TokenRow);
     });
   }

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { TriggerToken } from '../../core/trigger-token.js';
 import type { NewTriggerToken, TokenUse, TriggerTokenStore } from '../types.js';
+import { TokenTable } from './token-table.js';
 import type { WriteBatch } from './write-batch.js';
 
 interface TriggerTokenRow {
@@ -36,21 +37,19 @@ function rowToToken(row: TriggerTokenRow): TriggerToken {
   };
 }
 
-/** Trigger tokens by the hash of their secret, cached as API tokens are (every change passes through here). */
+/** Trigger tokens by the hash of their secret (see TokenTable for the cache and the usage statistics). */
 export class SqliteTriggerTokenStore implements TriggerTokenStore {
-  private readonly byHashCache = new Map<string, TriggerToken>();
-  private readonly byHash: Statement<[string], TriggerTokenRow>;
+  private readonly tokens: TokenTable<TriggerTokenRow, TriggerToken>;
   private readonly byUuid: Statement<[string], TriggerTokenRow>;
   private readonly live: Statement<[], TriggerTokenRow>;
   private readonly insert: Statement;
   private readonly revokeRow: Statement<[number, string]>;
-  private readonly use: Statement;
 
   constructor(
     db: Database,
     private readonly batch: WriteBatch,
   ) {
-    this.byHash = db.prepare('SELECT * FROM trigger_tokens WHERE hash = ?');
+    this.tokens = new TokenTable(db, 'trigger_tokens', db.prepare('SELECT * FROM trigger_tokens WHERE hash = ?'), rowToToken);
     this.byUuid = db.prepare('SELECT * FROM trigger_tokens WHERE uuid = ?');
     this.live = db.prepare('SELECT * FROM trigger_tokens WHERE revoked_at IS NULL ORDER BY created_at, uuid');
     this.insert = db.prepare(
@@ -58,10 +57,6 @@ export class SqliteTriggerTokenStore implements TriggerTokenStore {
        VALUES (@uuid, @name, @hash, @itemIds, @createdBy, @createdAt, @expiresAt, @allowedNetworks, @canCancel)`,
     );
     this.revokeRow = db.prepare('UPDATE trigger_tokens SET revoked_at = ? WHERE uuid = ? AND revoked_at IS NULL');
-    this.use = db.prepare(
-      `UPDATE trigger_tokens SET use_count = use_count + @count, last_used_at = MAX(COALESCE(last_used_at, 0), @at),
-       last_used_address = CASE WHEN @at >= COALESCE(last_used_at, 0) THEN @address ELSE last_used_address END WHERE uuid = @uuid`,
-    );
   }
 
   create(token: NewTriggerToken): Promise<TriggerToken> {
@@ -77,13 +72,7 @@ export class SqliteTriggerTokenStore implements TriggerTokenStore {
   }
 
   async findByHash(hash: string): Promise<TriggerToken | null> {
-    const cached = this.byHashCache.get(hash);
-    if (cached) return cached;
-    const row = this.byHash.get(hash);
-    if (!row) return null;
-    const token = rowToToken(row);
-    this.byHashCache.set(hash, token);
-    return token;
+    return this.tokens.findByHash(hash);
   }
 
   async get(uuid: string): Promise<TriggerToken | null> {
@@ -99,16 +88,13 @@ export class SqliteTriggerTokenStore implements TriggerTokenStore {
     return this.batch.write(() => {
       const row = this.byUuid.get(uuid);
       if (!row || this.revokeRow.run(at, uuid).changes !== 1) return null;
-      this.byHashCache.delete(row.hash);
+      this.tokens.forget(row.hash);
       return rowToToken(this.byUuid.get(uuid) as TriggerTokenRow);
     });
   }
 
   recordUses(uses: readonly TokenUse[]): Promise<void> {
     if (uses.length === 0) return Promise.resolve();
-    return this.batch.write(() => {
-      for (const use of uses) this.use.run(use);
-      this.byHashCache.clear();
-    });
+    return this.batch.write(() => this.tokens.recordUses(uses));
   }
 }
