@@ -29,16 +29,16 @@ export class Authenticator {
   ) {}
 
   /**
-   * A trigger token sent as a credential (a header, or `token=` on a trigger URL). Unknown, revoked,
-   * expired and out-of-network tokens are refused and counted as failures; null only when the value
-   * does not have a trigger token's shape, so that the caller may try it as something else.
+   * A trigger token sent as a credential (a header, or `token=` on a trigger URL). Revoked, expired
+   * and out-of-network tokens are refused; they and unknown ones count as failures. Null when no
+   * trigger token has this value (or it does not have the shape of one): the caller words that refusal.
    */
   async triggerToken(value: string, address: string): Promise<TriggerToken | null> {
     if (!TriggerTokens.isTokenLike(value)) return null;
     this.deps.limiter.check(address);
     try {
       const token = await this.deps.triggerTokens.authenticate(value, address);
-      if (!token) throw new DomainError('credentials_invalid', 'Invalid trigger token.', 'Check the token you send; trigger tokens start with stwt_ and are shown once, when made.');
+      if (!token) this.failed(address);
       return token;
     } catch (error) {
       this.failed(address);

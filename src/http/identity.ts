@@ -45,7 +45,7 @@ export function identity(authenticator: Authenticator, sessionCookieName: string
       c.set('principal', await authenticator.basic(userId, decoded.slice(colon + 1), c.get('address')));
     } else if (presentedHeaderToken(c) !== undefined) {
       const token = await authenticator.triggerToken(presentedHeaderToken(c) as string, c.get('address'));
-      if (!token) throw new DomainError('credentials_invalid', 'The token sent is not a trigger token.', 'Send a trigger token (stwt_…) as Authorization: Bearer or X-Steward-Token, or a user\'s API token with HTTP Basic.');
+      if (!token) throw new DomainError('credentials_invalid', 'Invalid trigger token.', 'Send a current trigger token (stwt_…) as Authorization: Bearer or X-Steward-Token, or a user\'s API token with HTTP Basic.');
       c.set('principal', { kind: 'token', token });
     } else if (cookie) {
       c.set('principal', (await authenticator.session(cookie)) ?? ANONYMOUS);

@@ -6,7 +6,7 @@ import { covers } from '../../core/trigger-token.js';
 import { type RequestInput, single } from '../body.js';
 import { Refusal } from '../errors.js';
 import { parseDelay } from './delay.js';
-import { type Authority, enqueue, presentedToken, principalTokenAuthority, suppliedParameters, tokenAuthority, triggered } from './queueing.js';
+import { type Authority, enqueue, invalidToken, presentedToken, principalTokenAuthority, suppliedParameters, tokenAuthority, triggered } from './queueing.js';
 import type { Scope } from './scope.js';
 
 const ACTIONS = new Set(['build', 'buildWithParameters', 'polling']);
@@ -79,7 +79,7 @@ async function authorize(scope: Scope, job: Job, input: RequestInput): Promise<A
     const authority = await tokenAuthority(scope, job, presented);
     if (authority) return authority;
     scope.deps.authenticator.failed(scope.address);
-    throw new DomainError('job_token_invalid', 'Invalid token provided.', `The token does not match a token of ${job.fullName}.`);
+    throw invalidToken(job);
   }
   const requester: Principal = scope.principal.kind === 'user' && scope.principal.credential.kind === 'session' ? ANONYMOUS : scope.principal;
   if (!scope.deps.authorizer.has(requester, Permissions.ItemBuild, job)) {

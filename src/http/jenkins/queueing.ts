@@ -4,6 +4,7 @@ import { parseDuration } from '../../core/duration.js';
 import { DomainError } from '../../core/errors.js';
 import type { Job } from '../../core/item.js';
 import { buildPath, queueItemPath } from '../../core/item-url.js';
+import { TriggerTokens } from '../../auth/trigger-tokens.js';
 import { covers, type TriggerToken } from '../../core/trigger-token.js';
 import type { TriggerRequest } from '../../queue/trigger.js';
 import { type WaitFor, type WaitOutcome, waitForQueueItem } from '../../queue/waiter.js';
@@ -44,12 +45,18 @@ export async function tokenAuthority(scope: Scope, job: Job, presented: { value:
     authenticator.failed(scope.address);
     throw new DomainError('token_scope', `The trigger token "${trigger.name}" does not cover ${job.fullName}.`, `Use a token made for ${job.fullName} (or a folder above it).`);
   }
+  if (TriggerTokens.isTokenLike(presented.value)) throw invalidToken(job);
   const stored = job.settings.remoteToken;
   if (!stored) return null;
   authenticator.checkAllowed(scope.address);
   if (secrets.matches(presented.value, stored.digest)) return { kind: 'job_token', inQuery: presented.inQuery };
   authenticator.failed(scope.address);
-  throw new DomainError('job_token_invalid', 'Invalid token provided.', `The token does not match the "Trigger builds remotely" token of ${job.fullName}, nor a trigger token covering it.`);
+  throw invalidToken(job);
+}
+
+/** Jenkins' words for a wrong token, for every kind of token a trigger URL takes. */
+export function invalidToken(job: Job): DomainError {
+  return new DomainError('job_token_invalid', 'Invalid token provided.', `The token matches neither the "Trigger builds remotely" token of ${job.fullName} nor a trigger token covering it.`);
 }
 
 /** The authority of a request made by a trigger token itself (sent as Bearer or X-Steward-Token). */

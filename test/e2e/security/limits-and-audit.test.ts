@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, jobXml, queueIdOf, startTestServer, type TestServer } from '../../support/server.js';
+import { basicAuth, jobXml, queueIdOf, startTestServer, type TestServer, waitFor } from '../../support/server.js';
 
 /** Failed authentications slow down guessing per address; everything security-relevant is audited. */
 let server: TestServer;
@@ -81,7 +81,11 @@ describe('the audit log', () => {
     await server.fetch('/job/demo/build?token=wrong', { method: 'POST' });
     await server.fetch('/job/ghost/build', { method: 'POST' });
     await server.fetch('/job/demo/build', { method: 'POST', auth: null });
-    const { events } = await audit('?action=trigger&outcome=refused');
+    // Refusals are audited without holding up the answer, so they may land a moment later.
+    const { events } = await waitFor(async () => {
+      const page = await audit('?action=trigger&outcome=refused');
+      return page.events[0]?.actor === 'anonymous' ? page : undefined;
+    });
     expect(events.slice(0, 3).map((event) => [event.item, event.reason, event.actor])).toEqual([
       ['demo', 'authentication_required', 'anonymous'],
       ['ghost', 'item_not_found', 'admin'],

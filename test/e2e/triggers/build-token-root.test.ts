@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, FOLDER_XML, jobXml, queueIdOf, startTestServer, stringParameter, type TestServer } from '../../support/server.js';
+import { basicAuth, FOLDER_XML, jobXml, queueIdOf, startTestServer, stringParameter, type TestServer, waitFor } from '../../support/server.js';
 
 /**
  * The Build Authorization Token Root plugin's URLs, behaviour by behaviour as the reference lists
@@ -137,7 +137,11 @@ describe('/buildByToken/polling', () => {
 describe('the audit log', () => {
   it('records refused Build Token Root triggers with the job they named', async () => {
     await btr('build?job=plain&token=definitely-wrong');
-    const events = (await (await server.fetch('/steward/api/v1/audit?action=trigger&outcome=refused&limit=1')).json()) as { events: Array<Record<string, unknown>> };
+    // Refusals are audited without holding up the answer, so they may land a moment later.
+    const events = await waitFor(async () => {
+      const page = (await (await server.fetch('/steward/api/v1/audit?action=trigger&outcome=refused&item=plain&limit=1')).json()) as { events: Array<Record<string, unknown>> };
+      return page.events[0]?.reason === 'job_token_invalid' ? page : undefined;
+    });
     expect(events.events[0]).toMatchObject({ item: 'plain', reason: 'job_token_invalid', actor: 'anonymous' });
     expect(JSON.stringify(events)).not.toContain('definitely-wrong');
   });

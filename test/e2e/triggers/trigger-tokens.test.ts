@@ -148,9 +148,14 @@ describe('using a trigger token', () => {
     expect(expired.headers.get('x-steward-reason')).toBe('token_expired');
   });
 
-  it('refuses an unknown token of the right shape as invalid credentials', async () => {
-    const response = await server.fetch('/api/json', { auth: null, headers: bearer('stwt_00000000000000000000000000000000_000000') });
-    expect(response.status).toBe(401);
+  it('refuses an unknown token of the right shape: as a credential 401, as token= on a trigger URL 403', async () => {
+    const unknown = 'stwt_00000000000000000000000000000000_000000';
+    const asCredential = await server.fetch('/api/json', { auth: null, headers: bearer(unknown) });
+    expect(asCredential.status).toBe(401);
+    expect(asCredential.headers.get('x-error')).toBe('Invalid trigger token.');
+    const asParameter = await server.fetch(`/buildByToken/build?job=team/deploy&token=${unknown}`, { auth: null });
+    expect(asParameter.status).toBe(403);
+    expect(asParameter.headers.get('x-steward-reason')).toBe('job_token_invalid');
   });
 });
 

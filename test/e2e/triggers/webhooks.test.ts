@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobXml, startTestServer, stringParameter, type TestServer } from '../../support/server.js';
+import { jobXml, startTestServer, stringParameter, type TestServer, waitFor } from '../../support/server.js';
 
 /** Signed webhooks: GitHub, GitLab and generic HMAC deliveries, filters, parameter mapping, replays. */
 let server: TestServer;
@@ -93,8 +93,11 @@ describe('GitHub', () => {
     const unsigned = await github('push', { ref: 'refs/heads/main' }, { signature: null });
     expect(unsigned.status).toBe(403);
     expect(unsigned.headers.get('x-error')).toContain('it has no X-Hub-Signature-256 header');
-    const audit = (await (await server.fetch('/steward/api/v1/audit?action=webhook.delivery&outcome=refused&limit=2')).json()) as { events: Array<Record<string, unknown>> };
-    expect(audit.events).toHaveLength(2);
+    // Refusals are audited without holding up the answer, so they may land a moment later.
+    const audit = await waitFor(async () => {
+      const page = (await (await server.fetch('/steward/api/v1/audit?action=webhook.delivery&outcome=refused&limit=2')).json()) as { events: Array<Record<string, unknown>> };
+      return page.events.length === 2 ? page : undefined;
+    });
     expect(audit.events[0]).toMatchObject({ actor: 'webhook:github-main', reason: 'webhook_signature_invalid' });
   });
 
