@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Authenticator } from '../auth/authenticator.js';
 import { ANONYMOUS } from '../auth/principal.js';
+import { TriggerTokens } from '../auth/trigger-tokens.js';
 import { DomainError } from '../core/errors.js';
 import type { AppEnv } from './context.js';
 
@@ -12,12 +13,18 @@ export function socketAddress(c: Context<AppEnv>): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-/** A trigger token sent in a header: `Authorization: Bearer TOKEN` or `X-Steward-Token: TOKEN`. */
+/**
+ * A trigger token sent in a header: `X-Steward-Token: TOKEN`, or `Authorization: Bearer TOKEN` when
+ * TOKEN has a trigger token's shape. Other Bearer values are left alone, as Jenkins ignores them
+ * (an authenticating proxy in front may pass its own).
+ */
 export function presentedHeaderToken(c: Context<AppEnv>): string | undefined {
   const header = c.req.header('x-steward-token');
   if (header !== undefined) return header.trim();
   const authorization = c.req.header('authorization');
-  return authorization && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : undefined;
+  if (!authorization || !/^bearer /i.test(authorization)) return undefined;
+  const value = authorization.slice(7).trim();
+  return TriggerTokens.isTokenLike(value) ? value : undefined;
 }
 
 /**

@@ -40,13 +40,16 @@ export function webhookDeliveries(deps: JenkinsDeps & { readonly webhooks: Webho
 
 async function deliver(c: Context<AppEnv>, deps: JenkinsDeps & { readonly webhooks: Webhooks }, webhook: Webhook, bodyLimitBytes: number): Promise<Response> {
   const address = c.get('address');
-  deps.authenticator.checkAllowed(address);
+  // Failures are counted per webhook and address: one misconfigured webhook of a Git host must not
+  // lock out the host's other deliveries, which come from the same addresses.
+  const failures = `${address} (webhook ${webhook.name})`;
+  deps.authenticator.checkAllowed(failures);
   const body = await readBody(c, bodyLimitBytes);
   let delivery;
   try {
     delivery = deps.webhooks.verify(webhook, (header) => c.req.header(header), body);
   } catch (error) {
-    deps.authenticator.failed(address);
+    deps.authenticator.failed(failures);
     throw error;
   }
   const answer = { webhook: webhook.name, event: delivery.event, delivery: delivery.id };

@@ -153,6 +153,10 @@ describe('using a trigger token', () => {
     const asCredential = await server.fetch('/api/json', { auth: null, headers: bearer(unknown) });
     expect(asCredential.status).toBe(401);
     expect(asCredential.headers.get('x-error')).toBe('Invalid trigger token.');
+    // A Bearer value that is not a trigger token is ignored, as Jenkins ignores Bearer (a proxy may send its own).
+    const foreign = await server.fetch('/api/json', { auth: null, headers: bearer('eyJhbGciOiJSUzI1NiJ9.e30.c2ln') });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('x-steward-reason')).toBe('authentication_required');
     const asParameter = await server.fetch(`/buildByToken/build?job=team/deploy&token=${unknown}`, { auth: null });
     expect(asParameter.status).toBe(403);
     expect(asParameter.headers.get('x-steward-reason')).toBe('job_token_invalid');
