@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { UserPrincipal } from '../../auth/principal.js';
 import type { AuditEvent } from '../../core/audit.js';
+import { DomainError } from '../../core/errors.js';
 import { Permissions } from '../../core/permissions.js';
 import { auditEvent } from '../audit.js';
 import type { AppEnv } from '../context.js';
@@ -45,6 +46,14 @@ export class NativeScope {
   audit(fields: Pick<AuditEvent, 'action' | 'outcome'> & Partial<AuditEvent>): Promise<void> {
     return this.deps.audit.recordNow(auditEvent(this.c, fields));
   }
+}
+
+/** An optional `expiresAt` date-time from a request body, as epoch ms (null: never expires). */
+export function expiryOf(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) throw new DomainError('config_invalid', `"${text}" is not a date.`, 'Give expiresAt as an ISO date-time, e.g. 2027-01-31T00:00:00Z.');
+  return at;
 }
 
 export function iso(epochMs: number | null): string | null {

@@ -6,7 +6,7 @@ import { covers, type TriggerToken } from '../../core/trigger-token.js';
 import type { Items } from '../../items/items.js';
 import type { AppEnv } from '../context.js';
 import type { SecurityDeps } from '../jenkins/deps.js';
-import { iso, NativeScope } from './context.js';
+import { expiryOf, iso, NativeScope } from './context.js';
 import { json, noContent, refusals } from './responses.js';
 import { CreatedTriggerTokenSchema, NewTriggerTokenSchema, TriggerTokenSchema } from './schemas.js';
 
@@ -61,8 +61,7 @@ export function triggerTokenRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
         deps.authorizer.check(user, Permissions.ItemConfigure, item);
         items.push(item);
       }
-      const expiresAt = body.expiresAt === undefined ? null : Date.parse(body.expiresAt);
-      if (expiresAt !== null && Number.isNaN(expiresAt)) throw new DomainError('config_invalid', `"${body.expiresAt}" is not a date.`, 'Give expiresAt as an ISO date-time, e.g. 2027-01-31T00:00:00Z.');
+      const expiresAt = expiryOf(body.expiresAt);
       const { token, value } = await deps.triggerTokens.create({
         name: body.name,
         itemIds: items.map((item) => item.id),

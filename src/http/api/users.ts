@@ -4,7 +4,7 @@ import { DomainError } from '../../core/errors.js';
 import type { User } from '../../core/user.js';
 import type { AppEnv } from '../context.js';
 import type { SecurityDeps } from '../jenkins/deps.js';
-import { iso, NativeScope } from './context.js';
+import { expiryOf, iso, NativeScope } from './context.js';
 import { ApiTokenSchema, CreatedApiTokenSchema, NewApiTokenSchema, NewUserSchema, PasswordChangeSchema, TokenRenameSchema, UserChangeSchema, UserSchema } from './schemas.js';
 import { json, noContent, refusals } from './responses.js';
 
@@ -169,8 +169,7 @@ export function userRoutes(app: OpenAPIHono<AppEnv>, deps: SecurityDeps): void {
         throw new DomainError('token_owner_only', `Only ${id} may create API tokens for ${id}.`, `A token is shown once, to its owner: ${id} creates it, signed in as ${id}.`);
       }
       const user = await deps.accounts.require(id);
-      const expiresAt = body.expiresAt === undefined ? null : Date.parse(body.expiresAt);
-      if (expiresAt !== null && Number.isNaN(expiresAt)) throw new DomainError('config_invalid', `"${body.expiresAt}" is not a date.`, 'Give expiresAt as an ISO date-time, e.g. 2027-01-31T00:00:00Z.');
+      const expiresAt = expiryOf(body.expiresAt);
       const { token, value } = await deps.apiTokens.create(user.id, body.name ?? '', expiresAt);
       await scope.audit({ action: 'api_token.create', outcome: 'accepted', detail: { owner: user.id, tokenName: token.name, tokenUuid: token.uuid, expiresAt: token.expiresAt } });
       return c.json({ ...tokenView(token), value }, 201);
