@@ -2,100 +2,101 @@ import { Command, CommanderError } from 'commander';
 import { ConfigFileError } from '../config/config-file.js';
 import { SettingsError } from '../config/settings.js';
 import { isDomainError } from '../core/errors.js';
-import { startFromOptions } from '../main.js';
 import { STEWARD_VERSION } from '../version.js';
+import { RemoteError } from './client.js';
+import { registerBuild } from './commands/build.js';
+import { registerCompletion } from './commands/completion.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerJob } from './commands/job.js';
+import { registerLogin } from './commands/login.js';
+import { registerLogs } from './commands/logs.js';
+import { registerQueue } from './commands/queue.js';
+import { listenProblem, registerServe } from './commands/serve.js';
+import { registerStop } from './commands/stop.js';
+import { registerToken } from './commands/token.js';
+import { registerUser } from './commands/user.js';
+import { registerWhoami } from './commands/whoami.js';
+import type { CliContext } from './context.js';
+import { CliError, ExitCode } from './exit-codes.js';
+import { Output } from './output.js';
 
-/** The `steward` command line. Exit codes: 0 success, 1 failure, 2 bad usage or configuration. */
-export async function main(argv: readonly string[]): Promise<void> {
-  const program = new Command('steward')
-    .description('Steward: a build server with a Jenkins-compatible remote API whose refusals explain themselves.')
+/** The `steward` program, its commands registered; exported for shell completion, which walks it. */
+export function program(context: CliContext): Command {
+  const root = new Command('steward')
+    .description('Steward: a build server with a Jenkins-compatible remote API whose refusals explain themselves.\nThe client commands speak only HTTP, so they work against Steward and against Jenkins.')
     .version(STEWARD_VERSION, '--version', 'print the version')
-    .exitOverride();
-
-  program
-    .command('serve')
-    .description('run the server (on embedded SQLite under --home)')
-    .option('--home <dir>', 'where Steward keeps its database, logs and workspaces (env STEWARD_HOME; default ~/.steward)')
-    .option('--host <host>', 'address to listen on (env STEWARD_HOST; default 127.0.0.1)')
-    .option('--port <n>', 'port to listen on, 0 for any free one (env STEWARD_PORT; default 8080)')
-    .option('--executors <n>', 'builds that may run at once (env STEWARD_EXECUTORS; default: number of CPUs, at least 2)')
-    .option('--config <file>', 'configuration file applied at every start (env STEWARD_CONFIG)')
-    .option('--public-url <url>', 'the URL people and builds use to reach this server (env STEWARD_PUBLIC_URL)')
-    .option('--log-level <level>', 'trace, debug, info, warn or error (env STEWARD_LOG_LEVEL; default info)')
+    .option('-s, --server <url>', 'the server (env STEWARD_URL, JENKINS_URL; default: last login, else http://127.0.0.1:8080/)')
+    .option('--auth <user:token>', 'credentials, or @FILE holding them (env STEWARD_AUTH, or JENKINS_USER_ID + JENKINS_API_TOKEN)')
+    // `-s` means --server before the command and --sync after `build`, as in jenkins-cli.
+    .enablePositionalOptions()
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage and examples)')
     .addHelpText(
       'after',
       `
 Examples:
-  steward serve                                   listen on http://127.0.0.1:8080/ with data in ~/.steward
-  STEWARD_ADMIN_PASSWORD=secret steward serve --port 0 --home /tmp/steward
-  steward serve --config steward.yaml --host 0.0.0.0 --public-url https://ci.example.com/`,
-    )
-    .action(async (options: Record<string, string | undefined>) => {
-      await serve(options);
-    });
+  steward serve                                start a server on http://127.0.0.1:8080/
+  steward login http://ci.example.com:8080/    save credentials for later commands (file mode 0600)
+  steward build team/app -p BRANCH=main -s -v  trigger, stream the log, exit with the result
+  steward doctor team/app                      find out why a trigger is refused
+  steward -s https://jenkins.example.com/ build app -s   the same against a Jenkins
 
-  program
+Documentation: docs/cli.md. Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 no such thing,
+4 not possible now (disabled job), 6 access denied, 7 bad credentials; build -s: the result's code.`,
+    );
+  registerServe(root);
+  registerBuild(root, context);
+  registerLogs(root, context);
+  registerStop(root, context);
+  registerQueue(root, context);
+  registerJob(root, context);
+  registerWhoami(root, context);
+  registerToken(root, context);
+  registerUser(root, context);
+  registerLogin(root, context);
+  registerDoctor(root, context);
+  registerCompletion(root, context);
+  root
     .command('version')
     .description('print the version')
     .action(() => {
-      process.stdout.write(`steward ${STEWARD_VERSION}\n`);
+      context.out.line(`steward ${STEWARD_VERSION}`);
     });
+  for (const command of allCommands(root)) command.exitOverride().showHelpAfterError('(run with --help for usage and examples)');
+  return root;
+}
 
+export function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap((child) => allCommands(child))];
+}
+
+/**
+ * The `steward` command line. Exit codes: 0 success, 1 failure, 2 bad usage or configuration, and
+ * jenkins-cli's codes for refusals (docs/cli.md).
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  const context: CliContext = { env: process.env, out: new Output() };
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program(context).parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode === 0 ? 0 : 2;
-      return;
-    }
-    if (error instanceof ConfigFileError || error instanceof SettingsError || isDomainError(error)) {
-      process.stderr.write(`steward: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    const listening = listenProblem(error);
-    if (listening) {
-      process.stderr.write(`steward: ${listening}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(`steward: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = report(context, error);
   }
 }
 
-async function serve(options: Record<string, string | undefined>): Promise<void> {
-  const server = await startFromOptions({
-    home: options.home,
-    host: options.host,
-    port: options.port,
-    executors: options.executors,
-    config: options.config,
-    publicUrl: options.publicUrl,
-    logLevel: options.logLevel,
-  });
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`Received ${signal}: stopping (queued builds stay queued; running builds are aborted).\n`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`steward: shutting down failed: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
+function report(context: CliContext, error: unknown): number {
+  const fail = (message: string, hint: string | null, code: number) => {
+    context.out.clearStatus();
+    process.stderr.write(`steward: ${message}\n${hint ? `  ${hint}\n` : ''}`);
+    return code;
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-/** A sentence for the errors people meet when the server cannot listen. */
-function listenProblem(error: unknown): string | null {
-  const { code, port, address } = (error ?? {}) as { code?: string; port?: number; address?: string };
-  if (code === 'EADDRINUSE') return `port ${port} on ${address} is already in use. Stop what uses it, or choose another with --port.`;
-  if (code === 'EACCES') return `not allowed to listen on port ${port} of ${address}. Ports below 1024 need privileges; choose another with --port.`;
-  if (code === 'EADDRNOTAVAIL') return `the address ${address} is not one of this machine's. Choose another with --host.`;
-  return null;
+  if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  if (error instanceof CliError) return fail(error.message, error.hint, error.exitCode);
+  if (error instanceof RemoteError) {
+    const reason = error.reason ? `, ${error.reason}` : '';
+    return fail(`${error.message} (HTTP ${error.status}${reason} from ${error.url})`, error.hint, error.exitCode);
+  }
+  if (error instanceof ConfigFileError || error instanceof SettingsError || isDomainError(error)) return fail(error.message, null, ExitCode.usage);
+  const listening = listenProblem(error);
+  if (listening) return fail(listening, null, ExitCode.usage);
+  return fail(error instanceof Error ? (error.stack ?? error.message) : String(error), null, ExitCode.failure);
 }

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { type CliContext, connect, withConnection } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { Interrupts } from '../interrupts.js';
+import { parseJobRef } from '../job-ref.js';
+import { buildSegment, followLog, noSuchBuild } from '../watch.js';
+
+export function registerLogs(program: Command, context: CliContext): void {
+  const command = program
+    .command('logs')
+    .description("print a build's console log; with -f follow it until the build ends")
+    .argument('<job>', 'full name (team/app) or the job URL')
+    .argument('[build]', 'build number or permalink (lastBuild, lastFailedBuild, …)', 'lastBuild')
+    .option('-f, --follow', 'keep printing as the build writes, until it ends');
+  withConnection(command, { token: true });
+  command.addHelpText(
+    'after',
+    `
+Examples:
+  steward logs team/app                 the latest build's log
+  steward logs team/app 42              build 42
+  steward logs team/app -f              follow the latest build live; Ctrl-C stops following
+  steward logs app lastFailedBuild | grep -n error`,
+  );
+  command.action(async (job: string, buildName: string, options: { follow?: boolean }, self: Command) => {
+    const ref = parseJobRef(job);
+    const client = connect(context, self, ref.server);
+    const segment = buildSegment(buildName);
+    let number: number;
+    try {
+      number = (await client.json<{ number: number }>(`${ref.path}${segment}/api/json`, { query: { tree: 'number' } })).number;
+    } catch (error) {
+      throw noSuchBuild(error, ref.fullName, segment);
+    }
+    const buildPath = `${ref.path}${number}/`;
+    if (!options.follow) {
+      context.out.raw(await client.text(`${buildPath}consoleText`));
+      return;
+    }
+    const interrupts = new Interrupts();
+    try {
+      await followLog(client, buildPath, (text) => context.out.raw(text), {
+        interrupts,
+        queueId: 0,
+        number,
+        onInterrupt: async () => process.exit(ExitCode.interrupted),
+      });
+    } finally {
+      interrupts.dispose();
+    }
+  });
+}

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { startFromOptions } from '../../main.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the server (on embedded SQLite under --home)')
+    .option('--home <dir>', 'where Steward keeps its database, logs and workspaces (env STEWARD_HOME; default ~/.steward)')
+    .option('--host <host>', 'address to listen on (env STEWARD_HOST; default 127.0.0.1)')
+    .option('--port <n>', 'port to listen on, 0 for any free one (env STEWARD_PORT; default 8080)')
+    .option('--executors <n>', 'builds that may run at once (env STEWARD_EXECUTORS; default: number of CPUs, at least 2)')
+    .option('--config <file>', 'configuration file applied at every start (env STEWARD_CONFIG)')
+    .option('--public-url <url>', 'the URL people and builds use to reach this server (env STEWARD_PUBLIC_URL)')
+    .option('--log-level <level>', 'trace, debug, info, warn or error (env STEWARD_LOG_LEVEL; default info)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  steward serve                                   listen on http://127.0.0.1:8080/ with data in ~/.steward
+  STEWARD_ADMIN_PASSWORD=secret steward serve --port 0 --home /tmp/steward
+  steward serve --config steward.yaml --host 0.0.0.0 --public-url https://ci.example.com/`,
+    )
+    .action(async (options: Record<string, string | undefined>) => {
+      await serve(options);
+    });
+}
+
+async function serve(options: Record<string, string | undefined>): Promise<void> {
+  const server = await startFromOptions({
+    home: options.home,
+    host: options.host,
+    port: options.port,
+    executors: options.executors,
+    config: options.config,
+    publicUrl: options.publicUrl,
+    logLevel: options.logLevel,
+  });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`Received ${signal}: stopping (queued builds stay queued; running builds are aborted).\n`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`steward: shutting down failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+/** A sentence for the errors people meet when the server cannot listen. */
+export function listenProblem(error: unknown): string | null {
+  const { code, port, address } = (error ?? {}) as { code?: string; port?: number; address?: string };
+  if (code === 'EADDRINUSE') return `port ${port} on ${address} is already in use. Stop what uses it, or choose another with --port.`;
+  if (code === 'EACCES') return `not allowed to listen on port ${port} of ${address}. Ports below 1024 need privileges; choose another with --port.`;
+  if (code === 'EADDRNOTAVAIL') return `the address ${address} is not one of this machine's. Choose another with --host.`;
+  return null;
+}

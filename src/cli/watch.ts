@@ -1,0 +1,115 @@
+import { RemoteError, type Client } from './client.js';
+import { CliError, ExitCode } from './exit-codes.js';
+import { backoff, type Interrupts } from './interrupts.js';
+import { elapsed } from './output.js';
+
+interface QueueItemJson {
+  id: number;
+  why?: string | null;
+  cancelled?: boolean;
+  executable?: { number: number; url: string } | null;
+}
+
+export interface BuildJson {
+  number: number;
+  url: string;
+  building: boolean;
+  result: string | null;
+  fullDisplayName: string;
+  duration?: number;
+}
+
+export const BUILD_TREE = 'number,url,building,result,fullDisplayName,duration';
+
+/** Hooks of a wait: its status line, and what to do (once) when the person presses Ctrl-C. */
+export interface WaitHooks {
+  readonly interrupts: Interrupts;
+  status(text: string): void;
+  /** Called on every round after an interrupt until it returns true (the abort was sent, or nothing is to be done). */
+  onInterrupt(state: { queueId: number; build: number | null }): Promise<boolean>;
+}
+
+/**
+ * Polls `/queue/item/ID/api/json` until the item names its build, as jenkins-cli's `-w` does.
+ * Returns null when the item was cancelled.
+ */
+export async function waitForStart(client: Client, queueId: number, hooks: WaitHooks): Promise<{ number: number; url: string } | null> {
+  const started = Date.now();
+  const delays = backoff();
+  let abortSent = false;
+  for (;;) {
+    const item = await client.json<QueueItemJson>(`queue/item/${queueId}/api/json`);
+    if (item.executable) return item.executable;
+    if (item.cancelled) return null;
+    if (hooks.interrupts.interrupted && !abortSent) {
+      abortSent = await hooks.onInterrupt({ queueId, build: null });
+      if (abortSent) continue;
+    }
+    hooks.status(`Waiting in the queue (item ${queueId}): ${item.why ?? 'about to start'} (${elapsedSince(started)})`);
+    await hooks.interrupts.sleep(delays.next().value);
+  }
+}
+
+/** Polls the build until it is no longer building and has a result. */
+export async function waitForEnd(client: Client, buildPath: string, hooks: WaitHooks & { readonly queueId: number }): Promise<BuildJson> {
+  const started = Date.now();
+  const delays = backoff(100);
+  let abortSent = false;
+  for (;;) {
+    const build = await client.json<BuildJson>(`${buildPath}api/json`, { query: { tree: BUILD_TREE } });
+    if (!build.building && build.result !== null) return build;
+    if (hooks.interrupts.interrupted && !abortSent) {
+      abortSent = await hooks.onInterrupt({ queueId: hooks.queueId, build: build.number });
+      if (abortSent) continue;
+    }
+    hooks.status(`Running ${build.fullDisplayName} (${elapsedSince(started)})`);
+    await hooks.interrupts.sleep(delays.next().value);
+  }
+}
+
+/**
+ * Streams the console with `logText/progressiveText`, as jenkins-cli's `-v` does: each answer
+ * carries the bytes from `start` on, `X-Text-Size` the next start, and `X-More-Data` while the build
+ * runs. Returns when the log is complete.
+ */
+export async function followLog(client: Client, buildPath: string, write: (text: string) => void, hooks: Pick<WaitHooks, 'interrupts' | 'onInterrupt'> & { readonly queueId: number; readonly number: number }): Promise<void> {
+  let start = 0;
+  let delays = backoff(100);
+  let abortSent = false;
+  const decoder = new TextDecoder();
+  for (;;) {
+    const response = await client.send('GET', `${buildPath}logText/progressiveText`, { query: { start: String(start) } });
+    await client.expect(response, `${buildPath}logText/progressiveText`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const size = Number(response.headers.get('x-text-size') ?? start + bytes.length);
+    write(decoder.decode(bytes, { stream: true }));
+    if (bytes.length > 0) delays = backoff(100);
+    start = Number.isFinite(size) ? size : start + bytes.length;
+    if (response.headers.get('x-more-data') !== 'true') {
+      write(decoder.decode());
+      return;
+    }
+    if (hooks.interrupts.interrupted && !abortSent) {
+      abortSent = await hooks.onInterrupt({ queueId: hooks.queueId, build: hooks.number });
+      if (abortSent) continue;
+    }
+    if (bytes.length === 0) await hooks.interrupts.sleep(delays.next().value);
+  }
+}
+
+/** A build named by number or permalink (`lastBuild`, `lastSuccessfulBuild`, …). */
+export function buildSegment(value: string | undefined): string {
+  const build = value ?? 'lastBuild';
+  if (/^[1-9]\d*$/.test(build) || /^last[A-Za-z]*Build$/.test(build)) return build;
+  throw new CliError(`${JSON.stringify(build)} is not a build: give its number or a permalink such as lastBuild or lastSuccessfulBuild.`, ExitCode.usage);
+}
+
+/** A 404 of a build, said as such. */
+export function noSuchBuild(error: unknown, job: string, build: string): unknown {
+  if (error instanceof RemoteError && error.status === 404) return new CliError(`${job} has no build ${build}.`, ExitCode.illegalArgument);
+  return error;
+}
+
+function elapsedSince(started: number): string {
+  return elapsed(Date.now() - started);
+}
