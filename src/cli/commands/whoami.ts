@@ -70,6 +70,11 @@ export function registerWhoami(program: Command, context: CliContext): void {
       out.line(`  credential:  ${data.credentialSource ? `from ${data.credentialSource}` : 'none'}`);
     }
     if (data.authorities.length > 0) out.line(`  authorities: ${data.authorities.join(', ')}`);
-    if (steward) out.line(`  may:         ${steward.permissions.length > 0 ? steward.permissions.join(', ') : 'nothing server-wide'}`);
+    if (steward) out.line(`  may:         ${describePermissions(steward.permissions)}`);
   });
+}
+
+function describePermissions(titles: readonly string[]): string {
+  if (titles.includes('Overall/Administer')) return 'Overall/Administer (everything)';
+  return titles.length > 0 ? titles.join(', ') : 'nothing server-wide';
 }
