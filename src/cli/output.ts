@@ -39,7 +39,7 @@ export class Output implements Notices {
   /** The one-line status of a wait; nothing when stderr is not a terminal. */
   status(text: string): void {
     if (!this.stderr.isTTY) return;
-    const width = Math.max(20, (this.stderr.columns ?? 80) - 1);
+    const width = Math.max(20, (this.stderr.columns || 80) - 1);
     this.stderr.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     this.statusShown = true;
   }

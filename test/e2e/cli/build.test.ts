@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliRunner } from '../../support/cli.js';
 import { jobXml, startTestServer, stringParameter, type TestServer, waitFor } from '../../support/server.js';
 
+const BIN = fileURLToPath(new URL('../../../bin/steward.js', import.meta.url));
 let server: TestServer;
 const cli = new CliRunner();
 let env: NodeJS.ProcessEnv;
@@ -160,6 +163,18 @@ describe('steward build', () => {
     expect(wrong.stderr).toContain('(HTTP 401');
     expect(wrong.stderr).not.toContain(value.slice(0, -4));
     expect(wrong.code).toBe(7);
+  });
+
+  it('on a terminal shows one status line with the queue reason and the time waited, then clears it', async () => {
+    // `script` runs the command on a pseudo-terminal, as a person's shell would.
+    const command = `"${process.execPath}" "${BIN}" build ok -s --delay 1500ms`;
+    const terminal = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, HOME: cli.home, ...env } });
+    let output = '';
+    terminal.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    expect(await new Promise((resolve) => terminal.on('close', resolve))).toBe(0);
+    expect(output).toMatch(/\r\x1b\[2KWaiting in the queue \(item \d+\): In the quiet period\. Expires in [\d.]+ sec \(\ds\)/);
+    expect(output).toMatch(/\r\x1b\[2KStarted ok #\d+\r\n/);
+    expect(output).toMatch(/Completed ok #\d+ : SUCCESS\r\n$/);
   });
 
   it('prints no status line when stderr is not a terminal', async () => {
