@@ -58,7 +58,8 @@ Documentation: docs/cli.md. Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 no s
   registerCompletion(root, context);
   root
     .command('version')
-    .description('print the version')
+    .description('print the version of this command line')
+    .addHelpText('after', '\nExamples:\n  steward version        prints "steward 0.1.0"\n  steward whoami         also shows what the server runs')
     .action(() => {
       context.out.line(`steward ${STEWARD_VERSION}`);
     });

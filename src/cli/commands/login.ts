@@ -48,6 +48,7 @@ Examples:
     .description('forget the saved credentials of a server (and revoke the API token login created)')
     .argument('[server]', 'the server URL (default: the one the next command would use)')
     .option('--server <url>', 'the server, as the argument')
+    .addHelpText('after', '\nExamples:\n  steward logout                              the server later commands would use\n  steward logout https://ci.example.com/')
     .action(async (server: string | undefined, _options: unknown, self: Command) => {
       await logout(context, self, server);
     });

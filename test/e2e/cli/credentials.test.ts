@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliRunner } from '../../support/cli.js';
+import { startJenkinsStub } from '../../support/jenkins-stub.js';
 import { ADMIN_PASSWORD, basicAuth, createApiToken, jobXml, startTestServer, type TestServer } from '../../support/server.js';
 
 let server: TestServer;
@@ -150,6 +151,26 @@ describe('a password instead of a token', () => {
     expect(run.code).toBe(7);
     expect(run.stderr).toContain('Invalid password/token for user: admin');
     expect(run.stderr + run.stdout).not.toContain('wrong-password-123');
+  });
+});
+
+describe('against Jenkins (a stub modelled on the reference)', () => {
+  it('a password gets a crumb and keeps the session cookie Jenkins binds it to; build -s -v follows the build', async () => {
+    const jenkins = await startJenkinsStub();
+    try {
+      const cli = runner();
+      const run = await cli.run(['-s', jenkins.url, '--auth', 'alice:alice-password', 'build', 'app', '-s', '-v'], {});
+      expect(run.stdout).toBe('Started app #1\nStarted by user alice\nRunning as SYSTEM\n[app] $ /bin/sh -xe /tmp/jenkins1.sh\n+ make\nFinished: SUCCESS\nCompleted app #1 : SUCCESS\n');
+      expect(run.stderr).toContain("note: the server wanted a crumb, so alice's credential is a password");
+      expect(run.code).toBe(0);
+      const token = await cli.run(['build', 'app', '-s', '--json'], { env: { JENKINS_URL: jenkins.url, JENKINS_USER_ID: 'alice', JENKINS_API_TOKEN: jenkins.aliceToken } });
+      expect(token.stderr).toBe('');
+      expect(JSON.parse(token.stdout)).toMatchObject({ job: 'app', queueId: 8, build: { number: 2, result: 'SUCCESS' } });
+      const who = await cli.run(['whoami', '--json', '--server', jenkins.url, '--auth', `alice:${jenkins.aliceToken}`], {});
+      expect(JSON.parse(who.stdout)).toMatchObject({ name: 'alice', server: { kind: 'jenkins', version: '2.440.3' }, credential: 'unknown', permissions: null });
+    } finally {
+      await jenkins.close();
+    }
   });
 });
 
