@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The layering of docs/architecture.md, enforced: each module of src/ may import only the modules
- * listed for it. `main.ts` (the composition root) and `cli/` may import anything.
+ * listed for it. `main.ts` (the composition root) may import anything.
  */
 const ALLOWED: Record<string, readonly string[]> = {
   core: [],
@@ -17,6 +17,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   builds: ['core', 'store', 'logs'],
   config: ['core', 'auth', 'items'],
   http: ['core', 'store', 'auth', 'queue', 'items', 'logs'],
+  // The command line is an HTTP client: the server's modules load only for `steward serve` (a dynamic import).
+  cli: ['core', 'config', 'version.js'],
 };
 
 function files(dir: string): string[] {

@@ -13,3 +13,32 @@ describe('docs/errors.md', () => {
     expect(missing).toEqual([]);
   });
 });
+
+/** Every command explains itself: `--help` with examples, and a section in docs/cli.md. */
+describe('the steward command line', () => {
+  it('has examples in every command’s --help and documents every command in docs/cli.md', async () => {
+    const { allCommands, program } = await import('../src/cli/main.js');
+    const { Output } = await import('../src/cli/output.js');
+    const root = program({ env: {}, out: new Output() });
+    const commands = allCommands(root).filter((command) => !(command as unknown as { _hidden?: boolean })._hidden);
+    expect(commands.length).toBeGreaterThan(25);
+    const withoutExamples = commands
+      .filter((command) => {
+        let help = '';
+        command.configureOutput({ writeOut: (text) => (help += text), writeErr: (text) => (help += text) });
+        command.outputHelp();
+        return !help.includes('Examples:');
+      })
+      .map((command) => path(command));
+    expect(withoutExamples).toEqual([]);
+    const docs = readFileSync('docs/cli.md', 'utf8');
+    const undocumented = commands.filter((command) => command !== root && !docs.includes(`steward ${path(command)}`)).map((command) => path(command));
+    expect(undocumented).toEqual([]);
+  });
+});
+
+function path(command: { name(): string; parent: unknown }): string {
+  const names: string[] = [];
+  for (let at: { name(): string; parent: unknown } | null = command; at && (at as { parent: unknown }).parent; at = at.parent as typeof at) names.unshift(at.name());
+  return names.join(' ');
+}

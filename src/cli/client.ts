@@ -50,6 +50,9 @@ export interface Notices {
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** Jenkins' API token actions of the signed-in user (`generateNewToken`, `revoke`), which Steward answers too. */
+export const API_TOKEN_ACTIONS = 'me/descriptorByName/jenkins.security.ApiTokenProperty';
+
 /**
  * Speaks the Jenkins HTTP API, which Steward answers too. Credentials go as HTTP Basic; when the
  * server refuses a POST for want of a crumb (a password was used), the client fetches one, keeps
@@ -101,7 +104,7 @@ export class Client {
     return url.href;
   }
 
-  async send(method: 'GET' | 'POST' | 'DELETE', target: string, options: RequestOptions = {}): Promise<Response> {
+  async send(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', target: string, options: RequestOptions = {}): Promise<Response> {
     const first = await this.once(method, target, options);
     if (method === 'GET' || options.anonymous || first.status !== 403 || this.crumb !== null || !(await isCrumbRefusal(first))) return first;
     if (!(await this.fetchCrumb())) return first;

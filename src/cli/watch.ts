@@ -1,6 +1,7 @@
 import { RemoteError, type Client } from './client.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { backoff, type Interrupts } from './interrupts.js';
+import type { JobRef } from './job-ref.js';
 import { elapsed } from './output.js';
 
 interface QueueItemJson {
@@ -97,17 +98,25 @@ export async function followLog(client: Client, buildPath: string, write: (text:
   }
 }
 
+/**
+ * The build a command names by number or permalink, read with `tree`; its number pins it, so that a
+ * build started meanwhile does not change what `lastBuild` meant.
+ */
+export async function readBuild<T extends { number: number }>(client: Client, job: JobRef, name: string | undefined, tree: string): Promise<T> {
+  const segment = buildSegment(name);
+  try {
+    return await client.json<T>(`${job.path}${segment}/api/json`, { query: { tree } });
+  } catch (error) {
+    if (error instanceof RemoteError && error.status === 404) throw new CliError(`${job.fullName} has no build ${segment}.`, ExitCode.illegalArgument);
+    throw error;
+  }
+}
+
 /** A build named by number or permalink (`lastBuild`, `lastSuccessfulBuild`, …). */
-export function buildSegment(value: string | undefined): string {
+function buildSegment(value: string | undefined): string {
   const build = value ?? 'lastBuild';
   if (/^[1-9]\d*$/.test(build) || /^last[A-Za-z]*Build$/.test(build)) return build;
   throw new CliError(`${JSON.stringify(build)} is not a build: give its number or a permalink such as lastBuild or lastSuccessfulBuild.`, ExitCode.usage);
-}
-
-/** A 404 of a build, said as such. */
-export function noSuchBuild(error: unknown, job: string, build: string): unknown {
-  if (error instanceof RemoteError && error.status === 404) return new CliError(`${job} has no build ${build}.`, ExitCode.illegalArgument);
-  return error;
 }
 
 function elapsedSince(started: number): string {

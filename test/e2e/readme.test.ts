@@ -19,12 +19,23 @@ afterAll(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-function quickStart(): string {
+function readmeBlock(marker: string): string {
   const readme = readFileSync('README.md', 'utf8');
   const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] as string);
-  const block = blocks.find((text) => text.includes('generateNewToken'));
-  if (!block) throw new Error('the README has no quick start with an API token');
+  const block = blocks.find((text) => text.includes(marker));
+  if (!block) throw new Error(`the README has no sh block with ${marker}`);
   return block;
+}
+
+function quickStart(): string {
+  return readmeBlock('generateNewToken');
+}
+
+/** The environment of a reader who has set nothing for the CLI: HOME is the fresh one. */
+function readerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+  for (const name of ['STEWARD_URL', 'STEWARD_AUTH', 'STEWARD_TOKEN', 'JENKINS_URL', 'JENKINS_USER_ID', 'JENKINS_API_TOKEN', 'STEWARD_CONFIG_DIR', 'XDG_CONFIG_HOME', 'NETRC']) delete env[name];
+  return env;
 }
 
 describe('the README quick start', () => {
@@ -47,5 +58,17 @@ describe('the README quick start', () => {
     expect(second.stdout).toContain('Finished: SUCCESS\n');
     expect(second.stdout).toMatch(/HTTP\/1\.1 403 Forbidden\r\n[\s\S]*X-Steward-Reason: crumb_missing/i);
     expect(second.stdout).toContain('No valid crumb was included in the request: this POST was authenticated with a password, so it needs a crumb.');
+  });
+
+  it('does the same with the steward CLI: login with the password file, build -s -v, logs, queue, whoami, doctor', async () => {
+    if (!server) throw new Error('the curl quick start did not start the server');
+    const script = readmeBlock('steward login').replaceAll('http://127.0.0.1:8080/', server.url);
+    const run = await execFileAsync('bash', ['-c', `set -euo pipefail\n${script}`], { env: readerEnv() });
+    expect(run.stdout).toContain(`Logged in to ${server.url} as admin; created the API token`);
+    expect(run.stdout).toMatch(/Started hello #2\n[\s\S]*hello from build 2\nFinished: SUCCESS\nCompleted hello #2 : SUCCESS\n/);
+    expect(run.stdout).toContain('No problems found');
+    expect(run.stdout).toMatch(/^admin\n  server: {6}/m);
+    const saved = readFileSync(join(home, '.config', 'steward', 'credentials.json'), 'utf8');
+    expect(saved).not.toContain(readFileSync(join(home, '.steward', 'secrets', 'initialAdminPassword'), 'utf8').trim());
   });
 });

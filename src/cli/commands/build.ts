@@ -60,22 +60,23 @@ async function build(context: CliContext, command: Command, ref: JobRef, options
     if (!item.buildable) throw new CliError(`Cannot build ${item.fullName}: it is disabled.`, ExitCode.illegalState, `Enable it first: steward job enable ${item.fullName}`);
   }
   const parameterized = item ? item.parameters.length > 0 : options.parameter.length > 0;
-  const queued = await trigger(client, ref, options, parameterized, tokenOnly);
   const sync = Boolean(options.sync || (options.verbose && !options.follow));
   const follow = Boolean(options.follow);
   const waits = Boolean(options.wait || sync || follow);
-  if (!waits || queued.queueId === null) {
-    if (queued.queueId === null && waits) context.out.note('the server named no queue item, so there is nothing to wait for.');
-    if (options.json) context.out.json({ job: ref.fullName, queueId: queued.queueId, queueUrl: queued.queueUrl, build: null });
-    else context.out.line(queued.queueId === null ? `Triggered ${ref.fullName}` : `Queued ${ref.fullName} (queue item ${queued.queueId})`);
-    return ExitCode.ok;
-  }
-  const interrupts = new Interrupts();
+  // Listening before the trigger: a Ctrl-C while it is sent then cancels (or detaches from) its queue item.
+  const interrupts = waits ? new Interrupts() : null;
   try {
+    const queued = await trigger(client, ref, options, parameterized, tokenOnly);
+    if (!interrupts || queued.queueId === null) {
+      if (queued.queueId === null && waits) context.out.note('the server named no queue item, so there is nothing to wait for.');
+      if (options.json) context.out.json({ job: ref.fullName, queueId: queued.queueId, queueUrl: queued.queueUrl, build: null });
+      else context.out.line(queued.queueId === null ? `Triggered ${ref.fullName}` : `Queued ${ref.fullName} (queue item ${queued.queueId})`);
+      return ExitCode.ok;
+    }
     return await watch(context, client, ref, queued.queueId, { sync, follow, verbose: Boolean(options.verbose), json: Boolean(options.json), interrupts });
   } finally {
     context.out.clearStatus();
-    interrupts.dispose();
+    interrupts?.dispose();
   }
 }
 

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { Client } from '../client.js';
+import { API_TOKEN_ACTIONS, Client } from '../client.js';
 import { type Connection, type Credential, parseServer, resolveConnection } from '../connection.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -8,7 +8,6 @@ import { Profiles, profilesFile } from '../profiles.js';
 import { ask, secretFromStdin } from '../prompt.js';
 import { stewardWhoAmI } from './whoami.js';
 
-const API_TOKEN_ACTIONS = 'me/descriptorByName/jenkins.security.ApiTokenProperty';
 
 interface LoginOptions {
   user?: string;

@@ -3,7 +3,7 @@ import { type CliContext, connect, withConnection } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { Interrupts } from '../interrupts.js';
 import { parseJobRef } from '../job-ref.js';
-import { buildSegment, followLog, noSuchBuild } from '../watch.js';
+import { followLog, readBuild } from '../watch.js';
 
 export function registerLogs(program: Command, context: CliContext): void {
   const command = program
@@ -25,13 +25,7 @@ Examples:
   command.action(async (job: string, buildName: string, options: { follow?: boolean }, self: Command) => {
     const ref = parseJobRef(job);
     const client = connect(context, self, ref.server);
-    const segment = buildSegment(buildName);
-    let number: number;
-    try {
-      number = (await client.json<{ number: number }>(`${ref.path}${segment}/api/json`, { query: { tree: 'number' } })).number;
-    } catch (error) {
-      throw noSuchBuild(error, ref.fullName, segment);
-    }
+    const { number } = await readBuild(client, ref, buildName, 'number');
     const buildPath = `${ref.path}${number}/`;
     if (!options.follow) {
       context.out.raw(await client.text(`${buildPath}consoleText`));

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startFromOptions } from '../../main.js';
 
 export function registerServe(program: Command): void {
   program
@@ -26,6 +25,8 @@ Examples:
 }
 
 async function serve(options: Record<string, string | undefined>): Promise<void> {
+  // Loaded here, not at the top: the client commands start faster without the server's modules.
+  const { startFromOptions } = await import('../../main.js');
   const server = await startFromOptions({
     home: options.home,
     host: options.host,

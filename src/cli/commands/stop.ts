@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type CliContext, connect, withConnection } from '../context.js';
 import { parseJobRef } from '../job-ref.js';
-import { buildSegment, noSuchBuild } from '../watch.js';
+import { readBuild } from '../watch.js';
 
 export function registerStop(program: Command, context: CliContext): void {
   const command = program
@@ -15,13 +15,7 @@ export function registerStop(program: Command, context: CliContext): void {
   command.action(async (job: string, buildName: string, options: { json?: boolean }, self: Command) => {
     const ref = parseJobRef(job);
     const client = connect(context, self, ref.server);
-    const segment = buildSegment(buildName);
-    let build: { number: number; building: boolean; result: string | null };
-    try {
-      build = await client.json(`${ref.path}${segment}/api/json`, { query: { tree: 'number,building,result' } });
-    } catch (error) {
-      throw noSuchBuild(error, ref.fullName, segment);
-    }
+    const build = await readBuild<{ number: number; building: boolean; result: string | null }>(client, ref, buildName, 'number,building,result');
     if (build.building) await (await client.post(`${ref.path}${build.number}/stop`)).body?.cancel();
     if (options.json) context.out.json({ job: ref.fullName, number: build.number, wasRunning: build.building, result: build.result });
     else context.out.line(build.building ? `Stopping ${ref.fullName} #${build.number}` : `${ref.fullName} #${build.number} is not running (${build.result}); nothing to stop`);

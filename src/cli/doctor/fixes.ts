@@ -33,7 +33,7 @@ export function enableFix(run: DoctorRun, fullName: string): string {
 
 export function setTokenFix(run: DoctorRun, fullName: string): string {
   if (isSteward(run)) {
-    return `give ${fullName} a token: authToken: \${TOKEN} for it in the configuration file (or <authToken> in its config.xml), or a trigger token: POST /steward/api/v1/trigger-tokens {"name":"ci","items":["${fullName}"]}`;
+    return `give ${fullName} a token: authToken: \${TOKEN} for it in the configuration file (or <authToken> in its config.xml), or a trigger token: steward token create ci --trigger --job ${fullName}`;
   }
   return `give ${fullName} a token: tick "Trigger builds remotely" in its configuration and set the token`;
 }

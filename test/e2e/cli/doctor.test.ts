@@ -190,7 +190,7 @@ describe('steward doctor on broken set-ups', () => {
     const { cause, fix } = failure(result, 'app has no trigger token, so the token sent is ignored');
     expect(cause).toContain('404');
     expect(fix).toContain('authToken: ${TOKEN} for it in the configuration file');
-    expect(fix).toContain('POST /steward/api/v1/trigger-tokens');
+    expect(fix).toContain('steward token create ci --trigger --job app');
     expect(result.stdout).not.toContain('some-token-value');
   });
 
