@@ -16,7 +16,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   items: ['core', 'store'],
   builds: ['core', 'store', 'logs'],
   config: ['core', 'auth', 'items'],
-  http: ['core', 'store', 'auth', 'queue', 'items', 'logs'],
+  // version.js is one constant: the pages show it.
+  http: ['core', 'store', 'auth', 'queue', 'items', 'logs', 'version.js'],
   // The command line is an HTTP client: the server's modules load only for `steward serve` (a dynamic import).
   cli: ['core', 'config', 'version.js'],
 };

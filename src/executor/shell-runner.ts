@@ -150,15 +150,28 @@ export class ShellRunner implements BuildRunner {
             // The group is already gone.
           }
         };
-        const unsubscribe = control.onStop((mode: StopMode) => {
+        // A stop asked before the child runs (even before this step began) is applied once it does,
+        // like any other stop: SIGTERM, then SIGKILL after the grace period. Signalling earlier could
+        // be lost, and the build would run on (seen as a flaky "stop right after start").
+        let spawned = false;
+        let pending: StopMode | null = control.interruption ? 'term' : null;
+        const stop = (mode: StopMode) => {
+          if (!spawned) {
+            pending = pending === 'kill' ? 'kill' : mode;
+            return;
+          }
           if (mode === 'kill') {
             signalGroup('SIGKILL');
             return;
           }
           signalGroup('SIGTERM');
           graceTimer ??= setTimeout(() => signalGroup('SIGKILL'), this.options.killGraceMs);
+        };
+        child.once('spawn', () => {
+          spawned = true;
+          if (pending) stop(pending);
         });
-        if (control.interruption) signalGroup('SIGTERM');
+        const unsubscribe = control.onStop(stop);
         control.reportProcess(pid ?? null);
         let exitCode = 0;
         child.on('error', (error) => {

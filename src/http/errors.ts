@@ -5,6 +5,7 @@ import { type DomainErrorCode, DomainError } from '../core/errors.js';
 import { impliedByChain } from '../core/permissions.js';
 import { ANONYMOUS, principalName } from '../auth/principal.js';
 import { accessDeniedPage } from './access-denied.js';
+import { withoutSecrets } from './redact.js';
 import type { AppEnv } from './context.js';
 
 /** Refusals that concern the request itself rather than the domain: its method, shape or size. */
@@ -170,6 +171,13 @@ export function refusalResponse(c: Context<AppEnv>, error: DomainError | Refusal
   }
   if (error instanceof DomainError && (error.code === 'authentication_required' || error.code === 'permission_missing')) {
     if (c.req.header('x-requested-with') === 'XMLHttpRequest') return new Response(null, { status, headers });
+    // A person's browser opening a page without being signed in goes straight to the sign-in form
+    // (only browsers send Sec-Fetch-Mode: navigate; scripts keep Jenkins' 403).
+    if (principal.kind === 'anonymous' && c.req.method === 'GET' && c.req.header('sec-fetch-mode') === 'navigate') {
+      const url = new URL(c.req.url);
+      headers.set('Location', `/login?${new URLSearchParams({ from: withoutSecrets(url.pathname + url.search) }).toString()}`);
+      return new Response(null, { status: 302, headers });
+    }
     headers.set('Content-Type', 'text/html;charset=UTF-8');
     return new Response(accessDeniedPage(error, principal, new URL(c.req.url)), { status, headers });
   }

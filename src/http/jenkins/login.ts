@@ -4,6 +4,7 @@ import { escapeHtml } from '../html.js';
 import { clearSessionCookie, setSessionCookie } from '../session-cookie.js';
 import { single } from '../body.js';
 import type { Scope } from './scope.js';
+import { PAGE_HEADERS } from '../ui/page.js';
 
 /** Pages anyone may reach, as Jenkins' ALWAYS_READABLE_PATHS: the login form, its handler, logout. */
 export function serveLogin(scope: Scope, head: string): Promise<Response> | null {
@@ -36,7 +37,7 @@ async function loginForm(scope: Scope): Promise<Response> {
   const crumb = scope.deps.crumbs.issue({ kind: 'anonymous', nonce });
   const from = escapeHtml(safeTarget(scope.url.searchParams.get('from') ?? undefined));
   const body = `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in [Steward]</title></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in [Steward]</title><link rel="icon" href="/static/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/static/steward.css"></head>
 <body><main><h1>Sign in to Steward</h1>
 <form method="post" action="/j_spring_security_check">
 <p><label for="j_username">User</label> <input id="j_username" name="j_username" autocomplete="username" autofocus required></p>
@@ -46,7 +47,7 @@ async function loginForm(scope: Scope): Promise<Response> {
 <p><button type="submit">Sign in</button></p>
 </form></main></body></html>
 `;
-  return scope.c.html(body, 200);
+  return scope.c.html(body, 200, PAGE_HEADERS);
 }
 
 /**
@@ -103,7 +104,7 @@ async function loginError(scope: Scope): Promise<Response> {
 <html lang="en"><head><meta charset="utf-8"><title>Sign in failed [Steward]</title></head>
 <body><main><h1>Sign in failed</h1><p role="alert">${escapeHtml(text ?? '')}</p><p><a href="/login">Try again</a></p></main></body></html>
 `;
-  return scope.c.html(body, 401, { 'X-Steward-Reason': LOGIN_ERRORS[reason] ? reason : 'credentials_invalid' });
+  return scope.c.html(body, 401, { ...PAGE_HEADERS, 'X-Steward-Reason': LOGIN_ERRORS[reason] ? reason : 'credentials_invalid' });
 }
 
 /** `/logout` (GET or POST): ends the session and forgets the cookie; 302 to the root. */

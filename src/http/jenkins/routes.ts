@@ -24,6 +24,8 @@ import { serveLogin } from './login.js';
 import { checkTokenScope, TOKEN_HEADS } from './token-scope.js';
 import { isTriggerPath } from './trigger-path.js';
 import { build, buildWithParameters, polling } from './triggers.js';
+import { dashboardPage } from '../ui/dashboard.js';
+import { serveStatic } from '../ui/static-files.js';
 
 type ActionHandler = (scope: Scope) => Promise<Response>;
 /** An action: handlers by method; `ANY` answers every method. */
@@ -40,6 +42,7 @@ async function dispatch(c: Context<AppEnv>, deps: JenkinsDeps, bodyLimitBytes: n
   const [head, ...rest] = segments;
   // Jenkins' unprotected root actions and always-readable pages: answered without Overall/Read.
   if (head === 'whoAmI') return (await serveWhoAmI(scope, rest)) ?? notFound(c.req.url);
+  if (head === 'static' && scope.method === 'GET') return serveStatic(rest.length === 1 ? rest[0] : undefined, c.req.header('if-none-match')) ?? notFound(c.req.url);
   const page = rest.length === 0 && head !== undefined ? serveLogin(scope, head) : null;
   if (page) return page;
   // Build Token Root: a token replaces user, crumb and read access there.
@@ -146,7 +149,7 @@ function actionsOf(target: Target): Record<string, Action> {
   switch (target.kind) {
     case 'root':
       return {
-        '': { GET: async () => page('Steward', ['A build server with a Jenkins-compatible API.', 'The API is at /api/json.']) },
+        '': { GET: (scope) => dashboardPage(scope) },
         createItem: { POST: (scope) => createItem(scope, null) },
       };
     case 'folder': {

@@ -1,0 +1,72 @@
+import { html } from 'hono/html';
+import { PERMALINKS } from '../../core/build.js';
+import type { Item } from '../../core/item.js';
+import { itemPath, buildPath } from '../../core/item-url.js';
+import { canRead } from '../jenkins/beans/context.js';
+import { jobColor } from '../jenkins/beans/item.js';
+import { why } from '../jenkins/beans/queue.js';
+import type { Scope } from '../jenkins/scope.js';
+import { duration, statusIcon, timeAgo } from './format.js';
+import { type Html, renderPage } from './page.js';
+
+/** The dashboard: the items at the top (or in a folder), the queue and the executors, kept current by the page script. */
+export async function dashboardPage(scope: Scope): Promise<Response> {
+  return renderPage(scope, {
+    title: 'Dashboard',
+    body: html`
+<div class="grid">
+  <section aria-labelledby="items-title"><h2 id="items-title">Jobs and folders</h2>${itemsTable(scope, null)}</section>
+  <aside>
+    <section aria-labelledby="queue-title"><h2 id="queue-title">Build queue</h2>${queueList(scope)}</section>
+    <section aria-labelledby="executors-title"><h2 id="executors-title">Executors</h2>${executorList(scope)}</section>
+  </aside>
+</div>`,
+  });
+}
+
+/** The readable items in a folder (null: the top), with status, last success, last failure and last duration. */
+export async function itemsTable(scope: Scope, folderId: number | null): Promise<Html> {
+  const context = scope.beans();
+  const items = (await scope.deps.store.items.listChildren(folderId)).filter((item) => canRead(context, item));
+  if (items.length === 0) return html`<p id="items" data-refresh class="muted">Nothing here yet.</p>`;
+  const rows = await Promise.all(items.map((item) => itemRow(scope, item)));
+  return html`<table id="items" data-refresh class="wide"><thead><tr><th scope="col"><span class="visually-hidden">Status</span></th><th scope="col">Name</th><th scope="col">Last success</th><th scope="col">Last failure</th><th scope="col">Last duration</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+async function itemRow(scope: Scope, item: Item): Promise<Html> {
+  const href = `/${itemPath(item.fullName)}`;
+  if (item.kind === 'folder') {
+    return html`<tr><td><span class="folder-icon" role="img" aria-label="Folder" title="Folder"></span></td><td><a href="${href}">${item.name}</a></td><td></td><td></td><td></td></tr>`;
+  }
+  const builds = scope.deps.store.builds;
+  const [color, success, failure, last] = await Promise.all([
+    jobColor(scope.beans(), item),
+    builds.latest(item.id, PERMALINKS.lastSuccessfulBuild),
+    builds.latest(item.id, PERMALINKS.lastFailedBuild),
+    builds.latest(item.id, PERMALINKS.lastCompletedBuild),
+  ]);
+  const link = (build: typeof success) => (build ? html`${timeAgo(build.startedAt)} <a href="/${buildPath(item.fullName, build.number)}">#${build.number}</a>` : html`<span class="muted">none</span>`);
+  return html`<tr><td>${statusIcon(color)}</td><td><a href="${href}">${item.name}</a></td><td>${link(success)}</td><td>${link(failure)}</td><td>${last ? duration(last.durationMs) : '–'}</td></tr>`;
+}
+
+async function queueList(scope: Scope): Promise<Html> {
+  const context = scope.beans();
+  const waiting = await scope.deps.store.queue.listWaiting();
+  const shown: Html[] = [];
+  for (const item of waiting) {
+    const job = await scope.deps.store.items.get(item.jobId);
+    if (!job || job.kind !== 'job' || !canRead(context, job)) continue;
+    const reason = scope.deps.scheduler.waitingReason(item, job);
+    shown.push(html`<li><a href="/${itemPath(job.fullName)}">${job.fullName}</a> <span class="muted">(item ${item.id})</span><br><span class="hint">${reason ? why(reason, -1) : ''}</span></li>`);
+  }
+  return shown.length === 0 ? html`<p id="queue" data-refresh class="muted">No builds waiting.</p>` : html`<ul id="queue" data-refresh>${shown}</ul>`;
+}
+
+function executorList(scope: Scope): Html {
+  const context = scope.beans();
+  const rows = scope.deps.scheduler.executors().map((executor) => {
+    const running = executor.build && canRead(context, executor.build.job) ? executor.build : null;
+    return html`<li><span class="muted">#${executor.number + 1}</span> ${running ? html`<a href="/${buildPath(running.job.fullName, running.build.number)}">${running.job.fullName} #${running.build.number}</a>` : html`<span class="muted">idle</span>`}</li>`;
+  });
+  return html`<ul id="executors" data-refresh class="plain">${rows}</ul>`;
+}

@@ -1,0 +1,34 @@
+import { html } from 'hono/html';
+import type { Html } from './page.js';
+
+/** A build status, as words and as the CSS class that colours its icon (Jenkins' ball colours). */
+export function statusOf(color: string | null): { label: string; tone: string; running: boolean } {
+  const running = color?.endsWith('_anime') ?? false;
+  const base = (color ?? 'notbuilt').replace(/_anime$/, '');
+  const label = { blue: 'Success', red: 'Failed', yellow: 'Unstable', aborted: 'Aborted', disabled: 'Disabled', notbuilt: 'Not built yet', grey: 'Not built yet' }[base] ?? base;
+  return { label: running ? `${label}, building now` : label, tone: base, running };
+}
+
+/** The status icon with its words for screen readers and on hover. */
+export function statusIcon(color: string | null): Html {
+  const status = statusOf(color);
+  return html`<span class="status status-${status.tone}${status.running ? ' running' : ''}" role="img" aria-label="${status.label}" title="${status.label}"></span>`;
+}
+
+/** A time shown relative ("3 min ago") by the page script, with the absolute time on hover and without script. */
+export function timeAgo(epochMs: number | null): Html {
+  if (epochMs === null || epochMs <= 0) return html`<span class="muted">never</span>`;
+  const iso = new Date(epochMs).toISOString();
+  return html`<time datetime="${iso}" title="${iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}">${iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</time>`;
+}
+
+/** 1.2 sec, 3 min 4 sec, 1 hr 2 min. */
+export function duration(ms: number | null): string {
+  if (ms === null) return '–';
+  if (ms < 1000) return `${ms} ms`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${(ms / 1000).toFixed(1)} sec`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${seconds % 60} sec`;
+  return `${Math.floor(minutes / 60)} hr ${minutes % 60} min`;
+}
