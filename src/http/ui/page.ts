@@ -1,4 +1,4 @@
-import { html, raw } from 'hono/html';
+import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { principalName } from '../../auth/principal.js';
 import { STEWARD_VERSION } from '../../version.js';
@@ -75,9 +75,4 @@ export function crumbField(scope: Scope): Html {
   const binding = crumbBinding(principal, scope.c.get('sessionCookie')) ?? (principal.kind === 'anonymous' ? { kind: 'anonymous' as const, nonce: scope.anonymousNonce() } : null);
   if (!binding) return html``;
   return html`<input type="hidden" name="${CRUMB_FIELD}" value="${scope.deps.crumbs.issue(binding)}">`;
-}
-
-/** Trusted markup produced by our own code (never user input). */
-export function trusted(markup: string): HtmlEscapedString {
-  return raw(markup);
 }
