@@ -149,7 +149,7 @@ export class Client {
   }
 
   /** Fetches a crumb (and the cookie it is bound to); false when the server issues none. */
-  async fetchCrumb(): Promise<boolean> {
+  private async fetchCrumb(): Promise<boolean> {
     const response = await this.once('GET', 'crumbIssuer/api/json', { headers: { accept: 'application/json' } });
     if (!response.ok) {
       await response.body?.cancel();
@@ -159,11 +159,6 @@ export class Client {
     if (!body.crumb || !body.crumbRequestField) return false;
     this.crumb = { field: body.crumbRequestField, value: body.crumb };
     return true;
-  }
-
-  /** Whether the last crumb came with a session cookie (Jenkins binds crumbs to sessions). */
-  get hasSessionCookie(): boolean {
-    return [...this.cookies.keys()].some((name) => name.startsWith('JSESSIONID'));
   }
 
   private async once(method: string, target: string, options: RequestOptions): Promise<Response> {

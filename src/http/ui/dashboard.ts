@@ -6,7 +6,8 @@ import { canRead } from '../jenkins/beans/context.js';
 import { jobColor } from '../jenkins/beans/item.js';
 import { why } from '../jenkins/beans/queue.js';
 import type { Scope } from '../jenkins/scope.js';
-import { duration, statusIcon, timeAgo } from './format.js';
+import { statusIcon, timeAgo } from './format.js';
+import { timeSpan } from '../jenkins/beans/time-span.js';
 import { type Html, renderPage } from './page.js';
 
 /** The dashboard: the items at the top (or in a folder), the queue and the executors, kept current by the page script. */
@@ -46,7 +47,7 @@ async function itemRow(scope: Scope, item: Item): Promise<Html> {
     builds.latest(item.id, PERMALINKS.lastCompletedBuild),
   ]);
   const link = (build: typeof success) => (build ? html`${timeAgo(build.startedAt)} <a href="/${buildPath(item.fullName, build.number)}">#${build.number}</a>` : html`<span class="muted">none</span>`);
-  return html`<tr><td>${statusIcon(color)}</td><td><a href="${href}">${item.name}</a></td><td>${link(success)}</td><td>${link(failure)}</td><td>${last ? duration(last.durationMs) : '–'}</td></tr>`;
+  return html`<tr><td>${statusIcon(color)}</td><td><a href="${href}">${item.name}</a></td><td>${link(success)}</td><td>${link(failure)}</td><td>${last ? timeSpan(last.durationMs) : '–'}</td></tr>`;
 }
 
 async function queueList(scope: Scope): Promise<Html> {

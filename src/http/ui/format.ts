@@ -21,14 +21,3 @@ export function timeAgo(epochMs: number | null): Html {
   const iso = new Date(epochMs).toISOString();
   return html`<time datetime="${iso}" title="${iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}">${iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</time>`;
 }
-
-/** 1.2 sec, 3 min 4 sec, 1 hr 2 min. */
-export function duration(ms: number | null): string {
-  if (ms === null) return '–';
-  if (ms < 1000) return `${ms} ms`;
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${(ms / 1000).toFixed(1)} sec`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${seconds % 60} sec`;
-  return `${Math.floor(minutes / 60)} hr ${minutes % 60} min`;
-}
