@@ -1,6 +1,6 @@
 import type { Context, Handler } from 'hono';
 import { DomainError } from '../../core/errors.js';
-import { buildPath, itemPath } from '../../core/item-url.js';
+
 import { Permissions } from '../../core/permissions.js';
 import { single } from '../body.js';
 import type { AppEnv } from '../context.js';
@@ -16,6 +16,7 @@ import type { JenkinsDeps } from './deps.js';
 import { serveApi } from './export/api.js';
 import { createItem, doDelete, getConfig, httpDelete, postConfig, setDisabled } from './items.js';
 import { page } from './pages.js';
+import { type ActionTable, mergeActions } from './action.js';
 import { isFlavor, serveQueue } from './queue.js';
 import { Scope } from './scope.js';
 import { traverse, type Target } from './traverse.js';
@@ -26,10 +27,14 @@ import { isTriggerPath } from './trigger-path.js';
 import { build, buildWithParameters, polling } from './triggers.js';
 import { dashboardPage } from '../ui/dashboard.js';
 import { serveStatic } from '../ui/static-files.js';
+import { buildUiActions } from '../ui/build-page.js';
+import { folderUiActions } from '../ui/folder-page.js';
+import { configureUiActions, newItemUiActions } from '../ui/item-form.js';
+import { jobUiActions } from '../ui/job-page.js';
+import { itemSecurityUiActions } from '../ui/manage/item-security.js';
+import { serveManage } from '../ui/manage/manage.js';
+import { serveUserPages } from '../ui/user-page.js';
 
-type ActionHandler = (scope: Scope) => Promise<Response>;
-/** An action: handlers by method; `ANY` answers every method. */
-type Action = Partial<Record<'GET' | 'POST' | 'DELETE' | 'ANY', ActionHandler>>;
 
 /** The Jenkins-compatible URL space, answered by walking it as Stapler does. */
 export function jenkinsRoutes(deps: JenkinsDeps, bodyLimitBytes: number): Handler<AppEnv> {
@@ -84,6 +89,8 @@ async function route(scope: Scope, head: string | undefined, rest: string[], seg
       return serveMe(scope, rest);
     case 'user':
       return serveUser(scope, rest);
+    case 'manage':
+      return serveManage(scope, rest);
     case 'pluginManager':
       return rest[0] === 'api' && isFlavor(rest[1]) ? serveApi(scope.c, pluginManagerBean(), rest[1]) : null;
     default: {
@@ -145,49 +152,64 @@ function beanOf(scope: Scope, target: Target) {
   }
 }
 
-function actionsOf(target: Target): Record<string, Action> {
+/** What each object answers: the Jenkins-compatible actions, joined with the web interface's pages. */
+function actionsOf(target: Target): ActionTable {
   switch (target.kind) {
     case 'root':
-      return {
-        '': { GET: (scope) => dashboardPage(scope) },
-        createItem: { POST: (scope) => createItem(scope, null) },
-      };
+      return mergeActions(
+        {
+          '': { GET: (scope) => dashboardPage(scope) },
+          createItem: { POST: (scope) => createItem(scope, null) },
+        },
+        newItemUiActions(null),
+      );
     case 'folder': {
       const folder = target.item;
-      return {
-        '': { GET: async () => page(folder.fullName, ['A folder.', `Its API is at ${itemPath(folder.fullName)}api/json.`]), DELETE: (scope) => httpDelete(scope, folder) },
-        configure: { GET: async () => page(`${folder.fullName}: configuration`, [`Read and write it at ${itemPath(folder.fullName)}config.xml.`]) },
-        createItem: { POST: (scope) => createItem(scope, folder) },
-        'config.xml': { GET: (scope) => getConfig(scope, folder), POST: (scope) => postConfig(scope, folder) },
-        doDelete: { POST: (scope) => doDelete(scope, folder) },
-      };
+      return mergeActions(
+        {
+          '': { DELETE: (scope) => httpDelete(scope, folder) },
+          createItem: { POST: (scope) => createItem(scope, folder) },
+          'config.xml': { GET: (scope) => getConfig(scope, folder), POST: (scope) => postConfig(scope, folder) },
+          doDelete: { POST: (scope) => doDelete(scope, folder) },
+        },
+        folderUiActions(folder),
+        newItemUiActions(folder),
+        configureUiActions(folder),
+        itemSecurityUiActions(folder),
+      );
     }
     case 'job': {
       const job = target.item;
-      return {
-        '': { GET: async () => page(job.fullName, [job.settings.description, `Its API is at ${itemPath(job.fullName)}api/json.`]), DELETE: (scope) => httpDelete(scope, job) },
-        configure: { GET: async () => page(`${job.fullName}: configuration`, [`Read and write it at ${itemPath(job.fullName)}config.xml.`]) },
-        'config.xml': { GET: (scope) => getConfig(scope, job), POST: (scope) => postConfig(scope, job) },
-        doDelete: { POST: (scope) => doDelete(scope, job) },
-        disable: { POST: (scope) => setDisabled(scope, job, true) },
-        enable: { POST: (scope) => setDisabled(scope, job, false) },
-        build: { ANY: (scope) => build(scope, job) },
-        buildWithParameters: { ANY: (scope) => buildWithParameters(scope, job) },
-        polling: { ANY: (scope) => polling(scope, job) },
-      };
+      return mergeActions(
+        {
+          '': { DELETE: (scope) => httpDelete(scope, job) },
+          'config.xml': { GET: (scope) => getConfig(scope, job), POST: (scope) => postConfig(scope, job) },
+          doDelete: { POST: (scope) => doDelete(scope, job) },
+          disable: { POST: (scope) => setDisabled(scope, job, true) },
+          enable: { POST: (scope) => setDisabled(scope, job, false) },
+          build: { ANY: (scope) => build(scope, job) },
+          buildWithParameters: { ANY: (scope) => buildWithParameters(scope, job) },
+          polling: { ANY: (scope) => polling(scope, job) },
+        },
+        jobUiActions(job),
+        configureUiActions(job),
+        itemSecurityUiActions(job),
+      );
     }
     case 'build': {
       const { job, build: run } = target;
-      return {
-        '': { GET: async () => page(`${job.fullName} #${run.number}`, [`Result: ${run.result ?? 'running'}.`, `Console: ${buildPath(job.fullName, run.number)}consoleText`]) },
-        consoleText: { GET: (scope) => consoleText(scope, job, run) },
-        'logText/progressiveText': { GET: (scope) => progressiveText(scope, job, run), POST: (scope) => progressiveText(scope, job, run) },
-        stop: { POST: (scope) => stop(scope, job, run, 'term') },
-        term: { POST: (scope) => stop(scope, job, run, 'term') },
-        kill: { POST: (scope) => stop(scope, job, run, 'kill') },
-        doDelete: { POST: (scope) => deleteBuild(scope, job, run) },
-        buildNumber: { GET: async () => new Response(String(run.number), { headers: { 'Content-Type': 'text/plain;charset=US-ASCII' } }) },
-      };
+      return mergeActions(
+        {
+          consoleText: { GET: (scope) => consoleText(scope, job, run) },
+          'logText/progressiveText': { GET: (scope) => progressiveText(scope, job, run), POST: (scope) => progressiveText(scope, job, run) },
+          stop: { POST: (scope) => stop(scope, job, run, 'term') },
+          term: { POST: (scope) => stop(scope, job, run, 'term') },
+          kill: { POST: (scope) => stop(scope, job, run, 'kill') },
+          doDelete: { POST: (scope) => deleteBuild(scope, job, run) },
+          buildNumber: { GET: async () => new Response(String(run.number), { headers: { 'Content-Type': 'text/plain;charset=US-ASCII' } }) },
+        },
+        buildUiActions(job, run),
+      );
     }
   }
 }
@@ -229,7 +251,8 @@ async function serveUser(scope: Scope, rest: readonly string[]): Promise<Respons
   if (id === undefined) return null;
   const user = await scope.deps.accounts.get(id);
   if (!user) throw new DomainError('user_not_found', `There is no user "${id}".`);
-  if (api === undefined) return page(user.fullName, [`User id: ${user.id}`]);
+  const userPage = await serveUserPages(scope, user, rest.slice(1));
+  if (userPage) return userPage;
   if (api === 'descriptorByName' && flavor === 'jenkins.security.ApiTokenProperty' && action !== undefined && more.length === 0) {
     return serveApiTokenAction(scope, user, action);
   }

@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { principalName } from '../../auth/principal.js';
+import { Permissions } from '../../core/permissions.js';
 import { STEWARD_VERSION } from '../../version.js';
 import { CRUMB_FIELD, crumbBinding } from '../crumb.js';
 import type { Scope } from '../jenkins/scope.js';
@@ -49,9 +50,11 @@ export async function renderPage(scope: Scope, options: PageOptions): Promise<Re
   <a class="brand" href="/">Steward</a>
   <nav aria-label="Site">
     <a href="/">Dashboard</a>
+    ${scope.deps.authorizer.has(principal, Permissions.ItemCreate) ? html`<a href="/newJob">New item</a>` : ''}
+    ${scope.deps.authorizer.has(principal, Permissions.Administer) ? html`<a href="/manage/">Manage Steward</a>` : ''}
     ${
       signedIn
-        ? html`<span>${principalName(principal)}</span>
+        ? html`<a href="/me/">${principalName(principal)}</a>
     <form method="post" action="/logout" class="inline">${crumbField(scope)}<button type="submit" class="link">Sign out</button></form>`
         : html`<a href="/login?from=${encodeURIComponent(scope.url.pathname)}">Sign in</a>`
     }
@@ -75,4 +78,13 @@ export function crumbField(scope: Scope): Html {
   const binding = crumbBinding(principal, scope.c.get('sessionCookie')) ?? (principal.kind === 'anonymous' ? { kind: 'anonymous' as const, nonce: scope.anonymousNonce() } : null);
   if (!binding) return html``;
   return html`<input type="hidden" name="${CRUMB_FIELD}" value="${scope.deps.crumbs.issue(binding)}">`;
+}
+
+/**
+ * Whether a person's browser sent this request by following a link or submitting a form (only
+ * browsers send `Sec-Fetch-Mode: navigate`): such requests get pages and 303s back to a page, where a
+ * script gets the status codes Jenkins clients expect.
+ */
+export function fromBrowser(scope: Scope): boolean {
+  return scope.c.req.header('sec-fetch-mode') === 'navigate';
 }
