@@ -6,6 +6,8 @@ import { impliedByChain } from '../core/permissions.js';
 import { ANONYMOUS, principalName } from '../auth/principal.js';
 import { accessDeniedPage } from './access-denied.js';
 import { withoutSecrets } from './redact.js';
+import { PAGE_HEADERS } from './ui/page.js';
+import { refusalPage } from './ui/refusal-page.js';
 import type { AppEnv } from './context.js';
 
 /** Refusals that concern the request itself rather than the domain: its method, shape or size. */
@@ -148,10 +150,11 @@ function headersFor(error: DomainError | Refusal, principalName: string): Record
 /**
  * Renders a refusal: the status and headers Jenkins clients branch on (`X-Error` carries the message,
  * as on Jenkins' 400 pages), our stable code in `X-Steward-Reason`, and a body that says what
- * happened and what to do: JSON `{error, message, hint}` when the client accepts JSON; for a missing
- * permission Jenkins' access-denied page (bare for `X-Requested-With: XMLHttpRequest`); else text.
+ * happened and what to do: JSON `{error, message, hint}` when the client accepts JSON; a page in plain
+ * words for a person's browser (`Sec-Fetch-Mode: navigate`); for a missing permission Jenkins'
+ * access-denied page (bare for `X-Requested-With: XMLHttpRequest`); else text.
  */
-export function refusalResponse(c: Context<AppEnv>, error: DomainError | Refusal): Response {
+export async function refusalResponse(c: Context<AppEnv>, error: DomainError | Refusal): Promise<Response> {
   c.set('refusal', error);
   const status = STATUS[error.code];
   const principal = c.get('principal') ?? ANONYMOUS;
@@ -178,6 +181,14 @@ export function refusalResponse(c: Context<AppEnv>, error: DomainError | Refusal
       headers.set('Location', `/login?${new URLSearchParams({ from: withoutSecrets(url.pathname + url.search) }).toString()}`);
       return new Response(null, { status: 302, headers });
     }
+  }
+  // A person's browser gets the refusal in plain words with a link to the fix, in the page layout.
+  if (c.req.header('sec-fetch-mode') === 'navigate') {
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) headers.set(name, value);
+    headers.set('Content-Type', 'text/html;charset=UTF-8');
+    return new Response(await refusalPage(error, principal, new URL(c.req.url)), { status, headers });
+  }
+  if (error instanceof DomainError && (error.code === 'authentication_required' || error.code === 'permission_missing')) {
     headers.set('Content-Type', 'text/html;charset=UTF-8');
     return new Response(accessDeniedPage(error, principal, new URL(c.req.url)), { status, headers });
   }
@@ -190,7 +201,7 @@ export function isRefusal(error: unknown): error is DomainError | Refusal {
 }
 
 /** The app's error handler: refusals become their responses; anything else is logged and hidden. */
-export function onError(error: Error, c: Context<AppEnv>): Response {
+export function onError(error: Error, c: Context<AppEnv>): Response | Promise<Response> {
   if (isRefusal(error)) return refusalResponse(c, error);
   // Hono's validators reject unreadable bodies with HTTPException; they are the request's fault too.
   if (error instanceof HTTPException && error.status === 415) {

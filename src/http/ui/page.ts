@@ -32,7 +32,24 @@ export interface PageOptions {
 /** A whole page: header with the signed-in user, the trail, the content; escaped throughout by `html`. */
 export async function renderPage(scope: Scope, options: PageOptions): Promise<Response> {
   const principal = scope.principal;
-  const signedIn = principal.kind === 'user';
+  const nav = html`<a href="/">Dashboard</a>
+    ${scope.deps.authorizer.has(principal, Permissions.ItemCreate) ? html`<a href="/newJob">New item</a>` : ''}
+    ${scope.deps.authorizer.has(principal, Permissions.Administer) ? html`<a href="/manage/">Manage Steward</a>` : ''}
+    ${
+      principal.kind === 'user'
+        ? html`<a href="/me/">${principalName(principal)}</a>
+    <form method="post" action="/logout" class="inline">${crumbField(scope)}<button type="submit" class="link">Sign out</button></form>`
+        : html`<a href="/login?from=${encodeURIComponent(scope.url.pathname)}">Sign in</a>`
+    }`;
+  return pageResponse(await pageDocument(options, nav), options.status ?? 200);
+}
+
+export function pageResponse(document: string, status: number): Response {
+  return new Response(document, { status, headers: { 'Content-Type': 'text/html;charset=UTF-8', ...PAGE_HEADERS } });
+}
+
+/** The page around `options.body`, with `nav` as the site navigation. */
+export async function pageDocument(options: PageOptions, nav: Html): Promise<string> {
   const trail = options.trail ?? [];
   const page = await html`<!DOCTYPE html>
 <html lang="en">
@@ -49,15 +66,7 @@ export async function renderPage(scope: Scope, options: PageOptions): Promise<Re
 <header class="top">
   <a class="brand" href="/">Steward</a>
   <nav aria-label="Site">
-    <a href="/">Dashboard</a>
-    ${scope.deps.authorizer.has(principal, Permissions.ItemCreate) ? html`<a href="/newJob">New item</a>` : ''}
-    ${scope.deps.authorizer.has(principal, Permissions.Administer) ? html`<a href="/manage/">Manage Steward</a>` : ''}
-    ${
-      signedIn
-        ? html`<a href="/me/">${principalName(principal)}</a>
-    <form method="post" action="/logout" class="inline">${crumbField(scope)}<button type="submit" class="link">Sign out</button></form>`
-        : html`<a href="/login?from=${encodeURIComponent(scope.url.pathname)}">Sign in</a>`
-    }
+    ${nav}
   </nav>
 </header>
 <main id="main" tabindex="-1">
@@ -69,7 +78,7 @@ ${options.body}
 </body>
 </html>
 `;
-  return new Response(page.toString(), { status: options.status ?? 200, headers: { 'Content-Type': 'text/html;charset=UTF-8', ...PAGE_HEADERS } });
+  return page.toString();
 }
 
 /** The hidden crumb every state-changing form carries, bound to this browser's session (or its anonymous cookie). */
