@@ -7,77 +7,12 @@
 // 2. Trigger to first log line: with idle executors and quiet period 0, the time from sending a
 //    trigger to the build's console log existing with its first line (seen through inotify), and to
 //    the first command of its step running (the step prints the wall clock).
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, watch } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
+import { call, compare, CONNECTIONS, createJob, fmt, load, ms, percentile, ROUNDS, SECONDS, start, steward, writeSection } from './lib.mjs';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const CONNECTIONS = 32;
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
-const PASSWORD = 'bench-password';
-const basic = (secret) => `Basic ${Buffer.from(`admin:${secret}`).toString('base64')}`;
-// Requests authenticate with an API token, as scripts should: it needs no crumb. Set by steward().
-let AUTH = basic(PASSWORD);
-
-function start(command, args, env, ready) {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk) => {
-      output += chunk;
-      const match = ready.exec(output);
-      if (match) resolve({ child, match });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('exit', () => reject(new Error(`${command} exited:\n${output}`)));
-  });
-}
-
-async function steward(home) {
-  // Trigger tokens are limited to 120 triggers a minute by default; the bench measures without limits.
-  const config = join(home, 'steward.yaml');
-  writeFileSync(config, 'security:\n  triggerLimits:\n    perToken: { triggers: 0, window: 1min }\n');
-  const { child, match } = await start(process.execPath, ['bin/steward.js', 'serve', '--port', '0', '--home', home, '--config', config], { STEWARD_ADMIN_PASSWORD: PASSWORD }, /Steward listening on (\S+)/);
-  const url = match[1];
-  const password = { authorization: basic(PASSWORD) };
-  const { crumb } = await (await fetch(new URL('/crumbIssuer/api/json', url), { headers: password })).json();
-  const made = await fetch(new URL('/me/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken', url), {
-    method: 'POST',
-    headers: { ...password, 'Jenkins-Crumb': crumb, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'newTokenName=bench',
-  });
-  AUTH = basic((await made.json()).data.tokenValue);
-  return { child, url };
-}
-
-async function call(url, path, init = {}) {
-  const response = await fetch(new URL(path, url), { ...init, headers: { authorization: AUTH, ...init.headers }, redirect: 'manual' });
-  if (response.status >= 400) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response;
-}
-
-async function createJob(url, name, xml) {
-  await call(url, `/createItem?name=${name}`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xml });
-}
-
-function load(url, seconds, headers = { authorization: AUTH }) {
-  return new Promise((resolve, reject) => {
-    autocannon({ url, method: 'POST', connections: CONNECTIONS, duration: seconds, headers }, (error, result) => {
-      if (error) return reject(error);
-      // Build Token Root answers a folded trigger with 303, which is as much a success as 201.
-      const failed = result['4xx'] + result['5xx'];
-      if (failed > 0 || result.errors > 0) return reject(new Error(`${url}: ${failed} 4xx/5xx responses, ${result.errors} errors`));
-      resolve(result.requests.average);
-    });
-  });
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 
 async function triggerRate(scenarios) {
   const bare = await start(process.execPath, ['bench/bare-server.mjs'], {}, /listening (\d+)/);
@@ -86,25 +21,18 @@ async function triggerRate(scenarios) {
   for (const scenario of scenarios) {
     const home = mkdtempSync(join(tmpdir(), 'steward-bench-'));
     const server = await steward(home);
-    await createJob(server.url, 'bench', scenario.xml);
+    await createJob(server, 'bench', scenario.xml);
     let target = new URL('/job/bench/build', server.url).href;
-    let headers = { authorization: AUTH };
+    let headers = { authorization: server.auth };
     if (scenario.triggerToken) {
-      const made = await call(server.url, '/steward/api/v1/trigger-tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', items: ['bench'] }) });
+      const made = await call(server, '/steward/api/v1/trigger-tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', items: ['bench'] }) });
       target = new URL(`/buildByToken/build?job=bench&token=${(await made.json()).value}`, server.url).href;
       headers = {};
     }
-    await load(bareUrl, 3);
-    await load(target, 3, headers);
-    const bareRates = [];
-    const stewardRates = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      bareRates.push(await load(bareUrl, SECONDS));
-      stewardRates.push(await load(target, SECONDS, headers));
-    }
+    const rates = await compare((seconds) => load(bareUrl, seconds), (seconds) => load(target, seconds, { headers }));
     server.child.kill('SIGTERM');
     rmSync(home, { recursive: true, force: true });
-    results.push({ scenario, bare: median(bareRates), steward: median(stewardRates), bareRates, stewardRates });
+    results.push({ scenario, ...rates });
   }
   bare.child.kill();
   return results;
@@ -113,7 +41,7 @@ async function triggerRate(scenarios) {
 async function firstLogLine() {
   const home = mkdtempSync(join(tmpdir(), 'steward-bench-'));
   const server = await steward(home);
-  await createJob(server.url, 'latency', '<project><builders><hudson.tasks.Shell><command>date +%s%6N</command></hudson.tasks.Shell></builders></project>');
+  await createJob(server, 'latency', '<project><builders><hudson.tasks.Shell><command>date +%s%6N</command></hudson.tasks.Shell></builders></project>');
   // Build logs live in jobs/<job id>/<number>/log; the directory and the log's first line are written
   // by one synchronous call in the server, so the directory's creation (inotify) dates the first line.
   const jobDir = join(home, 'jobs', '1');
@@ -127,14 +55,14 @@ async function firstLogLine() {
   const toStep = [];
   for (let n = 1; n <= LATENCY_SAMPLES + 10; n++) {
     const sent = performance.timeOrigin + performance.now();
-    await call(server.url, '/job/latency/build', { method: 'POST' });
+    await call(server, '/job/latency/build', { method: 'POST' });
     let build;
     for (;;) {
-      build = await (await fetch(new URL(`/job/latency/${n}/api/json?tree=building`, server.url), { headers: { authorization: AUTH } })).json().catch(() => null);
+      build = await (await fetch(new URL(`/job/latency/${n}/api/json?tree=building`, server.url), { headers: { authorization: server.auth } })).json().catch(() => null);
       if (build && build.building === false) break;
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    const log = await (await call(server.url, `/job/latency/${n}/consoleText`)).text();
+    const log = await (await call(server, `/job/latency/${n}/consoleText`)).text();
     if (!log.startsWith('Started by user admin\n')) throw new Error(`unexpected log of build ${n}:\n${log}`);
     const printed = Number(/\n(\d{16})\n/.exec(log)?.[1]) / 1000;
     if (n > 10) {
@@ -160,8 +88,6 @@ const scenarios = [
 
 const rates = await triggerRate(scenarios);
 const latency = await firstLogLine();
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
-const ms = (n) => `${n.toFixed(2)} ms`;
 const report = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, with \`npm run bench\``,
   `(${ROUNDS} alternating rounds of ${SECONDS} s per server after a 3 s warm-up; ${CONNECTIONS} connections; autocannon in the same machine).`,
@@ -183,7 +109,4 @@ const report = [
 ].join('\n');
 
 process.stdout.write(`${report}\n`);
-const docs = 'docs/benchmarks.md';
-const current = readFileSync(docs, 'utf8');
-const updated = current.replace(/<!-- BENCH:START -->[\s\S]*<!-- BENCH:END -->/, `<!-- BENCH:START -->\n${report}\n<!-- BENCH:END -->`);
-writeFileSync(docs, updated);
+writeSection('BENCH', report);

@@ -40,6 +40,16 @@ export class Accounts {
     return this.users.create({ id: user.id, fullName: user.fullName || user.id, passwordHash: await hashPassword(user.password), groups, createdAt: Date.now() });
   }
 
+  /**
+   * A user changing their own password proves it with the current one (an administrator setting
+   * another's needs none): `password_wrong` otherwise.
+   */
+  async requireCurrentPassword(userId: string, current: string): Promise<void> {
+    if (!(await this.checkPassword(userId, current))) {
+      throw new DomainError('password_wrong', 'The current password is not right.', 'Send your current password as currentPassword; an administrator can set a new one without it.');
+    }
+  }
+
   async setPassword(id: string, password: string): Promise<User> {
     checkPassword(password);
     return this.users.update(id, { passwordHash: await hashPassword(password) });

@@ -34,6 +34,13 @@ export class ApiTokens {
     return looksLikeToken(API_TOKEN_PREFIX, secret);
   }
 
+  /** A token is shown once, to its owner: only the user may create one for themselves, not even an administrator. */
+  static requireOwner(actorId: string, userId: string): void {
+    if (actorId.toLowerCase() !== userId.toLowerCase()) {
+      throw new DomainError('token_owner_only', `Only ${userId} may create API tokens for ${userId}.`, `A token is shown once, to its owner: ${userId} creates it, signed in as ${userId}.`);
+    }
+  }
+
   async create(userId: string, name: string, expiresAt: number | null): Promise<CreatedApiToken> {
     const now = this.now();
     const trimmed = name.trim();

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { RemoteTokenDigest } from '../core/item.js';
 
 const PREFIX = '{steward:v1:';
 const SUFFIX = '}';
@@ -59,4 +60,12 @@ export class SecretBox {
 
 export function isSealed(value: string): boolean {
   return value.startsWith(PREFIX) && value.endsWith(SUFFIX);
+}
+
+/**
+ * A job's trigger token as stored, from the keyed digest of the value sent: the current one when the
+ * value is unchanged, else a new random handle (which names the token in documents without revealing it).
+ */
+export function remoteTokenFor(digest: string, current: RemoteTokenDigest | null): RemoteTokenDigest {
+  return current && current.digest === digest ? current : { handle: randomBytes(6).toString('hex'), digest };
 }

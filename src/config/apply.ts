@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Accounts } from '../auth/accounts.js';
+import { remoteTokenFor } from '../auth/secret-box.js';
 import type { Policy, PolicyChange } from '../auth/policy.js';
 import type { Webhooks } from '../auth/webhooks.js';
 import { type Grant, readGrants } from '../core/access.js';
@@ -152,8 +152,7 @@ export function retention(declared: { builds?: number | undefined; days?: number
 }
 
 function token(value: string, current: RemoteTokenDigest | null, secrets: SecretTools): RemoteTokenDigest {
-  const digest = secrets.digest(value);
-  return current && current.digest === digest ? current : { handle: randomBytes(6).toString('hex'), digest };
+  return remoteTokenFor(secrets.digest(value), current);
 }
 
 function parameterDefinition(declared: JobDeclaration['parameters'][number], current: JobSettings | null, secrets: SecretTools): ParameterDefinition {

@@ -62,6 +62,23 @@ export class DomainError extends Error {
   ) {
     super(message);
   }
+
+  private fieldPath: string | undefined;
+
+  /**
+   * The one setting at fault, when there is one, as a path into the settings that were checked
+   * (`quietPeriodSeconds`, `timeoutMs`, `retention.maxBuilds`, `parameters.2.name`,
+   * `steps.0.unstableReturn`, and `name` for an item's name). A form shows the error beside it.
+   */
+  get field(): string | undefined {
+    return this.fieldPath;
+  }
+
+  /** Names the setting at fault: `throw new DomainError(…).at('timeoutMs')`. */
+  at(field: string): this {
+    this.fieldPath = field;
+    return this;
+  }
 }
 
 export function isDomainError(error: unknown, code?: DomainErrorCode): error is DomainError {

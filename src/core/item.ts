@@ -118,29 +118,29 @@ export function baseName(fullName: string): string {
 export function checkJobSettings(settings: JobSettings): void {
   checkParameterDefinitions(settings.parameters);
   if (settings.quietPeriodSeconds !== null && !(Number.isInteger(settings.quietPeriodSeconds) && settings.quietPeriodSeconds >= 0)) {
-    throw new DomainError('config_invalid', `Quiet period ${settings.quietPeriodSeconds} is not a whole number of seconds.`, 'Use 0 or more seconds.');
+    throw new DomainError('config_invalid', `Quiet period ${settings.quietPeriodSeconds} is not a whole number of seconds.`, 'Use 0 or more seconds.').at('quietPeriodSeconds');
   }
   if (settings.timeoutMs !== null && !(settings.timeoutMs > 0)) {
-    throw new DomainError('config_invalid', 'A build timeout must be longer than zero.', 'Remove the timeout, or give a positive duration such as 10min.');
+    throw new DomainError('config_invalid', 'A build timeout must be longer than zero.', 'Remove the timeout, or give a positive duration such as 10min.').at('timeoutMs');
   }
   if (settings.retention) checkRetention(settings.retention);
   if (settings.maxQueued !== null && !(Number.isInteger(settings.maxQueued) && settings.maxQueued >= 1)) {
-    throw new DomainError('config_invalid', `The most queued builds of a job must be a whole number of at least 1 (got ${settings.maxQueued}).`);
+    throw new DomainError('config_invalid', `The most queued builds of a job must be a whole number of at least 1 (got ${settings.maxQueued}).`).at('maxQueued');
   }
-  for (const step of settings.steps) {
+  settings.steps.forEach((step, index) => {
     if (step.unstableReturn !== null && !(Number.isInteger(step.unstableReturn) && step.unstableReturn >= 1 && step.unstableReturn <= 255)) {
-      throw new DomainError('config_invalid', `Unstable return code ${step.unstableReturn} is not an exit code.`, 'Use a whole number from 1 to 255.');
+      throw new DomainError('config_invalid', `Unstable return code ${step.unstableReturn} is not an exit code.`, 'Use a whole number from 1 to 255.').at(`steps.${index}.unstableReturn`);
     }
-  }
+  });
 }
 
 export function checkRetention(retention: Retention): void {
-  for (const [what, value] of [
-    ['builds to keep', retention.maxBuilds],
-    ['days to keep builds', retention.maxDays],
+  for (const [what, value, field] of [
+    ['builds to keep', retention.maxBuilds, 'retention.maxBuilds'],
+    ['days to keep builds', retention.maxDays, 'retention.maxDays'],
   ] as const) {
     if (value !== null && !(Number.isInteger(value) && value >= 1)) {
-      throw new DomainError('config_invalid', `The number of ${what} must be a whole number of at least 1 (got ${value}).`);
+      throw new DomainError('config_invalid', `The number of ${what} must be a whole number of at least 1 (got ${value}).`).at(field);
     }
   }
 }

@@ -34,36 +34,37 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
 export function checkParameterDefinitions(definitions: readonly ParameterDefinition[]): void {
   const seen = new Set<string>();
-  for (const definition of definitions) {
+  definitions.forEach((definition, index) => {
+    const field = `parameters.${index}`;
     if (!NAME.test(definition.name)) {
       throw new DomainError(
         'config_invalid',
         `Parameter name "${definition.name}" is not allowed.`,
         'Parameter names start with a letter or "_" and contain letters, digits, "_", "." or "-" (at most 128).',
-      );
+      ).at(`${field}.name`);
     }
     if (RESERVED.test(definition.name)) {
       throw new DomainError(
         'config_invalid',
         `Parameter name "${definition.name}" is reserved: it would override a variable the server sets for every build.`,
         'Rename the parameter (BUILD_*, JOB_*, WORKSPACE, PATH, LD_* and similar are reserved).',
-      );
+      ).at(`${field}.name`);
     }
     if (TRIGGER_FIELDS.has(definition.name)) {
       throw new DomainError(
         'config_invalid',
         `Parameter name "${definition.name}" is reserved: a trigger request uses ${definition.name}= for itself.`,
         `Rename the parameter; ${[...TRIGGER_FIELDS].join(', ')} are read by the trigger URLs.`,
-      );
+      ).at(`${field}.name`);
     }
     if (seen.has(definition.name)) {
-      throw new DomainError('config_invalid', `Parameter "${definition.name}" is declared twice.`, 'Remove one of the two.');
+      throw new DomainError('config_invalid', `Parameter "${definition.name}" is declared twice.`, 'Remove one of the two.').at(`${field}.name`);
     }
     seen.add(definition.name);
     if (definition.type === 'choice' && definition.choices.length === 0) {
-      throw new DomainError('config_invalid', `Choice parameter "${definition.name}" has no choices.`, 'List at least one choice.');
+      throw new DomainError('config_invalid', `Choice parameter "${definition.name}" has no choices.`, 'List at least one choice.').at(`${field}.choices`);
     }
-  }
+  });
 }
 
 /** The value a parameter takes when a trigger does not supply one. */

@@ -27,6 +27,16 @@ export class Items {
     return item;
   }
 
+  /**
+   * An item named from inside a folder, as a copy's source (`from=`) is: relative to the folder first,
+   * else as a full name; a leading `/` means a full name only.
+   */
+  async findFrom(folder: Folder | null, name: string): Promise<Item | null> {
+    const bare = name.replace(/^\/+/, '');
+    const relative = folder && !name.startsWith('/') ? await this.find(`${folder.fullName}/${bare}`) : null;
+    return relative ?? this.find(bare);
+  }
+
   find(fullName: string): Promise<Item | null> {
     return this.deps.store.items.findByFullName(splitFullName(fullName).join('/'));
   }

@@ -1,4 +1,4 @@
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium, which `.ci/run` installs; Playwright's own browser download needs the internet. */
 const CHROMIUM = process.env.STEWARD_CHROMIUM ?? '/usr/bin/chromium';
@@ -28,6 +28,18 @@ export async function signIn(page: Page, baseUrl: string, user: string, password
   await page.getByLabel('User').fill(user);
   await page.getByLabel('Password').fill(password);
   await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login') && !url.pathname.startsWith('/j_spring')), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+/** A page that counts the dialogs script would open (there must be none) and collects CSP and script errors. */
+export async function openPage(context: BrowserContext): Promise<{ page: Page; problems: string[]; dialogs: () => number }> {
+  const page = await context.newPage();
+  const problems = watchProblems(page);
+  let dialogs = 0;
+  page.on('dialog', async (dialog) => {
+    dialogs += 1;
+    await dialog.dismiss();
+  });
+  return { page, problems, dialogs: () => dialogs };
 }
 
 /** Collects what the page reports as Content-Security-Policy violations and script errors: a test expects none. */

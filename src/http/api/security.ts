@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Items } from '../../items/items.js';
 import { type AccessPolicy, readGrants, writeGrants } from '../../core/access.js';
-import { DomainError } from '../../core/errors.js';
 import type { Item } from '../../core/item.js';
 import { GRANTABLE_PERMISSIONS, impliedByChain } from '../../core/permissions.js';
 import { authorities, credentialKind } from '../../auth/principal.js';
+import { grantsAbove } from '../item-grants.js';
 import type { AppEnv } from '../context.js';
 import type { SecurityDeps } from '../jenkins/deps.js';
 import { NativeScope } from './context.js';
@@ -126,13 +126,6 @@ export function securityRoutes(app: OpenAPIHono<AppEnv>, deps: SecurityDeps & { 
 }
 
 async function itemGrants(deps: SecurityDeps & { readonly items: Items }, item: Item) {
-  const grants = deps.policy.current.grants;
-  const inherited: Array<{ item: string; grants: Record<string, string[]> }> = [];
-  for (const id of item.ancestorIds) {
-    const folder = await deps.items.byId(id);
-    if (!folder) throw new DomainError('item_not_found', `A folder above ${item.fullName} is gone.`);
-    const own = grants.filter((grant) => grant.itemId === id);
-    if (own.length > 0) inherited.push({ item: folder.fullName, grants: writeGrants(own) });
-  }
-  return { item: item.fullName, grants: writeGrants(grants.filter((grant) => grant.itemId === item.id)), inherited };
+  const inherited = (await grantsAbove(deps, item)).map(({ folder, grants }) => ({ item: folder.fullName, grants: writeGrants(grants) }));
+  return { item: item.fullName, grants: writeGrants(deps.policy.current.grants.filter((grant) => grant.itemId === item.id)), inherited };
 }

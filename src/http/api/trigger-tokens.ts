@@ -4,6 +4,7 @@ import type { Item } from '../../core/item.js';
 import { Permissions } from '../../core/permissions.js';
 import { covers, type TriggerToken } from '../../core/trigger-token.js';
 import type { Items } from '../../items/items.js';
+import { mayManageTriggerToken } from '../trigger-token-access.js';
 import type { AppEnv } from '../context.js';
 import type { SecurityDeps } from '../jenkins/deps.js';
 import { expiryOf, iso, NativeScope } from './context.js';
@@ -27,17 +28,6 @@ async function view(deps: Deps, token: TriggerToken) {
     lastUsedAddress: token.lastUsedAddress,
     useCount: token.useCount,
   };
-}
-
-/** Whether the caller may manage the token: Job/Configure on every item it covers (an administrator always). */
-async function mayManage(scope: NativeScope, deps: Deps, token: TriggerToken): Promise<boolean> {
-  if (scope.isAdmin()) return true;
-  const principal = scope.user();
-  for (const id of token.itemIds) {
-    const item = await deps.items.byId(id);
-    if (!item || !deps.authorizer.has(principal, Permissions.ItemConfigure, item)) return false;
-  }
-  return true;
 }
 
 /** Trigger tokens: made by someone with Job/Configure on their scope, listed with their use, revoked. */
@@ -93,7 +83,7 @@ export function triggerTokenRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
       const tokens: TriggerToken[] = [];
       for (const token of await deps.triggerTokens.list()) {
         if (item && !covers(token, item) && !token.itemIds.includes(item.id)) continue;
-        if (await mayManage(scope, deps, token)) tokens.push(token);
+        if (await mayManageTriggerToken(deps, scope.user(), token)) tokens.push(token);
       }
       return c.json(await Promise.all(tokens.map((token) => view(deps, token))), 200);
     },
@@ -112,7 +102,7 @@ export function triggerTokenRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
       const scope = new NativeScope(c, deps);
       scope.user();
       const token = await deps.triggerTokens.get(c.req.valid('param').uuid);
-      if (!(await mayManage(scope, deps, token))) {
+      if (!(await mayManageTriggerToken(deps, scope.user(), token))) {
         throw new DomainError('permission_missing', `Revoking the trigger token "${token.name}" needs Job/Configure on everything it covers.`, 'Ask an administrator, or someone who may configure those jobs.', Permissions.ItemConfigure);
       }
       await deps.triggerTokens.revoke(token.uuid);

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiToken } from '../../core/api-token.js';
+import { ApiTokens } from '../../auth/api-tokens.js';
 import { DomainError } from '../../core/errors.js';
 import type { User } from '../../core/user.js';
 import type { AppEnv } from '../context.js';
@@ -102,9 +103,7 @@ export function userRoutes(app: OpenAPIHono<AppEnv>, deps: SecurityDeps): void {
       const body = c.req.valid('json');
       scope.requireSelfOrAdmin(id);
       const user = await deps.accounts.require(id);
-      if (scope.isSelf(id) && !(await deps.accounts.checkPassword(user.id, body.currentPassword ?? ''))) {
-        throw new DomainError('password_wrong', 'The current password is not right.', 'Send your current password as currentPassword; an administrator can set a new one without it.');
-      }
+      if (scope.isSelf(id)) await deps.accounts.requireCurrentPassword(user.id, body.currentPassword ?? '');
       await deps.accounts.setPassword(user.id, body.password);
       await deps.sessions.endAllOf(user.id);
       await scope.audit({ action: 'user.password', outcome: 'accepted', detail: { user: user.id } });
@@ -164,10 +163,7 @@ export function userRoutes(app: OpenAPIHono<AppEnv>, deps: SecurityDeps): void {
       const scope = new NativeScope(c, deps);
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
-      scope.user();
-      if (!scope.isSelf(id)) {
-        throw new DomainError('token_owner_only', `Only ${id} may create API tokens for ${id}.`, `A token is shown once, to its owner: ${id} creates it, signed in as ${id}.`);
-      }
+      ApiTokens.requireOwner(scope.user().id, id);
       const user = await deps.accounts.require(id);
       const expiresAt = expiryOf(body.expiresAt);
       const { token, value } = await deps.apiTokens.create(user.id, body.name ?? '', expiresAt);

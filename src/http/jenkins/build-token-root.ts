@@ -72,7 +72,7 @@ async function findJob(scope: Scope, input: RequestInput): Promise<Job> {
  * caller (its Basic credentials, never a session cookie) needs Job/Build and a POST.
  */
 async function authorize(scope: Scope, job: Job, input: RequestInput): Promise<Authority> {
-  const own = principalTokenAuthority(scope);
+  const own = principalTokenAuthority(scope, job);
   if (own) return own;
   const presented = presentedToken(scope, input);
   if (presented) {

@@ -36,7 +36,7 @@ export async function createItem(scope: Scope, parent: Folder | null): Promise<R
   if (mode === 'copy') {
     const from = single(input, 'from');
     if (!from) throw new Refusal('copy_source_missing', 'Specify which job to copy.', 'Add &from=SOURCE (its full name) to the URL.');
-    const source = await findRelative(scope, parent, from);
+    const source = await scope.deps.items.findFrom(parent, from);
     if (!source) throw new Refusal('copy_source_missing', `No such job: ${from}.`, 'Give the full name of an existing item in from=.');
     scope.check(Permissions.ItemConfigure, source);
     const copy = await scope.deps.items.copy(source, parent, name);
@@ -61,16 +61,6 @@ export async function createItem(scope: Scope, parent: Folder | null): Promise<R
 
 function isKnownMode(mode: string | undefined): boolean {
   return mode === JOB_CLASS || mode === FOLDER_CLASS;
-}
-
-/** `from=` names an item relative to the folder the copy goes into, or by its full name. */
-async function findRelative(scope: Scope, parent: Folder | null, from: string): Promise<Item | null> {
-  const name = from.replace(/^\/+/, '');
-  if (parent && !from.startsWith('/')) {
-    const relative = await scope.deps.items.find(`${parent.fullName}/${name}`);
-    if (relative) return relative;
-  }
-  return scope.deps.items.find(name);
 }
 
 export async function getConfig(scope: Scope, item: Item): Promise<Response> {

@@ -43,7 +43,7 @@ export async function tokenAuthority(scope: Scope, job: Job, presented: { value:
   if (trigger) {
     if (covers(trigger, job)) return { kind: 'trigger_token', token: trigger, inQuery: presented.inQuery };
     authenticator.failed(scope.address);
-    throw new DomainError('token_scope', `The trigger token "${trigger.name}" does not cover ${job.fullName}.`, `Use a token made for ${job.fullName} (or a folder above it).`);
+    throw notCovered(trigger, job);
   }
   if (TriggerTokens.isTokenLike(presented.value)) throw invalidToken(job);
   const stored = job.settings.remoteToken;
@@ -59,9 +59,19 @@ export function invalidToken(job: Job): DomainError {
   return new DomainError('job_token_invalid', 'Invalid token provided.', `The token matches neither the "Trigger builds remotely" token of ${job.fullName} nor a trigger token covering it.`);
 }
 
-/** The authority of a request made by a trigger token itself (sent as Bearer or X-Steward-Token). */
-export function principalTokenAuthority(scope: Scope): Authority | null {
-  return scope.principal.kind === 'token' ? { kind: 'trigger_token', token: scope.principal.token, inQuery: false } : null;
+/**
+ * The authority of a request made by a trigger token itself (sent as Bearer or X-Steward-Token): only
+ * for the jobs the token covers, exactly as when the same token is sent as `token=`.
+ */
+export function principalTokenAuthority(scope: Scope, job: Job): Authority | null {
+  if (scope.principal.kind !== 'token') return null;
+  const token = scope.principal.token;
+  if (!covers(token, job)) throw notCovered(token, job);
+  return { kind: 'trigger_token', token, inQuery: false };
+}
+
+function notCovered(token: TriggerToken, job: Job): DomainError {
+  return new DomainError('token_scope', `The trigger token "${token.name}" does not cover ${job.fullName}.`, `Use a token made for ${job.fullName} (or a folder above it).`);
 }
 
 /** The cause a trigger records: the token by name, the remote host, or the user. */

@@ -4,7 +4,10 @@ import { isParameterized, type Job } from '../../core/item.js';
 import { itemPath } from '../../core/item-url.js';
 import { Permissions } from '../../core/permissions.js';
 import { type RequestInput, single } from '../body.js';
+import type { EnqueueResult } from '../../store/types.js';
 import { Refusal } from '../errors.js';
+import { fromBrowser } from '../ui/page.js';
+import { parametersFormPage, readParametersForm } from '../ui/parameters-form.js';
 import { parseDelay } from './delay.js';
 import { type Authority, enqueue, jsonParameters, presentedToken, principalTokenAuthority, suppliedParameters, tokenAuthority, triggered } from './queueing.js';
 import type { Scope } from './scope.js';
@@ -13,9 +16,10 @@ const POST_REQUIRED_HINT = 'Use POST (curl -X POST …); GET is only accepted wi
 
 /**
  * `…/build`, following Jenkins' `ParameterizedJobMixIn.doBuild`: a disabled job is refused (409)
- * first, a GET on a parameterized job gets 405 (Jenkins shows its parameter form), then the token or
- * the Build permission and POST are required. A parameterized job takes its values from a `json`
- * field or a raw JSON body (DESIGN §5.2).
+ * first, a GET on a parameterized job gets 405 (a person's browser gets Jenkins' parameter form,
+ * with Job/Build), then the token or the Build permission and POST are required. A parameterized job
+ * takes its values from a `json` field or a raw JSON body (DESIGN §5.2), or, from a browser, from the
+ * fields of that form.
  */
 export async function build(scope: Scope, job: Job): Promise<Response> {
   const input = await scope.readInput();
@@ -24,15 +28,25 @@ export async function build(scope: Scope, job: Job): Promise<Response> {
   if (job.settings.disabled) throw notBuildable(job);
   const parameterized = isParameterized(job);
   if (parameterized && scope.method !== 'POST') {
+    if (fromBrowser(scope)) {
+      scope.check(Permissions.ItemBuild, job);
+      return parametersFormPage(scope, job);
+    }
     throw new Refusal('parameters_form_required', `${job.fullName} is parameterized, so /build needs a POST with the parameters.`, 'Use POST …/buildWithParameters?NAME=value, or POST …/build with json={"parameter":[{"name":"NAME","value":"value"}]}.', { Allow: 'POST' });
   }
   const authority = await authorize(scope, job, input);
   if (!parameterized) {
     const result = await enqueue(scope, job, input, authority, { parameters: null, rejectUnknownParameters: false, delayMs });
     // Jenkins answers 201 also when the request was folded into a waiting item.
-    return triggered(scope, job, input, result, 201);
+    return answer(scope, job, input, result, 201);
   }
   const entries = jsonParameters(input);
+  if (entries === null && fromBrowser(scope)) {
+    const form = readParametersForm(job, input);
+    if (form.errors.size > 0) return parametersFormPage(scope, job, form);
+    const result = await enqueue(scope, job, input, authority, { parameters: form.supplied, rejectUnknownParameters: false, delayMs });
+    return answer(scope, job, input, result, 303);
+  }
   if (entries === null) {
     const submittedSomething = input.parameters.size > 0;
     throw new Refusal(
@@ -42,7 +56,7 @@ export async function build(scope: Scope, job: Job): Promise<Response> {
     );
   }
   const result = await enqueue(scope, job, input, authority, { parameters: entries, rejectUnknownParameters: true, delayMs });
-  return triggered(scope, job, input, result, 303);
+  return answer(scope, job, input, result, 303);
 }
 
 /**
@@ -61,7 +75,17 @@ export async function buildWithParameters(scope: Scope, job: Job): Promise<Respo
     throw new DomainError('job_not_parameterized', `${job.fullName} is not parameterized.`, 'Trigger it with /build instead of /buildWithParameters.');
   }
   const result = await enqueue(scope, job, input, authority, { parameters: suppliedParameters(job, input), rejectUnknownParameters: false, delayMs });
-  return triggered(scope, job, input, result, 303);
+  return answer(scope, job, input, result, 303);
+}
+
+/**
+ * A person's browser that submitted a form lands back on the job page, where the new build or queue
+ * item shows (post-redirect-get); scripts and Jenkins clients, which never send Sec-Fetch-Mode, get
+ * Jenkins' 201 with the queue item's Location.
+ */
+function answer(scope: Scope, job: Job, input: RequestInput, result: EnqueueResult, coalescedStatus: 201 | 303): Promise<Response> {
+  if (fromBrowser(scope)) return Promise.resolve(scope.redirect(itemPath(job.fullName), 303));
+  return triggered(scope, job, input, result, coalescedStatus);
 }
 
 /**
@@ -98,7 +122,7 @@ async function crumbUnlessToken(scope: Scope, input: RequestInput): Promise<void
  * checked before (a trigger token making the request itself has its own, narrow, read access).
  */
 async function authorize(scope: Scope, job: Job, input: RequestInput): Promise<Authority> {
-  const own = principalTokenAuthority(scope);
+  const own = principalTokenAuthority(scope, job);
   if (own) return own;
   const presented = presentedToken(scope, input);
   const byToken = presented ? await tokenAuthority(scope, job, presented) : null;

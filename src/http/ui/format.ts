@@ -21,3 +21,9 @@ export function timeAgo(epochMs: number | null): Html {
   const iso = new Date(epochMs).toISOString();
   return html`<time datetime="${iso}" title="${iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}">${iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</time>`;
 }
+
+/** When a token expires: never, or the time (relative, absolute on hover), marked once it has passed. */
+export function expiry(expiresAt: number | null, now = Date.now()): Html {
+  if (expiresAt === null) return html`<span class="muted">never</span>`;
+  return expiresAt <= now ? html`${timeAgo(expiresAt)} <strong class="field-error">expired</strong>` : timeAgo(expiresAt);
+}

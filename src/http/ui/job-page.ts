@@ -1,19 +1,78 @@
 import { html } from 'hono/html';
-import type { Job } from '../../core/item.js';
+import { isParameterized, type Job } from '../../core/item.js';
+import { itemPath } from '../../core/item-url.js';
+import { Permissions } from '../../core/permissions.js';
 import type { ActionTable } from '../jenkins/action.js';
+import { jobColor } from '../jenkins/beans/item.js';
 import type { Scope } from '../jenkins/scope.js';
-import { renderPage } from './page.js';
+import { statusIcon, statusOf } from './format.js';
+import { historyTable, jobQueue } from './job-history.js';
+import { crumbField, type Html, renderPage } from './page.js';
+import { parametersFormPath } from './parameters-form.js';
 import { trailOf } from './trail.js';
+import { type TokenFormState, triggerPanel } from './trigger-panel.js';
+import { createTriggerToken, revokeTriggerToken } from './trigger-token-actions.js';
 
-/** The web interface's actions on a job. */
+/**
+ * The web interface's actions on a job: its page, and its trigger tokens (made and revoked from the
+ * "Trigger remotely" panel). The Build with Parameters form is Jenkins' `GET …/build`, answered in
+ * src/http/jenkins/triggers.ts.
+ */
 export function jobUiActions(job: Job): ActionTable {
-  return { '': { GET: (scope) => jobPage(scope, job) } };
+  return {
+    '': { GET: (scope) => jobPage(scope, job, {}, 200) },
+    triggerTokens: {
+      // A reload of the token form's answer, or the page script's refresh of it, shows the page again (without the value).
+      GET: async (scope) => scope.redirect(itemPath(job.fullName), 303),
+      POST: (scope) => createTriggerToken(scope, job, (state, status) => jobPage(scope, job, state, status)),
+    },
+    'triggerTokens/revoke': { POST: (scope) => revokeTriggerToken(scope, job) },
+  };
 }
 
-async function jobPage(scope: Scope, job: Job): Promise<Response> {
+async function jobPage(scope: Scope, job: Job, tokenForm: TokenFormState, status: 200 | 400): Promise<Response> {
+  const color = await jobColor(scope.beans(), job);
   return renderPage(scope, {
     title: job.name,
     trail: trailOf(job.fullName),
-    body: html`${job.settings.description ? html`<p class="description">${job.settings.description}</p>` : ''}`,
+    status,
+    body: html`<p class="job-status" id="job-status" data-refresh>${statusIcon(color)} <span aria-hidden="true">${statusOf(color).label}</span></p>
+${job.settings.description ? html`<p class="description">${job.settings.description}</p>` : ''}
+${job.settings.disabled ? disabledNotice(scope, job) : ''}
+${jobActions(scope, job)}
+<section aria-labelledby="history-title"><h2 id="history-title">Build history</h2>${jobQueue(scope, job)}${historyTable(scope, job)}</section>
+${triggerPanel(scope, job, tokenForm)}
+${deleteForm(scope, job)}`,
   });
+}
+
+function disabledNotice(scope: Scope, job: Job): Html {
+  const canEnable = scope.deps.authorizer.has(scope.principal, Permissions.ItemConfigure, job);
+  return html`<div class="notice"><p>This job is disabled: it keeps its history, but no trigger can start it.</p>${
+    canEnable ? html`<form method="post" action="/${itemPath(job.fullName)}enable" class="inline">${crumbField(scope)}<button type="submit" class="primary">Enable</button></form>` : ''
+  }</div>`;
+}
+
+/** The buttons and links the caller may use; the server checks each again when it is used. */
+function jobActions(scope: Scope, job: Job): Html {
+  const may = (permission: (typeof Permissions)[keyof typeof Permissions]) => scope.deps.authorizer.has(scope.principal, permission, job);
+  const base = `/${itemPath(job.fullName)}`;
+  const build =
+    !job.settings.disabled && may(Permissions.ItemBuild)
+      ? isParameterized(job)
+        ? html`<a class="button primary" href="${parametersFormPath(job)}">Build with Parameters</a>`
+        : html`<form method="post" action="${base}build?delay=0sec" class="inline">${crumbField(scope)}<button type="submit" class="primary">Build Now</button></form>`
+      : '';
+  const configure = may(Permissions.ItemConfigure);
+  return html`<div class="actions">${build}${configure ? html`<a class="button" href="${base}configure">Configure</a>` : ''}${
+    scope.deps.authorizer.has(scope.principal, Permissions.Administer) ? html`<a class="button" href="${base}security">Permissions</a>` : ''
+  }${configure && !job.settings.disabled ? html`<form method="post" action="${base}disable" class="inline">${crumbField(scope)}<button type="submit">Disable</button></form>` : ''}</div>`;
+}
+
+/** Deleting takes two steps without any script: open the section, then press the button that names the job. */
+function deleteForm(scope: Scope, job: Job): Html {
+  if (!scope.deps.authorizer.has(scope.principal, Permissions.ItemDelete, job)) return html``;
+  return html`<details class="danger-zone"><summary>Delete this job</summary>
+<form method="post" action="/${itemPath(job.fullName)}doDelete">${crumbField(scope)}<p>Deleting ${job.name} removes its builds, their logs and its workspace. This cannot be undone.</p><button type="submit" class="danger">Delete job ${job.name}</button></form>
+</details>`;
 }

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jobXml, queueIdOf, startTestServer, stringParameter, type TestServer } from '../../support/server.js';
+import { queueIdOf, startTestServer, type TestServer } from '../../support/server.js';
 
 /** Coalescing policy, the queue cap, trigger rate limits, and which forwarding headers are believed. */
 const servers: TestServer[] = [];

@@ -108,6 +108,18 @@ describe('using a trigger token', () => {
     const outside = await server.fetch(`/buildByToken/build?job=other&token=${value}`, { auth: null });
     expect(outside.status).toBe(403);
     expect(outside.headers.get('x-steward-reason')).toBe('token_scope');
+    // The same token in a header is held to the same scope on every trigger URL.
+    const next = async () => ((await (await server.fetch('/job/other/api/json?tree=nextBuildNumber')).json()) as { nextBuildNumber: number }).nextBuildNumber;
+    const before = await next();
+    for (const headers of [bearer(value), { 'X-Steward-Token': value }]) {
+      for (const path of ['/buildByToken/build?job=other', '/buildByToken/polling?job=other']) {
+        const refused = await server.fetch(path, { auth: null, headers, method: 'POST' });
+        expect(refused.status, path).toBe(403);
+        expect(refused.headers.get('x-steward-reason')).toBe('token_scope');
+      }
+    }
+    expect(await next()).toBe(before);
+    expect(((await (await server.fetch('/queue/api/json')).json()) as { items: Array<{ task: { name: string } }> }).items.filter((item) => item.task.name === 'other')).toEqual([]);
   });
 
   it('may be limited to source networks', async () => {

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, signIn, watchProblems } from '../../support/browser.js';
+import { launchBrowser, openPage, signIn } from '../../support/browser.js';
 import { ADMIN_PASSWORD, FOLDER_XML, jobXml, startTestServer, type TestServer, waitForBuild } from '../../support/server.js';
 
 let server: TestServer;
@@ -31,13 +31,7 @@ afterAll(async () => {
 
 describe('the dashboard in Chromium', () => {
   it('after signing in, lists jobs and folders with their status, the queue and the executors, under a strict CSP', async () => {
-    const page = await browser.newPage();
-    const problems = watchProblems(page);
-    let dialogs = 0;
-    page.on('dialog', async (dialog) => {
-      dialogs += 1;
-      await dialog.dismiss();
-    });
+    const { page, problems, dialogs } = await openPage(await browser.newContext());
     const response = await page.goto(server.url);
     expect(page.url()).toContain('/login');
     expect(response?.status()).toBe(200);
@@ -53,13 +47,13 @@ describe('the dashboard in Chromium', () => {
     expect(await page.getByRole('link', { name: XSS }).count()).toBe(1);
     expect(await page.locator('#executors li').count()).toBe(2);
     expect(await page.locator('time[datetime]').first().textContent()).toMatch(/ago$/);
-    expect(dialogs).toBe(0);
+    expect(dialogs()).toBe(0);
     expect(problems).toEqual([]);
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.screenshot({ path: 'docs/screenshots/dashboard.png' });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: 'docs/screenshots/dashboard-phone.png', fullPage: true });
-    await page.close();
+    await page.context().close();
   });
 
   it('refuses a form another site submits to /job/hello/build with the signed-in victim’s session', async () => {

@@ -97,7 +97,8 @@ export function allView(url: string): Bean {
   ]);
 }
 
-const RESULT_COLOR: Record<Result, string> = { SUCCESS: 'blue', UNSTABLE: 'yellow', FAILURE: 'red', NOT_BUILT: 'notbuilt', ABORTED: 'aborted' };
+/** Jenkins' ball colour of each build result. */
+export const RESULT_COLOR: Record<Result, string> = { SUCCESS: 'blue', UNSTABLE: 'yellow', FAILURE: 'red', NOT_BUILT: 'notbuilt', ABORTED: 'aborted' };
 
 /**
  * Jenkins' ball colour: from the newest started build's result; while a build runs, the previous

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Document, Element } from '@xmldom/xmldom';
+import { remoteTokenFor } from '../../../auth/secret-box.js';
 import { defaultJobSettings, type FolderSettings, type JobSettings, type RemoteTokenDigest, type Retention, type ShellStep } from '../../../core/item.js';
 import type { ParameterDefinition } from '../../../core/parameters.js';
 import { Refusal } from '../../errors.js';
@@ -207,7 +207,7 @@ function readToken(root: Element, previous: JobSettings | null, secrets: SecretC
   let token: RemoteTokenDigest | null = null;
   if (value !== '') {
     const kept = previous?.remoteToken;
-    token = kept && value === tokenPlaceholder(kept.handle) ? kept : { handle: randomBytes(6).toString('hex'), digest: secrets.digest(value) };
+    token = kept && value === tokenPlaceholder(kept.handle) ? kept : remoteTokenFor(secrets.digest(value), null);
   }
   if (element) element.textContent = token ? tokenPlaceholder(token.handle) : '';
   return token;

@@ -1,0 +1,49 @@
+import { html } from 'hono/html';
+import { type Build, describeInterruption } from '../../core/build.js';
+import { describeCause } from '../../core/cause.js';
+import type { Job } from '../../core/item.js';
+import { buildPath } from '../../core/item-url.js';
+import { Permissions } from '../../core/permissions.js';
+import { estimatedDuration } from '../jenkins/beans/build.js';
+import { RESULT_COLOR } from '../jenkins/beans/item.js';
+import { timeSpan } from '../jenkins/beans/time-span.js';
+import type { Scope } from '../jenkins/scope.js';
+import { statusIcon, statusOf, timeAgo } from './format.js';
+import { crumbField, type Html } from './page.js';
+
+/**
+ * A build's result, causes and timings, and the Stop button while it runs (for those with Job/Cancel).
+ * The page script re-reads it every few seconds (`data-refresh`), so a running build's page shows the
+ * result once it ends.
+ */
+export async function buildSummary(scope: Scope, job: Job, build: Build): Promise<Html> {
+  const running = build.state === 'running';
+  const queued = await scope.deps.store.queue.get(build.queueId);
+  const canStop = running && scope.deps.authorizer.has(scope.principal, Permissions.ItemCancel, job);
+  const causes = build.causes.map(({ cause, count }) => html`<li>${describeCause(cause)}${count > 1 ? ` (${count} times)` : ''}</li>`);
+  return html`<section id="summary" class="panel build-summary" data-refresh aria-labelledby="summary-title">
+<h2 id="summary-title">Summary</h2>
+${resultLine(build)}
+${build.interruption ? html`<p>${describeInterruption(build.interruption)}.</p>` : ''}
+<dl class="facts">
+  <dt>Cause</dt><dd><ul class="plain">${causes}</ul></dd>
+  <dt>Queued</dt><dd>${queued ? html`${timeAgo(queued.queuedAt)}, waited ${timeSpan(build.startedAt - queued.queuedAt)}` : html`<span class="muted">unknown</span>`}</dd>
+  <dt>Started</dt><dd>${timeAgo(build.startedAt)}</dd>
+  ${running ? html`<dt>Running for</dt><dd>${timeSpan(Date.now() - build.startedAt)}${estimate(await estimatedDuration(scope.beans(), job))}</dd>` : html`<dt>Duration</dt><dd>${timeSpan(build.durationMs)}</dd>`}
+</dl>
+${canStop ? html`<form method="post" action="/${buildPath(job.fullName, build.number)}stop" class="actions">${crumbField(scope)}<button type="submit" class="danger">Stop</button></form>` : ''}
+</section>`;
+}
+
+/** The icon carries the words for screen readers; the visible words repeat them for everyone else. */
+function resultLine(build: Build): Html {
+  if (build.state === 'running' || build.result === null) {
+    return html`<p class="build-result"><span class="status status-notbuilt running" role="img" aria-label="Running" title="Running"></span> <strong aria-hidden="true">Running</strong></p>`;
+  }
+  const color = RESULT_COLOR[build.result];
+  return html`<p class="build-result">${statusIcon(color)} <strong aria-hidden="true">${statusOf(color).label}</strong></p>`;
+}
+
+function estimate(estimatedMs: number): Html | string {
+  return estimatedMs < 0 ? '' : html` <span class="muted">(usually about ${timeSpan(estimatedMs)})</span>`;
+}

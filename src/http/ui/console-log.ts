@@ -1,0 +1,140 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import { ConsoleRenderer } from './console-ansi.js';
+
+/**
+ * How much of a long console log the build page shows: the head (its first lines) and the tail (its
+ * last bytes), so that the page stays fast whatever the log's size; the whole log is at `consoleText`.
+ * A log no longer than head and tail together is shown whole.
+ */
+export const CONSOLE_LIMITS = { headLines: 1000, headBytes: 64 * 1024, tailBytes: 256 * 1024 } as const;
+/**
+ * A piece that does not start at the log's beginning takes the colours set in the bytes before it,
+ * looked for this far back: a colour set longer ago than that and still in effect is not carried.
+ */
+const LOOK_BACK_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
+const ESC = 0x1b;
+
+/** The part of a log the page shows, rendered (escaped HTML with colour classes). */
+export interface ConsoleView {
+  readonly head: string;
+  /** Bytes left out between head and tail; 0 when the whole log is in `head`. */
+  readonly skipped: number;
+  readonly tail: string;
+  /** The offset after the last byte shown: where a reader following the log goes on. */
+  readonly end: number;
+  /** The colour state at `end` (see `ConsoleRenderer.state`). */
+  readonly state: string;
+}
+
+/**
+ * Reads and renders the head and tail of the log at `path`, or null when there is none yet. With
+ * `wholeLines` (a running build) it stops after the last complete line, as progressiveText does.
+ */
+export async function consoleView(path: string, wholeLines: boolean): Promise<ConsoleView | null> {
+  const handle = await openLog(path);
+  if (!handle) return null;
+  try {
+    const { size } = await handle.stat();
+    const { headBytes, tailBytes } = CONSOLE_LIMITS;
+    if (size <= headBytes + tailBytes) {
+      const whole = trimToLine(await readRange(handle, 0, size), wholeLines);
+      const renderer = new ConsoleRenderer();
+      return { head: renderer.html(whole.toString('utf8')), skipped: 0, tail: '', end: whole.length, state: renderer.state };
+    }
+    const headWindow = await readRange(handle, 0, headBytes);
+    const headPart = headWindow.subarray(0, headCut(headWindow));
+    const tailFrom = size - tailBytes;
+    const tailWindow = await readRange(handle, tailFrom, size);
+    const skip = firstLineStart(tailWindow);
+    const tailPart = trimToLine(tailWindow.subarray(skip), wholeLines);
+    const tailStart = tailFrom + skip;
+    const tailRenderer = new ConsoleRenderer(await stateBefore(handle, tailStart));
+    return {
+      head: new ConsoleRenderer().html(headPart.toString('utf8')),
+      skipped: tailStart - headPart.length,
+      tail: tailRenderer.html(tailPart.toString('utf8')),
+      end: tailStart + tailPart.length,
+      state: tailRenderer.state,
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The colour state in effect at byte `offset` of the log at `path` (plain when unknown). */
+export async function consoleStateAt(path: string, offset: number): Promise<string> {
+  if (offset <= 0) return '';
+  const handle = await openLog(path);
+  if (!handle) return '';
+  try {
+    return await stateBefore(handle, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function stateBefore(handle: FileHandle, offset: number): Promise<string> {
+  const window = await readRange(handle, Math.max(0, offset - LOOK_BACK_BYTES), offset);
+  if (window.indexOf(ESC) < 0) return '';
+  const renderer = new ConsoleRenderer();
+  renderer.scan(window.toString('utf8'));
+  return renderer.state;
+}
+
+async function openLog(path: string): Promise<FileHandle | null> {
+  try {
+    return await open(path, 'r');
+  } catch {
+    return null;
+  }
+}
+
+async function readRange(handle: FileHandle, from: number, to: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(Math.max(0, to - from));
+  let filled = 0;
+  while (filled < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, from + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
+/** Where the head ends: after its `headLines`-th line, else after the window's last line, else before a cut character. */
+function headCut(window: Buffer): number {
+  let at = -1;
+  for (let line = 0; line < CONSOLE_LIMITS.headLines; line += 1) {
+    const next = window.indexOf(NEWLINE, at + 1);
+    if (next < 0) break;
+    at = next;
+  }
+  return at >= 0 ? at + 1 : completeCharacters(window);
+}
+
+/** Where the tail starts: after the first line break in its window (never mid-line), else at the first character start. */
+function firstLineStart(window: Buffer): number {
+  const newline = window.indexOf(NEWLINE);
+  if (newline >= 0) return newline + 1;
+  let index = 0;
+  while (index < window.length && isContinuation(window[index] as number)) index += 1;
+  return index;
+}
+
+function trimToLine(text: Buffer, wholeLines: boolean): Buffer {
+  return wholeLines ? text.subarray(0, text.lastIndexOf(NEWLINE) + 1) : text;
+}
+
+/** The length of `buffer` without a UTF-8 character cut in two at its end. */
+function completeCharacters(buffer: Buffer): number {
+  let lead = buffer.length - 1;
+  while (lead >= 0 && isContinuation(buffer[lead] as number)) lead -= 1;
+  if (lead < 0) return buffer.length;
+  const byte = buffer[lead] as number;
+  const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+  return buffer.length - lead >= length ? buffer.length : lead;
+}
+
+function isContinuation(byte: number): boolean {
+  return (byte & 0xc0) === 0x80;
+}

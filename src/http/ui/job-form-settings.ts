@@ -1,0 +1,117 @@
+import { requireDuration } from '../../core/duration.js';
+import { remoteTokenFor } from '../../auth/secret-box.js';
+import { DomainError } from '../../core/errors.js';
+import type { Job, JobSettings, RemoteTokenDigest, Retention } from '../../core/item.js';
+import type { ParameterDefinition } from '../../core/parameters.js';
+import type { SecretCodec } from '../jenkins/config-xml/parse.js';
+import type { JobDraft, ParameterDraft } from './job-form-draft.js';
+import { type FormErrors, sentence } from './item-form-errors.js';
+
+/**
+ * Turns a submitted draft into job settings. Only what the form itself must read is checked here (is
+ * it a number, is it a duration); whether the settings are acceptable is for the domain to say when
+ * they are saved (`checkJobSettings`), and `inputOf` places its verdict beside the input at fault.
+ */
+export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { ok: true; settings: JobSettings } | { ok: false; errors: FormErrors } {
+  const errors = new Map<string, string>();
+  const number = (input: string, text: string, hint: string): number | null => {
+    const trimmed = text.trim();
+    if (trimmed === '') return null;
+    if (/^[-+]?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+    errors.set(input, `"${trimmed}" is not a number. ${hint}`);
+    return null;
+  };
+  const quietPeriodSeconds = number('quietPeriodSeconds', draft.quietPeriodSeconds, "Give a whole number of seconds, or leave it empty for the server's default.");
+  const maxBuilds = number('retention.maxBuilds', draft.maxBuilds, 'Give a whole number, or leave it empty to keep any number.');
+  const maxDays = number('retention.maxDays', draft.maxDays, 'Give a whole number of days, or leave it empty to keep builds of any age.');
+  const maxQueued = number('maxQueued', draft.maxQueued, "Give a whole number, or leave it empty for the server's default.");
+  const steps = draft.steps.map((step, index) => ({
+    command: step.command.replace(/\r\n/g, '\n'),
+    unstableReturn: number(`steps[${index}].unstableReturn`, step.unstableReturn, 'Give an exit code from 1 to 255, or leave it empty.'),
+  }));
+  const timeoutMs = timeout(draft.timeout, errors);
+  if (errors.size > 0) return { ok: false, errors: { fields: errors, general: [] } };
+  const retention: Retention | null = maxBuilds === null && maxDays === null ? null : { maxBuilds, maxDays };
+  return {
+    ok: true,
+    settings: {
+      kind: 'job',
+      description: draft.description.replace(/\r\n/g, '\n'),
+      disabled: draft.disabled,
+      concurrentBuild: draft.concurrentBuild,
+      quietPeriodSeconds,
+      parameters: draft.parameters.map((row) => definitionOf(row, job, secrets)),
+      steps,
+      timeoutMs,
+      retention,
+      remoteToken: remoteToken(draft, job.settings.remoteToken, secrets),
+      coalesce: draft.coalesce,
+      maxQueued,
+    },
+  };
+}
+
+/** The timeout as a duration with a unit (`10min`); empty means none. */
+function timeout(text: string, errors: Map<string, string>): number | null {
+  if (text.trim() === '') return null;
+  try {
+    return requireDuration(text.trim(), 'Timeout');
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    errors.set('timeout', sentence(error));
+    return null;
+  }
+}
+
+function definitionOf(row: ParameterDraft, job: Job, secrets: SecretCodec): ParameterDefinition {
+  const name = row.name.trim();
+  const description = row.description.replace(/\r\n/g, '\n');
+  switch (row.type) {
+    case 'string':
+    case 'text':
+      return { type: row.type, name, description, defaultValue: row.defaultValue.replace(/\r\n/g, '\n'), trim: row.trim };
+    case 'boolean':
+      return { type: 'boolean', name, description, defaultValue: row.defaultChecked };
+    case 'choice':
+      return { type: 'choice', name, description, choices: row.choices.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '') };
+    case 'password':
+      return { type: 'password', name, description, sealedDefault: passwordDefault(row, job, secrets) };
+  }
+}
+
+/** A password default is write-only: a typed value replaces it, `clear` empties it, else the stored one stays. */
+function passwordDefault(row: ParameterDraft, job: Job, secrets: SecretCodec): string {
+  if (row.newSecret !== '') return secrets.seal(row.newSecret);
+  const stored = row.clear ? undefined : storedPassword(job, row.keep);
+  return stored ?? secrets.seal('');
+}
+
+function storedPassword(job: Job, name: string): string | undefined {
+  if (name === '') return undefined;
+  const definition = job.settings.parameters.find((one) => one.name === name);
+  return definition?.type === 'password' ? definition.sealedDefault : undefined;
+}
+
+/** Whether a stored password default is set, i.e. not empty (the value itself never leaves the server). */
+export function passwordIsSet(job: Job, name: string, secrets: SecretCodec): boolean {
+  const sealed = storedPassword(job, name);
+  return sealed !== undefined && (secrets.unseal(sealed) ?? '') !== '';
+}
+
+/**
+ * The job's own trigger token, kept as a keyed digest under a random handle, as a config.xml write or
+ * the configuration file keeps it: a typed value replaces the current one, "remove" drops it.
+ */
+function remoteToken(draft: JobDraft, current: RemoteTokenDigest | null, secrets: SecretCodec): RemoteTokenDigest | null {
+  const typed = draft.newToken.trim();
+  if (typed !== '') return remoteTokenFor(secrets.digest(typed), null);
+  return draft.removeToken ? null : current;
+}
+
+/** The input that shows an error about a setting (`DomainError.field`): `parameters.2.name` → `parameters[2].name`. */
+export function jobInputOf(field: string): string | null {
+  if (field === 'timeoutMs') return 'timeout';
+  const row = /^(parameters\.\d+\.(?:name|description|default|choices)|steps\.\d+\.(?:command|unstableReturn))$/.exec(field);
+  if (row) return field.replace(/^(\w+)\.(\d+)\./, '$1[$2].');
+  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description'].includes(field) ? field : null;
+}
