@@ -51,6 +51,8 @@ export interface AuditFilter {
   readonly item?: string;
   readonly action?: string;
   readonly outcome?: 'accepted' | 'refused';
+  /** A refusal's reason code, e.g. `permission_missing`. */
+  readonly reason?: string;
   /** Newest first; at most this many. */
   readonly limit: number;
   /** Events with ids below this one (for paging back). */

@@ -403,6 +403,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(all[1]).toMatchObject({ actor: 'bob', outcome: 'refused', reason: 'permission_missing', detail: { token: 'ci' } });
         expect((await store.audit.query({ limit: 10, actor: 'BOB' })).map((one) => one.at)).toEqual([2000]);
         expect((await store.audit.query({ limit: 10, item: 'TEAM/app', outcome: 'accepted' })).map((one) => one.at)).toEqual([1000]);
+        expect((await store.audit.query({ limit: 10, reason: 'permission_missing' })).map((one) => one.at)).toEqual([2000]);
         expect((await store.audit.query({ limit: 10, since: 1500, until: 3000 })).map((one) => one.at)).toEqual([2000]);
         expect((await store.audit.query({ limit: 1, beforeId: all[0]?.id })).map((one) => one.at)).toEqual([2000]);
         expect(await store.audit.prune(2500)).toBe(2);

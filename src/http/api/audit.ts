@@ -33,7 +33,7 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: SecurityDeps): void 
       method: 'get',
       path: '/audit',
       tags: ['audit'],
-      summary: 'Audit events, newest first, filtered by time, actor, item, action and outcome (administrators)',
+      summary: 'Audit events, newest first, filtered by time, actor, item, action, outcome and reason (administrators)',
       request: { query: AuditQuerySchema },
       responses: { 200: json(AuditPageSchema, 'A page of events'), ...refusals(400, 403) },
     }),
@@ -50,6 +50,7 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: SecurityDeps): void 
           item: query.item,
           action: query.action,
           outcome: query.outcome,
+          reason: query.reason,
           beforeId: whole(query.before, 'before', 1, Number.MAX_SAFE_INTEGER),
         }),
       });

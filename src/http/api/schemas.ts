@@ -157,6 +157,7 @@ export const AuditQuerySchema = z.object({
   item: z.string().optional(),
   action: z.string().optional(),
   outcome: z.enum(['accepted', 'refused']).optional(),
+  reason: z.string().optional().openapi({ description: "A refusal's reason code, e.g. permission_missing." }),
   limit: z.string().optional().openapi({ description: '1 to 1000, default 100.' }),
   before: z.string().optional().openapi({ description: 'Only events with a smaller id (paging).' }),
 });

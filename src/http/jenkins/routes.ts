@@ -15,7 +15,6 @@ import { consoleText, deleteBuild, progressiveText, stop } from './builds.js';
 import type { JenkinsDeps } from './deps.js';
 import { serveApi } from './export/api.js';
 import { createItem, doDelete, getConfig, httpDelete, postConfig, setDisabled } from './items.js';
-import { page } from './pages.js';
 import { type ActionTable, mergeActions } from './action.js';
 import { isFlavor, serveQueue } from './queue.js';
 import { Scope } from './scope.js';
@@ -34,6 +33,7 @@ import { jobUiActions } from '../ui/job-page.js';
 import { itemSecurityUiActions } from '../ui/manage/item-security.js';
 import { serveManage } from '../ui/manage/manage.js';
 import { serveUserPages } from '../ui/user-page.js';
+import { whoAmIPage } from '../ui/who-am-i.js';
 
 
 /** The Jenkins-compatible URL space, answered by walking it as Stapler does. */
@@ -215,7 +215,7 @@ function actionsOf(target: Target): ActionTable {
 }
 
 async function serveWhoAmI(scope: Scope, rest: readonly string[]): Promise<Response | null> {
-  if (rest.length === 0) return page('Who am I?', [`You are authenticated as: ${scope.principal.kind === 'user' ? scope.principal.id : 'anonymous'}`]);
+  if (rest.length === 0) return whoAmIPage(scope);
   return rest[0] === 'api' && isFlavor(rest[1]) ? serveApi(scope.c, whoAmIBean(scope.principal), rest[1]) : null;
 }
 

@@ -2,7 +2,7 @@ import { html } from 'hono/html';
 import type { ApiToken } from '../../core/api-token.js';
 import type { User } from '../../core/user.js';
 import { textField } from './fields.js';
-import { expiry, timeAgo } from './format.js';
+import { expiry, scrollBox, timeAgo } from './format.js';
 import type { Html } from './page.js';
 
 /** The "create a token" form as submitted, with the error of each field at fault. */
@@ -65,11 +65,15 @@ ${textField({ name: 'expires', id: 'token-expires', label: 'Expires (optional)',
 
 function tokenTable(view: TokensView): Html {
   if (view.tokens.length === 0) return html`<p class="muted" id="tokens">No API tokens.</p>`;
-  return html`<table class="api-tokens" id="tokens">
+  return scrollBox(
+    'table-scroll',
+    'Table of API tokens',
+    html`<table class="api-tokens" id="tokens">
 <caption class="visually-hidden">API tokens of ${view.user.id}</caption>
 <thead><tr><th scope="col">Name</th><th scope="col" class="optional">Created</th><th scope="col">Last used</th><th scope="col">Uses</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Revoke</span></th></tr></thead>
 <tbody>${view.tokens.map((token) => tokenRow(view, token))}</tbody>
-</table>`;
+</table>`,
+  );
 }
 
 function tokenRow(view: TokensView, token: ApiToken): Html {

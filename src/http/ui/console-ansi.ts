@@ -40,6 +40,42 @@ const SEQUENCE = /\x1b(?:\[([\x30-\x3f]*)[\x20-\x2f]*([\x40-\x7e])|\][^\x07\x1b\
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]/g;
 const STATE_CODE = /^[0-9;]{0,64}$/;
 
+/**
+ * The console's colours as steward.css draws them (console-ansi.test.ts checks that the two agree).
+ * Every foreground colour reads on the console's dark background. The eight plain background colours
+ * are dark and set white text, white and the bright ones are light and set dark text; a foreground
+ * colour is kept on a background only where it still reads there (see `readableOn`).
+ */
+export const CONSOLE_PALETTE = {
+  text: '#e6edf3',
+  background: '#0d1117',
+  /** Faint text without a colour of its own: dimmer than the text, still readable. */
+  faint: '#8b949e',
+  foreground: ['#8b949e', '#ff7b72', '#3fb950', '#d29922', '#58a6ff', '#bc8cff', '#39c5cf', '#b1bac4', '#a0a8b2', '#ffa198', '#56d364', '#e3b341', '#79c0ff', '#d2a8ff', '#56d4dd', '#ffffff'],
+  backgrounds: ['#30363d', '#781218', '#144d22', '#5a3d00', '#0c3a8c', '#4c2c91', '#104e53', '#b1bac4', '#8b949e', '#ff7b72', '#3fb950', '#d29922', '#58a6ff', '#bc8cff', '#39c5cf', '#f0f6fc'],
+  /** The text colour each background sets, for text without a foreground colour that reads there. */
+  onBackground: ['#ffffff', '#ffffff', '#ffffff', '#ffffff', '#ffffff', '#ffffff', '#ffffff', '#0d1117', '#0d1117', '#0d1117', '#0d1117', '#0d1117', '#0d1117', '#0d1117', '#0d1117', '#0d1117'],
+} as const;
+
+/** WCAG 2's contrast ratio of two `#rrggbb` colours (1 to 21). */
+export function contrastRatio(first: string, second: string): number {
+  const luminance = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((at) => {
+      const channel = Number.parseInt(hex.slice(at, at + 2), 16) / 255;
+      return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+    }) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [luminance(first), luminance(second)].sort((a, b) => b - a) as [number, number];
+  return (light + 0.05) / (dark + 0.05);
+}
+
+/** WCAG 2.1 AA's minimum contrast for text of the console's size. */
+export const MIN_CONTRAST = 4.5;
+
+/** `readableOn[bg][fg]`: whether foreground colour fg reads on background colour bg (else the background's own text colour is used). */
+const readableOn: readonly (readonly boolean[])[] = CONSOLE_PALETTE.backgrounds.map((background) => CONSOLE_PALETTE.foreground.map((colour) => contrastRatio(colour, background) >= MIN_CONTRAST));
+
 export class ConsoleRenderer {
   private readonly current: SgrState = plain();
 
@@ -88,7 +124,8 @@ export class ConsoleRenderer {
   private classes(): string {
     const { fg, bg, bold, faint, italic, underline } = this.current;
     const classes: string[] = [];
-    if (fg !== null) classes.push(`ansi-${colourName(fg)}`);
+    // A colour that would not read on the background is left out: the background's text colour shows instead.
+    if (fg !== null && (bg === null || readableOn[bg]?.[fg] === true)) classes.push(`ansi-${colourName(fg)}`);
     if (bg !== null) classes.push(`ansi-bg-${colourName(bg)}`);
     if (bold) classes.push('ansi-bold');
     if (faint) classes.push('ansi-faint');

@@ -27,3 +27,13 @@ export function expiry(expiresAt: number | null, now = Date.now()): Html {
   if (expiresAt === null) return html`<span class="muted">never</span>`;
   return expiresAt <= now ? html`${timeAgo(expiresAt)} <strong class="field-error">expired</strong>` : timeAgo(expiresAt);
 }
+
+/**
+ * A wide table in a box that scrolls sideways on a narrow screen, so that the page does not. The box
+ * takes focus (Tab to it, then the arrow keys scroll it, its outline showing where focus is) and is a
+ * region named `label`, so that a screen reader says what it is when focus lands there. The name
+ * differs from the heading of the section around it: two landmarks of one name cannot be told apart.
+ */
+export function scrollBox(kind: 'table-scroll' | 'matrix-scroll', label: string, content: Html): Html {
+  return html`<div class="${kind}" role="region" aria-label="${label}" tabindex="0">${content}</div>`;
+}

@@ -5,7 +5,7 @@ import { Permissions } from '../../core/permissions.js';
 import { covers, type TriggerToken } from '../../core/trigger-token.js';
 import type { Scope } from '../jenkins/scope.js';
 import { textField } from './fields.js';
-import { timeAgo } from './format.js';
+import { scrollBox, timeAgo } from './format.js';
 import { crumbField, type Html } from './page.js';
 import { triggerCommands } from './trigger-commands.js';
 import { mayManageTriggerToken } from '../trigger-token-access.js';
@@ -68,7 +68,7 @@ async function tokensSection(scope: Scope, job: Job, state: TokenFormState): Pro
   const rows = await Promise.all(tokens.map((token) => tokenRow(scope, job, token)));
   const values = state.values ?? { name: '', expires: '' };
   return html`<h3 id="tokens-title">Trigger tokens for this job</h3>
-${tokens.length === 0 ? html`<p class="muted">No trigger token covers ${job.name} yet.</p>` : html`<div class="table-scroll"><table class="trigger-tokens" aria-labelledby="tokens-title"><thead><tr><th scope="col">Name</th><th scope="col" class="optional">Covers</th><th scope="col" class="optional">Created</th><th scope="col">Last used</th><th scope="col">Uses</th><th scope="col" class="optional">Expires</th><th scope="col"><span class="visually-hidden">Revoke</span></th></tr></thead><tbody>${rows}</tbody></table></div>`}
+${tokens.length === 0 ? html`<p class="muted">No trigger token covers ${job.name} yet.</p>` : scrollBox('table-scroll', `Table of the trigger tokens for ${job.name}`, html`<table class="trigger-tokens" aria-labelledby="tokens-title"><thead><tr><th scope="col">Name</th><th scope="col" class="optional">Covers</th><th scope="col" class="optional">Created</th><th scope="col">Last used</th><th scope="col">Uses</th><th scope="col" class="optional">Expires</th><th scope="col"><span class="visually-hidden">Revoke</span></th></tr></thead><tbody>${rows}</tbody></table>`)}
 <form method="post" action="${jobUrl}triggerTokens#${PANEL_ID}" class="token-form">
 ${crumbField(scope)}
 <h4>New trigger token</h4>

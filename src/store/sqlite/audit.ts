@@ -81,6 +81,7 @@ export class SqliteAuditStore implements AuditStore {
     add('item = @item COLLATE NOCASE', 'item', filter.item);
     add('action = @action', 'action', filter.action);
     add('outcome = @outcome', 'outcome', filter.outcome);
+    add('reason = @reason', 'reason', filter.reason);
     add('id < @beforeId', 'beforeId', filter.beforeId);
     const sql = `SELECT * FROM audit_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
     return (this.db.prepare(sql).all(values) as AuditRow[]).map(rowToEvent);

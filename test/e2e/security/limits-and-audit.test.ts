@@ -91,6 +91,8 @@ describe('the audit log', () => {
       ['ghost', 'item_not_found', 'admin'],
       ['demo', 'job_token_invalid', 'admin'],
     ]);
+    const byReason = await audit('?reason=item_not_found&action=trigger');
+    expect(byReason.events.map((event) => event.item)).toEqual(['ghost']);
   });
 
   it('records token, user and policy changes', async () => {

@@ -198,6 +198,8 @@ describe('creating and configuring jobs and folders in Chromium', () => {
     for (const [name, message] of [
       ['a/b', /"\/" is an unsafe character in the name "a\/b"/],
       ['..', /"\.\." is not an allowed name/],
+      // Jenkins' rules keep markup out of names; the refusal shows the name as text, never as markup.
+      ['<script>alert(1)</script>', /"<" is an unsafe character in the name "<script>alert\(1\)<\/script>"/],
       ['TEAM', /A job already exists with the name "TEAM"/],
     ] as const) {
       await page.goto(new URL('newJob', server.url).href);
@@ -208,6 +210,7 @@ describe('creating and configuring jobs and folders in Chromium', () => {
       expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe(name);
       expect(await page.getByLabel('Folder', { exact: true }).isChecked()).toBe(true);
     }
+    expect(dialogs()).toBe(0);
     await page.goto(new URL('newJob', server.url).href);
     await page.getByLabel('Name', { exact: true }).fill('copy');
     await page.getByLabel('Copy from (optional)').fill('team/nothing-here');

@@ -52,6 +52,14 @@ describe('refusals in the browser', () => {
     expect(await page.getByRole('link', { name: 'Back to hello' }).getAttribute('href')).toBe('/job/hello/');
     expect(await page.locator('details code').first().textContent()).toBe('permission_missing');
 
+    await page.getByRole('link', { name: 'See who you are signed in as and your groups' }).click();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Who am I?');
+    const facts = await page.locator('dl.facts').textContent();
+    expect(facts).toContain('Namereader');
+    expect(facts).toContain('Authenticated witha browser session');
+    expect(facts).toContain('Groupsauthenticated');
+    expect(facts).toContain('Permissions everywhereOverall/Read, Job/Read');
+
     await page.goto(`${server.url}job/hello/`);
     const answer = page.waitForResponse((response) => response.url().endsWith('/job/hello/build'));
     await submitForm(page, '/job/hello/build');

@@ -4,10 +4,10 @@
 
 const REFRESH_MS = 2000;
 
-/** "3 min ago" (or "in 2 days") for each <time datetime>, the absolute time staying in its title. */
-function relativeTimes() {
+/** "3 min ago" (or "in 2 days") for each <time datetime> in `root`, the absolute time staying in its title. */
+function relativeTimes(root = document) {
   const now = Date.now();
-  for (const element of document.querySelectorAll('time[datetime]')) {
+  for (const element of root.querySelectorAll('time[datetime]')) {
     const seconds = Math.round((now - Date.parse(element.getAttribute('datetime'))) / 1000);
     const units = [[86400, 'day'], [3600, 'hr'], [60, 'min'], [1, 'sec']];
     const [size, unit] = units.find(([size]) => Math.abs(seconds) >= size) || [1, 'sec'];
@@ -21,6 +21,9 @@ function relativeTimes() {
  * Elements with `data-refresh` are re-read from the same page every few seconds and swapped in by
  * id, so that the page has one renderer (the server's) and stays current without a reload. The
  * `X-Steward-Refresh` header lets a page leave out what is never swapped (a build's console).
+ * Only what changed is swapped (the fresh copy gets its relative times first, or every time would
+ * differ), and focus inside a swapped element moves to its counterpart, so that a keyboard user is
+ * not thrown back to the top of the page.
  */
 async function refresh() {
   const live = document.querySelectorAll('[data-refresh][id]');
@@ -28,11 +31,39 @@ async function refresh() {
   const response = await fetch(location.href, { headers: { Accept: 'text/html', 'X-Steward-Refresh': 'true' }, credentials: 'same-origin' });
   if (!response.ok) return;
   const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+  relativeTimes(fresh);
   for (const element of live) {
     const replacement = fresh.getElementById(element.id);
-    if (replacement && replacement.innerHTML !== element.innerHTML) element.replaceWith(document.importNode(replacement, true));
+    if (!replacement || replacement.innerHTML === element.innerHTML) continue;
+    const focused = focusInside(element);
+    const imported = document.importNode(replacement, true);
+    element.replaceWith(imported);
+    if (focused) refocus(imported, focused);
   }
   relativeTimes();
+}
+
+/** The element that has focus inside `element`, or null. */
+function focusInside(element) {
+  const active = document.activeElement;
+  return active && active !== document.body && element.contains(active) ? active : null;
+}
+
+/**
+ * Focuses the counterpart in `container` of `previous` (same id, or same tag, target and text), or
+ * else the container itself (a button that is gone, such as Stop when the build has ended), so
+ * that focus stays where the person was and a screen reader reads what changed.
+ */
+function refocus(container, previous) {
+  const same = (candidate) => candidate.tagName === previous.tagName && candidate.getAttribute('href') === previous.getAttribute('href') && candidate.getAttribute('name') === previous.getAttribute('name');
+  const candidates = [...container.querySelectorAll(previous.tagName)];
+  const target =
+    (previous.id && container.querySelector(`#${CSS.escape(previous.id)}`)) ||
+    candidates.find((candidate) => same(candidate) && candidate.textContent === previous.textContent) ||
+    candidates.find(same);
+  if (target) return target.focus({ preventScroll: true });
+  container.setAttribute('tabindex', '-1');
+  container.focus({ preventScroll: true });
 }
 
 /**
@@ -63,16 +94,30 @@ async function follow(pre) {
   }
 }
 
-/** `<button data-copy=ID>` copies the text of the element ID. */
+/**
+ * `<button data-copy=ID>` copies the text of the element ID. The button says "Copied" for a moment
+ * (its words for screen readers, in a hidden span or aria-label, come back after), and a status
+ * region says so to screen readers.
+ */
 function copyButtons() {
-  for (const button of document.querySelectorAll('button[data-copy]')) {
+  const buttons = document.querySelectorAll('button[data-copy]');
+  if (buttons.length === 0) return;
+  const status = document.createElement('p');
+  status.className = 'visually-hidden';
+  status.setAttribute('role', 'status');
+  (document.getElementById('main') || document.body).append(status);
+  for (const button of buttons) {
     button.addEventListener('click', async () => {
       const target = document.getElementById(button.dataset.copy);
       if (!target) return;
       await navigator.clipboard.writeText(target.textContent.trim());
-      const label = button.textContent;
-      button.textContent = 'Copied';
-      setTimeout(() => (button.textContent = label), 1500);
+      const content = [...button.childNodes];
+      button.replaceChildren('Copied');
+      status.textContent = 'Copied to the clipboard.';
+      setTimeout(() => {
+        button.replaceChildren(...content);
+        status.textContent = '';
+      }, 1500);
     });
   }
 }

@@ -2,7 +2,7 @@ import { html } from 'hono/html';
 import type { AuditAction, AuditFilter, StoredAuditEvent } from '../../../core/audit.js';
 import type { Scope } from '../../jenkins/scope.js';
 import { select, textField } from '../fields.js';
-import { timeAgo } from '../format.js';
+import { scrollBox, timeAgo } from '../format.js';
 import { type Html, renderPage } from '../page.js';
 import { formError, MANAGE_TRAIL, requireAdmin } from './admin.js';
 
@@ -29,8 +29,6 @@ const ACTIONS = [
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
-/** With a reason filter (which the store cannot apply), how many events one page may read through. */
-const MAX_SCAN = 5000;
 
 /** The filters, named as the native API's `/audit` query names them, so a filtered view is a shareable URL. */
 const FILTERS = ['actor', 'item', 'action', 'outcome', 'reason', 'since', 'until', 'limit'] as const;
@@ -65,32 +63,16 @@ function filterOf(query: Query, beforeId: number | undefined): { filter: Omit<Au
     ...(query.item !== '' ? { item: query.item } : {}),
     ...(query.action !== '' ? { action: query.action } : {}),
     ...(query.outcome !== '' ? { outcome: query.outcome as 'accepted' | 'refused' } : {}),
+    ...(query.reason !== '' ? { reason: query.reason } : {}),
     ...(beforeId !== undefined ? { beforeId } : {}),
   };
   return { filter, limit };
 }
 
-/**
- * One page of events, newest first, read as `GET /audit` reads them. The reason code is filtered
- * here, since the store filters by everything else only: the page reads on through older events
- * (at most MAX_SCAN) until it is full, and the next page starts after the last event read.
- */
-async function eventsPage(scope: Scope, filter: Omit<AuditFilter, 'limit'>, limit: number, reason: string): Promise<{ events: StoredAuditEvent[]; nextBefore: number | null }> {
-  const events: StoredAuditEvent[] = [];
-  let before = filter.beforeId;
-  let scanned = 0;
-  for (;;) {
-    const batch = await scope.deps.audit.query({ ...filter, limit, ...(before !== undefined ? { beforeId: before } : {}) });
-    for (const event of batch) {
-      scanned += 1;
-      before = event.id;
-      if (reason !== '' && event.reason !== reason) continue;
-      events.push(event);
-      if (events.length === limit) return { events, nextBefore: event.id };
-    }
-    if (batch.length < limit) return { events, nextBefore: null };
-    if (scanned >= MAX_SCAN) return { events, nextBefore: before ?? null };
-  }
+/** One page of events, newest first, read as `GET /audit` reads them; the next page starts below the last. */
+async function eventsPage(scope: Scope, filter: Omit<AuditFilter, 'limit'>, limit: number): Promise<{ events: StoredAuditEvent[]; nextBefore: number | null }> {
+  const events = await scope.deps.audit.query({ ...filter, limit });
+  return { events, nextBefore: events.length === limit ? (events.at(-1)?.id ?? null) : null };
 }
 
 function who(event: StoredAuditEvent): Html {
@@ -136,7 +118,7 @@ export async function auditPage(scope: Scope): Promise<Response> {
   const beforeId = beforeText !== null && /^\d+$/.test(beforeText) ? Number(beforeText) : undefined;
   const read = filterOf(query, beforeId);
   const problem = 'field' in read ? read : null;
-  const page = 'field' in read ? null : await eventsPage(scope, read.filter, read.limit, query.reason);
+  const page = 'field' in read ? null : await eventsPage(scope, read.filter, read.limit);
   const errorOn = (name: FilterName) => (problem?.field === name ? problem.message : null);
   return renderPage(scope, {
     title: 'Audit log',
@@ -164,10 +146,10 @@ function results(query: Query, beforeId: number | undefined, page: { events: Sto
   const paging = html`<nav class="actions" aria-label="Pages">${beforeId !== undefined ? html`<a class="button" href="${linkWith(query, null)}">Newest events</a>` : ''}${page.nextBefore !== null ? html`<a class="button" href="${linkWith(query, page.nextBefore)}">Older events</a>` : ''}</nav>`;
   if (page.events.length === 0) return html`<p class="muted">No events match${page.nextBefore !== null ? ' among the latest ones read; older ones may' : ''}.</p>${paging}`;
   return html`<section aria-labelledby="events-title"><h2 id="events-title">Events, newest first</h2>
-<div class="table-scroll"><table class="audit admin-table">
+${scrollBox('table-scroll', 'Table of events', html`<table class="audit admin-table">
 <thead><tr><th scope="col">Time</th><th scope="col">Who</th><th scope="col" class="optional">Address</th><th scope="col">Action</th><th scope="col">Item</th><th scope="col">Outcome</th><th scope="col">Reason</th><th scope="col" class="optional">Details</th></tr></thead>
 <tbody>${page.events.map(eventRow)}</tbody>
-</table></div>
+</table>`)}
 ${paging}
 </section>`;
 }

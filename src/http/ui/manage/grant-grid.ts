@@ -4,6 +4,7 @@ import { DomainError } from '../../../core/errors.js';
 import type { Permission } from '../../../core/permissions.js';
 import type { RequestInput } from '../../body.js';
 import type { Scope } from '../../jenkins/scope.js';
+import { scrollBox } from '../format.js';
 import type { Html } from '../page.js';
 import { field, values } from './admin.js';
 
@@ -150,7 +151,7 @@ export function grantGrid(options: {
   const addRow = html`<tr class="add-row"><th scope="row"><label for="newSid">Add a user or group</label><input type="text" id="newSid" name="newSid" value="${model.newSid}" aria-describedby="${described}"${newError ? html` aria-invalid="true"` : ''}>${newError ? html`<p class="field-error" id="newSid-error">${newError}</p>` : ''}</th>${permissions.map((permission, column) =>
     tick(`new-${column}`, 'newGrant', permission.id, model.newGranted.has(permission.id), `New user or group: ${permission.title}`),
   )}</tr>`;
-  return html`<div class="matrix-scroll"><table class="matrix"><caption class="visually-hidden">${options.caption}</caption>${head(permissions, 'User or group')}<tbody>${rows}${addRow}</tbody></table></div><p class="hint" id="newSid-hint">To add a user or group, type in the last row ${NEW_SID_HINT}</p>`;
+  return html`${scrollBox('matrix-scroll', `Table: ${options.caption}`, html`<table class="matrix"><caption class="visually-hidden">${options.caption}</caption>${head(permissions, 'User or group')}<tbody>${rows}${addRow}</tbody></table>`)}<p class="hint" id="newSid-hint">To add a user or group, type in the last row ${NEW_SID_HINT}</p>`;
 }
 
 /** A read-only grid (grants inherited from an enclosing folder). */
@@ -161,5 +162,5 @@ export function grantTable(options: { readonly model: GridModel; readonly permis
         row.granted.has(permission.id) ? html`<td><span aria-hidden="true">✓</span><span class="visually-hidden">${sidLabel(row.sid)}: ${permission.title}</span></td>` : html`<td></td>`,
       )}</tr>`,
   );
-  return html`<div class="matrix-scroll"><table class="matrix"><caption>${options.caption}</caption>${head(options.permissions, 'User or group')}<tbody>${rows}</tbody></table></div>`;
+  return scrollBox('matrix-scroll', `Table: ${options.caption}`, html`<table class="matrix"><caption>${options.caption}</caption>${head(options.permissions, 'User or group')}<tbody>${rows}</tbody></table>`);
 }

@@ -3,7 +3,7 @@ import { DomainError } from '../../../core/errors.js';
 import { itemPath } from '../../../core/item-url.js';
 import type { TriggerToken } from '../../../core/trigger-token.js';
 import type { Scope } from '../../jenkins/scope.js';
-import { expiry, timeAgo } from '../format.js';
+import { expiry, scrollBox, timeAgo } from '../format.js';
 import { crumbField, type Html, renderPage } from '../page.js';
 import { field, formError, MANAGE_TRAIL, noticeOf, recordAudit, requireAdmin } from './admin.js';
 
@@ -64,10 +64,10 @@ ${formError(error?.message ?? null, error?.hint)}
 ${
   tokens.length === 0
     ? html`<p class="muted">There are no trigger tokens.</p>`
-    : html`<div class="table-scroll"><table class="trigger-tokens admin-table">
+    : scrollBox('table-scroll', 'Table of trigger tokens', html`<table class="trigger-tokens admin-table">
 <thead><tr><th scope="col">Name</th><th scope="col">Covers</th><th scope="col" class="optional">Made by</th><th scope="col" class="optional">Created</th><th scope="col">Last used</th><th scope="col">Uses</th><th scope="col" class="optional">Expires</th><th scope="col" class="optional">Networks</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${tokens.map((token) => tokenRow(scope, token))}</tbody>
-</table></div>`
+</table>`)
 }`,
   });
 }

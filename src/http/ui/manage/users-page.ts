@@ -3,7 +3,7 @@ import { DomainError } from '../../../core/errors.js';
 import type { User } from '../../../core/user.js';
 import type { Scope } from '../../jenkins/scope.js';
 import { textField } from '../fields.js';
-import { timeAgo } from '../format.js';
+import { scrollBox, timeAgo } from '../format.js';
 import { crumbField, type Html, renderPage } from '../page.js';
 import { field, formError, listOf, MANAGE_TRAIL, nativeScope, noticeOf, recordAudit, requireAdmin } from './admin.js';
 
@@ -94,10 +94,10 @@ async function render(scope: Scope, form: NewUserForm, problem: FormProblem | nu
     body: html`${noticeOf(scope, { created: 'The user is created.', deleted: 'The user is deleted, with their API tokens and sessions.' })}
 ${formError(problem && problem.field === null ? problem.message : null)}
 <section aria-labelledby="users-title"><h2 id="users-title">All users</h2>
-<div class="table-scroll"><table class="users admin-table">
+${scrollBox('table-scroll', 'Table of users', html`<table class="users admin-table">
 <thead><tr><th scope="col">Id</th><th scope="col" class="optional">Name</th><th scope="col">Groups</th><th scope="col" class="optional">Created</th><th scope="col">API tokens</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${users.map((user) => userRow(scope, user, native.isSelf(user.id)))}</tbody>
-</table></div>
+</table>`)}
 </section>
 <section aria-labelledby="add-title"><h2 id="add-title">Add a user</h2>
 <form method="post" action="/manage/users" class="panel">

@@ -6,7 +6,7 @@ import type { HmacSignature, Webhook, WebhookKind } from '../../../core/webhook.
 import type { Scope } from '../../jenkins/scope.js';
 import { WEBHOOK_BASE } from '../../webhook-deliveries.js';
 import { select, textArea, textField } from '../fields.js';
-import { timeAgo } from '../format.js';
+import { scrollBox, timeAgo } from '../format.js';
 import { crumbField, type Html, renderPage } from '../page.js';
 import { field, formError, listOf, MANAGE_TRAIL, noticeOf, recordAudit, requireAdmin } from './admin.js';
 
@@ -145,8 +145,8 @@ function webhookRow(scope: Scope, webhook: Webhook): Html {
 function createdPanel(scope: Scope, created: { webhook: Webhook; secret: string }): Html {
   return html`<section class="notice" aria-labelledby="created-title" role="status"><h2 id="created-title">Webhook ${created.webhook.name} is saved</h2>
 <p>Give the sender this URL and secret. <strong>The secret is shown only now</strong>: Steward keeps it only ${created.webhook.kind === 'gitlab' ? 'as a keyed digest' : 'sealed'}.</p>
-<dl class="facts"><dt>URL</dt><dd><pre class="command" id="webhook-url">${urlOf(scope, created.webhook)}</pre><button type="button" data-copy="webhook-url">Copy</button></dd>
-<dt>Secret</dt><dd><pre class="command" id="webhook-secret">${created.secret}</pre><button type="button" data-copy="webhook-secret">Copy</button></dd></dl>
+<dl class="facts"><dt>URL</dt><dd><pre class="command" id="webhook-url">${urlOf(scope, created.webhook)}</pre><button type="button" data-copy="webhook-url">Copy<span class="visually-hidden"> the URL</span></button></dd>
+<dt>Secret</dt><dd><pre class="command" id="webhook-secret">${created.secret}</pre><button type="button" data-copy="webhook-secret">Copy<span class="visually-hidden"> the secret</span></button></dd></dl>
 </section>`;
 }
 
@@ -165,8 +165,8 @@ ${formError(problem && problem.field === null ? problem.message : null)}
 ${
   webhooks.length === 0
     ? html`<p class="muted">There are no webhooks.</p>`
-    : html`<div class="table-scroll"><table class="webhooks admin-table"><thead><tr><th scope="col">Name</th><th scope="col">URL</th><th scope="col" class="optional">Kind</th><th scope="col">Jobs</th><th scope="col" class="optional">Triggers on</th><th scope="col" class="optional">Made by</th><th scope="col" class="optional">Created</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-<tbody>${webhooks.map((webhook) => webhookRow(scope, webhook))}</tbody></table></div>`
+    : scrollBox('table-scroll', 'Table of webhooks', html`<table class="webhooks admin-table"><thead><tr><th scope="col">Name</th><th scope="col">URL</th><th scope="col" class="optional">Kind</th><th scope="col">Jobs</th><th scope="col" class="optional">Triggers on</th><th scope="col" class="optional">Made by</th><th scope="col" class="optional">Created</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<tbody>${webhooks.map((webhook) => webhookRow(scope, webhook))}</tbody></table>`)
 }
 </section>
 <section aria-labelledby="define-title"><h2 id="define-title">Add a webhook</h2>
