@@ -33,6 +33,8 @@ export class SqliteBuildStore implements BuildStore {
   private readonly insert: Statement;
   private readonly complete: Statement;
   private readonly processGroup: Statement<[number | null, number, number]>;
+  /** `latest` statements by their SQL: a few shapes (the permalinks), prepared once each. */
+  private readonly latestStatements = new Map<string, Statement>();
   private readonly deleteRow: Statement<[number, number], { queue_id: number }>;
   private readonly deleteQueueItem: Statement<[number]>;
 
@@ -123,9 +125,14 @@ export class SqliteBuildStore implements BuildStore {
       conditions.push(`result IN (${filter.results.map(() => '?').join(',')})`);
       values.push(...filter.results);
     }
-    const row = this.db.prepare(`SELECT * FROM builds WHERE ${conditions.join(' AND ')} ORDER BY number DESC LIMIT 1`).get(...values) as
-      | BuildRow
-      | undefined;
+    const sql = `SELECT * FROM builds WHERE ${conditions.join(' AND ')} ORDER BY number DESC LIMIT 1`;
+    // Pages ask this for every job they list; preparing the statement each time cost more than running it.
+    let statement = this.latestStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.latestStatements.set(sql, statement);
+    }
+    const row = statement.get(...values) as BuildRow | undefined;
     return row ? this.toBuild(row) : null;
   }
 
