@@ -2,7 +2,7 @@ import { authorities, type Principal, principalName } from '../auth/principal.js
 import type { DomainError } from '../core/errors.js';
 import { impliedByChain } from '../core/permissions.js';
 import { escapeHtml } from './html.js';
-import { withoutSecrets } from './redact.js';
+import { signInPath } from './sign-in-path.js';
 
 /**
  * Jenkins' access-denied answer, in the shape its users and tools recognise: for anonymous callers
@@ -23,8 +23,7 @@ export function accessDeniedPage(error: DomainError, principal: Principal, url: 
     : '<!--\n-->';
   const explanation = `<p>${escapeHtml(error.message)}</p>\n${error.hint ? `<p>${escapeHtml(error.hint)}</p>\n` : ''}`;
   if (principal.kind === 'anonymous') {
-    const from = new URLSearchParams({ from: withoutSecrets(url.pathname + url.search) }).toString();
-    const login = escapeHtml(`/login?${from}`);
+    const login = escapeHtml(signInPath(url));
     return `<html><head><meta http-equiv='refresh' content='1;url=${login}'/><title>Authentication required [Steward]</title></head><body>\nAuthentication required\n${comment}\n${explanation}</body></html>\n`;
   }
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Access Denied [Steward]</title></head><body>\n<h1>Access Denied</h1>\n${explanation}${comment}\n</body></html>\n`;

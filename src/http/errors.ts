@@ -5,8 +5,8 @@ import { type DomainErrorCode, DomainError } from '../core/errors.js';
 import { impliedByChain } from '../core/permissions.js';
 import { ANONYMOUS, principalName } from '../auth/principal.js';
 import { accessDeniedPage } from './access-denied.js';
-import { withoutSecrets } from './redact.js';
-import { PAGE_HEADERS } from './ui/page.js';
+import { signInPath } from './sign-in-path.js';
+import { isNavigation, PAGE_HEADERS } from './ui/page.js';
 import { refusalPage } from './ui/refusal-page.js';
 import type { AppEnv } from './context.js';
 
@@ -176,14 +176,13 @@ export async function refusalResponse(c: Context<AppEnv>, error: DomainError | R
     if (c.req.header('x-requested-with') === 'XMLHttpRequest') return new Response(null, { status, headers });
     // A person's browser opening a page without being signed in goes straight to the sign-in form
     // (only browsers send Sec-Fetch-Mode: navigate; scripts keep Jenkins' 403).
-    if (principal.kind === 'anonymous' && c.req.method === 'GET' && c.req.header('sec-fetch-mode') === 'navigate') {
-      const url = new URL(c.req.url);
-      headers.set('Location', `/login?${new URLSearchParams({ from: withoutSecrets(url.pathname + url.search) }).toString()}`);
+    if (principal.kind === 'anonymous' && c.req.method === 'GET' && isNavigation(c)) {
+      headers.set('Location', signInPath(new URL(c.req.url)));
       return new Response(null, { status: 302, headers });
     }
   }
   // A person's browser gets the refusal in plain words with a link to the fix, in the page layout.
-  if (c.req.header('sec-fetch-mode') === 'navigate') {
+  if (isNavigation(c)) {
     for (const [name, value] of Object.entries(PAGE_HEADERS)) headers.set(name, value);
     headers.set('Content-Type', 'text/html;charset=UTF-8');
     return new Response(await refusalPage(error, principal, new URL(c.req.url)), { status, headers });

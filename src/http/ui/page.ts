@@ -1,4 +1,6 @@
 import { html } from 'hono/html';
+import type { Context } from 'hono';
+import type { AppEnv } from '../context.js';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { principalName } from '../../auth/principal.js';
 import { Permissions } from '../../core/permissions.js';
@@ -95,5 +97,9 @@ export function crumbField(scope: Scope): Html {
  * script gets the status codes Jenkins clients expect.
  */
 export function fromBrowser(scope: Scope): boolean {
-  return scope.c.req.header('sec-fetch-mode') === 'navigate';
+  return isNavigation(scope.c);
+}
+
+export function isNavigation(c: Context<AppEnv>): boolean {
+  return c.req.header('sec-fetch-mode') === 'navigate';
 }

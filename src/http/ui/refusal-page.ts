@@ -4,7 +4,7 @@ import type { DomainError } from '../../core/errors.js';
 import { itemPath } from '../../core/item-url.js';
 import { type Permission, Permissions } from '../../core/permissions.js';
 import type { Refusal } from '../errors.js';
-import { withoutSecrets } from '../redact.js';
+import { signInPath } from '../sign-in-path.js';
 import { type Html, pageDocument } from './page.js';
 
 /** What a person is kept from doing, by the permission they lack ("You can see X but not …"). */
@@ -99,6 +99,5 @@ export function itemOf(pathname: string): string | null {
 
 /** The sign-in form, returning to the item's page when there is one (the refused URL may take only POST). */
 function signInLink(url: URL, item: string | null = null): string {
-  const from = item ? `/${itemPath(item)}` : withoutSecrets(url.pathname + url.search);
-  return `/login?${new URLSearchParams({ from }).toString()}`;
+  return item ? signInPath(url, `/${itemPath(item)}`) : signInPath(url);
 }

@@ -5,7 +5,7 @@ import { Permissions } from '../../core/permissions.js';
 import { covers, type TriggerToken } from '../../core/trigger-token.js';
 import type { Scope } from '../jenkins/scope.js';
 import { textField } from './fields.js';
-import { scrollBox, timeAgo } from './format.js';
+import { expiry, scrollBox, timeAgo } from './format.js';
 import { crumbField, type Html } from './page.js';
 import { triggerCommands } from './trigger-commands.js';
 import { mayManageTriggerToken } from '../trigger-token-access.js';
@@ -80,11 +80,5 @@ ${textField({ name: 'expires', id: 'token-expires', type: 'datetime-local', labe
 
 async function tokenRow(scope: Scope, job: Job, token: TriggerToken): Promise<Html> {
   const scopeNames = await Promise.all(token.itemIds.map(async (id) => (id === job.id ? 'this job' : ((await scope.deps.items.byId(id))?.fullName ?? `(deleted item #${id})`))));
-  const expired = token.expiresAt !== null && token.expiresAt <= Date.now();
-  return html`<tr><td>${token.name}</td><td class="optional">${scopeNames.join(', ')}</td><td class="optional">${timeAgo(token.createdAt)} <span class="muted">by ${token.createdBy}</span></td><td>${timeAgo(token.lastUsedAt)}${token.lastUsedAddress ? html` <span class="muted">from ${token.lastUsedAddress}</span>` : ''}</td><td>${token.useCount}</td><td class="optional">${token.expiresAt === null ? html`<span class="muted">never</span>` : html`${expired ? html`<strong>expired</strong> ` : ''}${utc(token.expiresAt)}`}</td><td><form method="post" action="/${itemPath(job.fullName)}triggerTokens/revoke" class="inline">${crumbField(scope)}<input type="hidden" name="uuid" value="${token.uuid}"><button type="submit" class="danger" aria-label="Revoke ${token.name}">Revoke</button></form></td></tr>`;
-}
-
-/** An absolute time in UTC, for times ahead (`timeAgo` speaks of the past). */
-function utc(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
+  return html`<tr><td>${token.name}</td><td class="optional">${scopeNames.join(', ')}</td><td class="optional">${timeAgo(token.createdAt)} <span class="muted">by ${token.createdBy}</span></td><td>${timeAgo(token.lastUsedAt)}${token.lastUsedAddress ? html` <span class="muted">from ${token.lastUsedAddress}</span>` : ''}</td><td>${token.useCount}</td><td class="optional">${expiry(token.expiresAt)}</td><td><form method="post" action="/${itemPath(job.fullName)}triggerTokens/revoke" class="inline">${crumbField(scope)}<input type="hidden" name="uuid" value="${token.uuid}"><button type="submit" class="danger" aria-label="Revoke ${token.name}">Revoke</button></form></td></tr>`;
 }
