@@ -47,7 +47,9 @@ export type DomainErrorCode =
   | 'parameter_invalid'
   | 'build_running'
   | 'queue_item_not_waiting'
-  | 'delay_invalid';
+  | 'delay_invalid'
+  | 'disk_full'
+  | 'authentication_busy';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';
@@ -57,7 +59,7 @@ export class DomainError extends Error {
     readonly hint?: string,
     /** For `permission_missing` and `authentication_required`: the permission that was needed. */
     readonly permission?: Permission,
-    /** For `too_many_failures`: seconds until the caller may try again. */
+    /** For `too_many_failures`, `disk_full` and other answers that pass: seconds until the caller may try again. */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);

@@ -38,7 +38,10 @@ export type RefusalCode =
   | 'nothing_submitted'
   | 'form_expected'
   | 'parameters_form_required'
-  | 'queue_id_invalid';
+  | 'queue_id_invalid'
+  | 'budget_exceeded'
+  | 'evaluator_busy'
+  | 'xml_too_complex';
 
 export class Refusal extends Error {
   override readonly name = 'Refusal';
@@ -47,6 +50,8 @@ export class Refusal extends Error {
     message: string,
     readonly hint?: string,
     readonly headers: Readonly<Record<string, string>> = {},
+    /** For `evaluator_busy`: seconds until the caller may try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -126,6 +131,11 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   nothing_submitted: 400,
   form_expected: 400,
   queue_id_invalid: 400,
+  budget_exceeded: 400,
+  xml_too_complex: 400,
+  evaluator_busy: 503,
+  disk_full: 503,
+  authentication_busy: 503,
 };
 
 /** Header values must be ISO-8859-1; Jenkins' own non-Latin-1 characters reach clients as `?` too. */
@@ -137,7 +147,7 @@ function headersFor(error: DomainError | Refusal, principalName: string): Record
   const headers: Record<string, string | string[]> = {};
   if (error instanceof Refusal) Object.assign(headers, error.headers);
   if (error.code === 'credentials_invalid' || error.code === 'token_expired' || error.code === 'token_revoked') headers['WWW-Authenticate'] = 'Basic realm="Steward"';
-  if (error instanceof DomainError && error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
+  if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
   if (error instanceof DomainError && error.permission) {
     headers['X-You-Are-Authenticated-As'] = principalName;
     headers['X-You-Are-In-Group-Disabled'] = 'JENKINS-39402: use /whoAmI to diagnose';

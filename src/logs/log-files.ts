@@ -73,19 +73,40 @@ export class LogFiles {
   }
 }
 
+/**
+ * Appends to one console log. Writing never throws: the first error (a full disk, an I/O error) is
+ * kept in `failure` and nothing more is written, so a build's output can never take the server down;
+ * whoever owns the build reads `failure` and ends the build with the reason.
+ */
 export class LogWriter {
   private closed = false;
+  private error: NodeJS.ErrnoException | null = null;
 
   constructor(private readonly fd: number) {}
 
+  /** The error that stopped writing, or null while every write has succeeded. */
+  get failure(): NodeJS.ErrnoException | null {
+    return this.error;
+  }
+
   write(text: string | Buffer): void {
-    if (this.closed || text.length === 0) return;
-    writeSync(this.fd, typeof text === 'string' ? Buffer.from(text) : text);
+    if (this.closed || this.error || text.length === 0) return;
+    try {
+      const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+      // A short write (the disk filling up) is followed by the error on the next one.
+      for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written);
+    } catch (error) {
+      this.error = error as NodeJS.ErrnoException;
+    }
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    closeSync(this.fd);
+    try {
+      closeSync(this.fd);
+    } catch (error) {
+      this.error ??= error as NodeJS.ErrnoException;
+    }
   }
 }
