@@ -21,7 +21,11 @@ import { Webhooks } from './auth/webhooks.js';
 import { applyRetention } from './builds/retention.js';
 import { applyConfigFile } from './config/apply.js';
 import { type ConfigFile, loadConfigFile } from './config/config-file.js';
-import { resolveSettings, type ServeOptions, type Settings } from './config/settings.js';
+import { resolveSettings, type ServeOptions, type Settings, SettingsError } from './config/settings.js';
+import { BuildUserError, serverUserName } from './executor/build-user.js';
+import { DiskReserve } from './executor/disk-reserve.js';
+import { DiskSpaceMonitor } from './executor/disk-space.js';
+import { type BuiltInNode, prepareBuiltInNode } from './executor/built-in-node.js';
 import { ShellRunner } from './executor/shell-runner.js';
 import { Workspaces } from './executor/workspaces.js';
 import { createApp } from './http/app.js';
@@ -65,7 +69,12 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const env = start.env ?? process.env;
   const announce = start.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
   const log = start.log ?? pino({ level: settings.logLevel, base: undefined }, pino.destination(2));
-  mkdirSync(settings.home, { recursive: true });
+  const node = builtInNode(settings);
+  for (const note of node.notes) announce(note);
+  if (node.warning) {
+    announce(`WARNING: ${node.warning}`);
+    log.warn(node.warning);
+  }
   const secretsDir = join(settings.home, 'secrets');
   mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
   const secrets = new SecretBox(masterKey(secretsDir));
@@ -82,12 +91,17 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const webhooks = new Webhooks(store, secrets);
 
   const logs = new LogFiles(join(settings.home, 'jobs'));
-  const workspaces = new Workspaces(join(settings.home, 'workspace'));
+  const reserve = new DiskReserve(join(settings.home, 'disk-reserve'));
+  const disk = new DiskSpaceMonitor(settings.home, (reading) => reserve.restore(reading.freeBytes));
+  await disk.start();
+  const buildUserName = node.buildUser?.name ?? serverUserName();
+  const workspaces = new Workspaces(node.workspaceRoot, node.buildUser);
   let rootUrl = settings.publicUrl ?? '';
   const runner = new ShellRunner({
     logs,
     workspaces,
-    scratchDir: join(settings.home, 'tmp'),
+    buildUser: node.buildUser,
+    globalEnvironment: settings.buildEnvironment,
     unseal: (sealed) => secrets.unseal(sealed),
     rootUrl: () => rootUrl,
     cookiePrefix: secrets.digest('build cookie').slice(0, 12),
@@ -99,6 +113,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     runner,
     executors: settings.executors,
     log,
+    releaseDiskReserve: () => reserve.release(),
     onFinished: async (job) => {
       await applyRetention(store, logs, job, settings.retention);
     },
@@ -129,6 +144,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       logs,
       secrets,
       publicUrl: settings.publicUrl,
+      builtInNode: () => ({ buildUser: buildUserName, warning: node.warning, diskSpace: disk.current }),
       accounts,
       authenticator,
       apiTokens,
@@ -175,6 +191,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     close: () => {
       closing ??= (async () => {
         clearInterval(pruner);
+        disk.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await scheduler.shutdown();
         server.closeAllConnections?.();
@@ -198,6 +215,16 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], settings: Settings)
       resolve(server as ServerType & { address(): AddressInfo });
     });
   });
+}
+
+/** Prepares the built-in node; a build user that cannot work is a settings problem, reported as one. */
+function builtInNode(settings: Settings): BuiltInNode {
+  try {
+    return prepareBuiltInNode(settings);
+  } catch (error) {
+    if (error instanceof BuildUserError) throw new SettingsError(error.message);
+    throw error;
+  }
 }
 
 /** The key that seals secrets at rest; created on first start, readable only by the server's user. */

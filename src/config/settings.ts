@@ -35,6 +35,12 @@ export interface Settings {
   readonly maxQueuedPerJob: number;
   /** Proxies whose X-Forwarded-For / Forwarded headers are believed (CIDR blocks). */
   readonly trustedProxies: readonly string[];
+  /** The account build steps on the built-in node run as; null runs them as the server's user. Default: `nobody` when Steward runs as root. */
+  readonly buildUser: string | null;
+  /** Where the jobs' workspaces are; null for `HOME/workspace`. */
+  readonly workspaceDir: string | null;
+  /** Variables every build gets (Jenkins' global environment variables). */
+  readonly buildEnvironment: Readonly<Record<string, string>>;
 }
 
 /** Command-line options, as `steward serve` parses them (all optional). */
@@ -46,6 +52,8 @@ export interface ServeOptions {
   config?: string;
   publicUrl?: string;
   logLevel?: string;
+  buildUser?: string;
+  workspaceDir?: string;
 }
 
 export class SettingsError extends Error {
@@ -55,7 +63,8 @@ export class SettingsError extends Error {
 /**
  * Resolves settings with this precedence: command-line option, then environment variable
  * (`STEWARD_HOME`, `STEWARD_HOST`, `STEWARD_PORT`, `STEWARD_EXECUTORS`, `STEWARD_CONFIG`,
- * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`), then the configuration file's `settings:`, then the default.
+ * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`, `STEWARD_BUILD_USER`, `STEWARD_WORKSPACE_DIR`), then the
+ * configuration file's `settings:`, then the default.
  */
 export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessEnv, file: ConfigFile | null): Settings {
   // A variable set to the empty string counts as not set (STEWARD_HOME= must not mean the current directory).
@@ -89,6 +98,9 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
     },
     auditRetentionMs: file?.security?.auditRetention === undefined ? 90 * 86_400_000 : milliseconds(file.security.auditRetention),
     maxQueuedPerJob: file?.settings.maxQueuedPerJob ?? 1000,
+    buildUser: options.buildUser ?? env.STEWARD_BUILD_USER ?? file?.settings.buildUser ?? (process.getuid?.() === 0 ? 'nobody' : null),
+    workspaceDir: pathOrNull(options.workspaceDir ?? env.STEWARD_WORKSPACE_DIR ?? file?.settings.workspaceDir),
+    buildEnvironment: file?.settings.buildEnvironment ?? {},
     trustedProxies: env.STEWARD_TRUSTED_PROXIES !== undefined ? env.STEWARD_TRUSTED_PROXIES.split(',').map((block) => block.trim()).filter((block) => block !== '') : (file?.settings.trustedProxies ?? []),
   });
 }
@@ -97,6 +109,10 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
 function limitOf(declared: { triggers: number; window: number | string } | undefined, fallback: { count: number; windowMs: number } | null): { count: number; windowMs: number } | null {
   if (declared === undefined) return fallback;
   return declared.triggers === 0 ? null : { count: declared.triggers, windowMs: milliseconds(declared.window) };
+}
+
+function pathOrNull(path: string | undefined): string | null {
+  return path === undefined ? null : resolve(path);
 }
 
 function integer(text: string, what: string, min: number, max: number): number {

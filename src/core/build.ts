@@ -11,7 +11,9 @@ export type Interruption =
   | { readonly kind: 'timeout'; readonly timeoutMs: number }
   | { readonly kind: 'restart' }
   | { readonly kind: 'shutdown' }
-  | { readonly kind: 'deleted' };
+  | { readonly kind: 'deleted' }
+  /** The build's console log could not be written (a full or failing disk); `problem` is the system's words. */
+  | { readonly kind: 'log_unwritable'; readonly problem: string };
 
 /** One numbered execution of a job. */
 export interface Build {
@@ -46,6 +48,8 @@ export function describeInterruption(interruption: Interruption): string {
       return 'Steward shut down while this build was running, so the build was aborted.';
     case 'deleted':
       return 'The job was deleted while this build was running, so the build was aborted.';
+    case 'log_unwritable':
+      return `Steward could not write this build's console log (${interruption.problem}), so the build was aborted: free space on the server's disk.`;
   }
 }
 

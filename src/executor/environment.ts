@@ -5,8 +5,12 @@ import { buildPath, itemPath } from '../core/item-url.js';
 import { BUILT_IN_NODE } from '../core/node.js';
 
 export interface EnvironmentInput {
-  /** The server's own environment; variables named STEWARD_* (configuration, secrets) are dropped. */
+  /** The server's own environment: only the variables `PASSED_THROUGH` names are taken from it. */
   readonly base: NodeJS.ProcessEnv;
+  /** Variables the operator set for every build (`settings.buildEnvironment`). */
+  readonly global: Readonly<Record<string, string>>;
+  /** The account the steps run as. */
+  readonly user: { readonly name: string; readonly home: string };
   readonly job: Job;
   readonly build: Build;
   /** Parameter values in plain text. */
@@ -17,15 +21,26 @@ export interface EnvironmentInput {
 }
 
 /**
- * The environment of a build's steps, in Laminar's order: the server's environment, then the
- * parameters, then the variables Jenkins defines, which always win, so a parameter can never change
- * what BUILD_NUMBER or WORKSPACE mean.
+ * What a build takes from the server's environment: where programs are, the language and the time
+ * zone. Nothing else: the server's environment holds its configuration and secrets
+ * (STEWARD_ADMIN_PASSWORD, proxies with credentials, cloud keys), and a build must not see them.
+ */
+const PASSED_THROUGH = /^(PATH|LANG|LANGUAGE|LC_[A-Z_]+|TZ)$/;
+
+/**
+ * The environment of a build's steps, documented in docs/security.md: a few variables of the
+ * server's (`PASSED_THROUGH`), the account's HOME, USER and LOGNAME, the operator's global variables,
+ * then the parameters, then the variables Jenkins defines, which always win, so a parameter can
+ * never change what BUILD_NUMBER or WORKSPACE mean.
  */
 export function buildEnvironment(input: EnvironmentInput): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.base)) {
-    if (value !== undefined && !name.startsWith('STEWARD_')) env[name] = value;
+    if (value !== undefined && PASSED_THROUGH.test(name)) env[name] = value;
   }
+  env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
+  Object.assign(env, { HOME: input.user.home, USER: input.user.name, LOGNAME: input.user.name });
+  Object.assign(env, input.global);
   for (const [name, value] of input.parameters) env[name] = value;
   const { job, build } = input;
   const jobUrl = input.rootUrl + itemPath(job.fullName);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chown, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type Build, describeInterruption, type Result } from '../core/build.js';
@@ -9,6 +10,7 @@ import type { Job, ShellStep } from '../core/item.js';
 import { plainValue } from '../core/parameters.js';
 import type { LogFiles, LogWriter } from '../logs/log-files.js';
 import type { BuildControl, BuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
+import { type BuildUser, serverUserName } from './build-user.js';
 import { buildEnvironment } from './environment.js';
 import { Masker } from './masking.js';
 import { killProcessesWithCookie } from './orphans.js';
@@ -17,8 +19,10 @@ import type { Workspaces } from './workspaces.js';
 export interface ShellRunnerOptions {
   readonly logs: LogFiles;
   readonly workspaces: Workspaces;
-  /** Where step scripts are written while they run. */
-  readonly scratchDir: string;
+  /** The account steps run as; null to run them as the server's own user. */
+  readonly buildUser: BuildUser | null;
+  /** Variables the operator set for every build. */
+  readonly globalEnvironment: Readonly<Record<string, string>>;
   readonly unseal: (sealed: string) => string | null;
   /** The server's root URL, for BUILD_URL and friends. */
   readonly rootUrl: () => string;
@@ -42,15 +46,28 @@ function worse(a: Result, b: Result): Result {
 /**
  * Runs a job's shell steps on this machine, like Jenkins' "Execute shell" build step: each step is
  * written to a script and run with `/bin/sh -xe` (or the interpreter named on its `#!` line), in the
- * job's workspace, in a process group of its own. Output goes to the console log as it arrives, with
- * password parameter values masked. The first failing step fails the build; a step that exits with
- * its `unstableReturn` code marks the build UNSTABLE and the next step runs.
+ * job's workspace, in a process group of its own, as the build user when there is one, with a clean
+ * environment (see environment.ts). Output goes to the console log as it arrives, with password
+ * parameter values masked. The first failing step fails the build; a step that exits with its
+ * `unstableReturn` code marks the build UNSTABLE and the next step runs. At the end, processes the
+ * build left running (also outside its process groups, e.g. after `setsid`) are killed.
+ *
+ * A console log that cannot be written (a full disk) aborts the build at once, with the reason in
+ * the build's interruption, since the log itself cannot carry it.
  */
 export class ShellRunner implements BuildRunner {
   constructor(private readonly options: ShellRunnerOptions) {}
 
   async run(job: Job, build: Build, control: BuildControl): Promise<RunOutcome> {
-    const log = this.options.logs.open(job.id, build.number);
+    let log: LogWriter;
+    const logFailed = (error: NodeJS.ErrnoException) => control.stop({ kind: 'log_unwritable', problem: error.message }, 'kill');
+    try {
+      log = this.options.logs.open(job.id, build.number, logFailed);
+    } catch (error) {
+      const problem = error instanceof Error ? error.message : String(error);
+      this.options.log.error({ err: error, job: job.fullName, build: build.number }, 'could not open the console log of a build');
+      return { result: 'ABORTED', interruption: control.interruption ?? { kind: 'log_unwritable', problem } };
+    }
     let result: Result = 'SUCCESS';
     try {
       for (const { cause, count } of build.causes) log.write(`${describeCause(cause)}${count > 1 ? ` (${count} times)` : ''}\n`);
@@ -64,8 +81,11 @@ export class ShellRunner implements BuildRunner {
           parameters.set(value.name, plain);
           if (value.type === 'password') secrets.push(plain);
         }
+        const { buildUser } = this.options;
         const env = buildEnvironment({
           base: this.options.baseEnvironment ?? process.env,
+          global: this.options.globalEnvironment,
+          user: buildUser ? { name: buildUser.name, home: buildUser.home ?? workspace.tmpPath } : { name: serverUserName(), home: homedir() },
           job,
           build,
           parameters,
@@ -75,7 +95,7 @@ export class ShellRunner implements BuildRunner {
         });
         for (const step of job.settings.steps) {
           if (control.interruption) break;
-          const exitCode = await this.runStep(job, step, { env, cwd: workspace.path, log, secrets, control });
+          const exitCode = await this.runStep(job, step, { env, cwd: workspace.path, scratch: workspace.tmpPath, log, secrets, control });
           if (control.interruption) break;
           if (exitCode === 0) continue;
           if (step.unstableReturn !== null && exitCode === step.unstableReturn) {
@@ -95,6 +115,8 @@ export class ShellRunner implements BuildRunner {
       log.write(`Steward could not run this build: ${error instanceof Error ? error.message : String(error)}\n`);
       result = 'FAILURE';
     }
+    const leftBehind = await killProcessesWithCookie(this.cookie(job.id, build.number));
+    if (leftBehind.length > 0) log.write(`Killed ${leftBehind.length} process(es) this build left running (pid ${leftBehind.join(', ')}).\n`);
     const interruption = control.interruption;
     if (interruption) {
       result = 'ABORTED';
@@ -109,7 +131,12 @@ export class ShellRunner implements BuildRunner {
     await killProcessesWithCookie(this.cookie(build.jobId, build.number));
     if (!job) return;
     if ((await this.options.logs.size(job.id, build.number)) === null) return;
-    this.options.logs.append(job.id, build.number, `\nBuild was aborted\n${describeInterruption({ kind: 'restart' })}\nFinished: ABORTED\n`);
+    try {
+      this.options.logs.append(job.id, build.number, `\nBuild was aborted\n${describeInterruption({ kind: 'restart' })}\nFinished: ABORTED\n`);
+    } catch (error) {
+      // The build is recorded ABORTED with the reason all the same; only its log misses the last lines.
+      this.options.log.warn({ err: error, job: job.fullName, build: build.number }, 'could not close the log of a build that was running when Steward stopped');
+    }
   }
 
   private cookie(jobId: number, number: number): string {
@@ -119,12 +146,13 @@ export class ShellRunner implements BuildRunner {
   private async runStep(
     job: Job,
     step: ShellStep,
-    context: { env: Record<string, string>; cwd: string; log: LogWriter; secrets: string[]; control: BuildControl },
+    context: { env: Record<string, string>; cwd: string; scratch: string; log: LogWriter; secrets: string[]; control: BuildControl },
   ): Promise<number> {
     const { log, control } = context;
-    await mkdir(this.options.scratchDir, { recursive: true });
-    const script = join(this.options.scratchDir, `steward${randomBytes(8).toString('hex')}.sh`);
+    const { buildUser } = this.options;
+    const script = join(context.scratch, `steward${randomBytes(8).toString('hex')}.sh`);
     await writeFile(script, step.command, { mode: 0o700 });
+    if (buildUser) await chown(script, buildUser.uid, buildUser.gid);
     const interpreter = interpreterOf(step.command);
     log.write(`[${job.name}] $ ${[...interpreter, script].join(' ')}\n`);
     try {
@@ -134,6 +162,7 @@ export class ShellRunner implements BuildRunner {
         const child = spawn('/bin/sh', ['-c', 'exec "$@" 2>&1', 'sh', ...interpreter, script], {
           cwd: context.cwd,
           env: context.env,
+          ...(buildUser ? { uid: buildUser.uid, gid: buildUser.gid } : {}),
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
         });

@@ -1,21 +1,39 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { splitFullName } from '../core/item-name.js';
 
 export interface Workspace {
   readonly path: string;
+  /** The workspace's own scratch directory beside it (`PATH@tmp`, as Jenkins names it), for step scripts. */
+  readonly tmpPath: string;
   release(): void;
+}
+
+/** The account that owns workspaces when builds run as a user other than the server's. */
+export interface WorkspaceOwner {
+  readonly uid: number;
+  readonly gid: number;
 }
 
 /**
  * Per-job working directories under `ROOT/<full name>`, kept between builds as Jenkins keeps them.
  * Concurrent builds of one job each get their own directory: `deploy`, `deploy@2`, `deploy@3`
  * (`@` cannot occur in an item name, so these never collide with another job).
+ *
+ * With an `owner` (builds run as a separate user), each workspace and its `@tmp` belong to that user
+ * with mode 0700; a workspace left by an earlier owner (builds that ran as the server) is handed over.
  */
+const execFileAsync = promisify(execFile);
+
 export class Workspaces {
   private readonly inUse = new Set<string>();
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly owner: WorkspaceOwner | null = null,
+  ) {}
 
   pathOf(fullName: string): string {
     return join(this.root, ...splitFullName(fullName));
@@ -26,8 +44,23 @@ export class Workspaces {
     let path = base;
     for (let copy = 2; this.inUse.has(path); copy++) path = `${base}@${copy}`;
     this.inUse.add(path);
+    try {
+      await this.prepare(path);
+      await this.prepare(`${path}@tmp`);
+    } catch (error) {
+      this.inUse.delete(path);
+      throw error;
+    }
+    return { path, tmpPath: `${path}@tmp`, release: () => this.inUse.delete(path) };
+  }
+
+  private async prepare(path: string): Promise<void> {
     await mkdir(path, { recursive: true });
-    return { path, release: () => this.inUse.delete(path) };
+    if (!this.owner) return;
+    const { uid, gid } = this.owner;
+    const stats = await lstat(path);
+    if (stats.uid !== uid || stats.gid !== gid) await execFileAsync('chown', ['-R', '--no-dereference', `${uid}:${gid}`, '--', path]);
+    await chmod(path, 0o700);
   }
 
   /** Deletes a job's workspace and its concurrent copies. */

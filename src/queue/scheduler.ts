@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Build, Interruption } from '../core/build.js';
+import { isDomainError } from '../core/errors.js';
 import type { Job } from '../core/item.js';
 import type { QueueItem, WaitingReason } from '../core/queue-item.js';
 import type { Store } from '../store/types.js';
@@ -22,6 +23,8 @@ export interface SchedulerOptions {
   readonly now?: () => number;
   /** Called after a build's result is recorded (build retention hooks in here). */
   readonly onFinished?: (job: Job, build: Build) => Promise<void>;
+  /** Frees the disk space kept in reserve for recording results on a full disk; true when it freed some. */
+  readonly releaseDiskReserve?: () => Promise<boolean>;
 }
 
 /** What one executor slot is doing. */
@@ -31,6 +34,8 @@ export interface ExecutorState {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long the scheduler waits before trying again when the disk could not take a build's start or result. */
+const DISK_RETRY_MS = 5_000;
 
 /** What the scheduler tells listeners: a queue item became a build, a build finished. */
 export interface SchedulerEvents {
@@ -188,6 +193,13 @@ export class Scheduler {
     try {
       build = await this.options.store.builds.start({ queueId: item.id, executor, startedAt: this.now() });
     } catch (error) {
+      if (isDomainError(error, 'disk_full')) {
+        // The item stays waiting; trying again at once would only spin while the disk is full.
+        this.options.log.warn({ queueId: item.id, err: error }, `the disk is full: queued builds start again in ${DISK_RETRY_MS / 1000} s`);
+        this.release(executor, false);
+        this.armTimer(this.now() + DISK_RETRY_MS, this.now());
+        return;
+      }
       this.options.log.error({ err: error, queueId: item.id }, 'could not start a queued build');
     }
     if (!build) {
@@ -221,17 +233,7 @@ export class Scheduler {
     } finally {
       if (timeout) clearTimeout(timeout);
     }
-    let finished: Build | null = null;
-    try {
-      finished = await this.options.store.builds.finish(job.id, build.number, {
-        result: outcome.result,
-        durationMs: Math.max(1, this.now() - build.startedAt),
-        interruption: outcome.interruption,
-      });
-      log.info({ result: outcome.result }, 'build finished');
-    } catch (error) {
-      log.warn({ err: error }, 'could not record the result of a build (was its job deleted?)');
-    }
+    const finished = await this.recordResult(running, outcome, log);
     this.running.delete(key(job.id, build.number));
     this.release(running.executor);
     if (finished) this.events.emit('finished', finished);
@@ -240,10 +242,43 @@ export class Scheduler {
     }
   }
 
-  private release(executor: number): void {
+  /**
+   * Records a finished build's result. While the disk is full it keeps trying (the build still shows
+   * as running, and holds its executor), so that a result is not lost to a full disk; at shutdown it
+   * gives up, and the next start's recovery aborts the build.
+   */
+  private async recordResult(running: RunningBuild, outcome: RunOutcome, log: Logger): Promise<Build | null> {
+    const { job, build } = running;
+    const durationMs = Math.max(1, this.now() - build.startedAt);
+    for (;;) {
+      try {
+        const finished = await this.options.store.builds.finish(job.id, build.number, { result: outcome.result, durationMs, interruption: outcome.interruption });
+        log.info({ result: outcome.result }, 'build finished');
+        return finished;
+      } catch (error) {
+        if (!isDomainError(error, 'disk_full')) {
+          log.warn({ err: error }, 'could not record the result of a build (was its job deleted?)');
+          return null;
+        }
+        if (this.stopped) {
+          // Shutting down: the next start finds the build running and aborts it, saying so.
+          log.warn({ err: error }, 'the disk is full: the result of this build could not be recorded before shutting down');
+          return null;
+        }
+        if (await this.options.releaseDiskReserve?.()) {
+          log.warn('the disk is full: gave up the disk reserve to record the result of this build');
+          continue;
+        }
+        log.warn({ err: error }, `the disk is full: recording the result of this build again in ${DISK_RETRY_MS / 1000} s`);
+        await new Promise((resolve) => setTimeout(resolve, DISK_RETRY_MS));
+      }
+    }
+  }
+
+  private release(executor: number, wake = true): void {
     this.free.push(executor);
     this.free.sort((a, b) => a - b);
-    this.wake();
+    if (wake) this.wake();
   }
 }
 

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killProcesses } from '../support/processes.js';
+import { killProcesses, processesRunning } from '../support/processes.js';
 import { jobXml, queueIdOf, startTestServer, stringParameter, type TestServer, waitFor, waitForBuild, waitForLog } from '../support/server.js';
 
 let server: TestServer;
@@ -101,7 +101,7 @@ describe('running builds', () => {
     expect(response.headers.get('x-error')).toContain('BUILD_NUMBER');
   });
 
-  it('does not wait for processes that left the step\'s process group but hold its output', async () => {
+  it('does not wait for processes that left the step\'s process group but hold its output, and kills them at the end', async () => {
     // setsid puts the sleep in a session of its own, out of reach of the step's process group.
     await server.createJob('escapee', jobXml({ steps: ['setsid sleep 29.3 & sleep 0.3; echo spawned'] }));
     const started = Date.now();
@@ -109,7 +109,10 @@ describe('running builds', () => {
       const { json, log } = await runToEnd('escapee');
       expect(json.result).toBe('SUCCESS');
       expect(Date.now() - started).toBeLessThan(8000);
-      expect(log).toContain('still hold its output; Steward stopped reading it.\nFinished: SUCCESS\n');
+      expect(log).toContain('still hold its output; Steward stopped reading it.\n');
+      // Found by the build's cookie in their environment, as Jenkins' ProcessTreeKiller does.
+      expect(log).toMatch(/Killed 1 process\(es\) this build left running \(pid \d+\)\.\nFinished: SUCCESS\n$/);
+      expect(processesRunning('sleep 29.3')).toEqual([]);
     } finally {
       killProcesses('sleep 29.3');
     }

@@ -129,7 +129,7 @@ export async function waitFor<T>(check: () => Promise<T | undefined> | T | undef
 }
 
 /** Waits until build N of a job has finished and returns its JSON. */
-export async function waitForBuild(server: TestServer, jobPath: string, number: number, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+export async function waitForBuild(server: Pick<TestServer, 'fetch'>, jobPath: string, number: number, timeoutMs = 10_000): Promise<Record<string, unknown>> {
   return waitFor(
     async () => {
       const response = await server.fetch(`${jobPath}/${number}/api/json`);
@@ -150,7 +150,7 @@ export function queueIdOf(response: Response): number {
 }
 
 /** Waits until a build's console log contains `text`; on timeout the error shows the log and the executors. */
-export async function waitForLog(server: TestServer, buildPath: string, text: string, timeoutMs = 10_000): Promise<string> {
+export async function waitForLog(server: Pick<TestServer, 'fetch'>, buildPath: string, text: string, timeoutMs = 10_000): Promise<string> {
   let log = '';
   try {
     return await waitFor(

@@ -11,12 +11,15 @@ export function registerServe(program: Command): void {
     .option('--config <file>', 'configuration file applied at every start (env STEWARD_CONFIG)')
     .option('--public-url <url>', 'the URL people and builds use to reach this server (env STEWARD_PUBLIC_URL)')
     .option('--log-level <level>', 'trace, debug, info, warn or error (env STEWARD_LOG_LEVEL; default info)')
+    .option('--build-user <user>', 'the account build steps run as; needs Steward to run as root (env STEWARD_BUILD_USER; default nobody when run as root, else Steward\'s own user)')
+    .option('--workspace-dir <dir>', 'where the jobs\' workspaces are (env STEWARD_WORKSPACE_DIR; default HOME/workspace)')
     .addHelpText(
       'after',
       `
 Examples:
   steward serve                                   listen on http://127.0.0.1:8080/ with data in ~/.steward
   STEWARD_ADMIN_PASSWORD=secret steward serve --port 0 --home /tmp/steward
+  sudo steward serve --home /var/lib/steward --build-user steward-build
   steward serve --config steward.yaml --host 0.0.0.0 --public-url https://ci.example.com/`,
     )
     .action(async (options: Record<string, string | undefined>) => {
@@ -35,6 +38,8 @@ async function serve(options: Record<string, string | undefined>): Promise<void>
     config: options.config,
     publicUrl: options.publicUrl,
     logLevel: options.logLevel,
+    buildUser: options.buildUser,
+    workspaceDir: options.workspaceDir,
   });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

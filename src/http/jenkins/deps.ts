@@ -10,6 +10,7 @@ import type { SecretBox } from '../../auth/secret-box.js';
 import type { Sessions } from '../../auth/sessions.js';
 import type { TriggerTokens } from '../../auth/trigger-tokens.js';
 import type { Webhooks } from '../../auth/webhooks.js';
+import type { BuiltInNodeStatus } from '../../core/node.js';
 import type { Items } from '../../items/items.js';
 import type { LogFiles } from '../../logs/log-files.js';
 import type { Scheduler } from '../../queue/scheduler.js';
@@ -41,4 +42,6 @@ export interface JenkinsDeps extends SecurityDeps {
   readonly secrets: SecretBox;
   /** The configured public URL (ending in `/`), or null to derive it from each request. */
   readonly publicUrl: string | null;
+  /** Who builds run as on this server, and its free disk space. */
+  readonly builtInNode: () => BuiltInNodeStatus;
 }

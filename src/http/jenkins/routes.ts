@@ -33,6 +33,7 @@ import { jobUiActions } from '../ui/job-page.js';
 import { itemSecurityUiActions } from '../ui/manage/item-security.js';
 import { serveManage } from '../ui/manage/manage.js';
 import { serveUserPages } from '../ui/user-page.js';
+import { nodesPage } from '../ui/nodes-page.js';
 import { whoAmIPage } from '../ui/who-am-i.js';
 
 
@@ -220,6 +221,7 @@ async function serveWhoAmI(scope: Scope, rest: readonly string[]): Promise<Respo
 }
 
 async function serveComputer(scope: Scope, rest: readonly string[]): Promise<Response | null> {
+  if (rest.length === 0 && scope.method === 'GET') return nodesPage(scope);
   if (rest[0] === 'api' && isFlavor(rest[1])) return serveApi(scope.c, computerSetBean(scope.beans()), rest[1]);
   if ((rest[0] === '(built-in)' || rest[0] === '(master)') && rest[1] === 'api' && isFlavor(rest[2])) return serveApi(scope.c, computerBean(scope.beans()), rest[2]);
   return null;

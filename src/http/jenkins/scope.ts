@@ -51,7 +51,7 @@ export class Scope {
   }
 
   beans(): BeanContext {
-    return { rootUrl: this.rootUrl, store: this.deps.store, scheduler: this.deps.scheduler, authorizer: this.deps.authorizer, principal: this.principal, useCrumbs: this.deps.policy.current.crumbs };
+    return { rootUrl: this.rootUrl, store: this.deps.store, scheduler: this.deps.scheduler, authorizer: this.deps.authorizer, principal: this.principal, useCrumbs: this.deps.policy.current.crumbs, builtInNode: this.deps.builtInNode };
   }
 
   check(permission: Permission, item?: Item): void {

@@ -8,6 +8,7 @@ import { why } from '../jenkins/beans/queue.js';
 import type { Scope } from '../jenkins/scope.js';
 import { statusIcon, timeAgo } from './format.js';
 import { timeSpan } from '../jenkins/beans/time-span.js';
+import { executorList, nodeWarning } from './nodes-page.js';
 import { type Html, renderPage } from './page.js';
 
 /** The dashboard: the items at the top (or in a folder), the queue and the executors, kept current by the page script. */
@@ -19,7 +20,7 @@ export async function dashboardPage(scope: Scope): Promise<Response> {
   <section aria-labelledby="items-title"><h2 id="items-title">Jobs and folders</h2>${itemsTable(scope, null)}</section>
   <aside>
     <section aria-labelledby="queue-title"><h2 id="queue-title">Build queue</h2>${queueList(scope)}</section>
-    <section aria-labelledby="executors-title"><h2 id="executors-title">Executors</h2>${executorList(scope)}</section>
+    <section aria-labelledby="executors-title"><h2 id="executors-title"><a href="/computer/">Executors</a></h2>${nodeWarning(scope, true)}${executorList(scope)}</section>
   </aside>
 </div>`,
   });
@@ -61,13 +62,4 @@ async function queueList(scope: Scope): Promise<Html> {
     shown.push(html`<li><a href="/${itemPath(job.fullName)}">${job.fullName}</a> <span class="muted">(item ${item.id})</span><br><span class="hint">${reason ? why(reason, -1) : ''}</span></li>`);
   }
   return shown.length === 0 ? html`<p id="queue" data-refresh class="muted">No builds waiting.</p>` : html`<ul id="queue" data-refresh>${shown}</ul>`;
-}
-
-function executorList(scope: Scope): Html {
-  const context = scope.beans();
-  const rows = scope.deps.scheduler.executors().map((executor) => {
-    const running = executor.build && canRead(context, executor.build.job) ? executor.build : null;
-    return html`<li><span class="muted">#${executor.number + 1}</span> ${running ? html`<a href="/${buildPath(running.job.fullName, running.build.number)}">${running.job.fullName} #${running.build.number}</a>` : html`<span class="muted">idle</span>`}</li>`;
-  });
-  return html`<ul id="executors" data-refresh class="plain">${rows}</ul>`;
 }

@@ -37,3 +37,11 @@ export function expiry(expiresAt: number | null, now = Date.now()): Html {
 export function scrollBox(kind: 'table-scroll' | 'matrix-scroll', label: string, content: Html): Html {
   return html`<div class="${kind}" role="region" aria-label="${label}" tabindex="0">${content}</div>`;
 }
+
+/** A size in bytes as people read it: `812 bytes`, `12.4 MiB`, `3.1 GiB`. */
+export function byteSize(count: number): string {
+  if (count < 1024) return `${count} bytes`;
+  if (count < 1024 * 1024) return `${(count / 1024).toFixed(1)} KiB`;
+  if (count < 1024 ** 3) return `${(count / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(count / 1024 ** 3).toFixed(1)} GiB`;
+}

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../types.js';
@@ -22,7 +22,10 @@ import { WriteBatch } from './write-batch.js';
  * process or of the machine. Pass `:memory:` for a throwaway store.
  */
 export function openSqliteStore(options: { path: string }): Store {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  if (options.path !== ':memory:') {
+    mkdirSync(dirname(options.path), { recursive: true });
+    makePrivate(options.path);
+  }
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
   // Commits are made durable by WriteBatch, which fsyncs the WAL before acknowledging a write.
@@ -52,6 +55,22 @@ export function openSqliteStore(options: { path: string }): Store {
       db.close();
     },
   };
+}
+
+/**
+ * The database holds password hashes, token hashes and sealed secrets: it and its journal files are
+ * readable by the server's user only. SQLite gives the journal files the database file's mode, so
+ * creating the database 0600 covers them; files left by an earlier version are narrowed too.
+ */
+function makePrivate(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      // Not there yet: SQLite creates it with the database's mode.
+    }
+  }
 }
 
 /** Makes the creation of the database and WAL files themselves durable. */

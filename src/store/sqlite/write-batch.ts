@@ -1,5 +1,6 @@
 import { closeSync, fdatasync, openSync } from 'node:fs';
 import type { Database, Statement } from 'better-sqlite3';
+import { asStorageRefusal } from './storage-errors.js';
 
 interface Pending {
   readonly write: () => unknown;
@@ -22,6 +23,10 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * database after, so nothing acknowledged is lost to a checkpoint. Measured on the 2-core workplace
  * machine, this triples the trigger rate of committing with `synchronous=FULL` on the event loop
  * (docs/benchmarks.md).
+ *
+ * A full or failing disk rejects the writes it concerns with `disk_full` (see storage-errors.ts) and
+ * leaves the batch working: the next writes are tried again, so the server resumes by itself once
+ * space is freed.
  */
 export class WriteBatch {
   private pending: Pending[] = [];
@@ -90,7 +95,7 @@ export class WriteBatch {
     try {
       outcomes = this.runTransaction(batch);
     } catch (error) {
-      for (const entry of batch) entry.reject(error);
+      for (const entry of batch) entry.reject(asStorageRefusal(error));
       return;
     }
     const settle = () =>
@@ -105,7 +110,7 @@ export class WriteBatch {
     }
     this.syncing = this.fsyncWal()
       .then(settle, (error: unknown) => {
-        for (const entry of batch) entry.reject(error);
+        for (const entry of batch) entry.reject(asStorageRefusal(error));
       })
       .finally(() => {
         this.syncing = null;
@@ -128,7 +133,7 @@ export class WriteBatch {
         } catch (error) {
           this.rollbackTo.run();
           this.release.run();
-          outcomes.push({ ok: false, error });
+          outcomes.push({ ok: false, error: asStorageRefusal(error) });
         }
       }
       this.commit.run();

@@ -45,6 +45,7 @@ const PAGES: ReadonlyArray<{ name: string; path: string; who: Who; status?: numb
   { name: 'audit log', path: 'manage/audit', who: 'admin' },
   { name: 'refusal page', path: 'job/hello/configure', who: 'viewer', status: 403, heading: 'Not allowed' },
   { name: 'who am I', path: 'whoAmI/', who: 'viewer', heading: 'Who am I?' },
+  { name: 'nodes', path: 'computer/', who: 'viewer', heading: 'Nodes' },
 ];
 
 let server: TestServer;

@@ -104,6 +104,7 @@ const INTERRUPTION_CLASS: Record<Interruption['kind'], string> = {
   restart: 'io.steward.model.CauseOfInterruption$ServerRestart',
   shutdown: 'io.steward.model.CauseOfInterruption$ServerShutdown',
   deleted: 'io.steward.model.CauseOfInterruption$JobDeleted',
+  log_unwritable: 'io.steward.model.CauseOfInterruption$LogUnwritable',
 };
 
 export function interruptedBuildAction(interruption: Interruption): Bean {

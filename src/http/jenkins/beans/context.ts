@@ -1,6 +1,7 @@
 import type { Authorizer } from '../../../auth/authorization.js';
 import type { Principal } from '../../../auth/principal.js';
 import type { Item } from '../../../core/item.js';
+import type { BuiltInNodeStatus } from '../../../core/node.js';
 import { Permissions } from '../../../core/permissions.js';
 import type { Scheduler } from '../../../queue/scheduler.js';
 import type { Store } from '../../../store/types.js';
@@ -15,6 +16,7 @@ export interface BeanContext {
   readonly principal: Principal;
   /** Whether POSTs need crumbs (the root's `useCrumbs`). */
   readonly useCrumbs: boolean;
+  readonly builtInNode: () => BuiltInNodeStatus;
 }
 
 /** Lists show only the items the caller may read, as in Jenkins. */

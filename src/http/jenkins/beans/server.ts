@@ -1,6 +1,6 @@
 import type { Build } from '../../../core/build.js';
 import type { Job } from '../../../core/item.js';
-import { BUILT_IN_NODE } from '../../../core/node.js';
+import { BUILT_IN_NODE, type DiskSpace } from '../../../core/node.js';
 import { type Bean, bean } from '../export/bean.js';
 import { buildBean } from './build.js';
 import { type BeanContext, canRead } from './context.js';
@@ -64,6 +64,7 @@ export function computerBean(context: BeanContext): Bean {
     ['jnlpAgent', 1, () => false],
     ['launchSupported', 1, () => true],
     ['manualLaunchAllowed', 1, () => true],
+    ['monitorData', 1, () => monitorData(context.builtInNode().diskSpace)],
     ['numExecutors', 1, () => context.scheduler.executorCount],
     ['offline', 1, () => false],
     ['offlineCause', 1, () => null],
@@ -71,6 +72,22 @@ export function computerBean(context: BeanContext): Bean {
     ['oneOffExecutors', 1, () => []],
     ['temporarilyOffline', 1, () => false],
   ]);
+}
+
+/**
+ * Jenkins' node monitors, as its API shows them: the free space of the node's home under
+ * `hudson.node_monitors.DiskSpaceMonitor` (`size` in bytes), null until measured.
+ */
+function monitorData(disk: DiskSpace | null): Bean {
+  const space = disk
+    ? bean('hudson.node_monitors.DiskSpaceMonitorDescriptor$DiskSpace', [
+        ['timestamp', 3, () => disk.checkedAt],
+        ['path', 3, () => disk.path],
+        ['size', 3, () => disk.freeBytes],
+        ['totalSize', 3, () => disk.totalBytes],
+      ])
+    : null;
+  return bean('hudson.node_monitors', [['hudson.node_monitors.DiskSpaceMonitor', 2, () => space]], { showClass: false });
 }
 
 export function computerSetBean(context: BeanContext): Bean {
