@@ -115,7 +115,7 @@ export class ShellRunner implements BuildRunner {
       log.write(`Steward could not run this build: ${error instanceof Error ? error.message : String(error)}\n`);
       result = 'FAILURE';
     }
-    const leftBehind = await killProcessesWithCookie(this.cookie(job.id, build.number));
+    const leftBehind = await killProcessesWithCookie(this.cookie(job.id, build.number), this.options.buildUser?.uid);
     if (leftBehind.length > 0) log.write(`Killed ${leftBehind.length} process(es) this build left running (pid ${leftBehind.join(', ')}).\n`);
     const interruption = control.interruption;
     if (interruption) {
@@ -128,7 +128,8 @@ export class ShellRunner implements BuildRunner {
   }
 
   async reap(job: Job | null, build: Build, _processGroup: number | null): Promise<void> {
-    await killProcessesWithCookie(this.cookie(build.jobId, build.number));
+    // Rare (after a crash), and the build may have run as another account then: every process is looked at.
+    await killProcessesWithCookie(this.cookie(build.jobId, build.number), null);
     if (!job) return;
     if ((await this.options.logs.size(job.id, build.number)) === null) return;
     try {
