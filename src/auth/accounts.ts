@@ -1,7 +1,8 @@
 import { DomainError } from '../core/errors.js';
 import { isValidGroupName, isValidUserId, MIN_PASSWORD_LENGTH, type User } from '../core/user.js';
 import type { UserStore } from '../store/types.js';
-import { hashPassword, PasswordVerifier } from './passwords.js';
+import { HashQueue } from './hash-queue.js';
+import { DUMMY_HASH, hashPassword, type PasswordAttempt, PasswordVerifier, UNCOUNTED } from './passwords.js';
 
 export interface NewUser {
   readonly id: string;
@@ -16,15 +17,25 @@ export interface NewUser {
  * (`Sessions.endAllOf`), so that this class needs no knowledge of sessions.
  */
 export class Accounts {
-  private readonly verifier = new PasswordVerifier();
+  private readonly verifier: PasswordVerifier;
 
-  constructor(private readonly users: UserStore) {}
+  /** Every scrypt run of the server goes through `hashing`: checks and new hashes alike. */
+  constructor(
+    private readonly users: UserStore,
+    private readonly hashing: HashQueue = new HashQueue(),
+  ) {
+    this.verifier = new PasswordVerifier(hashing);
+  }
 
-  /** The user, when the password is theirs; null otherwise (an unknown user and a wrong password look the same). */
-  async checkPassword(userId: string, password: string): Promise<User | null> {
+  /**
+   * The user, when the password is theirs; null otherwise. An unknown user and a wrong password look
+   * the same, also in time: an unknown user's password is checked against a dummy hash. `attempt`
+   * counts the failures of the client asking (`Authenticator`); without it nothing is counted.
+   */
+  async checkPassword(userId: string, password: string, attempt: PasswordAttempt = UNCOUNTED): Promise<User | null> {
     const user = await this.users.get(userId);
-    if (!user) return null;
-    return (await this.verifier.verify(password, user.passwordHash)) ? user : null;
+    const ok = await this.verifier.verify(userId, password, user?.passwordHash ?? DUMMY_HASH, attempt);
+    return user && ok ? user : null;
   }
 
   async create(user: NewUser): Promise<User> {
@@ -37,22 +48,12 @@ export class Accounts {
     checkPassword(user.password);
     const groups = checkGroups(user.groups ?? []);
     if (await this.users.get(user.id)) throw new DomainError('user_exists', `A user "${user.id}" already exists.`, 'Choose another id, or change the existing user.');
-    return this.users.create({ id: user.id, fullName: user.fullName || user.id, passwordHash: await hashPassword(user.password), groups, createdAt: Date.now() });
-  }
-
-  /**
-   * A user changing their own password proves it with the current one (an administrator setting
-   * another's needs none): `password_wrong` otherwise.
-   */
-  async requireCurrentPassword(userId: string, current: string): Promise<void> {
-    if (!(await this.checkPassword(userId, current))) {
-      throw new DomainError('password_wrong', 'The current password is not right.', 'Send your current password as currentPassword; an administrator can set a new one without it.');
-    }
+    return this.users.create({ id: user.id, fullName: user.fullName || user.id, passwordHash: await this.hash(user.password), groups, createdAt: Date.now() });
   }
 
   async setPassword(id: string, password: string): Promise<User> {
     checkPassword(password);
-    return this.users.update(id, { passwordHash: await hashPassword(password) });
+    return this.users.update(id, { passwordHash: await this.hash(password) });
   }
 
   async update(id: string, changes: { fullName?: string; groups?: readonly string[] }): Promise<User> {
@@ -82,6 +83,11 @@ export class Accounts {
 
   async isEmpty(): Promise<boolean> {
     return (await this.users.list()).length === 0;
+  }
+
+  /** A new password's hash, made in its turn with the checks (all new passwords share one turn). */
+  private hash(password: string): Promise<string> {
+    return this.hashing.run('(new passwords)', () => hashPassword(password));
   }
 }
 

@@ -3,6 +3,7 @@ import type { User } from '../core/user.js';
 import type { Accounts } from './accounts.js';
 import { ApiTokens } from './api-tokens.js';
 import type { FailureLimiter } from './rate-limits.js';
+import type { PasswordAttempt } from './passwords.js';
 import type { Credential, UserPrincipal } from './principal.js';
 import type { Sessions } from './sessions.js';
 import { TriggerTokens } from './trigger-tokens.js';
@@ -15,7 +16,9 @@ function principalOf(user: User, credential: Credential): UserPrincipal {
 /**
  * Turns what a request presents into a principal: HTTP Basic with an API token or a password, a
  * session cookie, or a login form. Failures from one address are counted, and an address over the
- * limit is refused before its credential is even looked at.
+ * limit is refused before its credential is even looked at. Every password check (Basic, the login
+ * form, a user confirming their current password) reserves its failure before the hash runs, so
+ * parallel guesses are limited like sequential ones (see `PasswordVerifier`).
  */
 export class Authenticator {
   constructor(
@@ -52,21 +55,20 @@ export class Authenticator {
    */
   async basic(userId: string, secret: string, address: string): Promise<UserPrincipal> {
     this.deps.limiter.check(address);
-    try {
-      if (ApiTokens.isTokenLike(secret)) {
+    if (ApiTokens.isTokenLike(secret)) {
+      try {
         const token = await this.deps.apiTokens.authenticate(userId, secret, address);
-        if (token) {
-          const user = await this.deps.accounts.get(token.userId);
-          if (user) return principalOf(user, { kind: 'api_token', uuid: token.uuid, name: token.name });
-        }
+        const user = token ? await this.deps.accounts.get(token.userId) : null;
+        if (token && user) return principalOf(user, { kind: 'api_token', uuid: token.uuid, name: token.name });
+      } catch (error) {
+        // A revoked or expired token: refused by a cheap lookup, counted after it.
+        this.failed(address);
+        throw error;
       }
-      const user = await this.deps.accounts.checkPassword(userId, secret);
-      if (user) return principalOf(user, { kind: 'password' });
-      throw invalid(userId);
-    } catch (error) {
-      this.failed(address);
-      throw error;
     }
+    const user = await this.deps.accounts.checkPassword(userId, secret, this.attempt(address));
+    if (user) return principalOf(user, { kind: 'password' });
+    throw invalid(userId);
   }
 
   /** The user of a live session, or null. */
@@ -80,13 +82,22 @@ export class Authenticator {
   /** A login form: checks the password and opens a session. */
   async login(userId: string, password: string, address: string): Promise<{ principal: UserPrincipal; cookieValue: string }> {
     this.deps.limiter.check(address);
-    const user = await this.deps.accounts.checkPassword(userId, password);
-    if (!user) {
-      this.failed(address);
-      throw invalid(userId);
-    }
+    const user = await this.deps.accounts.checkPassword(userId, password, this.attempt(address));
+    if (!user) throw invalid(userId);
     const { cookieValue, session } = await this.deps.sessions.create(user.id, address);
     return { principal: principalOf(user, { kind: 'session', hash: session.hash }), cookieValue };
+  }
+
+  /**
+   * A user changing their own password proves it with the current one (an administrator setting
+   * another's needs none): `password_wrong` otherwise. A wrong one counts as a failed authentication
+   * of the address, as at the login form, so a stolen session cannot be used to guess the password.
+   */
+  async requireCurrentPassword(userId: string, current: string, address: string): Promise<void> {
+    this.deps.limiter.check(address);
+    if (!(await this.deps.accounts.checkPassword(userId, current, this.attempt(address)))) {
+      throw new DomainError('password_wrong', 'The current password is not right.', 'Send your current password as currentPassword; an administrator can set a new one without it.');
+    }
   }
 
   /** Counts a failure that was found elsewhere (a wrong job token). */
@@ -97,6 +108,11 @@ export class Authenticator {
   /** Refuses when the address has failed too often (before anything is checked). */
   checkAllowed(address: string): void {
     this.deps.limiter.check(address);
+  }
+
+  /** A password check on behalf of a client address: its turn in the hash queue, its failures. */
+  private attempt(address: string): PasswordAttempt {
+    return { key: address, reserve: () => this.deps.limiter.reserve(address) };
   }
 }
 

@@ -1,4 +1,6 @@
 import { hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import type { HashQueue } from './hash-queue.js';
+import type { Reservation } from './rate-limits.js';
 
 /**
  * Password hashing with scrypt (memory-hard): N=2^15, r=8, p=1, a 16-byte salt and a 32-byte key,
@@ -32,31 +34,72 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /**
- * Remembers recent successful verifications, so that a script sending the same password on every
- * request pays for scrypt once, not per request. Entries are keyed by a hash of the stored hash and
- * the password, so a password change invalidates them; they expire after `ttlMs`. Concurrent
- * verifications of the same pair share one scrypt run.
+ * A stored hash no password is known to match, with today's parameters: a user who does not exist is
+ * checked against it, so that the answer takes as long as for one who does.
+ */
+export const DUMMY_HASH = ['scrypt', N, R, P, randomBytes(16).toString('base64url'), randomBytes(KEY_LENGTH).toString('base64url')].join('$');
+
+/** What a password check needs from the request it serves. */
+export interface PasswordAttempt {
+  /** Whose turn it is in the hash queue: hashes are shared fairly between client addresses. */
+  readonly key: string;
+  /** Counts a failure of this client in advance; throws `too_many_failures` when it may not try now. */
+  reserve(): Reservation;
+}
+
+/** For checks no client makes (the configuration file at start): nothing is counted. */
+export const UNCOUNTED: PasswordAttempt = { key: '(server)', reserve: () => ({ keep: () => {}, refund: () => {} }) };
+
+/**
+ * Checks passwords against stored hashes, paying for scrypt as rarely as possible and never for more
+ * guesses than a client may make:
+ *
+ * - a pair of user and password verified in the last `ttlMs` passes at once (a script sending the same
+ *   password on every request pays for scrypt once), keyed by a hash of the user, the stored hash and
+ *   the password, so a password change invalidates it;
+ * - a pair being checked for another request shares that check and reserves nothing, so a script
+ *   sending many requests at once with the right password is not locked out; if the check fails, the
+ *   failure counts for each request that shared it;
+ * - any other check reserves a failure first (parallel guesses count) and runs in the hash queue; the
+ *   failure is refunded when the password is right or the queue was too busy to check it.
  */
 export class PasswordVerifier {
   private readonly verified = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<boolean>>();
 
   constructor(
+    private readonly hashing: HashQueue,
     private readonly options: { ttlMs: number; maxEntries: number; now: () => number } = { ttlMs: 10 * 60_000, maxEntries: 10_000, now: Date.now },
   ) {}
 
-  async verify(password: string, stored: string): Promise<boolean> {
-    const key = hash('sha256', `${stored}\0${password}`, 'base64url');
+  async verify(userId: string, password: string, stored: string, attempt: PasswordAttempt): Promise<boolean> {
+    const key = hash('sha256', `${userId}\0${stored}\0${password}`, 'base64url');
     const expires = this.verified.get(key);
     if (expires !== undefined && expires > this.options.now()) return true;
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = verifyPassword(password, stored).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
+    const shared = this.inFlight.get(key);
+    if (shared) {
+      const ok = await shared;
+      if (!ok) attempt.reserve().keep();
+      return ok;
     }
-    const ok = await pending;
-    if (ok) this.remember(key);
-    return ok;
+    const reservation = attempt.reserve();
+    const check = this.hashing.run(attempt.key, () => verifyPassword(password, stored));
+    this.inFlight.set(key, check);
+    try {
+      const ok = await check;
+      if (ok) {
+        reservation.refund();
+        this.remember(key);
+      } else {
+        reservation.keep();
+      }
+      return ok;
+    } catch (error) {
+      reservation.refund();
+      throw error;
+    } finally {
+      this.inFlight.delete(key);
+    }
   }
 
   private remember(key: string): void {

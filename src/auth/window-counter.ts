@@ -19,21 +19,38 @@ export class WindowCounter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Seconds until the key may have events again, or null when it is under its limit. */
-  blockedFor(key: string): { seconds: number; events: number } | null {
+  /**
+   * Seconds until the key may have events again, or null when it is under its limit. `discount`
+   * events of the window are not held against it (failures reserved but not yet known).
+   */
+  blockedFor(key: string, discount = 0): { seconds: number; events: number } | null {
     const window = this.current(key);
-    if (!window || window.events < this.limit.count) return null;
+    if (!window || window.events - discount < this.limit.count) return null;
     return { seconds: Math.max(1, Math.ceil((window.start + this.limit.windowMs - this.now()) / 1000)), events: window.events };
   }
 
-  add(key: string): void {
+  /** Counts an event; returns the start of the window it was counted in (for `remove`). */
+  add(key: string): number {
     const window = this.current(key);
     if (window) {
       window.events += 1;
-      return;
+      return window.start;
     }
     if (this.windows.size >= MAX_KEYS) this.forgetExpired();
-    this.windows.set(key, { start: this.now(), events: 1 });
+    const start = this.now();
+    this.windows.set(key, { start, events: 1 });
+    return start;
+  }
+
+  /**
+   * Takes back an event counted by `add` in the window that started at `start`. An event of a window
+   * that has since ended is gone already, so nothing of the next window is taken.
+   */
+  remove(key: string, start: number): void {
+    const window = this.current(key);
+    if (!window || window.start !== start || window.events === 0) return;
+    window.events -= 1;
+    if (window.events === 0) this.windows.delete(key);
   }
 
   private current(key: string): { start: number; events: number } | null {

@@ -64,6 +64,16 @@ export function checkParameterDefinitions(definitions: readonly ParameterDefinit
     if (definition.type === 'choice' && definition.choices.length === 0) {
       throw new DomainError('config_invalid', `Choice parameter "${definition.name}" has no choices.`, 'List at least one choice.').at(`${field}.choices`);
     }
+    const defaults = definition.type === 'choice' ? definition.choices : definition.type === 'string' || definition.type === 'text' ? [definition.defaultValue] : [];
+    for (const value of defaults) {
+      if (value.includes('\0')) {
+        throw new DomainError(
+          'config_invalid',
+          `Parameter "${definition.name}" has a ${definition.type === 'choice' ? 'choice' : 'default value'} with a NUL character (U+0000), which a build's environment cannot hold.`,
+          'Remove the NUL character.',
+        ).at(`${field}.${definition.type === 'choice' ? 'choices' : 'defaultValue'}`);
+      }
+    }
   });
 }
 
@@ -82,8 +92,23 @@ export function defaultValue(definition: ParameterDefinition): ParameterValue {
   }
 }
 
+/**
+ * Values become environment variables of the build's steps, and an environment variable cannot hold
+ * a NUL character (the build would fail to start): a value with one is refused when it is given.
+ */
+function checkEnvironmentSafe(name: string, value: string, what: string): void {
+  if (value.includes('\0')) {
+    throw new DomainError(
+      'parameter_invalid',
+      `${what} of parameter ${name} contains a NUL character (U+0000), which a build's environment cannot hold.`,
+      `Remove the NUL character: parameters become environment variables of the build's steps.`,
+    );
+  }
+}
+
 /** Converts one supplied string into a value of the definition's type, as Jenkins does. */
 export function valueFromString(definition: ParameterDefinition, raw: string, seal: Seal): ParameterValue {
+  checkEnvironmentSafe(definition.name, raw, 'The value');
   switch (definition.type) {
     case 'string':
     case 'text':

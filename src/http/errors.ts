@@ -9,6 +9,7 @@ import { signInPath } from './sign-in-path.js';
 import { isNavigation, PAGE_HEADERS } from './ui/page.js';
 import { refusalPage } from './ui/refusal-page.js';
 import type { AppEnv } from './context.js';
+import { isClientGone } from './client-gone.js';
 
 /** Refusals that concern the request itself rather than the domain: its method, shape or size. */
 export type RefusalCode =
@@ -212,6 +213,12 @@ export function isRefusal(error: unknown): error is DomainError | Refusal {
 /** The app's error handler: refusals become their responses; anything else is logged and hidden. */
 export function onError(error: Error, c: Context<AppEnv>): Response | Promise<Response> {
   if (isRefusal(error)) return refusalResponse(c, error);
+  if (isClientGone(error, c)) {
+    // Not a fault of the server: the client hung up while sending its body or before the answer.
+    // Nobody reads the answer; nginx's 499 ("client closed request") names it in the request log.
+    c.get('log')?.debug({ requestId: c.get('requestId'), error: (error as NodeJS.ErrnoException).code ?? error.message }, 'client closed the connection');
+    return new Response(null, { status: 499 });
+  }
   // Hono's validators reject unreadable bodies with HTTPException; they are the request's fault too.
   if (error instanceof HTTPException && error.status === 415) {
     return refusalResponse(c, new Refusal('media_type_unsupported', 'This request body needs Content-Type: application/json.', 'Send the body as JSON with that header.'));

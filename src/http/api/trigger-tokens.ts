@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { UserPrincipal } from '../../auth/principal.js';
 import { DomainError } from '../../core/errors.js';
 import type { Item } from '../../core/item.js';
 import { Permissions } from '../../core/permissions.js';
@@ -30,6 +31,17 @@ async function view(deps: Deps, token: TriggerToken) {
   };
 }
 
+/**
+ * The job or folder a caller names. One it may neither read nor discover is answered exactly as a
+ * name that does not exist (404 `item_not_found`, in `Items.get`'s words), as the Jenkins URLs do, so
+ * the answer never tells that a hidden item exists.
+ */
+async function itemSeenBy(deps: Deps, user: UserPrincipal, name: string): Promise<Item> {
+  const item = await deps.items.get(name);
+  if (deps.authorizer.visibility(user, item) !== 'hidden') return item;
+  throw new DomainError('item_not_found', `No item named "${name}".`, 'Check the name (it is the full path, e.g. folder/job).');
+}
+
 /** Trigger tokens: made by someone with Job/Configure on their scope, listed with their use, revoked. */
 export function triggerTokenRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
   app.openapi(
@@ -47,7 +59,7 @@ export function triggerTokenRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
       const body = c.req.valid('json');
       const items: Item[] = [];
       for (const name of body.items) {
-        const item = await deps.items.get(name);
+        const item = await itemSeenBy(deps, user, name);
         deps.authorizer.check(user, Permissions.ItemConfigure, item);
         items.push(item);
       }
@@ -76,14 +88,14 @@ export function triggerTokenRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
     }),
     async (c) => {
       const scope = new NativeScope(c, deps);
-      scope.user();
+      const user = scope.user();
       const name = c.req.valid('query').item;
-      const item = name === undefined ? null : await deps.items.get(name);
+      const item = name === undefined ? null : await itemSeenBy(deps, user, name);
       await deps.triggerTokens.flush();
       const tokens: TriggerToken[] = [];
       for (const token of await deps.triggerTokens.list()) {
         if (item && !covers(token, item) && !token.itemIds.includes(item.id)) continue;
-        if (await mayManageTriggerToken(deps, scope.user(), token)) tokens.push(token);
+        if (await mayManageTriggerToken(deps, user, token)) tokens.push(token);
       }
       return c.json(await Promise.all(tokens.map((token) => view(deps, token))), 200);
     },

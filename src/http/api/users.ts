@@ -103,7 +103,7 @@ export function userRoutes(app: OpenAPIHono<AppEnv>, deps: SecurityDeps): void {
       const body = c.req.valid('json');
       scope.requireSelfOrAdmin(id);
       const user = await deps.accounts.require(id);
-      if (scope.isSelf(id)) await deps.accounts.requireCurrentPassword(user.id, body.currentPassword ?? '');
+      if (scope.isSelf(id)) await deps.authenticator.requireCurrentPassword(user.id, body.currentPassword ?? '', c.get('address'));
       await deps.accounts.setPassword(user.id, body.password);
       await deps.sessions.endAllOf(user.id);
       await scope.audit({ action: 'user.password', outcome: 'accepted', detail: { user: user.id } });

@@ -22,9 +22,22 @@ export function serveLogin(scope: Scope, head: string): Promise<Response> | null
   }
 }
 
-/** `from` may only lead back into this server, never to another site. */
+const THIS_SERVER = 'http://steward.invalid';
+
+/**
+ * Where a sign-in leads: `from` when it is a path on this server, else the root, as Jenkins does with
+ * a target it finds unsafe (`Util.isSafeToRedirectTo`): the sign-in still succeeds. Another site
+ * (`//host`, `\\host`, `http:`) and control characters (CR, LF, NUL, …, which could split the
+ * Location header) are unsafe. The result is percent-encoded ASCII, fit for a header.
+ */
 function safeTarget(from: string | undefined): string {
-  return from && from.startsWith('/') && !from.startsWith('//') && !from.includes('\\') ? from : '/';
+  if (!from || !from.startsWith('/') || from.startsWith('//') || from.includes('\\') || /[\u0000-\u001f\u007f]/.test(from)) return '/';
+  try {
+    const url = new URL(from, THIS_SERVER);
+    return url.origin === THIS_SERVER ? url.pathname + url.search + url.hash : '/';
+  } catch {
+    return '/';
+  }
 }
 
 /**
@@ -65,11 +78,13 @@ async function login(scope: Scope): Promise<Response> {
   const userId = single(input, 'j_username') ?? '';
   scope.c.set('claimedUser', userId);
   if (forged) return failed(scope, 'crumb_mismatch', userId);
+  // The answer is settled before a session is made, so nothing after it can fail with a cookie issued.
+  const location = scope.requestBase + target.slice(1);
   try {
     const { principal, cookieValue } = await scope.deps.authenticator.login(userId, single(input, 'j_password') ?? '', scope.address);
     setSessionCookie(scope.c, scope.deps.sessions.cookieName, cookieValue, scope.deps.publicUrl);
     scope.deps.audit.record(scope.audit({ action: 'login', outcome: 'accepted', actor: principal.id, credential: 'password' }));
-    return new Response(null, { status: 302, headers: mergeCookies(scope, { Location: scope.requestBase + target.slice(1) }) });
+    return new Response(null, { status: 302, headers: mergeCookies(scope, { Location: location }) });
   } catch (error) {
     if (isDomainError(error)) return failed(scope, error.code, userId);
     throw error;
@@ -95,6 +110,7 @@ const LOGIN_ERRORS: Record<string, string> = {
   credentials_invalid: 'Invalid username or password.',
   too_many_failures: 'Too many failed sign-ins from your address. Wait a minute, then try again.',
   crumb_mismatch: 'The sign-in form was out of date or came from another site. Open the sign-in page again.',
+  authentication_busy: 'Too many sign-ins are being checked right now. Wait a few seconds, then try again.',
 };
 
 async function loginError(scope: Scope): Promise<Response> {

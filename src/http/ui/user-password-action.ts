@@ -21,7 +21,7 @@ export async function changePassword(scope: Scope, user: User): Promise<Response
   const password = single(input, 'password') ?? '';
   const errors: { current?: string; password?: string; confirm?: string } = {};
   try {
-    if (self) await scope.deps.accounts.requireCurrentPassword(user.id, single(input, 'currentPassword') ?? '');
+    if (self) await scope.deps.authenticator.requireCurrentPassword(user.id, single(input, 'currentPassword') ?? '', scope.address);
   } catch (error) {
     if (!isDomainError(error, 'password_wrong')) throw error;
     errors.current = error.message;
