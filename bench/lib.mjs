@@ -30,11 +30,12 @@ export function start(command, args, env, ready) {
 /**
  * Steward on a fresh home, with an API token for admin in `auth` (requests authenticate with it, as
  * scripts should: it needs no crumb). Trigger limits are off: the benchmarks measure without them.
+ * `checkout` runs another checkout's build (a previous release) for a same-run comparison.
  */
-export async function steward(home) {
+export async function steward(home, checkout = '.') {
   const config = join(home, 'steward.yaml');
   writeFileSync(config, 'security:\n  triggerLimits:\n    perToken: { triggers: 0, window: 1min }\n');
-  const { child, match } = await start(process.execPath, ['bin/steward.js', 'serve', '--port', '0', '--home', home, '--config', config], { STEWARD_ADMIN_PASSWORD: PASSWORD }, /Steward listening on (\S+)/);
+  const { child, match } = await start(process.execPath, [join(checkout, 'bin/steward.js'), 'serve', '--port', '0', '--home', home, '--config', config], { STEWARD_ADMIN_PASSWORD: PASSWORD }, /Steward listening on (\S+)/);
   const url = match[1];
   const password = { authorization: basic('admin', PASSWORD) };
   const { crumb } = await (await fetch(new URL('/crumbIssuer/api/json', url), { headers: password })).json();
