@@ -1,3 +1,6 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
 import type { Notices } from './client.js';
 
 /**
@@ -19,11 +22,17 @@ export class Output implements Notices {
     this.stdout.write(`${text}\n`);
   }
 
-  /** Raw text (a console log), as it came. */
-  raw(text: string): void {
-    if (text === '') return;
+  /** Raw text or bytes (a console log), as they came. */
+  raw(text: string | Uint8Array): void {
+    if (text.length === 0) return;
     this.clearStatus();
     this.stdout.write(text);
+  }
+
+  /** Raw bytes (a whole console log) as they arrive, never holding more than the pipe's buffers. */
+  async rawStream(body: ReadableStream<Uint8Array>): Promise<void> {
+    this.clearStatus();
+    await pipeline(Readable.fromWeb(body), this.stdout, { end: false });
   }
 
   json(data: unknown): void {

@@ -22,6 +22,13 @@ export interface BuildJson {
 
 export const BUILD_TREE = 'number,url,building,result,fullDisplayName,duration';
 
+/**
+ * How long one answer carrying a log may take: a piece of a long log is up to 16 MiB (a whole log
+ * from Jenkins or from `consoleText`), more than a slow link sends in the usual 30 s. A server that
+ * stops sending is still noticed by fetch's own idle limits (5 minutes).
+ */
+export const LOG_READ_TIMEOUT_MS = 30 * 60_000;
+
 /** Hooks of a wait: its status line, and what to do (once) when the person presses Ctrl-C. */
 export interface WaitHooks {
   readonly interrupts: Interrupts;
@@ -71,25 +78,25 @@ export async function waitForEnd(client: Client, buildPath: string, hooks: WaitH
 /**
  * Streams the console with `logText/progressiveText`, as jenkins-cli's `-v` does: each answer
  * carries the bytes from `start` on, `X-Text-Size` the next start, and `X-More-Data` while the build
- * runs. Returns when the log is complete.
+ * runs or more of the log is left (Steward answers a long log in pieces of at most 16 MiB). An answer
+ * with bytes is followed at once by the next request, so a long log comes as fast as the pieces can
+ * be sent; only an empty one (the build is quiet) waits a poll interval. The bytes are written as they
+ * came, never decoded, so the output is the log byte for byte (decoding 16 MiB pieces also took
+ * longer than fetching them). Returns when the log is complete.
  */
-export async function followLog(client: Client, buildPath: string, write: (text: string) => void, hooks: Pick<WaitHooks, 'interrupts' | 'onInterrupt'> & { readonly queueId: number; readonly number: number }): Promise<void> {
+export async function followLog(client: Client, buildPath: string, write: (bytes: Uint8Array) => void, hooks: Pick<WaitHooks, 'interrupts' | 'onInterrupt'> & { readonly queueId: number; readonly number: number }): Promise<void> {
   let start = 0;
   let delays = backoff(100);
   let abortSent = false;
-  const decoder = new TextDecoder();
   for (;;) {
-    const response = await client.send('GET', `${buildPath}logText/progressiveText`, { query: { start: String(start) } });
+    const response = await client.send('GET', `${buildPath}logText/progressiveText`, { query: { start: String(start) }, timeoutMs: LOG_READ_TIMEOUT_MS });
     await client.expect(response, `${buildPath}logText/progressiveText`);
     const bytes = new Uint8Array(await response.arrayBuffer());
     const size = Number(response.headers.get('x-text-size') ?? start + bytes.length);
-    write(decoder.decode(bytes, { stream: true }));
+    write(bytes);
     if (bytes.length > 0) delays = backoff(100);
     start = Number.isFinite(size) ? size : start + bytes.length;
-    if (response.headers.get('x-more-data') !== 'true') {
-      write(decoder.decode());
-      return;
-    }
+    if (response.headers.get('x-more-data') !== 'true') return;
     if (hooks.interrupts.interrupted && !abortSent) {
       abortSent = await hooks.onInterrupt({ queueId: hooks.queueId, build: hooks.number });
       if (abortSent) continue;

@@ -1,6 +1,17 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, openSync, writeSync } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pieceEnd } from './log-piece.js';
+
+/** A piece of a log chosen for a reader: bytes `start` to `end` (exclusive) of a log of `size` bytes. */
+export interface LogPiece {
+  /** Where the piece starts: the offset asked for, or the log's size when that was beyond it. */
+  readonly start: number;
+  readonly end: number;
+  /** The log's size when the piece was chosen: more of it is there when `end` is less. */
+  readonly size: number;
+}
 
 /**
  * Console logs of builds, one file each under `ROOT/<job id>/<build number>/log`. A running build's
@@ -13,10 +24,13 @@ export class LogFiles {
     return join(this.root, String(jobId), String(number), 'log');
   }
 
-  /** Opens a build's log for appending, creating it. */
-  open(jobId: number, number: number): LogWriter {
+  /**
+   * Opens a build's log for appending, creating it (throws when it cannot). `onFailure` hears, once,
+   * of the first write that failed.
+   */
+  open(jobId: number, number: number, onFailure: (error: NodeJS.ErrnoException) => void = () => {}): LogWriter {
     mkdirSync(join(this.root, String(jobId), String(number)), { recursive: true });
-    return new LogWriter(openSync(this.path(jobId, number), 'a'));
+    return new LogWriter(openSync(this.path(jobId, number), 'a'), onFailure);
   }
 
   /** Appends to an existing log without keeping it open (used to close the logs of crashed builds). */
@@ -36,10 +50,12 @@ export class LogFiles {
   }
 
   /**
-   * Reads the log from byte `start`. With `wholeLines`, stops after the last complete line, so that a
-   * reader following a running build never sees half a line. Returns null when there is no log.
+   * Chooses the next piece of the log for a reader at byte `start` (see `pieceEnd`: at most
+   * `maxBytes`, cut after a line break or at a character boundary; with `wholeLines`, as for a build
+   * still writing its log, no unfinished short line). Only the choice: the bytes are read with
+   * `stream`. Returns null when there is no log.
    */
-  async read(jobId: number, number: number, start: number, wholeLines: boolean): Promise<{ text: Buffer; end: number } | null> {
+  async piece(jobId: number, number: number, start: number, maxBytes: number, wholeLines: boolean): Promise<LogPiece | null> {
     let handle;
     try {
       handle = await open(this.path(jobId, number), 'r');
@@ -49,19 +65,21 @@ export class LogFiles {
     try {
       const { size } = await handle.stat();
       const from = Math.min(Math.max(0, start), size);
-      const buffer = Buffer.alloc(size - from);
-      let filled = 0;
-      while (filled < buffer.length) {
-        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, from + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      let text = buffer.subarray(0, filled);
-      if (wholeLines) text = text.subarray(0, text.lastIndexOf(0x0a) + 1);
-      return { text, end: from + text.length };
+      return { start: from, end: await pieceEnd(handle, from, size, maxBytes, wholeLines), size };
     } finally {
       await handle.close();
     }
+  }
+
+  /**
+   * Bytes `start` to `end` (exclusive) of the log, as a stream of chunks of at most `chunkBytes`. Its
+   * file is opened when the stream is, and closed when it ends, fails or is destroyed (a reader that
+   * went away), so a reader holds a chunk or two however long the log. 256 KiB chunks send a log
+   * over loopback about 1.5 times as fast as 64 KiB ones (bench/hostile-logs.mjs), for 0.5 MiB a reader.
+   */
+  stream(jobId: number, number: number, start: number, end: number, chunkBytes = 256 * 1024): Readable {
+    if (end <= start) return Readable.from([]);
+    return createReadStream(this.path(jobId, number), { start, end: end - 1, highWaterMark: chunkBytes });
   }
 
   async remove(jobId: number, number: number): Promise<void> {
@@ -82,7 +100,10 @@ export class LogWriter {
   private closed = false;
   private error: NodeJS.ErrnoException | null = null;
 
-  constructor(private readonly fd: number) {}
+  constructor(
+    private readonly fd: number,
+    private readonly onFailure: (error: NodeJS.ErrnoException) => void = () => {},
+  ) {}
 
   /** The error that stopped writing, or null while every write has succeeded. */
   get failure(): NodeJS.ErrnoException | null {
@@ -97,6 +118,7 @@ export class LogWriter {
       for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written);
     } catch (error) {
       this.error = error as NodeJS.ErrnoException;
+      this.onFailure(this.error);
     }
   }
 

@@ -1,9 +1,10 @@
+import type { ReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { type CliContext, connect, withConnection } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { Interrupts } from '../interrupts.js';
 import { parseJobRef } from '../job-ref.js';
-import { followLog, readBuild } from '../watch.js';
+import { followLog, LOG_READ_TIMEOUT_MS, readBuild } from '../watch.js';
 
 export function registerLogs(program: Command, context: CliContext): void {
   const command = program
@@ -28,7 +29,9 @@ Examples:
     const { number } = await readBuild(client, ref, buildName, 'number');
     const buildPath = `${ref.path}${number}/`;
     if (!options.follow) {
-      context.out.raw(await client.text(`${buildPath}consoleText`));
+      // Streamed: a log can be larger than the memory (or the longest string) this process has.
+      const response = await client.expect(await client.send('GET', `${buildPath}consoleText`, { timeoutMs: LOG_READ_TIMEOUT_MS }), `${buildPath}consoleText`);
+      if (response.body) await context.out.rawStream(response.body as ReadableStream<Uint8Array>);
       return;
     }
     const interrupts = new Interrupts();

@@ -5,68 +5,96 @@ import { buildPath, itemPath } from '../../core/item-url.js';
 import { Permissions } from '../../core/permissions.js';
 import type { StopMode } from '../../queue/runner.js';
 import { single } from '../body.js';
-import { ConsoleRenderer, isConsoleState } from '../ui/console-ansi.js';
+import { streamedBody } from '../streamed-body.js';
+import { isConsoleState } from '../ui/console-ansi.js';
+import { prepareHtmlPiece, SLICE_BYTES } from '../ui/console-html.js';
 import { consoleStateAt } from '../ui/console-log.js';
 import { PAGE_HEADERS } from '../ui/page.js';
 import type { Scope } from './scope.js';
 
 const TEXT = { 'Content-Type': 'text/plain;charset=UTF-8' };
 
-/** `…/N/consoleText`: the whole log so far, as plain text. */
+/**
+ * The most log bytes one `progressiveText` answer carries (docs/jenkins-compat.md, "Builds and logs").
+ * The bytes stream from the file, so the server holds a chunk per reader whatever this is; it bounds
+ * what a client holds per answer and how long one answer takes. Readers loop on `X-More-Data`, and the
+ * npm `jenkins` client waits 1 s between answers, so the piece is large: a 200 MB log takes it 12.
+ */
+export const TEXT_PIECE_BYTES = 16 * 1024 * 1024;
+/**
+ * The most log bytes one `progressiveHtml` answer renders. The worst content renders at ~0.5 s per MiB
+ * (console-html.ts), so an answer costs at most about that much of one core, in slices of ~10 ms,
+ * and makes at most ~5 MiB of HTML (`&amp;`, or a colour span around each character) for the page
+ * to insert. Normal output renders over a hundred times faster, so a page keeps up with any build.
+ */
+export const HTML_PIECE_BYTES = 1024 * 1024;
+
+/**
+ * `…/N/consoleText`: the log as plain text, as long as it was when asked (a running build's later
+ * output is for the next request), streamed from the file as the client reads it.
+ */
 export async function consoleText(scope: Scope, job: Job, build: Build): Promise<Response> {
-  const log = await scope.deps.logs.read(job.id, build.number, 0, false);
-  return new Response(log ? new Uint8Array(log.text) : '', { status: 200, headers: TEXT });
+  const size = (await scope.deps.logs.size(job.id, build.number)) ?? 0;
+  const body = size > 0 ? streamedBody(() => scope.deps.logs.stream(job.id, build.number, 0, size)) : '';
+  return new Response(body, { status: 200, headers: { ...TEXT, 'Content-Length': String(size) } });
 }
 
 /**
  * `…/N/logText/progressiveText?start=K` (GET, or POST with a `start` form field): the log from byte
- * K, `X-Text-Size` the offset to ask for next, and `X-More-Data: true` while the build runs (only
- * whole lines are sent then). Before the log exists: empty, size 0, more data.
+ * K, at most `TEXT_PIECE_BYTES` of it (see `LogFiles.piece` for where a piece is cut), streamed;
+ * `X-Text-Size` the offset to ask for next, and `X-More-Data: true` while the build runs (only whole
+ * lines are sent then, unless one line is longer than a piece) or more of the log is left. Before the
+ * log exists: empty, size 0, more data while the build runs.
  */
 export async function progressiveText(scope: Scope, job: Job, build: Build): Promise<Response> {
-  const piece = await progressivePiece(scope, job, build);
-  return new Response(new Uint8Array(piece.text), { status: 200, headers: { ...TEXT, ...progressHeaders(piece) } });
+  const piece = await progressivePiece(scope, job, build, TEXT_PIECE_BYTES);
+  const length = piece.end - piece.start;
+  const body = length > 0 ? streamedBody(() => scope.deps.logs.stream(job.id, build.number, piece.start, piece.end)) : '';
+  return new Response(body, { status: 200, headers: { ...TEXT, 'Content-Length': String(length), ...progressHeaders(piece.end, piece.more) } });
 }
 
 /**
- * `…/N/logText/progressiveHtml?start=K`: the same piece of the log as progressiveText, as HTML for
- * the build page's console (escaped, ANSI colours as classes). The colours in effect at K come from
- * the `X-Console-State` request header (what the previous answer's header said), else from the bytes
+ * `…/N/logText/progressiveHtml?start=K`: a piece of the log as progressiveText chooses it, but at
+ * most `HTML_PIECE_BYTES`, as HTML for the build page's console (escaped, ANSI colours as classes),
+ * rendered in slices as it streams (console-html.ts). The colours in effect at K come from the
+ * `X-Console-State` request header (what the previous answer's header said), else from the bytes
  * before K; the answer's `X-Console-State` is the state at its end.
  */
 export async function progressiveHtml(scope: Scope, job: Job, build: Build): Promise<Response> {
-  const piece = await progressivePiece(scope, job, build);
+  const piece = await progressivePiece(scope, job, build, HTML_PIECE_BYTES);
+  const logs = scope.deps.logs;
   const sent = scope.c.req.header('x-console-state');
-  const state = piece.start === 0 ? '' : sent !== undefined && isConsoleState(sent) ? sent : await consoleStateAt(scope.deps.logs.path(job.id, build.number), piece.start);
-  const renderer = new ConsoleRenderer(state);
-  const body = renderer.html(piece.text.toString('utf8'));
-  return new Response(body, { status: 200, headers: { ...PAGE_HEADERS, 'Content-Type': 'text/html;charset=UTF-8', ...progressHeaders(piece), 'X-Console-State': renderer.state } });
+  const state = piece.start === 0 ? '' : sent !== undefined && isConsoleState(sent) ? sent : await consoleStateAt(logs.path(job.id, build.number), piece.start);
+  const read = (from: number, to: number) => logs.stream(job.id, build.number, from, to, SLICE_BYTES);
+  const html = await prepareHtmlPiece(read, piece.start, piece.end, state, piece.more);
+  const body = html.end > piece.start ? streamedBody(() => html.body()) : '';
+  return new Response(body, { status: 200, headers: { ...PAGE_HEADERS, 'Content-Type': 'text/html;charset=UTF-8', ...progressHeaders(html.end, piece.more), 'X-Console-State': html.state } });
 }
 
-interface LogPiece {
-  readonly text: Buffer;
+interface ProgressivePiece {
   /** The offset the piece starts at (0 when the asked one was beyond the end). */
   readonly start: number;
   readonly end: number;
+  /** Whether a reader should ask again: the build runs, or the log goes on after `end`. */
   readonly more: boolean;
 }
 
-async function progressivePiece(scope: Scope, job: Job, build: Build): Promise<LogPiece> {
+async function progressivePiece(scope: Scope, job: Job, build: Build, maxBytes: number): Promise<ProgressivePiece> {
   const input = await scope.readInput();
   const requested = Number(single(input, 'start') ?? '0');
   // The state is read before the log: once it says completed, the log is complete.
   const fresh = (await scope.deps.store.builds.get(job.id, build.number)) ?? build;
   const running = fresh.state === 'running';
   const size = await scope.deps.logs.size(job.id, build.number);
-  if (size === null) return { text: Buffer.alloc(0), start: 0, end: 0, more: true };
   // A start beyond the end means the reader's view is stale: Jenkins starts over from 0.
-  const start = Number.isInteger(requested) && requested >= 0 && requested <= size ? requested : 0;
-  const log = await scope.deps.logs.read(job.id, build.number, start, running);
-  return { text: log?.text ?? Buffer.alloc(0), start, end: log?.end ?? start, more: running };
+  const start = size !== null && Number.isInteger(requested) && requested >= 0 && requested <= size ? requested : 0;
+  const piece = size === null ? null : await scope.deps.logs.piece(job.id, build.number, start, maxBytes, running);
+  if (!piece) return { start: 0, end: 0, more: running };
+  return { start: piece.start, end: piece.end, more: running || piece.end < piece.size };
 }
 
-function progressHeaders(piece: LogPiece): Record<string, string> {
-  return piece.more ? { 'X-Text-Size': String(piece.end), 'X-More-Data': 'true' } : { 'X-Text-Size': String(piece.end) };
+function progressHeaders(end: number, more: boolean): Record<string, string> {
+  return more ? { 'X-Text-Size': String(end), 'X-More-Data': 'true' } : { 'X-Text-Size': String(end) };
 }
 
 /**

@@ -1,10 +1,13 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { ConsoleRenderer } from './console-ansi.js';
+import { renderInSlices, scanInSlices } from './console-html.js';
 
 /**
  * How much of a long console log the build page shows: the head (its first lines) and the tail (its
  * last bytes), so that the page stays fast whatever the log's size; the whole log is at `consoleText`.
- * A log no longer than head and tail together is shown whole.
+ * A log no longer than head and tail together is shown whole. Whatever the bytes, the page renders at
+ * most these 320 KiB (about 160 ms of one core for the worst content, in slices that let other
+ * requests through; at most ~1.7 MB of HTML).
  */
 export const CONSOLE_LIMITS = { headLines: 1000, headBytes: 64 * 1024, tailBytes: 256 * 1024 } as const;
 /**
@@ -40,7 +43,7 @@ export async function consoleView(path: string, wholeLines: boolean): Promise<Co
     if (size <= headBytes + tailBytes) {
       const whole = trimToLine(await readRange(handle, 0, size), wholeLines);
       const renderer = new ConsoleRenderer();
-      return { head: renderer.html(whole.toString('utf8')), skipped: 0, tail: '', end: whole.length, state: renderer.state };
+      return { head: await renderInSlices(whole, renderer), skipped: 0, tail: '', end: whole.length, state: renderer.state };
     }
     const headWindow = await readRange(handle, 0, headBytes);
     const headPart = headWindow.subarray(0, headCut(headWindow));
@@ -51,9 +54,9 @@ export async function consoleView(path: string, wholeLines: boolean): Promise<Co
     const tailStart = tailFrom + skip;
     const tailRenderer = new ConsoleRenderer(await stateBefore(handle, tailStart));
     return {
-      head: new ConsoleRenderer().html(headPart.toString('utf8')),
+      head: await renderInSlices(headPart, new ConsoleRenderer()),
       skipped: tailStart - headPart.length,
-      tail: tailRenderer.html(tailPart.toString('utf8')),
+      tail: await renderInSlices(tailPart, tailRenderer),
       end: tailStart + tailPart.length,
       state: tailRenderer.state,
     };
@@ -78,7 +81,7 @@ async function stateBefore(handle: FileHandle, offset: number): Promise<string> 
   const window = await readRange(handle, Math.max(0, offset - LOOK_BACK_BYTES), offset);
   if (window.indexOf(ESC) < 0) return '';
   const renderer = new ConsoleRenderer();
-  renderer.scan(window.toString('utf8'));
+  await scanInSlices(window, renderer);
   return renderer.state;
 }
 

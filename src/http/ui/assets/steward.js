@@ -67,10 +67,18 @@ function refocus(container, previous) {
 }
 
 /**
+ * An answer that moved at least this far through the log says more is already waiting (the build
+ * prints faster than the page follows, or a long log's rest comes in pieces of at most 1 MiB): the
+ * next piece is asked for at once instead of after the usual pause.
+ */
+const BACKLOG_BYTES = 64 * 1024;
+
+/**
  * A running build's console (`<pre data-follow=URL data-start=N data-state=S>`) follows the log
  * through `logText/progressiveHtml`: each answer is escaped HTML from offset `start`, `X-Text-Size`
- * the next offset, and `X-More-Data` while the build runs. `X-Console-State` carries the colours in
- * effect from one answer to the next. At the end the page's summary is re-read to show the result.
+ * the next offset, and `X-More-Data` while the build runs or more of the log is left.
+ * `X-Console-State` carries the colours in effect from one answer to the next. At the end the page's
+ * summary is re-read to show the result.
  */
 async function follow(pre) {
   let start = Number(pre.dataset.start || 0);
@@ -83,14 +91,16 @@ async function follow(pre) {
     const atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
     if (text !== '') pre.insertAdjacentHTML('beforeend', text);
     if (atBottom && text !== '') window.scrollTo(0, document.body.scrollHeight);
-    start = Number(response.headers.get('X-Text-Size') || start);
+    const next = Number(response.headers.get('X-Text-Size') || start);
+    const moved = next - start;
+    start = next;
     if (response.headers.get('X-More-Data') !== 'true') {
       pre.removeAttribute('data-follow');
       pre.dataset.done = 'true';
       await refresh();
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, text === '' ? 500 : 100));
+    if (moved < BACKLOG_BYTES) await new Promise((resolve) => setTimeout(resolve, text === '' ? 500 : 100));
   }
 }
 

@@ -1,0 +1,72 @@
+import type { FileHandle } from 'node:fs/promises';
+
+/**
+ * Where a piece of a console log ends, so that a reader can take a long log in pieces of bounded size
+ * and put them back together byte for byte:
+ *
+ * - a piece is at most `maxBytes` long;
+ * - it ends after a line break when there is one in it;
+ * - else (one line longer than a piece) it ends at a UTF-8 character boundary, never inside a character;
+ * - with `wholeLines` (a log still being written) a last line without its line break is left for
+ *   later, unless it is already longer than a piece: then it comes in pieces too, or a reader would
+ *   wait for its end forever;
+ * - without `wholeLines`, a rest no longer than a piece is taken whole, whatever it ends with.
+ *
+ * The search for the line break reads backwards from the piece's end in blocks, so its memory is one
+ * block whatever the piece's size, and it usually stops in the first block.
+ */
+const BLOCK_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
+/** A UTF-8 character is at most 4 bytes: a cut is moved back at most 3 to reach its first byte. */
+const MAX_CONTINUATION_BYTES = 3;
+
+export async function pieceEnd(handle: FileHandle, start: number, size: number, maxBytes: number, wholeLines: boolean): Promise<number> {
+  const limit = Math.min(size, start + maxBytes);
+  if (limit <= start) return start;
+  if (limit === size && !wholeLines) return size;
+  const lineEnd = await lastLineEnd(handle, start, limit);
+  if (lineEnd !== null) return lineEnd;
+  // One line fills the piece and goes on: cut it. A running build's unfinished shorter line waits.
+  if (limit < size) return characterBoundary(handle, start, limit);
+  return start;
+}
+
+/** The offset after the last line break in [from, to), or null when there is none. */
+async function lastLineEnd(handle: FileHandle, from: number, to: number): Promise<number | null> {
+  const block = Buffer.allocUnsafe(Math.min(BLOCK_BYTES, to - from));
+  for (let end = to; end > from; ) {
+    const begin = Math.max(from, end - block.length);
+    const bytes = await readFully(handle, block.subarray(0, end - begin), begin);
+    const at = bytes.lastIndexOf(NEWLINE);
+    if (at >= 0) return begin + at + 1;
+    end = begin;
+  }
+  return null;
+}
+
+/**
+ * `limit`, or the start of the character `limit` would cut in two (a byte at `limit` that continues a
+ * character started at most 3 bytes before). Bytes that are not UTF-8 are cut anywhere.
+ */
+async function characterBoundary(handle: FileHandle, start: number, limit: number): Promise<number> {
+  const from = Math.max(start, limit - MAX_CONTINUATION_BYTES);
+  const bytes = await readFully(handle, Buffer.alloc(limit + 1 - from), from);
+  let at = limit;
+  while (at > from && isContinuation(bytes[at - from] as number)) at -= 1;
+  // Four continuation bytes in a row are not UTF-8; and a piece is never cut down to nothing.
+  return isContinuation(bytes[at - from] as number) || at <= start ? limit : at;
+}
+
+async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<Buffer> {
+  let filled = 0;
+  while (filled < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
+function isContinuation(byte: number): boolean {
+  return (byte & 0xc0) === 0x80;
+}
