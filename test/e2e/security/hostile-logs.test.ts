@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Jenkins from 'jenkins';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, spawnServer } from '../../support/process.js';
-import { basicAuth, createApiToken, jobXml, waitFor } from '../../support/server.js';
+import { type ChildServer, startChildServer } from '../../support/child-server.js';
+import { basicAuth, jobXml, waitFor } from '../../support/server.js';
 
 /**
  * DESIGN §4 "Nobody stalls the server for everyone", for console logs (issue 12, findings 2 and 4):
@@ -33,18 +33,16 @@ const ANSI_BYTES = 30 * MB;
 const CLI_BYTES = 60 * MB;
 
 const home = mkdtempSync(join(tmpdir(), 'steward-hostile-logs-'));
-const PASSWORD = 'hostile-logs-pw';
-let server: ServerProcess;
+let server: ChildServer;
 let token: string;
 let auth: string;
 
 function call(path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(new URL(path.replace(/^\//, ''), server.url), { ...init, headers: { authorization: auth, ...(init.headers as Record<string, string>) }, redirect: 'manual' });
+  return server.fetch(path, init);
 }
 
-async function createJob(name: string, command: string): Promise<void> {
-  const response = await call(`/createItem?name=${name}`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: jobXml({ steps: [command] }) });
-  expect(response.status).toBe(200);
+function createJob(name: string, command: string): Promise<void> {
+  return server.createJob(name, jobXml({ steps: [command] }));
 }
 
 async function buildOf(name: string): Promise<number> {
@@ -225,8 +223,8 @@ let lt = 0;
 let ansi = 0;
 
 beforeAll(async () => {
-  server = await spawnServer(['serve', '--port', '0', '--home', home, '--executors', '4'], { STEWARD_ADMIN_PASSWORD: PASSWORD, STEWARD_CONFIG: '' });
-  token = await createApiToken(server.url, 'admin', PASSWORD, 'hostile-logs');
+  server = await startChildServer(home, ['--executors', '4']);
+  token = server.adminToken;
   auth = basicAuth('admin', token);
   await createJob('lt', `head -c ${LT_BYTES} /dev/zero | tr '\\0' '<'`);
   await createJob('ansi', `${UNIT_COMMAND} | head -c ${ANSI_BYTES}`);
