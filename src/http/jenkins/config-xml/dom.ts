@@ -1,14 +1,17 @@
 import { type Document, DOMParser, type Element, type Node as XmlNode, XMLSerializer } from '@xmldom/xmldom';
 import { Refusal } from '../../errors.js';
+import { checkXmlLimits } from './xml-limits.js';
 
 /**
  * Parses a config.xml body strictly. A DOCTYPE (and so any entity declaration) is refused before
- * parsing, never expanded; anything not well-formed is refused with its line and column.
+ * parsing, never expanded; so is a document deeper or larger than `xml-limits.ts` allows, before a
+ * DOM is built; anything not well-formed is refused with its line and column.
  */
 export function parseXml(text: string): Document {
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) {
     throw new Refusal('xml_doctype_forbidden', 'XML with a DOCTYPE or entity declarations is refused.', 'Remove the <!DOCTYPE …> declaration; config.xml never needs one.');
   }
+  checkXmlLimits(text);
   let problem: string | null = null;
   let document: Document | null = null;
   try {

@@ -10,7 +10,11 @@ import { applyXPath } from './xpath.js';
 export type Flavor = 'json' | 'xml';
 
 export interface ApiOptions {
-  /** Which primitive `xpath` results may be answered as text (Jenkins: only the crumb recipes). */
+  /**
+   * Which primitive `xpath` results may be answered as text (Jenkins: only the crumb recipes). The
+   * expressions accepted are also evaluated on the request thread, outside the evaluator budget: accept
+   * only a fixed few over the route's own small document.
+   */
   readonly allowPrimitiveXPath?: (expression: string) => boolean;
 }
 
@@ -43,7 +47,7 @@ export async function serveApi(c: Context<AppEnv>, subject: Bean, flavor: Flavor
   if (xpath === undefined && excludes.length === 0) {
     return c.body(xml, 200, { 'Content-Type': 'application/xml;charset=UTF-8' });
   }
-  const outcome = applyXPath(xml, { xpath, wrapper: query('wrapper'), excludes }, options.allowPrimitiveXPath ?? (() => false));
+  const outcome = await applyXPath(xml, { xpath, wrapper: query('wrapper'), excludes }, options.allowPrimitiveXPath ?? (() => false), c.req.raw.signal);
   const contentType = outcome.kind === 'text' ? 'text/plain;charset=UTF-8' : 'application/xml;charset=UTF-8';
   return c.body(outcome.body, 200, { 'Content-Type': contentType });
 }

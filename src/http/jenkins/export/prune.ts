@@ -1,5 +1,7 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type Bean, type Exported, isBean, type Property } from './bean.js';
 import type { Range, TreeNode } from './tree.js';
+import { ValueBudget } from './value-budget.js';
 
 /** Decides which properties of a bean are rendered, and how their values are pruned in turn. */
 export interface Pruner {
@@ -42,29 +44,38 @@ export interface PrunedObject {
 
 export type PrunedValue = null | string | number | boolean | PrunedObject | readonly PrunedValue[];
 
-export async function prune(bean: Bean, pruner: Pruner): Promise<PrunedObject> {
+/** Renders what the pruner accepts of a bean, within the budget of rendered values (else 400 budget_exceeded). */
+export function prune(bean: Bean, pruner: Pruner): Promise<PrunedObject> {
+  return pruneBean(bean, pruner, new ValueBudget());
+}
+
+// The recursion follows the pruner, whose depth is bounded: `depth=` by its maximum, `tree=` by its parser.
+async function pruneBean(bean: Bean, pruner: Pruner, budget: ValueBudget): Promise<PrunedObject> {
   const entries: Array<readonly [string, PrunedValue]> = [];
   for (const property of bean.properties) {
     const child = pruner.accept(property);
     if (!child) continue;
     const value = await property.get();
     if (value === undefined) continue;
-    entries.push([property.name, await pruneValue(value, child)]);
+    if (budget.spend()) await nextTurn();
+    entries.push([property.name, await pruneValue(value, child, budget)]);
   }
   return { className: bean.className, showClass: bean.showClass, entries };
 }
 
-async function pruneValue(value: Exclude<Exported, undefined>, pruner: Pruner): Promise<PrunedValue> {
+async function pruneValue(value: Exclude<Exported, undefined>, pruner: Pruner, budget: ValueBudget): Promise<PrunedValue> {
   if (Array.isArray(value)) {
     const { range } = pruner;
     const slice = range ? value.slice(range.from, range.to ?? undefined) : value;
     const out: PrunedValue[] = [];
     for (const element of slice as Exported[]) {
-      if (element !== undefined) out.push(await pruneValue(element, pruner));
+      if (element === undefined) continue;
+      if (budget.spend()) await nextTurn();
+      out.push(await pruneValue(element, pruner, budget));
     }
     return out;
   }
-  if (isBean(value as Exported)) return prune(value as Bean, pruner);
+  if (isBean(value as Exported)) return pruneBean(value as Bean, pruner, budget);
   return value as PrunedValue;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Refusal } from '../../errors.js';
-import { parseTree, type TreeNode } from './tree.js';
+import { MAX_TREE_DEPTH, parseTree, type TreeNode } from './tree.js';
 
 function shape(node: TreeNode): unknown {
   return Object.fromEntries([...node.children].map(([name, child]) => [name, child.children.size > 0 || child.range ? { ...(child.range ? { range: child.range } : {}), ...(shape(child) as object) } : true]));
@@ -28,6 +28,14 @@ describe('parseTree', () => {
     } catch (error) {
       expect((error as Refusal).code).toBe('tree_invalid');
       expect((error as Refusal).hint).toContain('ranges {N}');
+    }
+  });
+
+  it(`accepts ${MAX_TREE_DEPTH} levels of nesting and refuses deeper ones without overflowing the stack`, () => {
+    const nested = (levels: number) => `${'a['.repeat(levels)}a${']'.repeat(levels)}`;
+    expect(parseTree(nested(MAX_TREE_DEPTH)).children.has('a')).toBe(true);
+    for (const levels of [MAX_TREE_DEPTH + 1, 100_000]) {
+      expect(() => parseTree(nested(levels))).toThrow(`nests deeper than ${MAX_TREE_DEPTH} levels`);
     }
   });
 });

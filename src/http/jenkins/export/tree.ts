@@ -15,6 +15,13 @@ export interface Range {
 const GRAMMAR = 'tree=name,builds[number,url]{0,10}: names separated by commas, sub-trees in [ ], ranges {N}, {N,}, {,M} or {N,M}.';
 
 /**
+ * The deepest nesting of `[ ]` accepted. Jenkins' object graph is a few levels deep (a build's
+ * causes are four: `jobs[builds[actions[causes[…]]]]`) and each folder adds one; the parser and the
+ * pruner recurse once per level, so a bound keeps a hostile tree from overflowing the stack.
+ */
+export const MAX_TREE_DEPTH = 32;
+
+/**
  * Parses Stapler's tree grammar:
  *   list  := node (',' node)*
  *   node  := NAME ('[' list ']')? ('{' range '}')?
@@ -27,25 +34,32 @@ export function parseTree(text: string): TreeNode {
     throw new Refusal('tree_invalid', `Malformed tree expression: ${problem} at position ${position} of "${text}".`, `Write it like ${GRAMMAR}`);
   };
 
-  function list(): Map<string, TreeNode> {
+  function list(depth: number): Map<string, TreeNode> {
     const children = new Map<string, TreeNode>();
     for (;;) {
-      const [name, node] = entry();
+      const [name, node] = entry(depth);
       children.set(name, node);
       if (text[position] !== ',') return children;
       position++;
     }
   }
 
-  function entry(): [string, TreeNode] {
+  function entry(depth: number): [string, TreeNode] {
     const start = position;
     while (position < text.length && !',[]{}'.includes(text[position] as string)) position++;
     const name = text.slice(start, position);
     if (name === '') fail('a name was expected');
     let children: Map<string, TreeNode> = new Map();
     if (text[position] === '[') {
+      if (depth === MAX_TREE_DEPTH) {
+        throw new Refusal(
+          'tree_invalid',
+          `The tree expression nests deeper than ${MAX_TREE_DEPTH} levels of [ ] at position ${position}.`,
+          `Name only the levels you need; Jenkins' objects nest a few levels deep. Write it like ${GRAMMAR}`,
+        );
+      }
       position++;
-      children = list();
+      children = list(depth + 1);
       if (text[position] !== ']') fail('"]" was expected');
       position++;
     }
@@ -77,7 +91,7 @@ export function parseTree(text: string): TreeNode {
     return { from: from ?? 0, to };
   }
 
-  const root = { children: list(), range: null };
+  const root = { children: list(0), range: null };
   if (position !== text.length) fail(`unexpected "${text[position]}"`);
   return root;
 }
