@@ -9,6 +9,8 @@ import type { Html } from './page.js';
 export interface FormErrors {
   readonly fields: ReadonlyMap<string, string>;
   readonly general: readonly string[];
+  /** The refusal's reason code (docs/errors.md), sent as `X-Steward-Reason` with the 400; `config_invalid` when unset. */
+  readonly code?: string;
 }
 
 export const NO_ERRORS: FormErrors = { fields: new Map(), general: [] };
@@ -30,7 +32,7 @@ export function sentence(error: DomainError): string {
 export function placeError(error: DomainError, inputOf: (field: string) => string | null): FormErrors {
   const field = error.field ?? (error.code === 'name_taken' ? 'name' : undefined);
   const input = field === undefined ? null : inputOf(field);
-  return input === null ? { fields: new Map(), general: [sentence(error)] } : { fields: new Map([[input, sentence(error)]]), general: [] };
+  return input === null ? { fields: new Map(), general: [sentence(error)], code: error.code } : { fields: new Map([[input, sentence(error)]]), general: [], code: error.code };
 }
 
 /** Runs a domain write; a refusal becomes form errors, anything else propagates (it is not the form's fault). */
@@ -41,6 +43,11 @@ export async function attempt<T>(write: () => Promise<T>, inputOf: (field: strin
     if (error instanceof DomainError && error.code !== 'permission_missing' && error.code !== 'authentication_required') return { ok: false, errors: placeError(error, inputOf) };
     throw error;
   }
+}
+
+/** The reason code of a refused form, for `X-Steward-Reason`: the domain's, else a setting out of range. */
+export function reasonOf(errors: FormErrors): string {
+  return errors.code ?? 'config_invalid';
 }
 
 /** An input's id from its form name: `parameters[2].name` → `parameters-2-name`. */

@@ -2,7 +2,7 @@ import { html } from 'hono/html';
 import type { Item } from '../../core/item.js';
 import { itemPath } from '../../core/item-url.js';
 import type { Scope } from '../jenkins/scope.js';
-import { errorSummary, type FormErrors } from './item-form-errors.js';
+import { errorSummary, type FormErrors, reasonOf } from './item-form-errors.js';
 import { crumbField, type Html, renderPage } from './page.js';
 import { trailOf } from './trail.js';
 
@@ -17,6 +17,7 @@ export function configureFormPage(scope: Scope, item: Item, errors: FormErrors, 
     title: `Configure ${item.name}`,
     trail: [...trailOf(item.fullName), [item.name, path]],
     status,
+    reason: reasonOf(errors),
     body: html`${errorSummary(errors)}
 <form method="post" action="${path}configure" class="item-form">
   ${crumbField(scope)}

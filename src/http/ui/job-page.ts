@@ -36,6 +36,8 @@ async function jobPage(scope: Scope, job: Job, tokenForm: TokenFormState, status
     title: job.name,
     trail: trailOf(job.fullName),
     status,
+    // The token form is refused only for a setting out of range (trigger-token-actions.ts).
+    reason: 'config_invalid',
     body: html`<p class="job-status" id="job-status" data-refresh>${statusIcon(color)} <span aria-hidden="true">${statusOf(color).label}</span></p>
 ${job.settings.description ? html`<p class="description">${job.settings.description}</p>` : ''}
 ${job.settings.disabled ? disabledNotice(scope, job) : ''}

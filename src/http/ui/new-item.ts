@@ -5,7 +5,7 @@ import { Permissions } from '../../core/permissions.js';
 import { single } from '../body.js';
 import type { Scope } from '../jenkins/scope.js';
 import { textField } from './fields.js';
-import { attempt, errorSummary, type FormErrors, NO_ERRORS } from './item-form-errors.js';
+import { attempt, errorSummary, type FormErrors, NO_ERRORS, reasonOf } from './item-form-errors.js';
 import { crumbField, type Html, renderPage } from './page.js';
 import { trailOf } from './trail.js';
 
@@ -39,7 +39,7 @@ export async function createFromForm(scope: Scope, parent: Folder | null): Promi
   if (draft.from !== '') {
     const source = await copySource(scope, parent, draft.from);
     if (!source) {
-      const errors = { fields: new Map([['from', `No item named "${draft.from}". Give the full name of an existing job or folder, such as team/app.`]]), general: [] };
+      const errors = { fields: new Map([['from', `No item named "${draft.from}". Give the full name of an existing job or folder, such as team/app.`]]), general: [], code: 'copy_source_missing' };
       return newItemForm(scope, parent, draft, errors, 400);
     }
     scope.check(Permissions.ItemConfigure, source);
@@ -65,6 +65,7 @@ function newItemForm(scope: Scope, parent: Folder | null, draft: NewItemDraft, e
     title: parent ? `New item in ${parent.name}` : 'New item',
     trail: parent ? [...trailOf(parent.fullName), [parent.name, parentPath]] : [['Dashboard', '/']],
     status,
+    reason: reasonOf(errors),
     body: html`${errorSummary(errors)}
 <form method="post" action="${parentPath}newJob" class="item-form">
   ${crumbField(scope)}

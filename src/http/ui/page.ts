@@ -29,6 +29,11 @@ export interface PageOptions {
   readonly trail?: ReadonlyArray<readonly [string, string]>;
   readonly body: Html;
   readonly status?: 200 | 400 | 403 | 404 | 409;
+  /**
+   * With a 4xx status, the refusal's reason code (docs/errors.md): a page that refuses a form says
+   * why in `X-Steward-Reason` as every other refusal does.
+   */
+  readonly reason?: string;
 }
 
 /** A whole page: header with the signed-in user, the trail, the content; escaped throughout by `html`. */
@@ -43,11 +48,13 @@ export async function renderPage(scope: Scope, options: PageOptions): Promise<Re
     <form method="post" action="/logout" class="inline">${crumbField(scope)}<button type="submit" class="link">Sign out</button></form>`
         : html`<a href="/login?from=${encodeURIComponent(scope.url.pathname)}">Sign in</a>`
     }`;
-  return pageResponse(await pageDocument(options, nav), options.status ?? 200);
+  return pageResponse(await pageDocument(options, nav), options.status ?? 200, options.reason);
 }
 
-export function pageResponse(document: string, status: number): Response {
-  return new Response(document, { status, headers: { 'Content-Type': 'text/html;charset=UTF-8', ...PAGE_HEADERS } });
+export function pageResponse(document: string, status: number, reason?: string): Response {
+  const headers: Record<string, string> = { 'Content-Type': 'text/html;charset=UTF-8', ...PAGE_HEADERS };
+  if (status >= 400 && reason !== undefined) headers['X-Steward-Reason'] = reason;
+  return new Response(document, { status, headers });
 }
 
 /** The page around `options.body`, with `nav` as the site navigation. */

@@ -72,6 +72,7 @@ export async function parametersFormPage(scope: Scope, job: Job, submitted?: Par
     title: `Build ${job.name}`,
     trail: [...trailOf(job.fullName), [job.name, `/${itemPath(job.fullName)}`]],
     status: submitted && submitted.errors.size > 0 ? 400 : 200,
+    reason: 'parameter_invalid',
     body: html`${submitted && submitted.errors.size > 0 ? html`<p class="error" role="alert">The build was not started: correct the values marked below.</p>` : ''}
 <p>This build requires parameters. Each starts with its default value.</p>
 <form method="post" action="${parametersFormPath(job)}" class="item-form parameters-form">

@@ -15,6 +15,19 @@ export interface UserPageState {
   readonly status?: 200 | 400;
 }
 
+/**
+ * Why a form of the page was refused, for `X-Steward-Reason`: the current password was wrong, the new
+ * one too short, the confirmation different (a value that is not valid), or a token setting out of range.
+ */
+function reasonOf(state: UserPageState): string | undefined {
+  const password = state.passwordForm?.errors;
+  if (password?.current !== undefined) return 'password_wrong';
+  if (password?.password !== undefined) return 'password_rejected';
+  if (password?.confirm !== undefined) return 'parameter_invalid';
+  if (state.tokenForm?.errors.name !== undefined || state.tokenForm?.errors.expires !== undefined) return 'config_invalid';
+  return undefined;
+}
+
 /** The notices a change redirects back with (`?done=`): fixed words, so nothing the request says is echoed. */
 const NOTICES: Readonly<Record<string, string>> = {
   'token-revoked': 'The token was revoked. Requests that send it are now refused (401, token_revoked).',
@@ -40,6 +53,7 @@ export async function renderUserPage(scope: Scope, user: User, state: UserPageSt
     title: user.fullName,
     trail: [['Dashboard', '/']],
     status: state.status ?? 200,
+    reason: reasonOf(state),
     body: html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 ${state.created ? createdTokenPanel(user, state.created, scope.rootUrl) : ''}
 <dl class="facts">

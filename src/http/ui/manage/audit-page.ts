@@ -124,6 +124,8 @@ export async function auditPage(scope: Scope): Promise<Response> {
     title: 'Audit log',
     trail: MANAGE_TRAIL,
     status: problem ? 400 : 200,
+    // A malformed filter, as the native API's /audit refuses it.
+    reason: problem ? 'parameter_invalid' : undefined,
     body: html`<form method="get" action="/manage/audit" class="panel audit-filters" role="search" aria-label="Filter the audit log">
 <div class="filter-fields">
 ${textField({ name: 'actor', label: 'Who', value: query.actor, hint: 'A user id, anonymous, token:NAME or webhook:NAME.' })}

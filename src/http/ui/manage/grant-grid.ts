@@ -27,6 +27,8 @@ export interface GridError {
   readonly field: 'newSid' | null;
   readonly message: string;
   readonly hint: string | null;
+  /** The reason code sent with the 400 (`X-Steward-Reason`); `grant_invalid` when unset. */
+  readonly code?: string;
 }
 
 const NEW_SID_HINT = 'a user id, group:NAME, anonymous (callers without credentials; holds for everyone) or authenticated (every signed-in user).';
@@ -84,7 +86,7 @@ export function grantsOf(model: GridModel, itemId: number | null, where: string)
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     const aboutNew = model.newSid !== '' && error.message.includes(`"${typedSid(model.newSid)}"`);
-    return { error: { field: aboutNew ? 'newSid' : null, message: error.message, hint: error.hint ?? null } };
+    return { error: { field: aboutNew ? 'newSid' : null, message: error.message, hint: error.hint ?? null, code: error.code } };
   }
 }
 

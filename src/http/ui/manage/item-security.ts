@@ -34,7 +34,7 @@ async function saveItemSecurity(scope: Scope, item: Item): Promise<Response> {
     await scope.deps.policy.update({ grants: [{ itemId: item.id, grants: read.grants }] });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    return render(scope, item, model, { field: null, message: error.message, hint: error.hint ?? null });
+    return render(scope, item, model, { field: null, message: error.message, hint: error.hint ?? null, code: error.code });
   }
   await recordAudit(scope, { action: 'grants.update', outcome: 'accepted', item: item.fullName, detail: { grants: JSON.stringify(writeGrants(read.grants)) } });
   return scope.redirect(`${itemPath(item.fullName)}security?done=saved`, 303);
@@ -52,6 +52,7 @@ async function render(scope: Scope, item: Item, model: GridModel, error: GridErr
     title: `Security of ${item.name}`,
     trail: [...trailOf(item.fullName), [item.name, `/${itemPath(item.fullName)}`]],
     status: error ? 400 : 200,
+    reason: error ? (error.code ?? 'grant_invalid') : undefined,
     body: html`${noticeOf(scope, { saved: `The grants on ${item.fullName} are saved.` })}
 ${matrix ? '' : html`<p class="notice">The server uses "logged-in users can do anything", so these grants take effect only once the <a href="/manage/security">permission matrix</a> is chosen.</p>`}
 ${formError(error && error.field === null ? error.message : null, error?.hint)}

@@ -40,14 +40,14 @@ export async function saveSecurity(scope: Scope): Promise<Response> {
   const input = await scope.readInput();
   const form: SecurityForm = { strategy: field(input, 'strategy'), allowAnonymousRead: field(input, 'allowAnonymousRead') === 'true', crumbs: field(input, 'crumbs') === 'true', grid: gridFrom(input) };
   const strategy = STRATEGIES.find(([value]) => value === form.strategy)?.[0];
-  if (!strategy) return render(scope, form, { field: null, message: `"${form.strategy}" is not an authorization strategy.`, hint: 'Choose one of the two offered.' });
+  if (!strategy) return render(scope, form, { field: null, message: `"${form.strategy}" is not an authorization strategy.`, hint: 'Choose one of the two offered.', code: 'parameter_invalid' });
   const read = grantsOf(form.grid, null, 'Server-wide grants');
   if ('error' in read) return render(scope, form, read.error);
   try {
     await scope.deps.policy.update({ strategy, allowAnonymousRead: form.allowAnonymousRead, crumbs: form.crumbs, grants: [{ itemId: null, grants: read.grants }] });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    return render(scope, form, { field: null, message: error.message, hint: error.hint ?? null });
+    return render(scope, form, { field: null, message: error.message, hint: error.hint ?? null, code: error.code });
   }
   const change = { authorization: strategy, allowAnonymousRead: form.allowAnonymousRead, crumbs: form.crumbs, grants: writeGrants(read.grants) };
   await recordAudit(scope, { action: 'security.update', outcome: 'accepted', detail: { change: JSON.stringify(change) } });
@@ -60,6 +60,7 @@ async function render(scope: Scope, form: SecurityForm, error: GridError | null)
     title: 'Security',
     trail: MANAGE_TRAIL,
     status: error ? 400 : 200,
+    reason: error ? (error.code ?? 'grant_invalid') : undefined,
     body: html`${noticeOf(scope, { saved: 'The security settings are saved.' })}
 ${formError(error && error.field === null ? error.message : null, error?.hint)}
 ${error && error.field !== null ? formError('The grants were not saved: see the new row below.') : ''}

@@ -58,6 +58,7 @@ async function render(scope: Scope, error: DomainError | null): Promise<Response
     title: 'Trigger tokens',
     trail: MANAGE_TRAIL,
     status: error ? 404 : 200,
+    reason: error?.code,
     body: html`${noticeOf(scope, { revoked: 'The trigger token is revoked: requests with it are refused from now on.' })}
 ${formError(error?.message ?? null, error?.hint)}
 <p class="hint">A trigger token may only trigger the jobs it covers (a folder stands for everything below it) and read the builds it started. Revoked tokens are not listed. Tokens are made by someone who may configure those jobs, with <code>POST /steward/api/v1/trigger-tokens</code>; see docs/triggers.md.</p>

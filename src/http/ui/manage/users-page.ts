@@ -17,6 +17,8 @@ type FieldName = 'id' | 'password' | 'groups';
 interface FormProblem {
   readonly field: FieldName | null;
   readonly message: string;
+  /** The refusal's reason code, sent as `X-Steward-Reason`. */
+  readonly code: string;
 }
 
 const EMPTY: NewUserForm = { id: '', fullName: '', groups: '' };
@@ -37,7 +39,7 @@ export async function createUser(scope: Scope): Promise<Response> {
     await recordAudit(scope, { action: 'user.create', outcome: 'accepted', detail: { user: user.id, groups: user.groups.join(',') } });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    return render(scope, form, { field: fieldOf(error), message: error.hint ? `${error.message} ${error.hint}` : error.message }, 400);
+    return render(scope, form, { field: fieldOf(error), message: error.hint ? `${error.message} ${error.hint}` : error.message, code: error.code }, 400);
   }
   return scope.redirect('manage/users?done=created', 303);
 }
@@ -54,7 +56,7 @@ export async function deleteUser(scope: Scope): Promise<Response> {
     await recordAudit(scope, { action: 'user.delete', outcome: 'accepted', detail: { user: user.id } });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    return render(scope, EMPTY, { field: null, message: error.hint ? `${error.message} ${error.hint}` : error.message }, error.code === 'user_delete_self' ? 409 : 404);
+    return render(scope, EMPTY, { field: null, message: error.hint ? `${error.message} ${error.hint}` : error.message, code: error.code }, error.code === 'user_delete_self' ? 409 : 404);
   }
   return scope.redirect('manage/users?done=deleted', 303);
 }
@@ -91,6 +93,7 @@ async function render(scope: Scope, form: NewUserForm, problem: FormProblem | nu
     title: 'Users',
     trail: MANAGE_TRAIL,
     status,
+    reason: problem?.code,
     body: html`${noticeOf(scope, { created: 'The user is created.', deleted: 'The user is deleted, with their API tokens and sessions.' })}
 ${formError(problem && problem.field === null ? problem.message : null)}
 <section aria-labelledby="users-title"><h2 id="users-title">All users</h2>

@@ -39,6 +39,8 @@ type FieldName = 'name' | 'kind' | 'jobs' | 'secret' | 'parameters' | 'signature
 interface FormProblem {
   readonly field: FieldName | null;
   readonly message: string;
+  /** The refusal's reason code (`X-Steward-Reason`); `parameter_invalid` (a form value this page cannot read) when unset. */
+  readonly code?: string;
 }
 
 const EMPTY: WebhookForm = { name: '', kind: 'github', jobs: '', events: '', refs: '', refField: '', parameters: '', signatureHeader: '', algorithm: 'sha256', prefix: 'sha256=', encoding: 'hex', eventHeader: '', deliveryHeader: '' };
@@ -66,7 +68,7 @@ export async function defineWebhook(scope: Scope): Promise<Response> {
     webhook = await scope.deps.webhooks.define(read.definition, user.id);
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    return render(scope, { form, problem: { field: fieldOf(error), message: error.hint ? `${error.message} ${error.hint}` : error.message } });
+    return render(scope, { form, problem: { field: fieldOf(error), message: error.hint ? `${error.message} ${error.hint}` : error.message, code: error.code } });
   }
   await recordAudit(scope, { action: 'webhook.create', outcome: 'accepted', detail: { webhook: webhook.name, kind: webhook.kind, jobs: webhook.jobs.join(', ') } });
   return render(scope, { form: EMPTY, created: { webhook, secret } });
@@ -79,7 +81,7 @@ export async function deleteWebhook(scope: Scope): Promise<Response> {
     await scope.deps.webhooks.delete(name);
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    return render(scope, { form: EMPTY, problem: { field: null, message: error.message }, status: 404 });
+    return render(scope, { form: EMPTY, problem: { field: null, message: error.message, code: error.code }, status: 404 });
   }
   await recordAudit(scope, { action: 'webhook.delete', outcome: 'accepted', detail: { webhook: name } });
   return scope.redirect('manage/webhooks?done=deleted', 303);
@@ -158,6 +160,7 @@ async function render(scope: Scope, state: { form: WebhookForm; problem?: FormPr
     title: 'Webhooks',
     trail: MANAGE_TRAIL,
     status: state.status ?? (problem ? 400 : 200),
+    reason: problem ? (problem.code ?? 'parameter_invalid') : undefined,
     body: html`${noticeOf(scope, { deleted: 'The webhook is deleted: deliveries to it are answered 404.' })}
 ${state.created ? createdPanel(scope, state.created) : ''}
 ${formError(problem && problem.field === null ? problem.message : null)}
