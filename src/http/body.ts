@@ -79,3 +79,29 @@ export async function readInput(c: Context<AppEnv>, url: URL, limit: number): Pr
 export function single(input: RequestInput, name: string): string | undefined {
   return input.parameters.get(name)?.[0];
 }
+
+/** How deep a JSON body may nest. Payloads people send nest a few levels; V8's parser recurses per level. */
+export const JSON_NESTING_LIMIT = 100;
+
+/**
+ * Refuses JSON text that nests deeper than `JSON_NESTING_LIMIT` before it is parsed: `JSON.parse` of a
+ * body of half a million `[` followed by as many `]` (1 MB, within the body limit) holds the event
+ * loop for about a second. One pass over the text, skipping strings; well-formedness is left to the parser.
+ */
+export function refuseDeepJson(text: string, what: string, hint: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c) index++; // a backslash escapes the next character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x5b || code === 0x7b) {
+      if (++depth > JSON_NESTING_LIMIT) throw new Refusal('body_invalid', `${what} nests deeper than ${JSON_NESTING_LIMIT} levels.`, hint);
+    } else if (code === 0x5d || code === 0x7d) {
+      depth--;
+    }
+  }
+}

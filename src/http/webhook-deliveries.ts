@@ -5,7 +5,7 @@ import type { Job } from '../core/item.js';
 import { queueItemPath } from '../core/item-url.js';
 import { fieldOf, filterOut, type Webhook } from '../core/webhook.js';
 import { auditEvent } from './audit.js';
-import { readBody } from './body.js';
+import { readBody, refuseDeepJson } from './body.js';
 import type { AppEnv } from './context.js';
 import { Refusal } from './errors.js';
 import type { JenkinsDeps } from './jenkins/deps.js';
@@ -95,6 +95,7 @@ function parsePayload(contentType: string, body: Uint8Array): unknown {
   const text = new TextDecoder().decode(body);
   if (text.trim() === '') return null;
   const json = contentType.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(text).get('payload') : text;
+  if (json !== null) refuseDeepJson(json, 'The delivery', 'Send the payload as the Git host sends it; no sender nests its events that deep.');
   try {
     return json === null ? null : JSON.parse(json);
   } catch {

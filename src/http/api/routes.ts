@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Items } from '../../items/items.js';
+import { refuseDeepJson } from '../body.js';
 import type { AppEnv } from '../context.js';
 import { crumbVerdict } from '../crumb.js';
 import { Refusal } from '../errors.js';
@@ -29,6 +30,10 @@ export function nativeApi(deps: SecurityDeps & { readonly items: Items; readonly
   app.use(async (c, next) => {
     const verdict = crumbVerdict(c, deps.crumbs, deps.policy.current.crumbs, () => undefined);
     if (!verdict.ok) throw verdict.refusal;
+    // The validators parse JSON bodies on the event loop; refuse absurd nesting before they do.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /json/i.test(c.req.header('content-type') ?? '')) {
+      refuseDeepJson(await c.req.text(), 'The request body', `See ${NATIVE_API_BASE}/openapi.json for the shapes this API takes.`);
+    }
     await next();
   });
   userRoutes(app, deps);
