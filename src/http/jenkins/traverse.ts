@@ -1,7 +1,7 @@
 import type { Build } from '../../core/build.js';
 import { isPermalinkName, PERMALINKS } from '../../core/build.js';
 import { DomainError } from '../../core/errors.js';
-import type { Folder, Job } from '../../core/item.js';
+import type { Folder, Item, Job } from '../../core/item.js';
 import { Permissions } from '../../core/permissions.js';
 import type { Scope } from './scope.js';
 
@@ -22,8 +22,10 @@ export async function traverse(scope: Scope, segments: readonly string[]): Promi
   let index = 0;
   while (segments[index] === 'job' && segments[index + 1] !== undefined && (target.kind === 'root' || target.kind === 'folder')) {
     const name = segments[index + 1] as string;
-    const parentName = target.kind === 'folder' ? target.item.fullName : null;
-    const item = await scope.deps.items.find(parentName ? `${parentName}/${name}` : name);
+    const parentName: string | null = target.kind === 'folder' ? target.item.fullName : null;
+    // A segment is one name, and no name holds a `/`: `job/team%2Fapp` is not team/app (a path split
+    // by the item store would make it one, and a name spelt two ways is a trap for allow-lists).
+    const item: Item | null = name.includes('/') ? null : await scope.deps.items.find(parentName ? `${parentName}/${name}` : name);
     const visibility = item ? scope.deps.authorizer.visibility(scope.principal, item) : 'hidden';
     if (!item || visibility === 'hidden') {
       throw new DomainError('item_not_found', `No item named "${parentName ? `${parentName}/${name}` : name}".`, parentName ? `Check the name; ${parentName} is a folder with its own items.` : 'Check the name; folders are addressed as /job/FOLDER/job/NAME/.');
