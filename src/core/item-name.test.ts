@@ -27,6 +27,13 @@ describe('checkItemName', () => {
     }
   });
 
+  it('refuses a name longer than a directory name may be, counting UTF-8 bytes', () => {
+    expect(checkItemName('n'.repeat(200))).toBe('n'.repeat(200));
+    expect(() => checkItemName('n'.repeat(201))).toThrow('A name may be at most 200 bytes long in UTF-8 (this one is 201).');
+    expect(checkItemName('é'.repeat(100))).toBe('é'.repeat(100));
+    expect(() => checkItemName('名'.repeat(67))).toThrow(/this one is 201/);
+  });
+
   it('refuses every unsafe character', () => {
     for (const character of '?*/\\%!@#$^&|<>[]:;') expect(() => checkItemName(`a${character}b`), character).toThrow(/unsafe character/);
   });

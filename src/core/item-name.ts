@@ -6,6 +6,22 @@ import { DomainError } from './errors.js';
  */
 const UNSAFE = new Set('?*/\\%!@#$^&|<>[]:;'.split(''));
 
+/**
+ * The longest name, in UTF-8 bytes. A name is a directory on the server's disk (the workspace, and
+ * beside it `NAME@tmp`, `NAME@2`, `NAME@2@tmp` …), and a file name holds at most 255 bytes: a longer
+ * name would be created and then fail every build. Jenkins has the same limit through its `jobs/NAME`.
+ */
+export const MAX_NAME_BYTES = 200;
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
 export function checkItemName(raw: string | null | undefined): string {
   if (raw === null || raw === undefined || raw.trim() === '') {
     throw new DomainError('name_invalid', 'No name is specified.', 'Give the item a name, e.g. ?name=my-job.').at('name');
@@ -33,6 +49,13 @@ export function checkItemName(raw: string | null | undefined): string {
   }
   if (name.endsWith('.')) {
     throw new DomainError('name_invalid', `A name cannot end with "." ("${name}").`, 'Remove the trailing dot.').at('name');
+  }
+  if (utf8Length(name) > MAX_NAME_BYTES) {
+    throw new DomainError(
+      'name_invalid',
+      `A name may be at most ${MAX_NAME_BYTES} bytes long in UTF-8 (this one is ${utf8Length(name)}).`,
+      "Choose a shorter name: it names the item's directories on the server (a file name holds at most 255 bytes), and folders give structure.",
+    ).at('name');
   }
   return name;
 }
