@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { Accounts } from './auth/accounts.js';
 import { ApiTokens } from './auth/api-tokens.js';
@@ -29,6 +30,7 @@ import { type BuiltInNode, prepareBuiltInNode } from './executor/built-in-node.j
 import { ShellRunner } from './executor/shell-runner.js';
 import { Workspaces } from './executor/workspaces.js';
 import { createApp } from './http/app.js';
+import { refuseUnreadableRequests, unreadableRequestResponse } from './http/protocol-refusals.js';
 import { Items } from './items/items.js';
 import { LogFiles } from './logs/log-files.js';
 import { recoverInterruptedBuilds } from './queue/recovery.js';
@@ -206,13 +208,15 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   };
 }
 
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], settings: Settings): Promise<ServerType & { address(): AddressInfo | string | null; closeAllConnections?(): void }> {
+function listen(fetch: Parameters<typeof getRequestListener>[0], settings: Settings): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port: settings.port, hostname: settings.host });
+    // Without a Host header the adapter cannot make a URL, and answers that with the reason, not Node's bare 400.
+    const server = createServer({ requireHostHeader: false }, getRequestListener(fetch, { hostname: settings.host, errorHandler: unreadableRequestResponse }));
+    refuseUnreadableRequests(server);
     server.once('error', reject);
-    server.once('listening', () => {
+    server.listen(settings.port, settings.host, () => {
       server.off('error', reject);
-      resolve(server as ServerType & { address(): AddressInfo });
+      resolve(server);
     });
   });
 }

@@ -47,15 +47,29 @@ export class Policy {
     const scopes = (change.grants ?? []).map((scope) => scope.itemId);
     const grants = (change.grants ?? []).flatMap((scope) => scope.grants.map((grant) => ({ ...grant, itemId: scope.itemId })));
     const next = [...current.grants.filter((grant) => !scopes.includes(grant.itemId)), ...grants];
-    if (settings.strategy === 'matrix' && !next.some((grant) => grant.itemId === null && grant.permission.id === Permissions.Administer.id && grant.sid !== 'anonymous')) {
-      throw new DomainError(
-        'grant_invalid',
-        'This would leave nobody able to administer Steward: the matrix grants Overall/Administer to no user or group.',
-        'Grant Overall/Administer server-wide to at least one user (e.g. "user:admin") in the same change.',
-      );
+    if (settings.strategy === 'matrix') {
+      const administrators = next.filter((grant) => grant.itemId === null && grant.permission.id === Permissions.Administer.id).map((grant) => grant.sid);
+      if (!(await this.anyUserIn(administrators))) {
+        throw new DomainError(
+          'grant_invalid',
+          'This would leave nobody able to administer Steward: no existing user holds Overall/Administer server-wide, by name or through a group.',
+          'Grant Overall/Administer server-wide to an existing user (e.g. "user:admin") or a group one belongs to, in the same change.',
+        );
+      }
     }
     const saved = await this.store.security.save(settings, grants, scopes);
     this.compiled = new AccessRules(saved);
     return saved;
+  }
+
+  /** Whether some existing user is one of these sids (`authenticated`, `user:ID`, `group:NAME`); grants to unknown names lock nobody in. */
+  private async anyUserIn(sids: readonly string[]): Promise<boolean> {
+    for (const sid of sids) {
+      if (sid.startsWith('user:') && (await this.store.users.get(sid.slice(5)))) return true;
+    }
+    const groups = sids.filter((sid) => sid.startsWith('group:')).map((sid) => sid.slice(6));
+    if (!sids.includes('authenticated') && groups.length === 0) return false;
+    const users = await this.store.users.list();
+    return sids.includes('authenticated') ? users.length > 0 : users.some((user) => user.groups.some((group) => groups.includes(group)));
   }
 }

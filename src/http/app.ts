@@ -82,6 +82,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     }
   });
 
+  app.use(async (c, next) => {
+    // TRACE would echo credentials back (cross-site tracing); the others are WebDAV's or a proxy's.
+    if (!ANSWERED_METHODS.has(c.req.method)) {
+      throw new Refusal('method_not_allowed', `Steward does not answer ${c.req.method} requests.`, 'Send GET or POST (the native API also takes PUT, PATCH and DELETE).', { Allow: [...ANSWERED_METHODS].join(', ') });
+    }
+    await next();
+  });
   app.use(identity(options.jenkins.authenticator, options.jenkins.sessions.cookieName));
   app.use(`${NATIVE_API_BASE}/*`, bodyLimit({ maxSize: options.bodyLimitBytes, onError: () => { throw tooLarge(options.bodyLimitBytes); } }));
   app.route(NATIVE_API_BASE, nativeApi(options.jenkins, options.stewardVersion));
@@ -92,6 +99,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.all('*', jenkinsRoutes(options.jenkins, options.bodyLimitBytes));
   return app;
 }
+
+const ANSWERED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 function safeDecode(segment: string): string {
   try {

@@ -42,7 +42,10 @@ export type RefusalCode =
   | 'queue_id_invalid'
   | 'budget_exceeded'
   | 'evaluator_busy'
-  | 'xml_too_complex';
+  | 'xml_too_complex'
+  | 'request_malformed'
+  | 'headers_too_large'
+  | 'expectation_unsupported';
 
 export class Refusal extends Error {
   override readonly name = 'Refusal';
@@ -136,8 +139,16 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   xml_too_complex: 400,
   evaluator_busy: 503,
   disk_full: 503,
+  request_malformed: 400,
+  headers_too_large: 431,
+  expectation_unsupported: 417,
   authentication_busy: 503,
 };
+
+/** The status a refusal code is answered with. */
+export function statusOf(code: DomainErrorCode | RefusalCode): ContentfulStatusCode {
+  return STATUS[code];
+}
 
 /** Header values must be ISO-8859-1; Jenkins' own non-Latin-1 characters reach clients as `?` too. */
 export function latin1(text: string): string {

@@ -73,7 +73,7 @@ export const TokenRenameSchema = z.object({ name: z.string() }).strict().openapi
 
 const GrantsSchema = z.record(z.string(), z.array(z.string())).openapi({
   description: 'Permissions by principal: anonymous, authenticated, user:ID or group:NAME.',
-  example: { authenticated: ['Overall/Read', 'Job/Read'], 'user:alice': ['Overall/Administer'] },
+  example: { authenticated: ['Overall/Read', 'Job/Read'], 'user:admin': ['Overall/Administer'], 'group:developers': ['Job/Build'] },
 });
 
 export const SecuritySchema = z

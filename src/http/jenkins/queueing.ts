@@ -9,7 +9,7 @@ import { covers, type TriggerToken } from '../../core/trigger-token.js';
 import type { TriggerRequest } from '../../queue/trigger.js';
 import { type WaitFor, type WaitOutcome, waitForQueueItem } from '../../queue/waiter.js';
 import type { EnqueueResult } from '../../store/types.js';
-import { type RequestInput, single } from '../body.js';
+import { type RequestInput, refuseDeepJson, single } from '../body.js';
 import { Refusal } from '../errors.js';
 import { presentedHeaderToken } from '../identity.js';
 import type { Scope } from './scope.js';
@@ -218,11 +218,13 @@ export function jsonParameters(input: RequestInput): Map<string, string[]> | nul
   const field = single(input, 'json');
   const raw = field ?? (input.contentType.startsWith('application/json') && input.text.trim() !== '' ? input.text : null);
   if (raw === null) return null;
+  const hint = 'Send json={"parameter":[{"name":"NAME","value":"value"}]}.';
+  refuseDeepJson(raw, 'The json parameters', hint);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new Refusal('body_invalid', 'The json parameters are not valid JSON.', 'Send json={"parameter":[{"name":"NAME","value":"value"}]}.');
+    throw new Refusal('body_invalid', 'The json parameters are not valid JSON.', hint);
   }
   const list = (parsed as { parameter?: unknown } | null)?.parameter;
   const entries = Array.isArray(list) ? list : list === undefined ? [] : [list];

@@ -37,6 +37,12 @@ export const BOUNDS = {
    * documents (an XPath may evaluate for 2 s before it is refused) and a second for the rest.
    */
   answerMs: 3000,
+  /**
+   * An XPath refused for its budget: the 2 s budget, the start of a fresh evaluator thread when the
+   * previous one was terminated for its own budget (the pool starts the replacement at once, but a
+   * request arriving meanwhile waits for it), and a second for the rest.
+   */
+  budgetAnswerMs: 4000,
   /** The longest the event loop may be held up while a case runs (measured in the same process). */
   eventLoopMs: 500,
   /** A probe request sent while a case runs. */
@@ -94,7 +100,8 @@ export function checkOutcome(outcome: RawOutcome, request: RawRequest, context: 
     if (answer.includes(secret) && !sentText.includes(secret)) violations.push({ kind: 'secret-shown', detail: `a secret (${secret.slice(0, 6)}…) in the answer` });
   }
   if (response.headers.has(INJECTED_HEADER)) violations.push({ kind: 'header-injected', detail: `the answer carries ${INJECTED_HEADER}, taken from the request` });
-  if (response.ms > BOUNDS.answerMs) violations.push({ kind: 'too-slow', detail: `answered in ${Math.round(response.ms)} ms (bound ${BOUNDS.answerMs} ms)` });
+  const bound = response.headers.get('x-steward-reason')?.[0] === 'budget_exceeded' ? BOUNDS.budgetAnswerMs : BOUNDS.answerMs;
+  if (response.ms > bound) violations.push({ kind: 'too-slow', detail: `answered in ${Math.round(response.ms)} ms (bound ${bound} ms)` });
   return violations;
 }
 

@@ -130,7 +130,10 @@ export const FOCUSED: readonly FocusedCase[] = [
   { id: 'protocol-content-length-negative', principal: 'admin', method: 'POST', target: '/job/victim/build', headers: [['Content-Length', '-1']] },
   { id: 'protocol-raw-non-ascii-path', principal: 'admin', method: 'GET', target: Buffer.from('/job/é/api/json', 'utf8') },
   { id: 'protocol-host-missing', principal: 'anonymous', method: 'GET', target: '/whoAmI/api/json', headers: [['Host', '']] },
-  { id: 'protocol-expect-unknown', principal: 'admin', method: 'POST', target: '/job/victim/build', headers: [['Expect', 'x']] },
+  { id: 'protocol-expect-unknown', principal: 'admin', method: 'POST', target: '/job/victim/build', headers: [['Expect', 'x']], expect: status([417], 'expectation_unsupported') },
+  // TRACE would echo the Authorization header back (cross-site tracing).
+  { id: 'method-trace', principal: 'admin', method: 'TRACE', target: '/api/json', expect: status([405], 'method_not_allowed') },
+  { id: 'method-options', principal: 'admin', method: 'OPTIONS', target: '/api/json', expect: status([405], 'method_not_allowed') },
 ];
 
 /** The raw request of a focused case, with the headers every client sends. */
