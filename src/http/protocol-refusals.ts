@@ -34,11 +34,10 @@ function parserRefusal(error: NodeJS.ErrnoException): string {
 }
 
 /**
- * Installs the protocol refusals on a server, and answers clients that half-close their side after
- * sending a whole request (Node would abort the request and drop its answer; Jetty answers it).
+ * Installs the protocol refusals on a server. (A client that half-closes its side stays taken for one
+ * that went away, as Node does by default: that is how a request whose client gave up is stopped.)
  */
 export function refuseUnreadableRequests(server: Server): void {
-  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();

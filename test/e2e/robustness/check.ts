@@ -80,6 +80,10 @@ export function checkOutcome(outcome: RawOutcome, request: RawRequest, context: 
   const violations: Violation[] = [];
   if (outcome.kind === 'hung-up') return violations;
   if (outcome.kind === 'timeout') return [{ kind: 'no-answer', detail: `no answer within ${Math.round(outcome.ms)} ms` }];
+  // A client that half-closes after its request is taken for one that went away, as Node does: that is
+  // how the server notices a client that gave up (and stops an XPath evaluation it no longer wants), and
+  // an HTTP client that closes its side cannot be told from one that hung up. It may get no answer.
+  if (outcome.kind === 'closed' && request.ending === 'half-close') return violations;
   if (outcome.kind === 'closed') return [{ kind: 'no-answer', detail: `connection closed without an answer after ${Math.round(outcome.ms)} ms${outcome.error ? ` (${outcome.error})` : ''}` }];
   const { response } = outcome;
   const reason = response.headers.get('x-steward-reason')?.[0];

@@ -81,7 +81,7 @@ describe('users', () => {
 describe('the access policy', () => {
   it('refuses a matrix that nobody could administer', async () => {
     const body = await refusal(await api('/security', { method: 'PATCH', body: JSON.stringify({ authorization: 'matrix', grants: { authenticated: ['Overall/Read'] } }) }), 400, 'grant_invalid');
-    expect(body.message).toBe('This would leave nobody able to administer Steward: the matrix grants Overall/Administer to no user or group.');
+    expect(body.message).toBe('This would leave nobody able to administer Steward: no existing user holds Overall/Administer server-wide, by name or through a group.');
     expect(((await (await api('/security')).json()) as { authorization: string }).authorization).toBe('loggedInUsersCanDoAnything');
   });
 
