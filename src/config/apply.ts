@@ -5,7 +5,7 @@ import type { Webhooks } from '../auth/webhooks.js';
 import { type Grant, readGrants } from '../core/access.js';
 import { DomainError } from '../core/errors.js';
 import type { Folder, Item, JobSettings, RemoteTokenDigest, Retention } from '../core/item.js';
-import type { ParameterDefinition } from '../core/parameters.js';
+import { checkPasswordDefault, type ParameterDefinition } from '../core/parameters.js';
 import type { Items } from '../items/items.js';
 import { type ConfigFile, type FolderDeclaration, type JobDeclaration, milliseconds, seconds } from './config-file.js';
 
@@ -169,7 +169,7 @@ function parameterDefinition(declared: JobDeclaration['parameters'][number], cur
     case 'password': {
       const previous = current?.parameters.find((definition) => definition.name === name);
       const kept = previous?.type === 'password' && secrets.unseal(previous.sealedDefault) === text ? previous.sealedDefault : null;
-      return { type: 'password', name, description, sealedDefault: kept ?? secrets.seal(text) };
+      return { type: 'password', name, description, sealedDefault: kept ?? secrets.seal(checkPasswordDefault(name, text)) };
     }
   }
 }

@@ -106,6 +106,12 @@ function checkEnvironmentSafe(name: string, value: string, what: string): void {
   }
 }
 
+/** A password parameter's default in plain text, checked before it is sealed (after, the core cannot see it). */
+export function checkPasswordDefault(name: string, plaintext: string): string {
+  checkEnvironmentSafe(name, plaintext, 'The default value');
+  return plaintext;
+}
+
 /** Converts one supplied string into a value of the definition's type, as Jenkins does. */
 export function valueFromString(definition: ParameterDefinition, raw: string, seal: Seal): ParameterValue {
   checkEnvironmentSafe(definition.name, raw, 'The value');

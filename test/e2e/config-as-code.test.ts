@@ -118,6 +118,11 @@ folders:
     }
     await expect(startTestServer({ config: 'security:\n  authorization: matrix\n  grants:\n    authenticated: [Overall/Read]\n' })).rejects.toThrow(/nobody able to administer/);
   });
+
+  it('refuses a password default with a NUL character, which no build could start with', async () => {
+    const config = 'jobs:\n  - name: nul\n    parameters:\n      - { name: SECRET, type: password, default: "a\\0b" }\n';
+    await expect(startTestServer({ config })).rejects.toThrow(/The default value of parameter SECRET contains a NUL character/);
+  });
 });
 
 async function crumbOf(server: TestServer, user: string, password: string): Promise<string> {

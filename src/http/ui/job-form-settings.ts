@@ -2,7 +2,7 @@ import { requireDuration } from '../../core/duration.js';
 import { remoteTokenFor } from '../../auth/secret-box.js';
 import { DomainError } from '../../core/errors.js';
 import type { Job, JobSettings, RemoteTokenDigest, Retention } from '../../core/item.js';
-import type { ParameterDefinition } from '../../core/parameters.js';
+import { checkPasswordDefault, type ParameterDefinition } from '../../core/parameters.js';
 import type { SecretCodec } from '../jenkins/config-xml/parse.js';
 import type { JobDraft, ParameterDraft } from './job-form-draft.js';
 import { type FormErrors, sentence } from './item-form-errors.js';
@@ -81,7 +81,7 @@ function definitionOf(row: ParameterDraft, job: Job, secrets: SecretCodec): Para
 
 /** A password default is write-only: a typed value replaces it, `clear` empties it, else the stored one stays. */
 function passwordDefault(row: ParameterDraft, job: Job, secrets: SecretCodec): string {
-  if (row.newSecret !== '') return secrets.seal(row.newSecret);
+  if (row.newSecret !== '') return secrets.seal(checkPasswordDefault(row.name, row.newSecret));
   const stored = row.clear ? undefined : storedPassword(job, row.keep);
   return stored ?? secrets.seal('');
 }

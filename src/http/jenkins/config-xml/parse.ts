@@ -1,7 +1,7 @@
 import type { Document, Element } from '@xmldom/xmldom';
 import { remoteTokenFor } from '../../../auth/secret-box.js';
 import { defaultJobSettings, type FolderSettings, type JobSettings, type RemoteTokenDigest, type Retention, type ShellStep } from '../../../core/item.js';
-import type { ParameterDefinition } from '../../../core/parameters.js';
+import { checkPasswordDefault, type ParameterDefinition } from '../../../core/parameters.js';
 import { Refusal } from '../../errors.js';
 import { child, elements, parseXml, serialize, text } from './dom.js';
 import {
@@ -157,7 +157,7 @@ function sealPasswordDefault(value: string, name: string, previous: JobSettings 
   }
   const existing = previous?.parameters.find((definition) => definition.name === name && definition.type === 'password');
   if (existing && existing.type === 'password' && secrets.unseal(existing.sealedDefault) === value) return existing.sealedDefault;
-  return secrets.seal(value);
+  return secrets.seal(checkPasswordDefault(name, value));
 }
 
 function readSteps(root: Element): ShellStep[] {
