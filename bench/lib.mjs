@@ -59,9 +59,9 @@ export async function createJob(server, name, xml) {
 }
 
 /** Requests per second autocannon reaches on `url`; any 4xx/5xx or error fails the run. */
-export function load(url, seconds, { method = 'POST', headers = {} } = {}) {
+export function load(url, seconds, { method = 'POST', headers = {}, connections = CONNECTIONS } = {}) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, method, connections: CONNECTIONS, duration: seconds, headers }, (error, result) => {
+    autocannon({ url, method, connections, duration: seconds, headers }, (error, result) => {
       if (error) return reject(error);
       // Build Token Root answers a folded trigger with 303, which is as much a success as 201.
       const failed = result['4xx'] + result['5xx'];

@@ -57,7 +57,8 @@ async function characterBoundary(handle: FileHandle, start: number, limit: numbe
   return isContinuation(bytes[at - from] as number) || at <= start ? limit : at;
 }
 
-async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<Buffer> {
+/** Reads into `buffer` from `position` until it is full or the file ends; returns what was read. */
+export async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<Buffer> {
   let filled = 0;
   while (filled < buffer.length) {
     const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);
@@ -67,6 +68,7 @@ async function readFully(handle: FileHandle, buffer: Buffer, position: number): 
   return buffer.subarray(0, filled);
 }
 
-function isContinuation(byte: number): boolean {
+/** Whether a byte continues a UTF-8 character (so a cut before it would split the character). */
+export function isContinuation(byte: number): boolean {
   return (byte & 0xc0) === 0x80;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConsoleRenderer } from './console-ansi.js';
-import { prepareHtmlPiece, renderInSlices, type ReadRange } from './console-html.js';
+import { prepareHtmlPiece, RENDERED_AT_ONCE_BYTES, renderInSlices, type ReadRange } from './console-html.js';
 import { ConsoleSlicer, HOLD_BYTES } from './console-slices.js';
 
 /** Each character a reader sees, with the classes it is drawn with. */
@@ -72,8 +72,11 @@ describe('rendering a console log in slices', () => {
     expect(last.end(false)).toEqual({ text: '\x1b[3', heldBytes: 0 });
   });
 
-  it('prepares a piece: its end before a cut sequence, the colours there, and a body that streams the same HTML', async () => {
-    const log = Buffer.from(`\x1b[35m${'<'.repeat(40_000)}\x1b[1m tail \x1b[4`);
+  it.each([
+    ['a small piece, rendered in one pass', 40_000, 1],
+    ['a large piece, read twice and streamed', RENDERED_AT_ONCE_BYTES + 40_000, 2],
+  ])('prepares %s: its end before a cut sequence, the colours there, and the same HTML', async (_name, size, minimumChunks) => {
+    const log = Buffer.from(`\x1b[35m${'<'.repeat(size)}\x1b[1m tail \x1b[4`);
     const read: ReadRange = async function* (start, end) {
       for (let at = start; at < end; at += 1000) yield log.subarray(at, Math.min(end, at + 1000));
     };
@@ -82,7 +85,8 @@ describe('rendering a console log in slices', () => {
     expect(piece.state).toBe('1;35');
     const chunks: Buffer[] = [];
     for await (const chunk of piece.body()) chunks.push(Buffer.from(chunk));
-    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.length).toBeGreaterThanOrEqual(minimumChunks);
+    if (minimumChunks > 1) expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeLessThan(size);
     const html = Buffer.concat(chunks).toString('utf8');
     expect(drawn(html)).toEqual(drawn(new ConsoleRenderer().html(log.subarray(0, piece.end).toString('utf8'))));
     // At the end of a complete log nothing is held back.

@@ -11,6 +11,13 @@ import { ConsoleSlicer } from './console-slices.js';
  */
 export const SLICE_BYTES = 16 * 1024;
 
+/**
+ * Pieces up to this size are rendered in one pass, slice by slice, and held as HTML until sent (at
+ * most ~1.3 MiB of HTML, for a piece of all `<`): a reader following a build, whose pieces are small,
+ * pays for one read and one rendering. Larger pieces are read twice and streamed (see below).
+ */
+export const RENDERED_AT_ONCE_BYTES = 256 * 1024;
+
 /** A piece of the log ready to be rendered: its end and the colours there are known before its body. */
 export interface HtmlPiece {
   /** The offset after the last byte rendered: the piece's end, less an escape sequence left for the next piece. */
@@ -32,6 +39,7 @@ export type ReadRange = (start: number, end: number) => AsyncIterable<Buffer>;
  * `end`), an escape sequence cut by the piece's end is left to the next piece.
  */
 export async function prepareHtmlPiece(read: ReadRange, start: number, end: number, state: string, more: boolean): Promise<HtmlPiece> {
+  if (end - start <= RENDERED_AT_ONCE_BYTES) return renderAtOnce(read, start, end, state, more);
   const scanner = new ConsoleRenderer(state);
   const slicer = new ConsoleSlicer();
   for await (const chunk of read(start, end)) scanner.scan(slicer.push(chunk));
@@ -50,6 +58,24 @@ export async function prepareHtmlPiece(read: ReadRange, start: number, end: numb
       }
       const html = renderer.html(slices.end(false).text);
       if (html !== '') yield Buffer.from(html);
+    },
+  };
+}
+
+/** A small piece in one pass: each slice is rendered as it is read (other requests run between reads). */
+async function renderAtOnce(read: ReadRange, start: number, end: number, state: string, more: boolean): Promise<HtmlPiece> {
+  const renderer = new ConsoleRenderer(state);
+  const slicer = new ConsoleSlicer();
+  const parts: string[] = [];
+  for await (const chunk of read(start, end)) parts.push(renderer.html(slicer.push(chunk)));
+  const rest = slicer.end(more);
+  parts.push(renderer.html(rest.text));
+  const html = Buffer.from(parts.join(''));
+  return {
+    end: end - rest.heldBytes,
+    state: renderer.state,
+    async *body() {
+      if (html.length > 0) yield html;
     },
   };
 }

@@ -1,6 +1,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { ConsoleRenderer } from './console-ansi.js';
 import { renderInSlices, scanInSlices } from './console-html.js';
+import { isContinuation, readFully } from '../../logs/log-piece.js';
 
 /**
  * How much of a long console log the build page shows: the head (its first lines) and the tail (its
@@ -93,15 +94,8 @@ async function openLog(path: string): Promise<FileHandle | null> {
   }
 }
 
-async function readRange(handle: FileHandle, from: number, to: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(Math.max(0, to - from));
-  let filled = 0;
-  while (filled < buffer.length) {
-    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, from + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return buffer.subarray(0, filled);
+function readRange(handle: FileHandle, from: number, to: number): Promise<Buffer> {
+  return readFully(handle, Buffer.alloc(Math.max(0, to - from)), from);
 }
 
 /** Where the head ends: after its `headLines`-th line, else after the window's last line, else before a cut character. */
@@ -138,6 +132,3 @@ function completeCharacters(buffer: Buffer): number {
   return buffer.length - lead >= length ? buffer.length : lead;
 }
 
-function isContinuation(byte: number): boolean {
-  return (byte & 0xc0) === 0x80;
-}
