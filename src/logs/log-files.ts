@@ -2,7 +2,7 @@ import { closeSync, createReadStream, mkdirSync, openSync, writeSync } from 'nod
 import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pieceEnd } from './log-piece.js';
+import { pieceEnd, readFully } from './log-piece.js';
 
 /** A piece of a log chosen for a reader: bytes `start` to `end` (exclusive) of a log of `size` bytes. */
 export interface LogPiece {
@@ -80,6 +80,16 @@ export class LogFiles {
   stream(jobId: number, number: number, start: number, end: number, chunkBytes = 256 * 1024): Readable {
     if (end <= start) return Readable.from([]);
     return createReadStream(this.path(jobId, number), { start, end: end - 1, highWaterMark: chunkBytes });
+  }
+
+  /** Bytes `start` to `end` (exclusive) of the log, read at once: for small ranges, where a stream costs more than it saves. */
+  async readRange(jobId: number, number: number, start: number, end: number): Promise<Buffer> {
+    const handle = await open(this.path(jobId, number), 'r');
+    try {
+      return await readFully(handle, Buffer.alloc(Math.max(0, end - start)), start);
+    } finally {
+      await handle.close();
+    }
   }
 
   async remove(jobId: number, number: number): Promise<void> {

@@ -35,7 +35,7 @@ export const HTML_PIECE_BYTES = 1024 * 1024;
  */
 export async function consoleText(scope: Scope, job: Job, build: Build): Promise<Response> {
   const size = (await scope.deps.logs.size(job.id, build.number)) ?? 0;
-  const body = size > 0 ? streamedBody(() => scope.deps.logs.stream(job.id, build.number, 0, size)) : '';
+  const body = await logBytes(scope, job, build, 0, size);
   return new Response(body, { status: 200, headers: { ...TEXT, 'Content-Length': String(size) } });
 }
 
@@ -49,7 +49,7 @@ export async function consoleText(scope: Scope, job: Job, build: Build): Promise
 export async function progressiveText(scope: Scope, job: Job, build: Build): Promise<Response> {
   const piece = await progressivePiece(scope, job, build, TEXT_PIECE_BYTES);
   const length = piece.end - piece.start;
-  const body = length > 0 ? streamedBody(() => scope.deps.logs.stream(job.id, build.number, piece.start, piece.end)) : '';
+  const body = await logBytes(scope, job, build, piece.start, piece.end);
   return new Response(body, { status: 200, headers: { ...TEXT, 'Content-Length': String(length), ...progressHeaders(piece.end, piece.more) } });
 }
 
@@ -69,6 +69,20 @@ export async function progressiveHtml(scope: Scope, job: Job, build: Build): Pro
   const html = await prepareHtmlPiece(read, piece.start, piece.end, state, piece.more);
   const body = html.end > piece.start ? streamedBody(() => html.body()) : '';
   return new Response(body, { status: 200, headers: { ...PAGE_HEADERS, 'Content-Type': 'text/html;charset=UTF-8', ...progressHeaders(html.end, piece.more), 'X-Console-State': html.state } });
+}
+
+/** Up to this many bytes of a log are read at once and sent whole; more are streamed. */
+const READ_AT_ONCE_BYTES = 256 * 1024;
+
+/** A body of bytes `start` to `end` of the log: read at once when small, else streamed as the client reads. */
+async function logBytes(scope: Scope, job: Job, build: Build, start: number, end: number): Promise<BodyInit> {
+  if (end <= start) return '';
+  if (end - start <= READ_AT_ONCE_BYTES) {
+    // A build deleted since its size was read has no log left to send.
+    const bytes = await scope.deps.logs.readRange(job.id, build.number, start, end).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? Buffer.alloc(0) : Promise.reject(error)));
+    return new Uint8Array(bytes) as Uint8Array<ArrayBuffer>;
+  }
+  return streamedBody(() => scope.deps.logs.stream(job.id, build.number, start, end));
 }
 
 interface ProgressivePiece {

@@ -358,7 +358,7 @@ describe('a running build', () => {
       } catch {
         return undefined;
       }
-    }, 30_000, 'the long line to be written');
+    }, 60_000, 'the long line to be written');
     try {
       const log = readFileSync(path);
       const lineStart = log.indexOf('x'.repeat(64));
@@ -375,7 +375,8 @@ describe('a running build', () => {
     } finally {
       await call(`/job/growing/${number}/kill`, { method: 'POST' });
     }
-  }, 60_000);
+    // Writing 40 MB through `tr` takes a few seconds alone, and much longer beside the rest of the suite.
+  }, 120_000);
 });
 
 describe('the steward command line', () => {
