@@ -78,7 +78,8 @@ describe('builds on the built-in node, when Steward runs as root', () => {
       'cat "$H/secrets/initialAdminPassword" && echo PROBE-READ-PASSWORD',
       'touch "$H/workspace/planted" && echo PROBE-PLANTED',
       'echo made > made-here && echo WROTE-WORKSPACE',
-      'echo ENV-BEGIN; env | cut -d= -f1 | sort; echo ENV-END',
+      // Untraced: the traces of a pipeline's commands interleave, and could split a name off its `+ `.
+      'set +x; echo ENV-BEGIN; env | cut -d= -f1 | sort; echo ENV-END',
       'true',
     ];
     await server.createJob('probe', jobXml({ steps: [steps.join('\n')] }));
