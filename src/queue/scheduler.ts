@@ -151,39 +151,42 @@ export class Scheduler {
     }
   }
 
+  /**
+   * One pass: claims due items through the store's index in batches no larger than the free
+   * executors, skipping jobs that cannot start another build now (a running build of a job that does
+   * not allow concurrent builds), then sets the timer for the next due item. It reads about as many
+   * items as it starts, however many wait.
+   */
   private async dispatchOnce(): Promise<void> {
     if (this.stopped) return;
-    const waiting = await this.options.store.queue.listWaiting();
     const now = this.now();
-    const busy = new Map<number, number>();
-    for (const running of this.running.values()) busy.set(running.job.id, (busy.get(running.job.id) ?? 0) + 1);
+    const excluded = new Set<number>();
+    for (const running of this.running.values()) if (!running.job.settings.concurrentBuild) excluded.add(running.job.id);
     const planned: Array<{ item: QueueItem; job: Job; executor: number }> = [];
-    const jobs = new Map<number, Job | null>();
-    let nextDue = Number.POSITIVE_INFINITY;
-    for (const item of waiting) {
-      if (item.dueAt > now) {
-        nextDue = Math.min(nextDue, item.dueAt);
-        continue;
-      }
-      if (this.free.length === 0) continue;
-      if (!jobs.has(item.jobId)) {
+    let after: { dueAt: number; id: number } | null = null;
+    while (this.free.length > 0) {
+      const due = await this.options.store.queue.listDue(now, [...excluded], this.free.length, after);
+      for (const item of due) {
+        after = { dueAt: item.dueAt, id: item.id };
+        if (this.free.length === 0 || excluded.has(item.jobId)) continue;
         const found = await this.options.store.items.get(item.jobId);
-        jobs.set(item.jobId, found?.kind === 'job' ? found : null);
+        if (found?.kind !== 'job') {
+          excluded.add(item.jobId);
+          continue;
+        }
+        if (!found.settings.concurrentBuild) excluded.add(found.id);
+        planned.push({ item, job: found, executor: this.free.shift() as number });
       }
-      const job = jobs.get(item.jobId);
-      if (!job) continue;
-      if (!job.settings.concurrentBuild && (busy.get(job.id) ?? 0) > 0) continue;
-      busy.set(job.id, (busy.get(job.id) ?? 0) + 1);
-      planned.push({ item, job, executor: this.free.shift() as number });
+      if (due.length === 0) break;
     }
-    this.armTimer(nextDue, now);
+    this.armTimer(await this.options.store.queue.nextDueAfter(now), now);
     await Promise.all(planned.map((plan) => this.start(plan.item, plan.job, plan.executor)));
   }
 
-  private armTimer(nextDue: number, now: number): void {
+  private armTimer(nextDue: number | null, now: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (!Number.isFinite(nextDue)) return;
+    if (nextDue === null) return;
     this.timer = setTimeout(() => this.wake(), Math.min(MAX_TIMER_MS, Math.max(0, nextDue - now)));
     this.timer.unref();
   }

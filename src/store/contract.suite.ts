@@ -155,12 +155,13 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         const late = await enqueue(demo.id, { key: 'late', dueAt: 9000 });
         const early = await enqueue(demo.id, { key: 'early', dueAt: 2000 });
         const same = await enqueue(demo.id, { key: 'same', dueAt: 2000 });
-        expect((await store.queue.listWaiting()).map((item) => item.id)).toEqual([early.queueId, same.queueId, late.queueId]);
+        expect((await store.queue.listWaiting(10)).map((item) => item.id)).toEqual([early.queueId, same.queueId, late.queueId]);
+        expect((await store.queue.listWaiting(2)).map((item) => item.id)).toEqual([early.queueId, same.queueId]);
         const cancelled = await store.queue.cancel(early.queueId, 4000);
         expect(cancelled).toMatchObject({ state: 'cancelled', leftAt: 4000 });
         expect(await store.queue.cancel(early.queueId, 4000)).toBeNull();
-        expect((await store.queue.cancelForJob(demo.id, 5000)).map((item) => item.id)).toEqual([late.queueId, same.queueId]);
-        expect(await store.queue.listWaiting()).toEqual([]);
+        expect((await store.queue.cancelForJob(demo.id, 5000)).map((item) => item.id)).toEqual([same.queueId, late.queueId]);
+        expect(await store.queue.listWaiting(10)).toEqual([]);
         expect(await store.queue.pruneCancelled(4500)).toBe(1);
         expect(await store.queue.get(early.queueId)).toBeNull();
         expect(await store.queue.get(late.queueId)).toMatchObject({ state: 'cancelled' });
@@ -181,7 +182,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
           Array.from({ length: 200 }, (_, index) => enqueue((jobs[index % 5] as Job).id, { key: String(index % 40) })),
         );
         expect(results.filter((result) => result.created)).toHaveLength(40);
-        const waiting = await store.queue.listWaiting();
+        const waiting = await store.queue.listWaiting(100);
         expect(waiting).toHaveLength(40);
         expect(waiting.reduce((sum, item) => sum + (item.causes[0]?.count ?? 0), 0)).toBe(200);
       });
@@ -194,7 +195,41 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         const error = await request('c').catch((caught: unknown) => caught);
         expect(isDomainError(error, 'queue_full')).toBe(true);
         expect((await request('a')).created).toBe(false);
-        expect(await store.queue.listWaiting()).toHaveLength(2);
+        expect(await store.queue.listWaiting(10)).toHaveLength(2);
+      });
+
+      it('claims due items through listDue: due order, a limit, a position to read on from, excluded jobs', async () => {
+        const [a, b, c] = [await job('a'), await job('b'), await job('c')];
+        const a1 = await enqueue(a.id, { key: '1', dueAt: 100 });
+        const b1 = await enqueue(b.id, { key: '1', dueAt: 100 });
+        const a2 = await enqueue(a.id, { key: '2', dueAt: 200 });
+        const c1 = await enqueue(c.id, { key: '1', dueAt: 300 });
+        const future = await enqueue(b.id, { key: '2', dueAt: 5000 });
+        const ids = (items: readonly { id: number }[]) => items.map((item) => item.id);
+        expect(ids(await store.queue.listDue(1000, [], 10))).toEqual([a1.queueId, b1.queueId, a2.queueId, c1.queueId]);
+        expect(ids(await store.queue.listDue(1000, [], 2))).toEqual([a1.queueId, b1.queueId]);
+        expect(ids(await store.queue.listDue(1000, [], 2, { dueAt: 100, id: b1.queueId }))).toEqual([a2.queueId, c1.queueId]);
+        expect(ids(await store.queue.listDue(1000, [a.id], 10))).toEqual([b1.queueId, c1.queueId]);
+        expect(ids(await store.queue.listDue(1000, [a.id, b.id, c.id], 10))).toEqual([]);
+        expect(ids(await store.queue.listDue(150, [], 10))).toEqual([a1.queueId, b1.queueId]);
+        expect(await store.queue.nextDueAfter(150)).toBe(200);
+        expect(await store.queue.nextDueAfter(300)).toBe(5000);
+        expect(await store.queue.nextDueAfter(5000)).toBeNull();
+        await store.builds.start({ queueId: a1.queueId, executor: 0, startedAt: 1000 });
+        await store.queue.cancel(future.queueId, 1000);
+        expect(ids(await store.queue.listDue(1000, [], 10))).toEqual([b1.queueId, a2.queueId, c1.queueId]);
+        expect(await store.queue.nextDueAfter(300)).toBeNull();
+        expect(ids(await store.queue.listWaitingOfJob(a.id, 10))).toEqual([a2.queueId]);
+        expect(ids(await store.queue.listWaitingOfJob(b.id, 1))).toEqual([b1.queueId]);
+      });
+
+      it('reads the causes of more items than SQL allows parameters', async () => {
+        const demo = await job('demo');
+        const many = 33_000;
+        await Promise.all(Array.from({ length: many }, (_, index) => enqueue(demo.id, { key: String(index), dueAt: index })));
+        const waiting = await store.queue.listWaiting(many);
+        expect(waiting).toHaveLength(many);
+        expect(waiting.every((item) => item.causes[0]?.cause.kind === 'user')).toBe(true);
       });
 
       it('keeps parameters as given', async () => {
@@ -244,16 +279,41 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
           await store.builds.finish(demo.id, build?.number ?? 0, { result, durationMs: 10, interruption: null });
         }
         const running = await startNext(demo.id);
-        const numberOf = async (filter: Parameters<Store['builds']['latest']>[1]) => (await store.builds.latest(demo.id, filter))?.number ?? null;
-        expect(await numberOf({ completedOnly: false })).toBe(running?.number);
-        expect(await numberOf({ completedOnly: true })).toBe(4);
-        expect(await numberOf({ completedOnly: true, results: ['SUCCESS', 'UNSTABLE'] })).toBe(2);
-        expect(await numberOf({ completedOnly: true, results: ['SUCCESS'] })).toBe(1);
-        expect(await numberOf({ completedOnly: true, results: ['NOT_BUILT'] })).toBeNull();
+        const numberOf = async (name: Parameters<Store['builds']['latest']>[1]) => (await store.builds.latest(demo.id, name))?.number ?? null;
+        expect(await numberOf('lastBuild')).toBe(running?.number);
+        expect(await numberOf('lastCompletedBuild')).toBe(4);
+        expect(await numberOf('lastSuccessfulBuild')).toBe(2);
+        expect(await numberOf('lastStableBuild')).toBe(1);
+        expect(await numberOf('lastFailedBuild')).toBe(3);
+        expect(await numberOf('lastUnstableBuild')).toBe(2);
+        expect(await numberOf('lastUnsuccessfulBuild')).toBe(4);
         expect((await store.builds.first(demo.id))?.number).toBe(1);
         expect((await store.builds.list(demo.id, { offset: 1, limit: 2 })).map((build) => build.number)).toEqual([4, 3]);
+        expect((await store.builds.listFrom(demo.id, 2, 2)).map((build) => build.number)).toEqual([2, 3]);
         expect(await store.builds.count(demo.id)).toBe(5);
         expect(await store.builds.get(demo.id, 3)).toMatchObject({ state: 'completed', result: 'FAILURE', durationMs: 10 });
+        await store.builds.delete(demo.id, 3);
+        expect(await store.builds.count(demo.id)).toBe(4);
+        expect(await numberOf('lastFailedBuild')).toBeNull();
+        expect((await store.builds.listFrom(demo.id, 2, 2)).map((build) => build.number)).toEqual([2, 4]);
+      });
+
+      it('answers permalinks of many jobs at once, leaving out jobs without one', async () => {
+        const [a, b, idle] = [await job('a'), await job('b'), await job('idle')];
+        for (const [jobId, result] of [[a.id, 'FAILURE'], [a.id, 'SUCCESS'], [b.id, 'FAILURE']] as const) {
+          const build = await startNext(jobId);
+          await store.builds.finish(jobId, build?.number ?? 0, { result, durationMs: 1, interruption: null });
+        }
+        await startNext(b.id);
+        const numbers = async (name: Parameters<Store['builds']['permalinks']>[1]) =>
+          Object.fromEntries([...(await store.builds.permalinks([a.id, b.id, idle.id], name))].map(([jobId, build]) => [jobId, build.number]));
+        expect(await numbers('lastBuild')).toEqual({ [a.id]: 2, [b.id]: 2 });
+        expect(await numbers('lastCompletedBuild')).toEqual({ [a.id]: 2, [b.id]: 1 });
+        expect(await numbers('lastFailedBuild')).toEqual({ [a.id]: 1, [b.id]: 1 });
+        expect(await numbers('lastSuccessfulBuild')).toEqual({ [a.id]: 2 });
+        expect(await store.builds.permalinks([], 'lastBuild')).toEqual(new Map());
+        const builds = await store.builds.permalinks([a.id], 'lastFailedBuild');
+        expect(builds.get(a.id)?.causes).toEqual([{ cause: alice, count: 1 }]);
       });
 
       it('aborts running builds for crash recovery and remembers their process group', async () => {
@@ -478,7 +538,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(first.created).toBe(true);
         expect(new Set(results.map((result) => result.queueId))).toEqual(new Set([first.queueId]));
         expect(results.slice(1).every((result) => result.replayOf?.fingerprint === 'f1' && result.created)).toBe(true);
-        expect(await store.queue.listWaiting()).toHaveLength(1);
+        expect(await store.queue.listWaiting(10)).toHaveLength(1);
 
         const otherCredential = await request('user:bob', 'k1', 'f1');
         expect(otherCredential.queueId).not.toBe(first.queueId);

@@ -1,7 +1,7 @@
 import type { AccessPolicy, Grant } from '../core/access.js';
 import type { ApiToken } from '../core/api-token.js';
 import type { AuditEvent, AuditFilter, StoredAuditEvent } from '../core/audit.js';
-import type { Build, BuildFilter, Interruption, Result } from '../core/build.js';
+import type { Build, Interruption, PermalinkName, Result } from '../core/build.js';
 import type { Cause } from '../core/cause.js';
 import type { TriggerToken } from '../core/trigger-token.js';
 import type { Webhook } from '../core/webhook.js';
@@ -97,6 +97,12 @@ export interface EnqueueResult {
   readonly replayOf?: { readonly fingerprint: string };
 }
 
+/** A place in the queue's order (due time, then id). */
+export interface QueuePosition {
+  readonly dueAt: number;
+  readonly id: number;
+}
+
 export interface QueueStore {
   /**
    * Adds a request to the queue. When coalescing and a waiting item of the job has the same
@@ -104,8 +110,18 @@ export interface QueueStore {
    */
   enqueue(request: EnqueueRequest): Promise<EnqueueResult>;
   get(id: number): Promise<QueueItem | null>;
-  /** Waiting items, oldest due first (ties by id). */
-  listWaiting(): Promise<QueueItem[]>;
+  /** The first `limit` waiting items, soonest due first (ties by id). */
+  listWaiting(limit: number): Promise<QueueItem[]>;
+  /** The first `limit` waiting items of one job, soonest due first. */
+  listWaitingOfJob(jobId: number, limit: number): Promise<QueueItem[]>;
+  /**
+   * The claim query: at most `limit` waiting items due at `now` or earlier, soonest first, after the
+   * position `after` (to read on from a previous batch), skipping the excluded jobs (those that
+   * cannot start another build now). Reads about `limit` items however many wait.
+   */
+  listDue(now: number, excludedJobIds: readonly number[], limit: number, after?: QueuePosition | null): Promise<QueueItem[]>;
+  /** The earliest due time of a waiting item after `now`, or null: when the scheduler must look again. */
+  nextDueAfter(now: number): Promise<number | null>;
   /** Marks a waiting item cancelled; returns null when it is not waiting. */
   cancel(id: number, now: number): Promise<QueueItem | null>;
   /** Cancels every waiting item of a job; returns them. */
@@ -139,11 +155,16 @@ export interface BuildStore {
   /** Records the process group of a running build, so that it can be reaped after a crash. */
   setProcess(jobId: number, number: number, processGroup: number | null): Promise<void>;
   get(jobId: number, number: number): Promise<Build | null>;
-  /** Newest first. */
+  /** Newest first: the `limit` builds after skipping the `offset` newest. */
   list(jobId: number, range: { offset: number; limit: number }): Promise<Build[]>;
+  /** Oldest first: at most `limit` builds numbered `fromNumber` or more. */
+  listFrom(jobId: number, fromNumber: number, limit: number): Promise<Build[]>;
+  /** How many builds the job has; kept, not counted. */
   count(jobId: number): Promise<number>;
-  /** The newest build matching the filter. */
-  latest(jobId: number, filter: BuildFilter): Promise<Build | null>;
+  /** The build a permalink points to (lastBuild, lastFailedBuild…): one indexed read at any history length. */
+  latest(jobId: number, name: PermalinkName): Promise<Build | null>;
+  /** The builds a permalink points to, for many jobs at once (pages that list jobs), keyed by job id. */
+  permalinks(jobIds: readonly number[], name: PermalinkName): Promise<Map<number, Build>>;
   /** The oldest build of the job. */
   first(jobId: number): Promise<Build | null>;
   listRunning(): Promise<RunningBuildRecord[]>;

@@ -53,7 +53,7 @@ async function findBuild(scope: Scope, job: Job, segment: string): Promise<Build
     return build;
   }
   if (isPermalinkName(segment)) {
-    const build = await scope.deps.store.builds.latest(job.id, PERMALINKS[segment]);
+    const build = await scope.deps.store.builds.latest(job.id, segment);
     if (!build) throw new DomainError('build_not_found', `${job.fullName} has no ${segment} yet.`);
     return build;
   }

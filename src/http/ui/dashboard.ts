@@ -1,15 +1,19 @@
 import { html } from 'hono/html';
-import { PERMALINKS } from '../../core/build.js';
+import type { PermalinkName } from '../../core/build.js';
 import type { Item } from '../../core/item.js';
 import { itemPath, buildPath } from '../../core/item-url.js';
 import { canRead } from '../jenkins/beans/context.js';
-import { jobColor } from '../jenkins/beans/item.js';
-import { why } from '../jenkins/beans/queue.js';
+import { jobColor, jobIds } from '../jenkins/beans/item.js';
+import { PermalinkLoader } from '../jenkins/beans/permalinks.js';
+import { QUEUE_SHOWN, why } from '../jenkins/beans/queue.js';
 import type { Scope } from '../jenkins/scope.js';
 import { statusIcon, timeAgo } from './format.js';
 import { timeSpan } from '../jenkins/beans/time-span.js';
 import { executorList, nodeWarning } from './nodes-page.js';
 import { type Html, renderPage } from './page.js';
+
+/** How many waiting items the dashboard lists, due soonest first. */
+const QUEUE_LISTED = 50;
 
 /** The dashboard: the items at the top (or in a folder), the queue and the executors, kept current by the page script. */
 export async function dashboardPage(scope: Scope): Promise<Response> {
@@ -31,21 +35,22 @@ export async function itemsTable(scope: Scope, folderId: number | null): Promise
   const context = scope.beans();
   const items = (await scope.deps.store.items.listChildren(folderId)).filter((item) => canRead(context, item));
   if (items.length === 0) return html`<p id="items" data-refresh class="muted">Nothing here yet.</p>`;
-  const rows = await Promise.all(items.map((item) => itemRow(scope, item)));
+  const permalinks = new PermalinkLoader(scope.deps.store.builds, jobIds(items));
+  const rows = await Promise.all(items.map((item) => itemRow(item, permalinks)));
   return html`<table id="items" data-refresh class="wide"><thead><tr><th scope="col"><span class="visually-hidden">Status</span></th><th scope="col">Name</th><th scope="col">Last success</th><th scope="col">Last failure</th><th scope="col">Last duration</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-async function itemRow(scope: Scope, item: Item): Promise<Html> {
+async function itemRow(item: Item, permalinks: PermalinkLoader): Promise<Html> {
   const href = `/${itemPath(item.fullName)}`;
   if (item.kind === 'folder') {
     return html`<tr><td><span class="folder-icon" role="img" aria-label="Folder" title="Folder"></span></td><td><a href="${href}">${item.name}</a></td><td></td><td></td><td></td></tr>`;
   }
-  const builds = scope.deps.store.builds;
+  const permalink = (name: PermalinkName) => permalinks.get(item.id, name);
   const [color, success, failure, last] = await Promise.all([
-    jobColor(scope.beans(), item),
-    builds.latest(item.id, PERMALINKS.lastSuccessfulBuild),
-    builds.latest(item.id, PERMALINKS.lastFailedBuild),
-    builds.latest(item.id, PERMALINKS.lastCompletedBuild),
+    jobColor(item, permalink),
+    permalink('lastSuccessfulBuild'),
+    permalink('lastFailedBuild'),
+    permalink('lastCompletedBuild'),
   ]);
   const link = (build: typeof success) => (build ? html`${timeAgo(build.startedAt)} <a href="/${buildPath(item.fullName, build.number)}">#${build.number}</a>` : html`<span class="muted">none</span>`);
   return html`<tr><td>${statusIcon(color)}</td><td><a href="${href}">${item.name}</a></td><td>${link(success)}</td><td>${link(failure)}</td><td>${last ? timeSpan(last.durationMs) : '–'}</td></tr>`;
@@ -53,13 +58,15 @@ async function itemRow(scope: Scope, item: Item): Promise<Html> {
 
 async function queueList(scope: Scope): Promise<Html> {
   const context = scope.beans();
-  const waiting = await scope.deps.store.queue.listWaiting();
+  const waiting = await scope.deps.store.queue.listWaiting(QUEUE_LISTED + 1);
   const shown: Html[] = [];
-  for (const item of waiting) {
+  for (const item of waiting.slice(0, QUEUE_LISTED)) {
     const job = await scope.deps.store.items.get(item.jobId);
     if (!job || job.kind !== 'job' || !canRead(context, job)) continue;
     const reason = scope.deps.scheduler.waitingReason(item, job);
     shown.push(html`<li><a href="/${itemPath(job.fullName)}">${job.fullName}</a> <span class="muted">(item ${item.id})</span><br><span class="hint">${reason ? why(reason, -1) : ''}</span></li>`);
   }
-  return shown.length === 0 ? html`<p id="queue" data-refresh class="muted">No builds waiting.</p>` : html`<ul id="queue" data-refresh>${shown}</ul>`;
+  if (shown.length === 0) return html`<p id="queue" data-refresh class="muted">No builds waiting.</p>`;
+  const more = waiting.length > QUEUE_LISTED ? html`<p class="hint">The ${QUEUE_LISTED} due soonest are shown; more are waiting (<a href="/queue/api/json?pretty=true">the queue's API</a> lists ${QUEUE_SHOWN}).</p>` : '';
+  return html`<div id="queue" data-refresh><ul>${shown}</ul>${more}</div>`;
 }

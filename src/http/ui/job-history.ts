@@ -12,6 +12,8 @@ import type { Html } from './page.js';
 
 /** How many builds the job page lists, newest first (Jenkins' history widget shows a similar page). */
 export const HISTORY_SIZE = 50;
+/** How many of the job's waiting items its page lists, due soonest first. */
+const JOB_QUEUE_LISTED = 50;
 
 /** The causes of a build or queue item, one line each, identical ones counted. */
 export function causeLines(causes: readonly CauseCount[]): Html {
@@ -39,10 +41,11 @@ function historyRow(job: Job, build: Build): Html {
 
 /** The job's items waiting in the queue, with why each waits and what asked for it. */
 export async function jobQueue(scope: Scope, job: Job): Promise<Html> {
-  const waiting = (await scope.deps.store.queue.listWaiting()).filter((item) => item.jobId === job.id);
+  const waiting = await scope.deps.store.queue.listWaitingOfJob(job.id, JOB_QUEUE_LISTED + 1);
   if (waiting.length === 0) return html`<div id="job-queue" data-refresh></div>`;
-  return html`<div id="job-queue" data-refresh><h3>Waiting in the queue</h3><ul>${waiting.map((item) => {
+  const more = waiting.length > JOB_QUEUE_LISTED ? html`<p class="hint">The ${JOB_QUEUE_LISTED} due soonest are shown; more are waiting.</p>` : '';
+  return html`<div id="job-queue" data-refresh><h3>Waiting in the queue</h3><ul>${waiting.slice(0, JOB_QUEUE_LISTED).map((item) => {
     const reason = scope.deps.scheduler.waitingReason(item, job);
     return html`<li><span class="muted">Item ${item.id}:</span> ${reason ? why(reason, -1) : 'waiting'}<br><span class="hint">${causeLines(item.causes)}</span></li>`;
-  })}</ul></div>`;
+  })}</ul>${more}</div>`;
 }

@@ -31,7 +31,7 @@ export function jobUiActions(job: Job): ActionTable {
 }
 
 async function jobPage(scope: Scope, job: Job, tokenForm: TokenFormState, status: 200 | 400): Promise<Response> {
-  const color = await jobColor(scope.beans(), job);
+  const color = await jobColor(job, (name) => scope.deps.store.builds.latest(job.id, name));
   return renderPage(scope, {
     title: job.name,
     trail: trailOf(job.fullName),

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Build, BuildFilter, Interruption, Result } from '../../core/build.js';
+import { type Build, type BuildFilter, type Interruption, PERMALINKS, type PermalinkName, type Result } from '../../core/build.js';
 import { DomainError } from '../../core/errors.js';
 import type { ParameterValue } from '../../core/parameters.js';
 import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild } from '../types.js';
@@ -24,7 +24,10 @@ interface BuildRow {
 export class SqliteBuildStore implements BuildStore {
   private readonly one: Statement<[number, number], BuildRow>;
   private readonly page: Statement<[number, number, number], BuildRow>;
-  private readonly total: Statement<[number], { n: number }>;
+  private readonly ascending: Statement<[number, number, number], BuildRow>;
+  private readonly total: Statement<[number], { n: number | null }>;
+  private readonly countUp: Statement<[number]>;
+  private readonly countDown: Statement<[number]>;
   private readonly oldest: Statement<[number], BuildRow>;
   private readonly running: Statement<[], BuildRow>;
   private readonly waitingItem: Statement<[number], { id: number; job_id: number; parameters: string | null }>;
@@ -33,20 +36,29 @@ export class SqliteBuildStore implements BuildStore {
   private readonly insert: Statement;
   private readonly complete: Statement;
   private readonly processGroup: Statement<[number | null, number, number]>;
-  /** `latest` statements by their SQL: a few shapes (the permalinks), prepared once each. */
-  private readonly latestStatements = new Map<string, Statement>();
+  /** For each permalink, the builds it points to for a JSON array of job ids. */
+  private readonly permalinkOf: Record<PermalinkName, Statement<[string], BuildRow>>;
   private readonly deleteRow: Statement<[number, number], { queue_id: number }>;
   private readonly deleteQueueItem: Statement<[number]>;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly batch: WriteBatch,
     private readonly causes: CauseTable,
     private readonly items: ItemCache,
   ) {
     this.one = db.prepare('SELECT * FROM builds WHERE job_id = ? AND number = ?');
     this.page = db.prepare('SELECT * FROM builds WHERE job_id = ? ORDER BY number DESC LIMIT ? OFFSET ?');
-    this.total = db.prepare('SELECT COUNT(*) AS n FROM builds WHERE job_id = ?');
+    this.ascending = db.prepare('SELECT * FROM builds WHERE job_id = ? AND number >= ? ORDER BY number ASC LIMIT ?');
+    this.total = db.prepare('SELECT build_count AS n FROM items WHERE id = ?');
+    this.countUp = db.prepare('UPDATE items SET build_count = build_count + 1 WHERE id = ?');
+    this.countDown = db.prepare('UPDATE items SET build_count = build_count - 1 WHERE id = ?');
+    this.permalinkOf = Object.fromEntries(
+      Object.keys(PERMALINKS).map((name) => [
+        name,
+        db.prepare(`SELECT b.* FROM json_each(?) AS ids JOIN builds AS b ON b.job_id = ids.value AND b.number = ${newestNumber(name as PermalinkName, 'ids.value')}`),
+      ]),
+    ) as Record<PermalinkName, Statement<[string], BuildRow>>;
     this.oldest = db.prepare('SELECT * FROM builds WHERE job_id = ? ORDER BY number ASC LIMIT 1');
     this.running = db.prepare(`SELECT * FROM builds WHERE state = 'running' ORDER BY started_at`);
     this.waitingItem = db.prepare(`SELECT id, job_id, parameters FROM queue_items WHERE id = ? AND state = 'waiting'`);
@@ -70,6 +82,7 @@ export class SqliteBuildStore implements BuildStore {
       const item = this.waitingItem.get(request.queueId);
       if (!item) return null;
       const { number } = this.takeNumber.get(item.job_id) as { number: number };
+      this.countUp.run(item.job_id);
       this.items.forget(item.job_id);
       this.leaveQueue.run(number, request.startedAt, item.id);
       const row = this.insert.get({
@@ -113,27 +126,22 @@ export class SqliteBuildStore implements BuildStore {
     return this.toBuilds(this.page.all(jobId, range.limit, range.offset));
   }
 
-  async count(jobId: number): Promise<number> {
-    return (this.total.get(jobId) as { n: number }).n;
+  async listFrom(jobId: number, fromNumber: number, limit: number): Promise<Build[]> {
+    return this.toBuilds(this.ascending.all(jobId, fromNumber, limit));
   }
 
-  async latest(jobId: number, filter: BuildFilter): Promise<Build | null> {
-    const conditions = ['job_id = ?'];
-    const values: Array<number | string> = [jobId];
-    if (filter.completedOnly) conditions.push(`state = 'completed'`);
-    if (filter.results) {
-      conditions.push(`result IN (${filter.results.map(() => '?').join(',')})`);
-      values.push(...filter.results);
-    }
-    const sql = `SELECT * FROM builds WHERE ${conditions.join(' AND ')} ORDER BY number DESC LIMIT 1`;
-    // Pages ask this for every job they list; preparing the statement each time cost more than running it.
-    let statement = this.latestStatements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.latestStatements.set(sql, statement);
-    }
-    const row = statement.get(...values) as BuildRow | undefined;
-    return row ? this.toBuild(row) : null;
+  async count(jobId: number): Promise<number> {
+    return this.total.get(jobId)?.n ?? 0;
+  }
+
+  async latest(jobId: number, name: PermalinkName): Promise<Build | null> {
+    return (await this.permalinks([jobId], name)).get(jobId) ?? null;
+  }
+
+  async permalinks(jobIds: readonly number[], name: PermalinkName): Promise<Map<number, Build>> {
+    if (jobIds.length === 0) return new Map();
+    const builds = this.toBuilds(this.permalinkOf[name].all(JSON.stringify(jobIds)));
+    return new Map(builds.map((build) => [build.jobId, build]));
   }
 
   async first(jobId: number): Promise<Build | null> {
@@ -163,7 +171,9 @@ export class SqliteBuildStore implements BuildStore {
   delete(jobId: number, number: number): Promise<void> {
     return this.batch.write(() => {
       const row = this.deleteRow.get(jobId, number);
-      if (row) this.deleteQueueItem.run(row.queue_id);
+      if (!row) return;
+      this.deleteQueueItem.run(row.queue_id);
+      this.countDown.run(jobId);
     });
   }
 
@@ -175,6 +185,19 @@ export class SqliteBuildStore implements BuildStore {
     const causes = this.causes.ofMany(rows.map((row) => row.queue_id));
     return rows.map((row) => rowToBuild(row, causes.get(row.queue_id) ?? []));
   }
+}
+
+/**
+ * SQL for the number of a job's newest build that a permalink points to (`job` is the SQL of the job
+ * id). Each result is its own seek in the (job_id, result, number) index, so a result that no build
+ * has costs one seek, not a scan of the history; running builds have no result.
+ */
+function newestNumber(name: PermalinkName, job: string): string {
+  const filter: BuildFilter = PERMALINKS[name];
+  if (!filter.completedOnly) return `(SELECT MAX(number) FROM builds WHERE job_id = ${job})`;
+  if (!filter.results) return `(SELECT number FROM builds WHERE job_id = ${job} AND state = 'completed' ORDER BY number DESC LIMIT 1)`;
+  const seeks = filter.results.map((result) => `SELECT MAX(number) AS n FROM builds WHERE job_id = ${job} AND result = '${result}'`);
+  return `(SELECT MAX(n) FROM (${seeks.join(' UNION ALL ')}))`;
 }
 
 function rowToBuild(row: BuildRow, causes: Build['causes']): Build {

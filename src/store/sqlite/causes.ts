@@ -13,9 +13,15 @@ export class CauseTable {
   private readonly forItem: Statement<[number], CauseRow>;
   private readonly add: Statement;
   private readonly increment: Statement<[number, number, string]>;
+  private readonly forItems: Statement<[string], CauseRow>;
 
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
     this.forItem = db.prepare('SELECT queue_id, cause, count FROM queue_causes WHERE queue_id = ? ORDER BY position');
+    // The ids travel as one JSON array, so the statement is prepared once and its size never depends
+    // on how many items are asked for (an IN list of ? stops at SQLite's 32,766 parameters).
+    this.forItems = db.prepare(
+      'SELECT c.queue_id, c.cause, c.count FROM json_each(?) AS ids JOIN queue_causes AS c ON c.queue_id = ids.value ORDER BY c.queue_id, c.position',
+    );
     this.increment = db.prepare('UPDATE queue_causes SET count = count + ? WHERE queue_id = ? AND cause = ?');
     this.add = db.prepare(
       `INSERT INTO queue_causes (queue_id, position, cause, count)
@@ -37,10 +43,7 @@ export class CauseTable {
   ofMany(queueIds: readonly number[]): Map<number, CauseCount[]> {
     const result = new Map<number, CauseCount[]>();
     if (queueIds.length === 0) return result;
-    const rows = this.db
-      .prepare(`SELECT queue_id, cause, count FROM queue_causes WHERE queue_id IN (${queueIds.map(() => '?').join(',')}) ORDER BY queue_id, position`)
-      .all(...queueIds) as CauseRow[];
-    for (const row of rows) {
+    for (const row of this.forItems.all(JSON.stringify(queueIds))) {
       const list = result.get(row.queue_id) ?? [];
       list.push(toCauseCount(row));
       result.set(row.queue_id, list);

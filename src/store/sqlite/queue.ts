@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { DomainError } from '../../core/errors.js';
 import type { ParameterValue } from '../../core/parameters.js';
 import type { QueueItem } from '../../core/queue-item.js';
-import type { EnqueueRequest, EnqueueResult, QueueStore } from '../types.js';
+import type { EnqueueRequest, EnqueueResult, QueuePosition, QueueStore } from '../types.js';
 import { causeKey } from '../../core/cause.js';
 import type { AuditTable } from './audit.js';
 import type { CauseTable } from './causes.js';
@@ -21,9 +21,11 @@ interface QueueRow {
 
 export class SqliteQueueStore implements QueueStore {
   private readonly byId: Statement<[number], QueueRow>;
-  private readonly waiting: Statement<[], QueueRow>;
+  private readonly waiting: Statement<[number], QueueRow>;
+  private readonly due: Statement<{ now: number; excluded: string; limit: number; afterDue: number; afterId: number }, QueueRow>;
+  private readonly nextDue: Statement<[number], { due_at: number | null }>;
   private readonly waitingTwin: Statement<[number, string], { id: number; due_at: number }>;
-  private readonly waitingOfJob: Statement<[number], QueueRow>;
+  private readonly waitingOfJob: Statement<[number, number], QueueRow>;
   private readonly insert: Statement;
   private readonly moveDue: Statement<[number, number]>;
   private readonly cancelRow: Statement<[number, number]>;
@@ -31,7 +33,7 @@ export class SqliteQueueStore implements QueueStore {
   private readonly keyOf: Statement<[string, string, number], { fingerprint: string; queue_id: number; created: number }>;
   private readonly recordKey: Statement;
   private readonly pruneKeys: Statement<[number]>;
-  private readonly countWaiting: Statement<[number], { waiting: number }>;
+  private readonly countWaiting: Statement<[number, number], { waiting: number }>;
   private readonly pendingGroups = new Map<string, { requests: EnqueueRequest[]; written: Promise<EnqueueResult[]> }>();
 
   constructor(
@@ -42,9 +44,17 @@ export class SqliteQueueStore implements QueueStore {
   ) {
     const columns = 'id, job_id, state, queued_at, due_at, parameters, build_number, left_at';
     this.byId = db.prepare(`SELECT ${columns} FROM queue_items WHERE id = ?`);
-    this.waiting = db.prepare(`SELECT ${columns} FROM queue_items WHERE state = 'waiting' ORDER BY due_at, id`);
+    // Every read of waiting items walks the (state, due_at, id) or (job_id, state, …) index and stops
+    // at its limit: a wake of the scheduler or a page costs what it returns, however long the queue.
+    this.waiting = db.prepare(`SELECT ${columns} FROM queue_items WHERE state = 'waiting' ORDER BY due_at, id LIMIT ?`);
+    this.due = db.prepare(
+      `SELECT ${columns} FROM queue_items
+       WHERE state = 'waiting' AND due_at <= @now AND (due_at, id) > (@afterDue, @afterId) AND job_id NOT IN (SELECT value FROM json_each(@excluded))
+       ORDER BY due_at, id LIMIT @limit`,
+    );
+    this.nextDue = db.prepare(`SELECT MIN(due_at) AS due_at FROM queue_items WHERE state = 'waiting' AND due_at > ?`);
     this.waitingTwin = db.prepare(`SELECT id, due_at FROM queue_items WHERE job_id = ? AND state = 'waiting' AND parameters_key = ? ORDER BY id LIMIT 1`);
-    this.waitingOfJob = db.prepare(`SELECT ${columns} FROM queue_items WHERE job_id = ? AND state = 'waiting' ORDER BY id`);
+    this.waitingOfJob = db.prepare(`SELECT ${columns} FROM queue_items WHERE job_id = ? AND state = 'waiting' ORDER BY due_at, id LIMIT ?`);
     this.insert = db.prepare(
       `INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters, parameters_key)
        VALUES (@jobId, 'waiting', @now, @dueAt, @parameters, @parametersKey) RETURNING ${columns}`,
@@ -58,7 +68,8 @@ export class SqliteQueueStore implements QueueStore {
        ON CONFLICT (credential, key) DO UPDATE SET fingerprint = excluded.fingerprint, queue_id = excluded.queue_id, created = excluded.created, at = excluded.at`,
     );
     this.pruneKeys = db.prepare('DELETE FROM idempotency_keys WHERE at < ?');
-    this.countWaiting = db.prepare(`SELECT COUNT(*) AS waiting FROM queue_items WHERE job_id = ? AND state = 'waiting'`);
+    // Counts no further than the job's limit: the answer is only ever compared with it.
+    this.countWaiting = db.prepare(`SELECT COUNT(*) AS waiting FROM (SELECT 1 FROM queue_items WHERE job_id = ? AND state = 'waiting' LIMIT ?)`);
   }
 
   /**
@@ -111,7 +122,7 @@ export class SqliteQueueStore implements QueueStore {
       return requests.map((request) => ({ queueId: twin.id, created: false, dueAt: earliest, advanced: request.dueAt < twin.due_at }));
     }
     if (first.maxWaiting !== undefined) {
-      const { waiting } = this.countWaiting.get(first.jobId) as { waiting: number };
+      const { waiting } = this.countWaiting.get(first.jobId, first.maxWaiting) as { waiting: number };
       if (waiting >= first.maxWaiting) {
         throw new DomainError('queue_full', `The queue already holds ${waiting} builds of this job, its limit.`, 'Wait for some to start, cancel some, or raise the job\'s maxQueued.');
       }
@@ -138,10 +149,21 @@ export class SqliteQueueStore implements QueueStore {
     return row ? this.toItem(row) : null;
   }
 
-  async listWaiting(): Promise<QueueItem[]> {
-    const rows = this.waiting.all();
-    const causes = this.causes.ofMany(rows.map((row) => row.id));
-    return rows.map((row) => rowToQueueItem(row, causes.get(row.id) ?? []));
+  async listWaiting(limit: number): Promise<QueueItem[]> {
+    return this.toItems(this.waiting.all(limit));
+  }
+
+  async listWaitingOfJob(jobId: number, limit: number): Promise<QueueItem[]> {
+    return this.toItems(this.waitingOfJob.all(jobId, limit));
+  }
+
+  async listDue(now: number, excludedJobIds: readonly number[], limit: number, after: QueuePosition | null = null): Promise<QueueItem[]> {
+    const start = after ?? { dueAt: Number.MIN_SAFE_INTEGER, id: 0 };
+    return this.toItems(this.due.all({ now, excluded: JSON.stringify(excludedJobIds), limit, afterDue: start.dueAt, afterId: start.id }));
+  }
+
+  async nextDueAfter(now: number): Promise<number | null> {
+    return this.nextDue.get(now)?.due_at ?? null;
   }
 
   cancel(id: number, now: number): Promise<QueueItem | null> {
@@ -150,7 +172,7 @@ export class SqliteQueueStore implements QueueStore {
 
   cancelForJob(jobId: number, now: number): Promise<QueueItem[]> {
     return this.batch.write(() => {
-      const rows = this.waitingOfJob.all(jobId);
+      const rows = this.waitingOfJob.all(jobId, Number.MAX_SAFE_INTEGER);
       for (const row of rows) this.cancelRow.run(now, row.id);
       return rows.map((row) => this.load(row.id));
     });
@@ -170,6 +192,11 @@ export class SqliteQueueStore implements QueueStore {
 
   private toItem(row: QueueRow): QueueItem {
     return rowToQueueItem(row, this.causes.of(row.id));
+  }
+
+  private toItems(rows: readonly QueueRow[]): QueueItem[] {
+    const causes = this.causes.ofMany(rows.map((row) => row.id));
+    return rows.map((row) => rowToQueueItem(row, causes.get(row.id) ?? []));
   }
 }
 

@@ -1,20 +1,33 @@
-import type { Build, Result } from '../../../core/build.js';
-import { PERMALINKS } from '../../../core/build.js';
+import type { Build, PermalinkName, Result } from '../../../core/build.js';
 import type { Folder, Item, Job } from '../../../core/item.js';
 import { itemPath } from '../../../core/item-url.js';
-import { type Bean, bean, type Exported, type PropertySpec } from '../export/bean.js';
+import { type Bean, bean, type Exported, pagedList, type PropertySpec } from '../export/bean.js';
 import { parametersDefinitionProperty } from './actions.js';
 import { buildBean } from './build.js';
 import { type BeanContext, canRead } from './context.js';
 import { fullDisplayName } from './names.js';
+import { PermalinkLoader } from './permalinks.js';
 import { queueItemBean } from './queue.js';
 
 export const JOB_CLASS = 'hudson.model.FreeStyleProject';
 export const FOLDER_CLASS = 'com.cloudbees.hudson.plugins.folder.Folder';
 const BUILDS_SHOWN = 100;
+/** Builds read for the health report: its five completed builds are among the newest few. */
+const HEALTH_WINDOW = 25;
 
-export function itemBean(context: BeanContext, item: Item): Bean {
-  return item.kind === 'job' ? jobBean(context, item) : folderBean(context, item);
+export function itemBean(context: BeanContext, item: Item, permalinks?: PermalinkLoader): Bean {
+  return item.kind === 'job' ? jobBean(context, item, permalinks) : folderBean(context, item);
+}
+
+/** Beans of listed items (a folder's, the root's): their jobs' permalinks are read together. */
+export function itemBeans(context: BeanContext, items: readonly Item[]): Bean[] {
+  const readable = items.filter((item) => canRead(context, item));
+  const permalinks = new PermalinkLoader(context.store.builds, jobIds(readable));
+  return readable.map((item) => itemBean(context, item, permalinks));
+}
+
+export function jobIds(items: readonly Item[]): number[] {
+  return items.filter((item) => item.kind === 'job').map((item) => item.id);
 }
 
 function itemHead(context: BeanContext, item: Item, actions: () => Exported): PropertySpec[] {
@@ -31,21 +44,22 @@ function itemHead(context: BeanContext, item: Item, actions: () => Exported): Pr
 }
 
 /** A freestyle job (hudson.model.FreeStyleProject). It has no `jobs` key: clients take that to mean a folder. */
-export function jobBean(context: BeanContext, job: Job): Bean {
+export function jobBean(context: BeanContext, job: Job, permalinks = new PermalinkLoader(context.store.builds, [job.id])): Bean {
   const { settings } = job;
-  const builds = () => context.store.builds.list(job.id, { offset: 0, limit: BUILDS_SHOWN });
   const ref = (build: Build | null) => (build ? buildBean(context, job, build) : null);
-  const permalink = (name: keyof typeof PERMALINKS): PropertySpec => [name, 1, async () => ref(await context.store.builds.latest(job.id, PERMALINKS[name]))];
-  const waiting = async () => (await context.store.queue.listWaiting()).filter((item) => item.jobId === job.id);
+  const builds = (offset: number, limit: number) => context.store.builds.list(job.id, { offset, limit });
+  const buildPages = (shown: number) => pagedList(shown, async (offset, limit) => (await builds(offset, limit)).map((build) => buildBean(context, job, build)));
+  const permalink = (name: PermalinkName): PropertySpec => [name, 1, async () => ref(await permalinks.get(job.id, name))];
+  const firstWaiting = async () => (await context.store.queue.listWaitingOfJob(job.id, 1))[0];
   const parameters = settings.parameters.length > 0 ? [parametersDefinitionProperty(settings.parameters)] : [];
   return bean(JOB_CLASS, [
     ...itemHead(context, job, () => parameters),
     ['buildable', 1, () => !settings.disabled],
-    ['builds', 1, async () => (await builds()).map((build) => buildBean(context, job, build))],
-    ['color', 2, () => jobColor(context, job)],
+    ['builds', 1, () => buildPages(BUILDS_SHOWN)],
+    ['color', 2, () => jobColor(job, (name) => permalinks.get(job.id, name))],
     ['firstBuild', 1, async () => ref(await context.store.builds.first(job.id))],
-    ['healthReport', 1, async () => healthReport(await builds())],
-    ['inQueue', 1, async () => (await waiting()).length > 0],
+    ['healthReport', 1, async () => healthReport(await builds(0, HEALTH_WINDOW))],
+    ['inQueue', 1, async () => (await firstWaiting()) !== undefined],
     ['keepDependencies', 1, () => false],
     permalink('lastBuild'),
     permalink('lastCompletedBuild'),
@@ -60,7 +74,7 @@ export function jobBean(context: BeanContext, job: Job): Bean {
       'queueItem',
       1,
       async () => {
-        const first = (await waiting())[0];
+        const first = await firstWaiting();
         return first ? queueItemBean(context, first, job) : null;
       },
     ],
@@ -70,11 +84,7 @@ export function jobBean(context: BeanContext, job: Job): Bean {
     ['labelExpression', 1, () => null],
     ['scm', 1, () => bean('hudson.scm.NullSCM', [])],
     ['upstreamProjects', 1, () => []],
-    [
-      'allBuilds',
-      -2,
-      async () => (await context.store.builds.list(job.id, { offset: 0, limit: await context.store.builds.count(job.id) })).map((build) => buildBean(context, job, build)),
-    ],
+    ['allBuilds', -2, () => buildPages(Number.POSITIVE_INFINITY)],
   ]);
 }
 
@@ -84,7 +94,7 @@ export function folderBean(context: BeanContext, folder: Folder): Bean {
   return bean(FOLDER_CLASS, [
     ...itemHead(context, folder, () => []),
     ['healthReport', 1, () => []],
-    ['jobs', 1, async () => (await context.store.items.listChildren(folder.id)).filter((item) => canRead(context, item)).map((item) => itemBean(context, item))],
+    ['jobs', 1, async () => itemBeans(context, await context.store.items.listChildren(folder.id))],
     ['primaryView', 1, () => allView(url)],
     ['views', 1, () => [allView(url)]],
   ]);
@@ -104,13 +114,13 @@ export const RESULT_COLOR: Record<Result, string> = { SUCCESS: 'blue', UNSTABLE:
  * Jenkins' ball colour: from the newest started build's result; while a build runs, the previous
  * completed build's colour with `_anime`; `notbuilt` before any build; `disabled` for a disabled job.
  */
-export async function jobColor(context: BeanContext, job: Job): Promise<string> {
-  const last = await context.store.builds.latest(job.id, PERMALINKS.lastBuild);
+export async function jobColor(job: Job, permalink: (name: PermalinkName) => Promise<Build | null>): Promise<string> {
+  const last = await permalink('lastBuild');
   const running = last?.state === 'running';
   if (job.settings.disabled) return running ? 'disabled_anime' : 'disabled';
   if (!last) return 'notbuilt';
   if (!running) return RESULT_COLOR[last.result ?? 'NOT_BUILT'];
-  const previous = await context.store.builds.latest(job.id, PERMALINKS.lastCompletedBuild);
+  const previous = await permalink('lastCompletedBuild');
   return `${previous ? RESULT_COLOR[previous.result ?? 'NOT_BUILT'] : 'notbuilt'}_anime`;
 }
 

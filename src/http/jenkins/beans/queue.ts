@@ -7,7 +7,8 @@ import { type Bean, bean, type Exported, type PropertySpec } from '../export/bea
 import { causeAction, parametersAction } from './actions.js';
 import { buildBean } from './build.js';
 import { canRead, type BeanContext } from './context.js';
-import { jobBean } from './item.js';
+import { jobBean, jobIds } from './item.js';
+import { PermalinkLoader } from './permalinks.js';
 import { timeSpan } from './time-span.js';
 
 const CLASS = {
@@ -34,7 +35,7 @@ function paramsText(parameters: readonly ParameterValue[] | null): string {
 }
 
 /** A queue item, in whichever of Jenkins' four shapes its state calls for. All fields show at every depth. */
-export function queueItemBean(context: BeanContext, item: QueueItem, job: Job): Bean {
+export function queueItemBean(context: BeanContext, item: QueueItem, job: Job, permalinks?: PermalinkLoader): Bean {
   const reason = item.state === 'waiting' ? context.scheduler.waitingReason(item, job) : null;
   const kind = reason?.kind ?? 'left';
   const actions = (): Exported[] => [...(item.parameters ? [parametersAction(item.parameters)] : []), causeAction(item.causes)];
@@ -46,7 +47,7 @@ export function queueItemBean(context: BeanContext, item: QueueItem, job: Job): 
     ['inQueueSince', 999, () => item.queuedAt],
     ['params', 999, () => paramsText(item.parameters)],
     ['stuck', 999, () => false],
-    ['task', 999, () => jobBean(context, job)],
+    ['task', 999, () => jobBean(context, job, permalinks)],
     ['url', 999, () => queueItemPath(item.id)],
     ['why', 999, () => (reason ? why(reason, -1) : null)],
   ];
@@ -66,9 +67,13 @@ async function executable(context: BeanContext, job: Job, item: QueueItem): Prom
   return build ? buildBean(context, job, build) : null;
 }
 
+/** How many waiting items `/queue/api/json` lists at most: the ones due soonest. */
+export const QUEUE_SHOWN = 1_000;
+
 /**
  * `/queue/api/json`: the waiting items the caller may read, in Jenkins' order (quiet period first,
- * then blocked, then buildable newest first), so the next to start is last.
+ * then blocked, then buildable newest first), so the next to start is last. Of a longer queue it
+ * lists the QUEUE_SHOWN items due soonest (each item stays readable at /queue/item/N/api/json).
  */
 export function queueBean(context: BeanContext): Bean {
   return bean('hudson.model.Queue', [
@@ -77,7 +82,7 @@ export function queueBean(context: BeanContext): Bean {
       'items',
       1,
       async () => {
-        const waiting = await context.store.queue.listWaiting();
+        const waiting = await context.store.queue.listWaiting(QUEUE_SHOWN);
         const rows: Array<{ item: QueueItem; job: Job; rank: number }> = [];
         for (const item of waiting) {
           const job = await context.store.items.get(item.jobId);
@@ -90,7 +95,8 @@ export function queueBean(context: BeanContext): Bean {
           ...rows.filter((row) => row.rank === 1),
           ...rows.filter((row) => row.rank === 2).reverse(),
         ];
-        return ordered.map((row) => queueItemBean(context, row.item, row.job));
+        const permalinks = new PermalinkLoader(context.store.builds, jobIds(rows.map((row) => row.job)));
+        return ordered.map((row) => queueItemBean(context, row.item, row.job, permalinks));
       },
     ],
   ]);

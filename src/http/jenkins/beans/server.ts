@@ -4,7 +4,7 @@ import { BUILT_IN_NODE, type DiskSpace } from '../../../core/node.js';
 import { type Bean, bean } from '../export/bean.js';
 import { buildBean } from './build.js';
 import { type BeanContext, canRead } from './context.js';
-import { allView, itemBean } from './item.js';
+import { allView, itemBeans } from './item.js';
 
 const NODE_DESCRIPTION = "the Steward controller's built-in node";
 
@@ -21,7 +21,7 @@ export function rootBean(context: BeanContext): Bean {
     ['nodeName', 1, () => ''],
     ['numExecutors', 1, () => context.scheduler.executorCount],
     ['description', 1, () => null],
-    ['jobs', 1, async () => (await context.store.items.listChildren(null)).filter((item) => canRead(context, item)).map((item) => itemBean(context, item))],
+    ['jobs', 1, async () => itemBeans(context, await context.store.items.listChildren(null))],
     ['overallLoad', 1, () => bean('hudson.model.OverallLoadStatistics', [], { showClass: false })],
     ['primaryView', 1, () => allView(context.rootUrl)],
     ['quietDownReason', 1, () => null],

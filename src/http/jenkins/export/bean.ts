@@ -4,7 +4,18 @@
  * a visibility that decides at which depth it appears, and a getter that is only called when the
  * property will be rendered (so `builds` is not loaded for `tree=name`).
  */
-export type Exported = null | undefined | string | number | boolean | Bean | readonly Exported[];
+export type Exported = null | undefined | string | number | boolean | Bean | PagedList | readonly Exported[];
+
+/**
+ * A list read a page at a time from the store (a job's builds): only the range that `tree=` asks for
+ * is read, and a long one is read in pages, never as one array of everything.
+ */
+export interface PagedList {
+  /** Up to `limit` elements after skipping `offset`. */
+  readonly page: (offset: number, limit: number) => Promise<readonly Exported[]>;
+  /** How many elements it shows at most, whatever the range (Jenkins' `builds` shows the newest 100). */
+  readonly shown: number;
+}
 
 export interface Property {
   readonly name: string;
@@ -34,4 +45,13 @@ export function bean(className: string, specs: readonly PropertySpec[], options:
 
 export function isBean(value: Exported): value is Bean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'properties' in value;
+}
+
+export function isPagedList(value: Exported): value is PagedList {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'page' in value;
+}
+
+/** A paged list of at most `shown` elements. */
+export function pagedList(shown: number, page: PagedList['page']): PagedList {
+  return { shown, page };
 }

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { type Bean, type Exported, isBean, type Property } from './bean.js';
+import { type Bean, type Exported, isBean, isPagedList, type PagedList, type Property } from './bean.js';
 import type { Range, TreeNode } from './tree.js';
 import { ValueBudget } from './value-budget.js';
 
@@ -66,17 +66,36 @@ async function pruneBean(bean: Bean, pruner: Pruner, budget: ValueBudget): Promi
 async function pruneValue(value: Exclude<Exported, undefined>, pruner: Pruner, budget: ValueBudget): Promise<PrunedValue> {
   if (Array.isArray(value)) {
     const { range } = pruner;
-    const slice = range ? value.slice(range.from, range.to ?? undefined) : value;
-    const out: PrunedValue[] = [];
-    for (const element of slice as Exported[]) {
-      if (element === undefined) continue;
-      if (budget.spend()) await nextTurn();
-      out.push(await pruneValue(element, pruner, budget));
-    }
-    return out;
+    return pruneElements(range ? value.slice(range.from, range.to ?? undefined) : value, pruner, budget);
   }
+  if (isPagedList(value as Exported)) return prunePages(value as PagedList, pruner, budget);
   if (isBean(value as Exported)) return pruneBean(value as Bean, pruner, budget);
   return value as PrunedValue;
+}
+
+async function pruneElements(elements: readonly Exported[], pruner: Pruner, budget: ValueBudget, out: PrunedValue[] = []): Promise<PrunedValue[]> {
+  for (const element of elements) {
+    if (element === undefined) continue;
+    if (budget.spend()) await nextTurn();
+    out.push(await pruneValue(element, pruner, budget));
+  }
+  return out;
+}
+
+/** Pages a store-backed list are read in: a range reads only its own pages. */
+const PAGE_SIZE = 500;
+
+async function prunePages(list: PagedList, pruner: Pruner, budget: ValueBudget): Promise<PrunedValue[]> {
+  const from = pruner.range?.from ?? 0;
+  const to = Math.min(pruner.range?.to ?? Number.POSITIVE_INFINITY, list.shown);
+  const out: PrunedValue[] = [];
+  for (let offset = from; offset < to; offset += PAGE_SIZE) {
+    const limit = Math.min(PAGE_SIZE, to - offset);
+    const page = await list.page(offset, limit);
+    await pruneElements(page, pruner, budget, out);
+    if (page.length < limit) break;
+  }
+  return out;
 }
 
 export function isPrunedObject(value: PrunedValue): value is PrunedObject {
