@@ -196,6 +196,13 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(isDomainError(error, 'queue_full')).toBe(true);
         expect((await request('a')).created).toBe(false);
         expect(await store.queue.listWaiting(10)).toHaveLength(2);
+        // Room again once an item leaves the queue, by cancel or by start.
+        const [first, second] = await store.queue.listWaiting(10);
+        await store.queue.cancel(first?.id ?? 0, 2);
+        expect((await request('c')).created).toBe(true);
+        expect(isDomainError(await request('d').catch((caught: unknown) => caught), 'queue_full')).toBe(true);
+        await store.builds.start({ queueId: second?.id ?? 0, executor: 0, startedAt: 3 });
+        expect((await request('d')).created).toBe(true);
       });
 
       it('claims due items through listDue: due order, a limit, a position to read on from, excluded jobs', async () => {

@@ -7,13 +7,15 @@ export type Action = Partial<Record<'GET' | 'POST' | 'DELETE' | 'ANY', ActionHan
 export type ActionTable = Record<string, Action>;
 
 /**
- * Joins action tables: the compatibility layer's and the web interface's answer different methods of
- * the same path (a job's `''` is the page for GET and Jenkins' delete for DELETE).
+ * The action at a path among an object's tables: the compatibility layer's and the web interface's
+ * answer different methods of the same path (a job's `''` is the page for GET and Jenkins' delete
+ * for DELETE), so the handlers found at the path are joined. Only that path's entries are read.
  */
-export function mergeActions(...tables: readonly ActionTable[]): ActionTable {
-  const merged: ActionTable = {};
+export function findAction(tables: readonly ActionTable[], path: string): Action | undefined {
+  let found: Action | undefined;
   for (const table of tables) {
-    for (const [path, action] of Object.entries(table)) merged[path] = { ...merged[path], ...action };
+    const action = Object.hasOwn(table, path) ? table[path] : undefined;
+    if (action) found = found ? { ...found, ...action } : action;
   }
-  return merged;
+  return found;
 }

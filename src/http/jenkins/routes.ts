@@ -15,7 +15,7 @@ import { consoleText, deleteBuild, progressiveText, stop } from './builds.js';
 import type { JenkinsDeps } from './deps.js';
 import { serveApi } from './export/api.js';
 import { createItem, doDelete, getConfig, httpDelete, postConfig, setDisabled } from './items.js';
-import { type ActionTable, mergeActions } from './action.js';
+import { type ActionTable, findAction } from './action.js';
 import { isFlavor, serveQueue } from './queue.js';
 import { Scope } from './scope.js';
 import { traverse, type Target } from './traverse.js';
@@ -130,8 +130,7 @@ async function serveTarget(scope: Scope, target: Target, rest: readonly string[]
   }
   const action = (rest.length > 2 && rest.at(-2) === 'api' && isFlavor(rest.at(-1)) ? rest.slice(0, -2) : rest).join('/');
   checkTokenScope(scope, target, action);
-  const table = actionsOf(target);
-  const handlers = table[action];
+  const handlers = findAction(actionsOf(target), action);
   if (!handlers) return null;
   const handler = handlers[scope.method as 'GET' | 'POST' | 'DELETE'] ?? handlers.ANY;
   if (!handler) {
@@ -154,19 +153,19 @@ function beanOf(scope: Scope, target: Target) {
 }
 
 /** What each object answers: the Jenkins-compatible actions, joined with the web interface's pages. */
-function actionsOf(target: Target): ActionTable {
+function actionsOf(target: Target): ActionTable[] {
   switch (target.kind) {
     case 'root':
-      return mergeActions(
+      return [
         {
           '': { GET: (scope) => dashboardPage(scope) },
           createItem: { POST: (scope) => createItem(scope, null) },
         },
         newItemUiActions(null),
-      );
+      ];
     case 'folder': {
       const folder = target.item;
-      return mergeActions(
+      return [
         {
           '': { DELETE: (scope) => httpDelete(scope, folder) },
           createItem: { POST: (scope) => createItem(scope, folder) },
@@ -177,11 +176,11 @@ function actionsOf(target: Target): ActionTable {
         newItemUiActions(folder),
         configureUiActions(folder),
         itemSecurityUiActions(folder),
-      );
+      ];
     }
     case 'job': {
       const job = target.item;
-      return mergeActions(
+      return [
         {
           '': { DELETE: (scope) => httpDelete(scope, job) },
           'config.xml': { GET: (scope) => getConfig(scope, job), POST: (scope) => postConfig(scope, job) },
@@ -195,11 +194,11 @@ function actionsOf(target: Target): ActionTable {
         jobUiActions(job),
         configureUiActions(job),
         itemSecurityUiActions(job),
-      );
+      ];
     }
     case 'build': {
       const { job, build: run } = target;
-      return mergeActions(
+      return [
         {
           consoleText: { GET: (scope) => consoleText(scope, job, run) },
           'logText/progressiveText': { GET: (scope) => progressiveText(scope, job, run), POST: (scope) => progressiveText(scope, job, run) },
@@ -210,7 +209,7 @@ function actionsOf(target: Target): ActionTable {
           buildNumber: { GET: async () => new Response(String(run.number), { headers: { 'Content-Type': 'text/plain;charset=US-ASCII' } }) },
         },
         buildUiActions(job, run),
-      );
+      ];
     }
   }
 }

@@ -26,8 +26,6 @@ export class SqliteBuildStore implements BuildStore {
   private readonly page: Statement<[number, number, number], BuildRow>;
   private readonly ascending: Statement<[number, number, number], BuildRow>;
   private readonly total: Statement<[number], { n: number | null }>;
-  private readonly countUp: Statement<[number]>;
-  private readonly countDown: Statement<[number]>;
   private readonly oldest: Statement<[number], BuildRow>;
   private readonly running: Statement<[], BuildRow>;
   private readonly waitingItem: Statement<[number], { id: number; job_id: number; parameters: string | null }>;
@@ -51,8 +49,6 @@ export class SqliteBuildStore implements BuildStore {
     this.page = db.prepare('SELECT * FROM builds WHERE job_id = ? ORDER BY number DESC LIMIT ? OFFSET ?');
     this.ascending = db.prepare('SELECT * FROM builds WHERE job_id = ? AND number >= ? ORDER BY number ASC LIMIT ?');
     this.total = db.prepare('SELECT build_count AS n FROM items WHERE id = ?');
-    this.countUp = db.prepare('UPDATE items SET build_count = build_count + 1 WHERE id = ?');
-    this.countDown = db.prepare('UPDATE items SET build_count = build_count - 1 WHERE id = ?');
     this.permalinkOf = Object.fromEntries(
       Object.keys(PERMALINKS).map((name) => [
         name,
@@ -82,7 +78,6 @@ export class SqliteBuildStore implements BuildStore {
       const item = this.waitingItem.get(request.queueId);
       if (!item) return null;
       const { number } = this.takeNumber.get(item.job_id) as { number: number };
-      this.countUp.run(item.job_id);
       this.items.forget(item.job_id);
       this.leaveQueue.run(number, request.startedAt, item.id);
       const row = this.insert.get({
@@ -171,9 +166,7 @@ export class SqliteBuildStore implements BuildStore {
   delete(jobId: number, number: number): Promise<void> {
     return this.batch.write(() => {
       const row = this.deleteRow.get(jobId, number);
-      if (!row) return;
-      this.deleteQueueItem.run(row.queue_id);
-      this.countDown.run(jobId);
+      if (row) this.deleteQueueItem.run(row.queue_id);
     });
   }
 

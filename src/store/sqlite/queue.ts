@@ -33,7 +33,7 @@ export class SqliteQueueStore implements QueueStore {
   private readonly keyOf: Statement<[string, string, number], { fingerprint: string; queue_id: number; created: number }>;
   private readonly recordKey: Statement;
   private readonly pruneKeys: Statement<[number]>;
-  private readonly countWaiting: Statement<[number, number], { waiting: number }>;
+  private readonly countWaiting: Statement<[number], { waiting: number }>;
   private readonly pendingGroups = new Map<string, { requests: EnqueueRequest[]; written: Promise<EnqueueResult[]> }>();
 
   constructor(
@@ -68,8 +68,8 @@ export class SqliteQueueStore implements QueueStore {
        ON CONFLICT (credential, key) DO UPDATE SET fingerprint = excluded.fingerprint, queue_id = excluded.queue_id, created = excluded.created, at = excluded.at`,
     );
     this.pruneKeys = db.prepare('DELETE FROM idempotency_keys WHERE at < ?');
-    // Counts no further than the job's limit: the answer is only ever compared with it.
-    this.countWaiting = db.prepare(`SELECT COUNT(*) AS waiting FROM (SELECT 1 FROM queue_items WHERE job_id = ? AND state = 'waiting' LIMIT ?)`);
+    // Kept by triggers (migration 0004), not counted.
+    this.countWaiting = db.prepare('SELECT waiting_count AS waiting FROM items WHERE id = ?');
   }
 
   /**
@@ -122,7 +122,7 @@ export class SqliteQueueStore implements QueueStore {
       return requests.map((request) => ({ queueId: twin.id, created: false, dueAt: earliest, advanced: request.dueAt < twin.due_at }));
     }
     if (first.maxWaiting !== undefined) {
-      const { waiting } = this.countWaiting.get(first.jobId, first.maxWaiting) as { waiting: number };
+      const { waiting } = this.countWaiting.get(first.jobId) as { waiting: number };
       if (waiting >= first.maxWaiting) {
         throw new DomainError('queue_full', `The queue already holds ${waiting} builds of this job, its limit.`, 'Wait for some to start, cancel some, or raise the job\'s maxQueued.');
       }
