@@ -477,6 +477,13 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.audit.query({ limit: 10, action: 'login' })).toHaveLength(1);
       });
 
+      it('prunes a backlog larger than one write in several writes, all of it', async () => {
+        await Promise.all(Array.from({ length: 2_500 }, (_, index) => store.audit.record(event({ at: index }))));
+        await store.audit.record(event({ at: 10_000 }));
+        expect(await store.audit.prune(5_000)).toBe(2_500);
+        expect((await store.audit.query({ limit: 10 })).map((one) => one.at)).toEqual([10_000]);
+      });
+
       it('records a trigger together with the queue item it made or joined, identical ones of a commit counted', async () => {
         const demo = await job('demo');
         const enqueue = (audit: AuditEvent) => store.queue.enqueue({ jobId: demo.id, dueAt: 5, parameters: null, parametersKey: '', cause: alice, coalesce: true, now: 1, audit });

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditEvent, AuditFilter, StoredAuditEvent } from '../../core/audit.js';
 import type { AuditStore } from '../types.js';
+import { BoundedDelete } from './bounded-delete.js';
 import type { WriteBatch } from './write-batch.js';
 
 interface AuditRow {
@@ -53,14 +54,15 @@ export class AuditTable {
 }
 
 export class SqliteAuditStore implements AuditStore {
-  private readonly pruneOld: Statement<[number]>;
+  private readonly pruneOld: BoundedDelete;
+  private readonly queries = new Map<string, Statement>();
 
   constructor(
     private readonly db: Database,
     private readonly batch: WriteBatch,
     private readonly table: AuditTable,
   ) {
-    this.pruneOld = db.prepare('DELETE FROM audit_events WHERE at < ?');
+    this.pruneOld = new BoundedDelete(db, batch, 'audit_events', 'SELECT id FROM audit_events WHERE at < ?');
   }
 
   record(event: AuditEvent): Promise<void> {
@@ -84,11 +86,17 @@ export class SqliteAuditStore implements AuditStore {
     add('reason = @reason', 'reason', filter.reason);
     add('id < @beforeId', 'beforeId', filter.beforeId);
     const sql = `SELECT * FROM audit_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
-    return (this.db.prepare(sql).all(values) as AuditRow[]).map(rowToEvent);
+    // One statement per combination of filters (at most 2^8), each prepared once.
+    let statement = this.queries.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.queries.set(sql, statement);
+    }
+    return (statement.all(values) as AuditRow[]).map(rowToEvent);
   }
 
   prune(before: number): Promise<number> {
-    return this.batch.write(() => this.pruneOld.run(before).changes);
+    return this.pruneOld.run(before);
   }
 }
 

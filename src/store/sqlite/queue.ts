@@ -6,6 +6,7 @@ import type { EnqueueRequest, EnqueueResult, QueuePosition, QueueStore } from '.
 import { causeKey } from '../../core/cause.js';
 import type { AuditTable } from './audit.js';
 import type { CauseTable } from './causes.js';
+import { BoundedDelete } from './bounded-delete.js';
 import type { WriteBatch } from './write-batch.js';
 
 interface QueueRow {
@@ -29,10 +30,10 @@ export class SqliteQueueStore implements QueueStore {
   private readonly insert: Statement;
   private readonly moveDue: Statement<[number, number]>;
   private readonly cancelRow: Statement<[number, number]>;
-  private readonly prune: Statement<[number]>;
+  private readonly prune: BoundedDelete;
   private readonly keyOf: Statement<[string, string, number], { fingerprint: string; queue_id: number; created: number }>;
   private readonly recordKey: Statement;
-  private readonly pruneKeys: Statement<[number]>;
+  private readonly pruneKeys: BoundedDelete;
   private readonly countWaiting: Statement<[number], { waiting: number }>;
   private readonly pendingGroups = new Map<string, { requests: EnqueueRequest[]; written: Promise<EnqueueResult[]> }>();
 
@@ -61,13 +62,13 @@ export class SqliteQueueStore implements QueueStore {
     );
     this.moveDue = db.prepare('UPDATE queue_items SET due_at = ? WHERE id = ?');
     this.cancelRow = db.prepare(`UPDATE queue_items SET state = 'cancelled', left_at = ? WHERE id = ? AND state = 'waiting'`);
-    this.prune = db.prepare(`DELETE FROM queue_items WHERE state = 'cancelled' AND left_at < ?`);
+    this.prune = new BoundedDelete(db, batch, 'queue_items', `SELECT id FROM queue_items WHERE state = 'cancelled' AND left_at < ?`);
     this.keyOf = db.prepare('SELECT fingerprint, queue_id, created FROM idempotency_keys WHERE credential = ? AND key = ? AND at >= ?');
     this.recordKey = db.prepare(
       `INSERT INTO idempotency_keys (credential, key, fingerprint, queue_id, created, at) VALUES (@credential, @key, @fingerprint, @queueId, @created, @at)
        ON CONFLICT (credential, key) DO UPDATE SET fingerprint = excluded.fingerprint, queue_id = excluded.queue_id, created = excluded.created, at = excluded.at`,
     );
-    this.pruneKeys = db.prepare('DELETE FROM idempotency_keys WHERE at < ?');
+    this.pruneKeys = new BoundedDelete(db, batch, 'idempotency_keys', 'SELECT rowid FROM idempotency_keys WHERE at < ?');
     // Kept by triggers (migration 0004), not counted.
     this.countWaiting = db.prepare('SELECT waiting_count AS waiting FROM items WHERE id = ?');
   }
@@ -179,11 +180,11 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   pruneCancelled(before: number): Promise<number> {
-    return this.batch.write(() => this.prune.run(before).changes);
+    return this.prune.run(before);
   }
 
   pruneIdempotencyKeys(before: number): Promise<number> {
-    return this.batch.write(() => this.pruneKeys.run(before).changes);
+    return this.pruneKeys.run(before);
   }
 
   private load(id: number): QueueItem {

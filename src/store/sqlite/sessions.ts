@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Session, SessionStore } from '../types.js';
+import { BoundedDelete } from './bounded-delete.js';
 import type { WriteBatch } from './write-batch.js';
 
 interface SessionRow {
@@ -21,7 +22,7 @@ export class SqliteSessionStore implements SessionStore {
   private readonly touchRow: Statement<[number, string]>;
   private readonly remove: Statement<[string]>;
   private readonly removeForUser: Statement<[string]>;
-  private readonly prune: Statement<[number]>;
+  private readonly prune: BoundedDelete;
 
   constructor(
     db: Database,
@@ -34,7 +35,7 @@ export class SqliteSessionStore implements SessionStore {
     this.touchRow = db.prepare('UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE hash = ?');
     this.remove = db.prepare('DELETE FROM sessions WHERE hash = ?');
     this.removeForUser = db.prepare('DELETE FROM sessions WHERE user_key = ?');
-    this.prune = db.prepare('DELETE FROM sessions WHERE last_seen_at < ?');
+    this.prune = new BoundedDelete(db, batch, 'sessions', 'SELECT rowid FROM sessions WHERE last_seen_at < ?');
   }
 
   create(session: Session): Promise<Session> {
@@ -66,6 +67,6 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   pruneIdle(before: number): Promise<number> {
-    return this.batch.write(() => this.prune.run(before).changes);
+    return this.prune.run(before);
   }
 }
