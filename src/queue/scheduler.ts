@@ -60,6 +60,10 @@ export class Scheduler {
   private wakeQueued = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Builds being started: their start is committed (readers see them) but maybe not yet synced. */
+  private starting = 0;
+  /** Stops asked for builds whose start is committed but not yet registered here; applied once they are. */
+  private readonly stopsBeforeStart = new Map<string, { interruption: Interruption; mode: StopMode }>();
 
   constructor(private readonly options: SchedulerOptions) {
     // Every trigger that waits for its build listens for a moment; there is no sensible maximum.
@@ -108,8 +112,14 @@ export class Scheduler {
   /** Asks a running build to stop; returns false when it is not running here. */
   stopBuild(jobId: number, number: number, interruption: Interruption, mode: StopMode): boolean {
     const running = this.running.get(key(jobId, number));
-    if (!running) return false;
-    running.control.stop(interruption, mode);
+    if (running) {
+      running.control.stop(interruption, mode);
+      return true;
+    }
+    // Readers see a start as soon as it is committed, while its commit is still being synced and
+    // before the build is registered here: a stop for it then waits for it.
+    if (this.starting === 0) return false;
+    this.stopsBeforeStart.set(key(jobId, number), { interruption, mode });
     return true;
   }
 
@@ -192,6 +202,16 @@ export class Scheduler {
   }
 
   private async start(item: QueueItem, job: Job, executor: number): Promise<void> {
+    this.starting += 1;
+    try {
+      await this.begin(item, job, executor);
+    } finally {
+      this.starting -= 1;
+      if (this.starting === 0) this.stopsBeforeStart.clear();
+    }
+  }
+
+  private async begin(item: QueueItem, job: Job, executor: number): Promise<void> {
     let build: Build | null = null;
     try {
       build = await this.options.store.builds.start({ queueId: item.id, executor, startedAt: this.now() });
@@ -217,6 +237,8 @@ export class Scheduler {
     });
     const running: RunningBuild = { job, build: started, executor, control, done: Promise.resolve() };
     this.running.set(key(job.id, started.number), running);
+    const early = this.stopsBeforeStart.get(key(job.id, started.number));
+    if (early) control.stop(early.interruption, early.mode);
     running.done = this.execute(running);
     this.events.emit('started', started);
   }
