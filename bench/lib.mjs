@@ -1,7 +1,7 @@
 // What the benchmarks share: starting Steward from dist/ with an admin API token, calling it, and
 // driving load with autocannon. Results are always reported against a baseline measured in the same run.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 
@@ -30,11 +30,12 @@ export function start(command, args, env, ready) {
 /**
  * Steward on a fresh home, with an API token for admin in `auth` (requests authenticate with it, as
  * scripts should: it needs no crumb). Trigger limits are off: the benchmarks measure without them.
- * `checkout` runs another checkout's build (a previous release) for a same-run comparison.
+ * `checkout` runs another checkout's build (a previous release) for a same-run comparison; `moreConfig`
+ * is YAML appended to the configuration file (e.g. a `settings:` section).
  */
-export async function steward(home, checkout = '.') {
+export async function steward(home, checkout = '.', moreConfig = '') {
   const config = join(home, 'steward.yaml');
-  writeFileSync(config, 'security:\n  triggerLimits:\n    perToken: { triggers: 0, window: 1min }\n');
+  writeFileSync(config, `security:\n  triggerLimits:\n    perToken: { triggers: 0, window: 1min }\n${moreConfig}`);
   const { child, match } = await start(process.execPath, [join(checkout, 'bin/steward.js'), 'serve', '--port', '0', '--home', home, '--config', config], { STEWARD_ADMIN_PASSWORD: PASSWORD }, /Steward listening on (\S+)/);
   const url = match[1];
   const password = { authorization: basic('admin', PASSWORD) };
@@ -45,6 +46,54 @@ export async function steward(home, checkout = '.') {
     body: 'newTokenName=bench',
   });
   return { child, url, auth: basic('admin', (await made.json()).data.tokenValue) };
+}
+
+/**
+ * Starts Steward again on a home `steward` prepared (its configuration file and admin are there), and
+ * times it: `listeningMs` from spawning the process to its `Steward listening` line. `output()` is
+ * everything it printed so far (its log is JSON lines on stderr).
+ */
+export function launch(home, checkout = '.') {
+  const config = join(home, 'steward.yaml');
+  if (!existsSync(config)) throw new Error(`${home} was never started by steward(): no steward.yaml`);
+  const spawned = performance.now();
+  const child = spawn(process.execPath, [join(checkout, 'bin/steward.js'), 'serve', '--port', '0', '--home', home, '--config', config], {
+    env: { ...process.env, STEWARD_ADMIN_PASSWORD: PASSWORD },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let listening = false;
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = listening ? null : /Steward listening on (\S+)\r?\n/.exec(output);
+      if (match) {
+        listening = true;
+        resolve({ child, url: match[1], spawned, listeningMs: performance.now() - spawned, output: () => output });
+      }
+    });
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('exit', () => reject(new Error(`steward exited:\n${output}`)));
+  });
+}
+
+/** Stops a server (SIGTERM) and waits until its process has exited. */
+export function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+/** The resident memory of a process in MiB (VmRSS from /proc), or null when it has gone. */
+export function rssMiB(pid) {
+  try {
+    const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kib === undefined ? null : Number(kib) / 1024;
+  } catch {
+    return null;
+  }
 }
 
 /** One request to `server` as admin; a refusal is an error. */
@@ -58,17 +107,18 @@ export async function createJob(server, name, xml) {
   await call(server, `/createItem?name=${encodeURIComponent(name)}`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xml });
 }
 
+/** autocannon's whole result for `options` (url, method, connections, duration or amount, idReplacement…). */
+export function cannon(options) {
+  return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
+}
+
 /** Requests per second autocannon reaches on `url`; any 4xx/5xx or error fails the run. */
-export function load(url, seconds, { method = 'POST', headers = {}, connections = CONNECTIONS } = {}) {
-  return new Promise((resolve, reject) => {
-    autocannon({ url, method, connections, duration: seconds, headers }, (error, result) => {
-      if (error) return reject(error);
-      // Build Token Root answers a folded trigger with 303, which is as much a success as 201.
-      const failed = result['4xx'] + result['5xx'];
-      if (failed > 0 || result.errors > 0) return reject(new Error(`${url}: ${failed} 4xx/5xx responses, ${result.errors} errors`));
-      resolve(result.requests.average);
-    });
-  });
+export async function load(url, seconds, { method = 'POST', headers = {}, connections = CONNECTIONS } = {}) {
+  const result = await cannon({ url, method, connections, duration: seconds, headers });
+  // Build Token Root answers a folded trigger with 303, which is as much a success as 201.
+  const failed = result['4xx'] + result['5xx'];
+  if (failed > 0 || result.errors > 0) throw new Error(`${url}: ${failed} 4xx/5xx responses, ${result.errors} errors`);
+  return result.requests.average;
 }
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
