@@ -32,6 +32,7 @@ import { Workspaces } from './executor/workspaces.js';
 import { createApp } from './http/app.js';
 import { refuseUnreadableRequests, unreadableRequestResponse } from './http/protocol-refusals.js';
 import { Items } from './items/items.js';
+import { Views } from './items/views.js';
 import { LogFiles } from './logs/log-files.js';
 import { recoverInterruptedBuilds } from './queue/recovery.js';
 import { Scheduler } from './queue/scheduler.js';
@@ -127,6 +128,8 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       await logs.removeJob(job.id);
       await workspaces.remove(job.fullName);
     },
+    isBuilding: (jobId) => scheduler.isBuilding(jobId),
+    moveFiles: (from, to) => workspaces.move(from, to),
   });
   const triggers = new Triggers({ store, sealer: secrets, defaultQuietPeriodSeconds: () => settings.quietPeriodSeconds, defaultMaxQueued: () => settings.maxQueuedPerJob, wake: () => scheduler.wake() });
 
@@ -141,6 +144,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     jenkins: {
       store,
       items,
+      views: new Views(store),
       triggers,
       scheduler,
       logs,

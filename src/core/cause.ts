@@ -13,7 +13,9 @@ export type Cause =
       readonly address: string;
       readonly note: string | null;
     }
-  | { readonly kind: 'webhook'; readonly webhook: string; readonly event: string | null; readonly delivery: string | null; readonly address: string };
+  | { readonly kind: 'webhook'; readonly webhook: string; readonly event: string | null; readonly delivery: string | null; readonly address: string }
+  /** A build started again with the parameters of an earlier one (Jenkins' Rebuild plugin), by a user. */
+  | { readonly kind: 'rebuild'; readonly job: string; readonly build: number; readonly userId: string | null; readonly userName: string };
 
 export interface CauseCount {
   readonly cause: Cause;
@@ -27,6 +29,8 @@ export function describeCause(cause: Cause): string {
       return `Started by user ${cause.userName}`;
     case 'remote':
       return cause.note ? `Started by remote host ${cause.address} with note: ${cause.note}` : `Started by remote host ${cause.address}`;
+    case 'rebuild':
+      return `Rebuilt from #${cause.build} by user ${cause.userName}`;
     case 'webhook':
       return `Started by webhook '${cause.webhook}'${cause.event ? ` (${cause.event})` : ''} from ${cause.address}`;
     case 'token': {

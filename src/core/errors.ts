@@ -81,6 +81,22 @@ export class DomainError extends Error {
     this.fieldPath = field;
     return this;
   }
+
+  private factValues: Readonly<Record<string, string>> = {};
+
+  /**
+   * The values the message was made from (`{ name: 'x' }`, `{ rule: 'unsafe', character: '?' }`), so
+   * that an edge which must word the refusal another way (Jenkins' exact `X-Error`) need not parse it.
+   */
+  get facts(): Readonly<Record<string, string>> {
+    return this.factValues;
+  }
+
+  /** Records the message's values: `throw new DomainError(…).with({ name })`. */
+  with(facts: Readonly<Record<string, string>>): this {
+    this.factValues = { ...this.factValues, ...facts };
+    return this;
+  }
 }
 
 export function isDomainError(error: unknown, code?: DomainErrorCode): error is DomainError {

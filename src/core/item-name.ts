@@ -24,11 +24,11 @@ function utf8Length(text: string): number {
 
 export function checkItemName(raw: string | null | undefined): string {
   if (raw === null || raw === undefined || raw.trim() === '') {
-    throw new DomainError('name_invalid', 'No name is specified.', 'Give the item a name, e.g. ?name=my-job.').at('name');
+    throw new DomainError('name_invalid', 'No name is specified.', 'Give the item a name, e.g. ?name=my-job.').at('name').with({ rule: 'empty' });
   }
   const name = raw.trim();
   if (name === '.' || name === '..') {
-    throw new DomainError('name_invalid', `"${name}" is not an allowed name.`, 'Choose another name.').at('name');
+    throw new DomainError('name_invalid', `"${name}" is not an allowed name.`, 'Choose another name.').at('name').with({ rule: 'dot', name });
   }
   for (const ch of name) {
     const code = ch.codePointAt(0) ?? 0;
@@ -37,18 +37,18 @@ export function checkItemName(raw: string | null | undefined): string {
         'name_invalid',
         `No control code is allowed in a name (found U+${code.toString(16).toUpperCase().padStart(4, '0')}).`,
         'Remove the control character from the name.',
-      ).at('name');
+      ).at('name').with({ rule: 'control', name });
     }
     if (UNSAFE.has(ch)) {
       throw new DomainError(
         'name_invalid',
         `"${ch}" is an unsafe character in the name "${name}".`,
         'Names may not contain any of ? * / \\ % ! @ # $ ^ & | < > [ ] : ; (use folders for hierarchy).',
-      ).at('name');
+      ).at('name').with({ rule: 'unsafe', character: ch, name });
     }
   }
   if (name.endsWith('.')) {
-    throw new DomainError('name_invalid', `A name cannot end with "." ("${name}").`, 'Remove the trailing dot.').at('name');
+    throw new DomainError('name_invalid', `A name cannot end with "." ("${name}").`, 'Remove the trailing dot.').at('name').with({ rule: 'trailing_dot', name });
   }
   if (utf8Length(name) > MAX_NAME_BYTES) {
     throw new DomainError(

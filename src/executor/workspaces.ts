@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { splitFullName } from '../core/item-name.js';
@@ -66,10 +66,31 @@ export class Workspaces {
   /** Deletes a job's workspace and its concurrent copies. */
   async remove(fullName: string): Promise<void> {
     const base = this.pathOf(fullName);
+    const copies = await this.copiesOf(base);
+    await Promise.all(copies.map((entry) => rm(join(dirname(base), entry), { recursive: true, force: true })));
+  }
+
+  /**
+   * Moves the workspaces of a renamed item (a job's, with its `@tmp` and concurrent copies, or a
+   * folder's whole tree) to its new name. Nothing of the item may be building.
+   */
+  async move(fromFullName: string, toFullName: string): Promise<void> {
+    const from = this.pathOf(fromFullName);
+    const to = this.pathOf(toFullName);
+    const name = from.slice(dirname(from).length + 1);
+    await mkdir(dirname(to), { recursive: true });
+    for (const entry of await this.copiesOf(from)) {
+      const target = `${to}${entry.slice(name.length)}`;
+      // A directory left at the new name belongs to no item (the name was free): it gives way.
+      if (target.toLowerCase() !== join(dirname(from), entry).toLowerCase()) await rm(target, { recursive: true, force: true });
+      await rename(join(dirname(from), entry), target);
+    }
+  }
+
+  /** The directory names beside `base` that belong to it: itself and `base@…`. */
+  private async copiesOf(base: string): Promise<string[]> {
     const name = base.slice(dirname(base).length + 1);
     const siblings = await readdir(dirname(base)).catch(() => [] as string[]);
-    await Promise.all(
-      siblings.filter((entry) => entry === name || entry.startsWith(`${name}@`)).map((entry) => rm(join(dirname(base), entry), { recursive: true, force: true })),
-    );
+    return siblings.filter((entry) => entry === name || entry.startsWith(`${name}@`));
   }
 }

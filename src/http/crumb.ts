@@ -40,6 +40,9 @@ export function crumbVerdict(c: Context<AppEnv>, crumbs: Crumbs, enabled: boolea
   const presented = c.req.header(CRUMB_FIELD) ?? parameter();
   const binding = crumbBinding(principal, c.get('sessionCookie'));
   if (presented !== undefined && binding !== null && crumbs.isValid(presented, binding)) return OK;
+  // A crumb fetched with the password, which also started this session (`/crumbIssuer`), is bound to
+  // the user: only someone who knew the password could get it, so the session may use it too.
+  if (presented !== undefined && principal.kind === 'user' && principal.credential.kind === 'session' && crumbs.isValid(presented, { kind: 'user', id: principal.id })) return OK;
   const kind = principal.kind !== 'user' ? 'anonymous' : principal.credential.kind === 'session' ? 'session' : 'password';
   const { why, hint, mismatch } = EXPLANATIONS[kind];
   if (presented === undefined) return { ok: false, refusal: new Refusal('crumb_missing', `No valid crumb was included in the request: ${why}.`, hint) };

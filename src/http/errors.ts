@@ -10,12 +10,14 @@ import { isNavigation, PAGE_HEADERS } from './ui/page.js';
 import { refusalPage } from './ui/refusal-page.js';
 import type { AppEnv } from './context.js';
 import { isClientGone } from './client-gone.js';
+import { jenkinsWords } from './jenkins/jenkins-words.js';
 
 /** Refusals that concern the request itself rather than the domain: its method, shape or size. */
 export type RefusalCode =
   | 'crumb_missing'
   | 'crumb_mismatch'
   | 'not_found'
+  | 'not_implemented'
   | 'parameter_missing'
   | 'media_type_unsupported'
   | 'method_not_allowed'
@@ -101,6 +103,7 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   queue_item_not_found: 404,
   user_not_found: 404,
   not_found: 404,
+  not_implemented: 404,
   parameter_missing: 400,
   xpath_no_match: 404,
   method_not_allowed: 405,
@@ -170,8 +173,8 @@ function headersFor(error: DomainError | Refusal, principalName: string): Record
 }
 
 /**
- * Renders a refusal: the status and headers Jenkins clients branch on (`X-Error` carries the message,
- * as on Jenkins' 400 pages), our stable code in `X-Steward-Reason`, and a body that says what
+ * Renders a refusal: the status and headers Jenkins clients branch on (`X-Error` carries Jenkins' own
+ * words where Jenkins has some, else our message, as on Jenkins' 400 pages), our stable code in `X-Steward-Reason`, and a body that says what
  * happened and what to do: JSON `{error, message, hint}` when the client accepts JSON; a page in plain
  * words for a person's browser (`Sec-Fetch-Mode: navigate`); for a missing permission Jenkins'
  * access-denied page (bare for `X-Requested-With: XMLHttpRequest`); else text.
@@ -182,7 +185,7 @@ export async function refusalResponse(c: Context<AppEnv>, error: DomainError | R
   const principal = c.get('principal') ?? ANONYMOUS;
   const headers = new Headers();
   headers.set('X-Steward-Reason', error.code);
-  headers.set('X-Error', latin1(error.message));
+  headers.set('X-Error', latin1(jenkinsWords(error) ?? error.message));
   for (const [name, value] of Object.entries(headersFor(error, principalName(principal)))) {
     for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
   }

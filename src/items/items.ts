@@ -1,7 +1,8 @@
 import type { Interruption } from '../core/build.js';
 import { DomainError } from '../core/errors.js';
 import { checkJobSettings, type Folder, type FolderSettings, type Item, type Job, type JobSettings } from '../core/item.js';
-import { checkItemName, joinFullName, splitFullName } from '../core/item-name.js';
+import { checkItemName, joinFullName, nameKey, splitFullName } from '../core/item-name.js';
+import { renameInView } from '../core/view.js';
 import type { Store } from '../store/types.js';
 
 export interface ItemsDeps {
@@ -10,6 +11,10 @@ export interface ItemsDeps {
   readonly stopBuilds: (jobId: number, interruption: Interruption) => Promise<void>;
   /** Deletes what a job has on disk: workspace and build logs. */
   readonly removeFiles: (job: Job) => Promise<void>;
+  /** Whether a build of the job is running. */
+  readonly isBuilding: (jobId: number) => boolean;
+  /** Moves what a renamed item has on disk under its full name (workspaces). */
+  readonly moveFiles: (fromFullName: string, toFullName: string) => Promise<void>;
   readonly now?: () => number;
 }
 
@@ -83,6 +88,51 @@ export class Items {
       for (const child of await this.deps.store.items.listChildren(source.id)) await this.copy(child, copy, child.name);
     }
     return copy;
+  }
+
+  /**
+   * Renames an item in its folder, as Jenkins' `doRename`: its id, and so its builds, queue items,
+   * grants and trigger tokens, stay; its workspaces move; webhooks that name it (or, for a folder,
+   * jobs below it) follow. Refused while a build of it (or below it) runs, as in Jenkins.
+   */
+  async rename(item: Item, rawName: string): Promise<Item> {
+    const name = checkItemName(rawName);
+    if (name === item.name) return item;
+    const jobs = item.kind === 'job' ? [item] : await this.deps.store.items.listJobsBelow(item.id);
+    const busy = jobs.find((job) => this.deps.isBuilding(job.id));
+    if (busy) {
+      throw new DomainError('build_running', `${item.fullName} cannot be renamed while ${busy.fullName} is building.`, 'Wait for the build to end (or stop it), then rename.');
+    }
+    const renamed = await this.deps.store.items.rename(item.id, name);
+    await this.deps.moveFiles(item.fullName, renamed.fullName);
+    await this.renameInWebhooks(item.fullName, renamed.fullName);
+    await this.renameInViews(item, renamed);
+    return renamed;
+  }
+
+  /** Views name items relative to their folder: those of the item's folders follow the new name. */
+  private async renameInViews(item: Item, renamed: Item): Promise<void> {
+    const from = splitFullName(item.fullName);
+    const to = splitFullName(renamed.fullName);
+    const owners = [null, ...item.ancestorIds];
+    for (const view of await this.deps.store.views.listAll()) {
+      const depth = owners.indexOf(view.parentId);
+      if (depth < 0) continue;
+      const settings = renameInView(view.settings, from.slice(depth).join('/'), to.slice(depth).join('/'));
+      if (settings.jobNames.some((name, index) => name !== view.settings.jobNames[index])) await this.deps.store.views.update(view.id, settings, view.sourceConfig);
+    }
+  }
+
+  private async renameInWebhooks(from: string, to: string): Promise<void> {
+    const key = nameKey(from);
+    const moved = (name: string) => {
+      const lower = nameKey(name);
+      return lower === key ? to : lower.startsWith(`${key}/`) ? `${to}${name.slice(from.length)}` : name;
+    };
+    for (const webhook of await this.deps.store.webhooks.list()) {
+      const jobs = webhook.jobs.map(moved);
+      if (jobs.some((name, index) => name !== webhook.jobs[index])) await this.deps.store.webhooks.put({ ...webhook, jobs });
+    }
   }
 
   /** Disabling also cancels the job's queued builds, as in Jenkins; running builds continue. */

@@ -105,6 +105,11 @@ export class Scheduler {
     });
   }
 
+  /** Whether a build of the job is running here. */
+  isBuilding(jobId: number): boolean {
+    return this.runningOf(jobId).length > 0;
+  }
+
   isRunning(jobId: number, number: number): boolean {
     return this.running.has(key(jobId, number));
   }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../core/audit.js';
 import type { Cause } from '../core/cause.js';
-import { isDomainError } from '../core/errors.js';
+import { type DomainError, isDomainError } from '../core/errors.js';
 import { defaultJobSettings, type Item, type Job } from '../core/item.js';
 import { Permissions } from '../core/permissions.js';
 import type { Store } from './types.js';
@@ -91,6 +91,27 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect((await store.items.listChildren(a.id)).map((item) => item.name)).toEqual(['Alpha', 'inner', 'zeta']);
         expect((await store.items.listChildren(null)).map((item) => item.name)).toEqual(['a_%', 'aX%']);
         expect((await store.items.listJobsBelow(a.id)).map((item) => item.fullName)).toEqual(['a_%/Alpha', 'a_%/inner/deep', 'a_%/zeta']);
+      });
+
+      it('renames an item, moving the full names below a folder and keeping ids', async () => {
+        const team = await folder('team');
+        const app = await folder('app', team);
+        const deploy = await job('deploy', app);
+        await job('deploy', team);
+        const lookalike = await folder('team_x');
+        await job('keep', lookalike);
+        const renamed = await store.items.rename(team.id, 'Crew');
+        expect(renamed).toMatchObject({ id: team.id, name: 'Crew', fullName: 'Crew' });
+        expect((await store.items.findByFullName('crew/APP/deploy'))?.id).toBe(deploy.id);
+        expect((await store.items.get(deploy.id))?.fullName).toBe('Crew/app/deploy');
+        expect(await store.items.findByFullName('team/app/deploy')).toBeNull();
+        expect((await store.items.listJobsBelow(team.id)).map((item) => item.fullName)).toEqual(['Crew/app/deploy', 'Crew/deploy']);
+        expect((await store.items.findByFullName('team_x/keep'))?.fullName).toBe('team_x/keep');
+        // A job keeps its counters; a change of case alone is a rename too.
+        expect(await store.items.rename(deploy.id, 'Deploy')).toMatchObject({ id: deploy.id, fullName: 'Crew/app/Deploy', nextBuildNumber: 1 });
+        const taken = await store.items.rename(lookalike.id, 'CREW').catch((caught: unknown) => caught);
+        expect(isDomainError(taken, 'name_taken')).toBe(true);
+        expect((await store.items.get(lookalike.id))?.fullName).toBe('team_x');
       });
 
       it('updates settings and the source document, but never the kind', async () => {
@@ -562,6 +583,41 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(later.replayOf).toBeUndefined();
         expect(later.queueId).not.toBe(first.queueId);
         expect(await store.queue.pruneIdempotencyKeys(2000)).toBe(1);
+      });
+    });
+
+    describe('views', () => {
+      const settings = (jobNames: string[], includeRegex: string | null = null) => ({ description: '', jobNames, includeRegex, recurse: false });
+
+      it('keeps views per folder, by name ignoring case, ordered by name', async () => {
+        const team = await folder('team');
+        await store.views.create({ parentId: null, name: 'Zeta', settings: settings(['a']), sourceConfig: null });
+        const alpha = await store.views.create({ parentId: null, name: 'alpha', settings: settings([], 'b.*'), sourceConfig: '<hudson.model.ListView/>' });
+        await store.views.create({ parentId: team.id, name: 'alpha', settings: settings(['x']), sourceConfig: null });
+        expect((await store.views.list(null)).map((view) => view.name)).toEqual(['alpha', 'Zeta']);
+        expect((await store.views.list(team.id)).map((view) => view.settings.jobNames)).toEqual([['x']]);
+        expect(await store.views.get(null, 'ALPHA')).toEqual(alpha);
+        expect(alpha).toMatchObject({ parentId: null, name: 'alpha', settings: { includeRegex: 'b.*' }, sourceConfig: '<hudson.model.ListView/>' });
+        expect(await store.views.get(team.id, 'zeta')).toBeNull();
+        expect((await store.views.listAll()).length).toBe(3);
+      });
+
+      it('refuses a second view of the same name in a folder as name_taken, for views', async () => {
+        await store.views.create({ parentId: null, name: 'ops', settings: settings([]), sourceConfig: null });
+        const error = await store.views.create({ parentId: null, name: 'OPS', settings: settings([]), sourceConfig: null }).catch((caught: unknown) => caught);
+        expect(isDomainError(error, 'name_taken')).toBe(true);
+        expect((error as DomainError).facts).toEqual({ name: 'OPS', kind: 'view' });
+      });
+
+      it('updates and deletes a view, and a folder takes its views with it', async () => {
+        const team = await folder('team');
+        const view = await store.views.create({ parentId: team.id, name: 'v', settings: settings([]), sourceConfig: null });
+        expect(await store.views.update(view.id, settings(['one', 'two']), '<x/>')).toMatchObject({ id: view.id, settings: { jobNames: ['one', 'two'] }, sourceConfig: '<x/>' });
+        const other = await store.views.create({ parentId: null, name: 'top', settings: settings([]), sourceConfig: null });
+        expect(await store.views.delete(other.id)).toBe(true);
+        expect(await store.views.delete(other.id)).toBe(false);
+        await store.items.delete(team.id);
+        expect(await store.views.listAll()).toEqual([]);
       });
     });
 

@@ -5,6 +5,7 @@ import type { Build, Interruption, PermalinkName, Result } from '../core/build.j
 import type { Cause } from '../core/cause.js';
 import type { TriggerToken } from '../core/trigger-token.js';
 import type { Webhook } from '../core/webhook.js';
+import type { View, ViewSettings } from '../core/view.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../core/item.js';
 import type { ParameterValue } from '../core/parameters.js';
 import type { QueueItem } from '../core/queue-item.js';
@@ -29,6 +30,7 @@ export interface Store {
   readonly audit: AuditStore;
   readonly triggerTokens: TriggerTokenStore;
   readonly webhooks: WebhookStore;
+  readonly views: ViewStore;
   /** Flushes pending writes and releases the backend. */
   close(): Promise<void>;
 }
@@ -53,6 +55,11 @@ export interface ItemStore {
   create(item: NewItem): Promise<Item>;
   /** Replaces the settings (the kind must stay the same) and the source document. */
   update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item>;
+  /**
+   * Gives the item a new name in its folder; the full names of everything below a folder follow.
+   * Fails with DomainError `name_taken` like `create`. Ids, and so builds, queue items and grants, stay.
+   */
+  rename(id: number, name: string): Promise<Item>;
   /** Deletes the item, everything below it, and their queue items and builds. */
   delete(id: number): Promise<void>;
 }
@@ -278,6 +285,19 @@ export interface TriggerTokenStore {
   list(): Promise<TriggerToken[]>;
   revoke(uuid: string, at: number): Promise<TriggerToken | null>;
   recordUses(uses: readonly TokenUse[]): Promise<void>;
+}
+
+export interface ViewStore {
+  /** A folder's views (null: the top level's), ordered by name ignoring case. */
+  list(parentId: number | null): Promise<View[]>;
+  /** Every view, of every folder: few, since people make them one by one. */
+  listAll(): Promise<View[]>;
+  /** By name in a folder, ignoring case. */
+  get(parentId: number | null, name: string): Promise<View | null>;
+  /** Fails with DomainError `name_taken` when the folder has a view of that name, ignoring case. */
+  create(view: Omit<View, 'id'>): Promise<View>;
+  update(id: number, settings: ViewSettings, sourceConfig: string | null): Promise<View>;
+  delete(id: number): Promise<boolean>;
 }
 
 export interface WebhookStore {

@@ -28,8 +28,10 @@ describe('creating items', () => {
     await create('/createItem?name=dup', jobXml());
     const response = await create('/createItem?name=DUP', jobXml());
     expect(response.status).toBe(400);
-    expect(response.headers.get('x-error')).toBe('A job already exists with the name "DUP".');
+    // Jenkins' exact words (Hudson.JobAlreadyExists, curly quotes sent as ?); ours stay in the body.
+    expect(response.headers.get('x-error')).toBe('A job already exists with the name ?DUP?');
     expect(response.headers.get('x-steward-reason')).toBe('name_taken');
+    expect(await response.text()).toContain('A job already exists with the name "DUP".');
   });
 
   it.each([
@@ -41,14 +43,17 @@ describe('creating items', () => {
     const response = await create(`/createItem?name=${name}`, jobXml());
     expect(response.status).toBe(400);
     expect(response.headers.get('x-steward-reason')).toBe('name_invalid');
-    expect(response.headers.get('x-error')).toContain(`"${character}" is an unsafe character`);
+    expect(response.headers.get('x-error')).toBe(`?${character}? is an unsafe character`);
+    expect(await response.text()).toContain(`"${character}" is an unsafe character`);
   });
 
   it('refuses a trailing dot, "." and ".."', async () => {
+    const words: Record<string, string> = { 'trail.': 'A name cannot end with ?.?', '.': '?.? is not an allowed name', '..': '?..? is not an allowed name' };
     for (const name of ['trail.', '.', '..']) {
       const response = await create(`/createItem?name=${name}`, jobXml());
       expect(response.status, name).toBe(400);
       expect(response.headers.get('x-steward-reason')).toBe('name_invalid');
+      expect(response.headers.get('x-error'), name).toBe(words[name]);
     }
   });
 

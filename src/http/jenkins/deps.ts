@@ -12,6 +12,7 @@ import type { TriggerTokens } from '../../auth/trigger-tokens.js';
 import type { Webhooks } from '../../auth/webhooks.js';
 import type { BuiltInNodeStatus } from '../../core/node.js';
 import type { Items } from '../../items/items.js';
+import type { Views } from '../../items/views.js';
 import type { LogFiles } from '../../logs/log-files.js';
 import type { Scheduler } from '../../queue/scheduler.js';
 import type { Triggers } from '../../queue/trigger.js';
@@ -36,6 +37,7 @@ export interface JenkinsDeps extends SecurityDeps {
   readonly triggerLimiter: TriggerLimiter;
   readonly store: Store;
   readonly items: Items;
+  readonly views: Views;
   readonly triggers: Triggers;
   readonly scheduler: Scheduler;
   readonly logs: LogFiles;

@@ -7,13 +7,14 @@ import { parseConfigXml } from './config-xml/parse.js';
 import { renderConfigXml } from './config-xml/render.js';
 import { FOLDER_CLASS, JOB_CLASS } from './beans/item.js';
 import type { Scope } from './scope.js';
+import { fromBrowser } from '../ui/page.js';
 
 function isXml(contentType: string): boolean {
   return contentType.startsWith('application/xml') || contentType.startsWith('text/xml');
 }
 
 /** A warning header naming the parts of a config.xml Steward keeps but does not act on. */
-function ignoredHeader(ignored: readonly string[]): Record<string, string> {
+export function ignoredHeader(ignored: readonly string[]): Record<string, string> {
   return ignored.length === 0 ? {} : { 'X-Steward-Warning': latin1(`Steward keeps but does not act on: ${ignored.join(', ')}`) };
 }
 
@@ -82,6 +83,23 @@ export async function doDelete(scope: Scope, item: Item): Promise<Response> {
   await scope.deps.items.delete(item);
   const parent = item.fullName.includes('/') ? item.fullName.slice(0, item.fullName.lastIndexOf('/')) : null;
   return scope.redirect(parent ? itemPath(parent) : '');
+}
+
+/**
+ * `POST …/doRename?newName=Y` (python-jenkins `rename_job`) and `…/confirmRename`: Jenkins'
+ * `doConfirmRename`. Needs Job/Configure, or else Job/Create where the item is and Job/Delete on it
+ * (Jenkins' rule). Answers 302 to the item's new URL (a browser's form 303).
+ */
+export async function doRename(scope: Scope, item: Item): Promise<Response> {
+  if (!scope.deps.authorizer.has(scope.principal, Permissions.ItemConfigure, item)) {
+    const parent = item.parentId === null ? undefined : ((await scope.deps.items.byId(item.parentId)) ?? undefined);
+    scope.check(Permissions.ItemCreate, parent);
+    scope.check(Permissions.ItemDelete, item);
+  }
+  const newName = single(await scope.readInput(), 'newName');
+  if (newName === undefined) throw new Refusal('name_missing', "Query parameter 'newName' is required.", 'Add ?newName=NEW_NAME to the URL.');
+  const renamed = await scope.deps.items.rename(item, newName);
+  return scope.redirect(itemPath(renamed.fullName), fromBrowser(scope) ? 303 : 302);
 }
 
 /** `DELETE /job/X/`: 204, as Jenkins' HttpDeletable. */

@@ -97,7 +97,7 @@ function idempotencyCredential(scope: Scope, job: Job, authority: Authority): st
 const MAX_IDEMPOTENCY_KEY = 255;
 
 /**
- * Queues the trigger, with its cause and its audit event in the same commit, and, when the request
+ * Queues the trigger, with its cause (the caller's, unless given) and its audit event in the same commit, and, when the request
  * has an `Idempotency-Key`, only once per key and credential: a repeat gets the first result, a
  * repeat with other parameters is a 422.
  */
@@ -106,7 +106,7 @@ export async function enqueue(
   job: Job,
   input: RequestInput,
   authority: Authority,
-  request: Pick<TriggerRequest, 'parameters' | 'rejectUnknownParameters' | 'delayMs'>,
+  request: Pick<TriggerRequest, 'parameters' | 'rejectUnknownParameters' | 'delayMs'> & { readonly cause?: Cause },
 ): Promise<EnqueueResult> {
   scope.deps.triggerLimiter.admit(scope.address, authority.kind === 'trigger_token' ? authority.token : null);
   const audit = scope.audit({ action: 'trigger', outcome: 'accepted', item: job.fullName, ...auditCredential(scope, authority) });
@@ -117,7 +117,7 @@ export async function enqueue(
   const fingerprint =
     key === undefined ? '' : hash('sha256', JSON.stringify([job.id, scope.url.pathname.split('/').at(-1), [...(request.parameters ?? new Map())].sort(), request.delayMs, single(input, 'cause') ?? null]), 'hex');
   const idempotency = key === undefined ? undefined : { credential: idempotencyCredential(scope, job, authority), key: key.trim(), fingerprint };
-  const result = await scope.deps.triggers.trigger({ job, ...request, cause: causeOf(scope, input, authority), audit, ...(idempotency ? { idempotency } : {}) });
+  const result = await scope.deps.triggers.trigger({ job, ...request, cause: request.cause ?? causeOf(scope, input, authority), audit, ...(idempotency ? { idempotency } : {}) });
   if (result.replayOf && result.replayOf.fingerprint !== fingerprint) {
     throw new DomainError(
       'idempotency_key_reused',

@@ -5,6 +5,7 @@ import { Permissions } from '../../core/permissions.js';
 import { single } from '../body.js';
 import type { AppEnv } from '../context.js';
 import { crumbBinding } from '../crumb.js';
+import { setSessionCookie } from '../session-cookie.js';
 import { Refusal } from '../errors.js';
 import { serveApiTokenAction } from './api-tokens.js';
 import { buildBean } from './beans/build.js';
@@ -14,7 +15,7 @@ import { computerBean, computerSetBean, rootBean } from './beans/server.js';
 import { consoleText, deleteBuild, progressiveText, stop } from './builds.js';
 import type { JenkinsDeps } from './deps.js';
 import { serveApi } from './export/api.js';
-import { createItem, doDelete, getConfig, httpDelete, postConfig, setDisabled } from './items.js';
+import { createItem, doDelete, doRename, getConfig, httpDelete, postConfig, setDisabled } from './items.js';
 import { type ActionTable, findAction } from './action.js';
 import { isFlavor, serveQueue } from './queue.js';
 import { Scope } from './scope.js';
@@ -23,6 +24,10 @@ import { serveBuildByToken } from './build-token-root.js';
 import { serveLogin } from './login.js';
 import { checkTokenScope, TOKEN_HEADS } from './token-scope.js';
 import { isTriggerPath } from './trigger-path.js';
+import { refuseUnimplemented } from './unimplemented.js';
+import { rebuild } from './rebuild.js';
+import { createView, viewActions } from './views.js';
+import { viewBean } from './beans/view.js';
 import { build, buildWithParameters, polling } from './triggers.js';
 import { dashboardPage } from '../ui/dashboard.js';
 import { serveStatic } from '../ui/static-files.js';
@@ -93,7 +98,9 @@ async function route(scope: Scope, head: string | undefined, rest: string[], seg
     case 'manage':
       return serveManage(scope, rest);
     case 'pluginManager':
-      return rest[0] === 'api' && isFlavor(rest[1]) ? serveApi(scope.c, pluginManagerBean(), rest[1]) : null;
+      if (rest[0] === 'api' && isFlavor(rest[1])) return serveApi(scope.c, pluginManagerBean(), rest[1]);
+      refuseUnimplemented({ kind: 'root' }, segments);
+      return null;
     default: {
       const { target, rest: action } = await traverse(scope, segments);
       return serveTarget(scope, target, action);
@@ -131,7 +138,10 @@ async function serveTarget(scope: Scope, target: Target, rest: readonly string[]
   const action = (rest.length > 2 && rest.at(-2) === 'api' && isFlavor(rest.at(-1)) ? rest.slice(0, -2) : rest).join('/');
   checkTokenScope(scope, target, action);
   const handlers = findAction(actionsOf(target), action);
-  if (!handlers) return null;
+  if (!handlers) {
+    refuseUnimplemented(target, rest);
+    return null;
+  }
   const handler = handlers[scope.method as 'GET' | 'POST' | 'DELETE'] ?? handlers.ANY;
   if (!handler) {
     const allowed = Object.keys(handlers).join(', ');
@@ -147,6 +157,10 @@ function beanOf(scope: Scope, target: Target) {
       return rootBean(context);
     case 'build':
       return buildBean(context, target.job, target.build);
+    case 'view': {
+      const { owner, view } = target;
+      return viewBean(context, owner, view, async () => (view ? scope.deps.views.items(owner, view) : scope.deps.store.items.listChildren(owner?.id ?? null)));
+    }
     default:
       return itemBean(context, target.item);
   }
@@ -160,6 +174,7 @@ function actionsOf(target: Target): ActionTable[] {
         {
           '': { GET: (scope) => dashboardPage(scope) },
           createItem: { POST: (scope) => createItem(scope, null) },
+          createView: { POST: (scope) => createView(scope, null) },
         },
         newItemUiActions(null),
       ];
@@ -169,8 +184,11 @@ function actionsOf(target: Target): ActionTable[] {
         {
           '': { DELETE: (scope) => httpDelete(scope, folder) },
           createItem: { POST: (scope) => createItem(scope, folder) },
+          createView: { POST: (scope) => createView(scope, folder) },
           'config.xml': { GET: (scope) => getConfig(scope, folder), POST: (scope) => postConfig(scope, folder) },
           doDelete: { POST: (scope) => doDelete(scope, folder) },
+          doRename: { POST: (scope) => doRename(scope, folder) },
+          confirmRename: { POST: (scope) => doRename(scope, folder) },
         },
         folderUiActions(folder),
         newItemUiActions(folder),
@@ -185,6 +203,8 @@ function actionsOf(target: Target): ActionTable[] {
           '': { DELETE: (scope) => httpDelete(scope, job) },
           'config.xml': { GET: (scope) => getConfig(scope, job), POST: (scope) => postConfig(scope, job) },
           doDelete: { POST: (scope) => doDelete(scope, job) },
+          doRename: { POST: (scope) => doRename(scope, job) },
+          confirmRename: { POST: (scope) => doRename(scope, job) },
           disable: { POST: (scope) => setDisabled(scope, job, true) },
           enable: { POST: (scope) => setDisabled(scope, job, false) },
           build: { ANY: (scope) => build(scope, job) },
@@ -196,6 +216,8 @@ function actionsOf(target: Target): ActionTable[] {
         itemSecurityUiActions(job),
       ];
     }
+    case 'view':
+      return [viewActions(target.owner, target.view)];
     case 'build': {
       const { job, build: run } = target;
       return [
@@ -206,6 +228,8 @@ function actionsOf(target: Target): ActionTable[] {
           term: { POST: (scope) => stop(scope, job, run, 'term') },
           kill: { POST: (scope) => stop(scope, job, run, 'kill') },
           doDelete: { POST: (scope) => deleteBuild(scope, job, run) },
+          rebuild: { POST: (scope) => rebuild(scope, job, run) },
+          'replay/rebuild': { POST: (scope) => rebuild(scope, job, run) },
           buildNumber: { GET: async () => new Response(String(run.number), { headers: { 'Content-Type': 'text/plain;charset=US-ASCII' } }) },
         },
         buildUiActions(job, run),
@@ -232,9 +256,21 @@ const CRUMB_XPATHS = new Set(['/*/crumbRequestField/text()', '/*/crumb/text()', 
 /**
  * `/crumbIssuer/api/*`: a crumb bound as `crumbBinding` says. An anonymous caller without a session
  * cookie gets one with the crumb (Jenkins creates a session here too), so its POST can send both.
+ * So does a caller with a password and no live session (Jenkins does, and clients that keep cookies
+ * then use the session); its crumb stays bound to the user, so the cookie-less recipe works too
+ * (DESIGN §5.1), and the session accepts it (see `crumbVerdict`).
  */
 async function serveCrumbIssuer(scope: Scope, rest: readonly string[]): Promise<Response | null> {
   if (rest[0] !== 'api' || !isFlavor(rest[1])) return null;
+  const { principal } = scope;
+  if (principal.kind === 'user' && principal.credential.kind === 'password') {
+    const sent = scope.c.get('sessionCookie');
+    const session = sent ? await scope.deps.sessions.resolve(sent) : null;
+    if (session?.userId !== principal.id) {
+      const { cookieValue } = await scope.deps.sessions.create(principal.id, scope.address);
+      setSessionCookie(scope.c, scope.deps.sessions.cookieName, cookieValue, scope.deps.publicUrl);
+    }
+  }
   const binding = crumbBinding(scope.principal, scope.c.get('sessionCookie')) ?? { kind: 'anonymous', nonce: scope.anonymousNonce() };
   const crumb = scope.deps.crumbs.issue(binding);
   return serveApi(scope.c, crumbIssuerBean(crumb), rest[1], { allowPrimitiveXPath: (expression) => CRUMB_XPATHS.has(expression.replace(/\s+/g, '')) });

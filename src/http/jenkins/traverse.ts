@@ -2,7 +2,9 @@ import type { Build } from '../../core/build.js';
 import { isPermalinkName, PERMALINKS } from '../../core/build.js';
 import { DomainError } from '../../core/errors.js';
 import type { Folder, Item, Job } from '../../core/item.js';
+import { nameKey } from '../../core/item-name.js';
 import { Permissions } from '../../core/permissions.js';
+import { ALL_VIEW, type View } from '../../core/view.js';
 import type { Scope } from './scope.js';
 
 /** What a Jenkins URL names before its action: the root, a folder, a job or a build. */
@@ -10,19 +12,31 @@ export type Target =
   | { readonly kind: 'root' }
   | { readonly kind: 'folder'; readonly item: Folder }
   | { readonly kind: 'job'; readonly item: Job }
-  | { readonly kind: 'build'; readonly job: Job; readonly build: Build };
+  | { readonly kind: 'build'; readonly job: Job; readonly build: Build }
+  /** A view of the root or a folder (`owner`); `view` null is the implicit `all` view. */
+  | { readonly kind: 'view'; readonly owner: Folder | null; readonly view: View | null };
 
 /**
  * Walks `job/a/job/b/…[/N or permalink]` from the root, as Stapler does, and returns the target and
  * the remaining segments (the action). Items the caller may neither read nor discover look missing
- * (404), as in Jenkins; items it may only discover are refused (403).
+ * (404), as in Jenkins; items it may only discover are refused (403). `view/V/` names a view of the
+ * root or a folder, and jobs below it are the folder's (`/view/V/job/X/` is `/job/X/`).
  */
 export async function traverse(scope: Scope, segments: readonly string[]): Promise<{ target: Target; rest: string[] }> {
   let target: Target = { kind: 'root' };
   let index = 0;
-  while (segments[index] === 'job' && segments[index + 1] !== undefined && (target.kind === 'root' || target.kind === 'folder')) {
-    const name = segments[index + 1] as string;
-    const parentName: string | null = target.kind === 'folder' ? target.item.fullName : null;
+  for (;;) {
+    const next = segments[index + 1];
+    if (next === undefined || !(target.kind === 'root' || target.kind === 'folder' || target.kind === 'view')) break;
+    if (segments[index] === 'view' && target.kind !== 'view') {
+      const owner = folderOf(target);
+      target = { kind: 'view', owner, view: await findView(scope, owner, next) };
+      index += 2;
+      continue;
+    }
+    if (segments[index] !== 'job') break;
+    const name = next;
+    const parentName: string | null = folderOf(target)?.fullName ?? null;
     // A segment is one name, and no name holds a `/`: `job/team%2Fapp` is not team/app (a path split
     // by the item store would make it one, and a name spelt two ways is a trap for allow-lists).
     const item: Item | null = name.includes('/') ? null : await scope.deps.items.find(parentName ? `${parentName}/${name}` : name);
@@ -44,6 +58,18 @@ export async function traverse(scope: Scope, segments: readonly string[]): Promi
     }
   }
   return { target, rest: segments.slice(index) };
+}
+
+/** The folder whose items a `job/NAME` segment names next: a folder's, a view's folder, or the top level's (null). */
+function folderOf(target: Target): Folder | null {
+  return target.kind === 'view' ? target.owner : target.kind === 'folder' ? target.item : null;
+}
+
+async function findView(scope: Scope, owner: Folder | null, name: string): Promise<View | null> {
+  if (nameKey(name) === ALL_VIEW) return null;
+  const view = await scope.deps.views.get(owner, name);
+  if (!view) throw new DomainError('item_not_found', `No view named "${name}"${owner ? ` in ${owner.fullName}` : ''}.`, `Every folder has the view "${ALL_VIEW}"; list the others in …/api/json?tree=views[name].`);
+  return view;
 }
 
 async function findBuild(scope: Scope, job: Job, segment: string): Promise<Build | null> {

@@ -15,6 +15,9 @@ import { trailOf } from './trail.js';
 export function buildUiActions(job: Job, build: Build): ActionTable {
   return {
     '': { GET: (scope) => buildPage(scope, job, build) },
+    // The URL Jenkins' own links, notifications and bookmarks use for a build's console.
+    console: { GET: (scope) => buildPage(scope, job, build) },
+    consoleFull: { GET: (scope) => buildPage(scope, job, build) },
     'logText/progressiveHtml': { GET: (scope) => progressiveHtml(scope, job, build), POST: (scope) => progressiveHtml(scope, job, build) },
   };
 }

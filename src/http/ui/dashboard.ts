@@ -11,17 +11,20 @@ import { statusIcon, timeAgo } from './format.js';
 import { timeSpan } from '../jenkins/beans/time-span.js';
 import { executorList, nodeWarning } from './nodes-page.js';
 import { type Html, renderPage } from './page.js';
+import type { View } from '../../core/view.js';
+import { viewItems, viewTabs } from './view-tabs.js';
 
 /** How many waiting items the dashboard lists, due soonest first. */
 const QUEUE_LISTED = 50;
 
 /** The dashboard: the items at the top (or in a folder), the queue and the executors, kept current by the page script. */
-export async function dashboardPage(scope: Scope): Promise<Response> {
+/** The dashboard, listing the top-level items, or those of one of the top level's views. */
+export async function dashboardPage(scope: Scope, view: View | null = null): Promise<Response> {
   return renderPage(scope, {
-    title: 'Dashboard',
+    title: view ? view.name : 'Dashboard',
     body: html`
 <div class="grid">
-  <section aria-labelledby="items-title"><h2 id="items-title">Jobs and folders</h2>${itemsTable(scope, null)}</section>
+  <section aria-labelledby="items-title"><h2 id="items-title">Jobs and folders</h2>${viewTabs(scope, null, view)}${itemsTable(scope, null, await viewItems(scope, null, view))}</section>
   <aside>
     <section aria-labelledby="queue-title"><h2 id="queue-title">Build queue</h2>${queueList(scope)}</section>
     <section aria-labelledby="executors-title"><h2 id="executors-title"><a href="/computer/">Executors</a></h2>${nodeWarning(scope, true)}${executorList(scope)}</section>
@@ -30,10 +33,13 @@ export async function dashboardPage(scope: Scope): Promise<Response> {
   });
 }
 
-/** The readable items in a folder (null: the top), with status, last success, last failure and last duration. */
-export async function itemsTable(scope: Scope, folderId: number | null): Promise<Html> {
+/**
+ * The readable items in a folder (null: the top), or those `listed` (a view's), with status, last
+ * success, last failure and last duration.
+ */
+export async function itemsTable(scope: Scope, folderId: number | null, listed?: readonly Item[]): Promise<Html> {
   const context = scope.beans();
-  const items = (await scope.deps.store.items.listChildren(folderId)).filter((item) => canRead(context, item));
+  const items = (listed ?? (await scope.deps.store.items.listChildren(folderId))).filter((item) => canRead(context, item));
   if (items.length === 0) return html`<p id="items" data-refresh class="muted">Nothing here yet.</p>`;
   const permalinks = new PermalinkLoader(scope.deps.store.builds, jobIds(items));
   const rows = await Promise.all(items.map((item) => itemRow(item, permalinks)));

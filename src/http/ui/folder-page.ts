@@ -7,19 +7,22 @@ import type { Scope } from '../jenkins/scope.js';
 import { itemsTable } from './dashboard.js';
 import { crumbField, type Html, renderPage } from './page.js';
 import { trailOf } from './trail.js';
+import type { View } from '../../core/view.js';
+import { viewItems, viewTabs } from './view-tabs.js';
 
 /** The web interface's actions on a folder. */
 export function folderUiActions(folder: Folder): ActionTable {
   return { '': { GET: (scope) => folderPage(scope, folder) } };
 }
 
-async function folderPage(scope: Scope, folder: Folder): Promise<Response> {
+/** A folder's page, listing its items, or those of one of its views. */
+export async function folderPage(scope: Scope, folder: Folder, view: View | null = null): Promise<Response> {
   return renderPage(scope, {
-    title: folder.name,
+    title: view ? `${folder.name} » ${view.name}` : folder.name,
     trail: trailOf(folder.fullName),
     body: html`${folder.settings.description ? html`<p class="description">${folder.settings.description}</p>` : ''}
 ${folderActions(scope, folder)}
-<section aria-labelledby="items-title"><h2 id="items-title">Jobs and folders</h2>${itemsTable(scope, folder.id)}</section>
+<section aria-labelledby="items-title"><h2 id="items-title">Jobs and folders</h2>${viewTabs(scope, folder, view)}${itemsTable(scope, folder.id, await viewItems(scope, folder, view))}</section>
 ${deleteForm(scope, folder)}`,
   });
 }

@@ -35,6 +35,11 @@ export function rowToItem(row: ItemRow): Item {
   return { ...base, kind: 'job', settings: { ...defaultJobSettings(), ...(JSON.parse(row.settings) as Partial<JobSettings>) }, nextBuildNumber: row.next_build_number };
 }
 
+/** A LIKE pattern (escaped with `\\`) matching the name keys of everything below a folder. */
+function keysBelow(folderFullName: string): string {
+  return `${nameKey(folderFullName).replace(/[\\%_]/g, (ch) => `\\${ch}`)}/%`;
+}
+
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
@@ -84,6 +89,8 @@ export class SqliteItemStore implements ItemStore {
   private readonly insert: Statement;
   private readonly updateRow: Statement;
   private readonly deleteRow: Statement<[number]>;
+  private readonly renameRow: Statement;
+  private readonly renameBelow: Statement;
 
   constructor(
     db: Database,
@@ -102,6 +109,12 @@ export class SqliteItemStore implements ItemStore {
     );
     this.updateRow = db.prepare('UPDATE items SET settings = @settings, source_config = @sourceConfig, updated_at = @now WHERE id = @id RETURNING *');
     this.deleteRow = db.prepare('DELETE FROM items WHERE id = ?');
+    this.renameRow = db.prepare('UPDATE items SET name = @name, full_name = @fullName, full_name_key = @key, updated_at = @now WHERE id = @id RETURNING *');
+    // Everything below keeps its path under the item: only the leading old full name changes.
+    this.renameBelow = db.prepare(
+      `UPDATE items SET full_name = @fullName || substr(full_name, length(@oldFullName) + 1), full_name_key = @key || substr(full_name_key, length(@oldKey) + 1)
+       WHERE full_name_key LIKE @below ESCAPE '\\'`,
+    );
   }
 
   async get(id: number): Promise<Item | null> {
@@ -127,8 +140,7 @@ export class SqliteItemStore implements ItemStore {
   async listJobsBelow(folderId: number): Promise<Job[]> {
     const folder = this.byId.get(folderId);
     if (!folder) return [];
-    const prefix = nameKey(folder.full_name).replace(/[\\%_]/g, (ch) => `\\${ch}`);
-    return this.jobsBelow.all(`${prefix}/%`).map(rowToItem) as Job[];
+    return this.jobsBelow.all(keysBelow(folder.full_name)).map(rowToItem) as Job[];
   }
 
   create(item: NewItem): Promise<Item> {
@@ -147,7 +159,7 @@ export class SqliteItemStore implements ItemStore {
         return this.cache.remember(rowToItem(row));
       } catch (error) {
         if (isUniqueViolation(error)) {
-          throw new DomainError('name_taken', `A job already exists with the name "${item.name}".`, 'Choose another name, or update the existing item.');
+          throw new DomainError('name_taken', `A job already exists with the name "${item.name}".`, 'Choose another name, or update the existing item.').with({ name: item.name });
         }
         throw error;
       }
@@ -162,6 +174,31 @@ export class SqliteItemStore implements ItemStore {
         throw new DomainError('item_kind_mismatch', `${current.full_name} is a ${current.kind}, not a ${settings.kind}.`);
       }
       const row = this.updateRow.get({ id, settings: JSON.stringify(settings), sourceConfig, now: Date.now() }) as ItemRow;
+      return this.cache.remember(rowToItem(row));
+    });
+  }
+
+  rename(id: number, name: string): Promise<Item> {
+    return this.batch.write(() => {
+      const current = this.byId.get(id);
+      if (!current) throw new DomainError('item_not_found', `No item with id ${id}.`);
+      const parent = current.parent_id === null ? undefined : this.byId.get(current.parent_id);
+      const fullName = parent ? `${parent.full_name}/${name}` : name;
+      const oldKey = nameKey(current.full_name);
+      let row: ItemRow;
+      try {
+        row = this.renameRow.get({ id, name, fullName, key: nameKey(fullName), now: Date.now() }) as ItemRow;
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new DomainError('name_taken', `A job already exists with the name "${name}".`, 'Choose another name.').with({ name });
+        }
+        throw error;
+      }
+      if (current.kind === 'folder') {
+        this.renameBelow.run({ fullName, oldFullName: current.full_name, key: nameKey(fullName), oldKey, below: keysBelow(current.full_name) });
+      }
+      // Full names below a folder changed too.
+      this.cache.clear();
       return this.cache.remember(rowToItem(row));
     });
   }

@@ -12,6 +12,7 @@ import { SqliteQueueStore } from './queue.js';
 import { SqliteSecurityStore } from './security.js';
 import { SqliteSessionStore } from './sessions.js';
 import { SqliteTriggerTokenStore } from './trigger-tokens.js';
+import { SqliteViewStore } from './views.js';
 import { SqliteWebhookStore } from './webhooks.js';
 import { SqliteUserStore } from './users.js';
 import { WriteBatch } from './write-batch.js';
@@ -50,6 +51,7 @@ export function openSqliteStore(options: { path: string }): Store {
     audit: new SqliteAuditStore(db, batch, audit),
     triggerTokens: new SqliteTriggerTokenStore(db, batch),
     webhooks: new SqliteWebhookStore(db, batch),
+    views: new SqliteViewStore(db, batch),
     async close() {
       await batch.close();
       db.close();

@@ -31,14 +31,29 @@ afterAll(async () => {
 });
 
 describe('a crumb fetched with a password and no session', () => {
-  it('is bound to the user, sets no cookie, and is accepted as header, query or form field', async () => {
+  it('is bound to the user, comes with a session cookie as in Jenkins, and is accepted as header, query or form field', async () => {
     const { crumb, cookie } = await crumbFor(admin);
     expect(crumb).toMatch(/^[0-9a-f]{64}$/);
-    expect(cookie).toBeNull();
+    expect(cookie).toMatch(/^JSESSIONID\.[0-9a-f]{8}=/);
     expect((await server.fetch('/job/demo/build', { method: 'POST', auth: admin, headers: { 'Jenkins-Crumb': crumb } })).status).toBe(201);
     expect((await server.fetch(`/job/demo/build?Jenkins-Crumb=${crumb}`, { method: 'POST', auth: admin })).status).toBe(201);
     const form = await server.fetch('/job/demo/build', { method: 'POST', auth: admin, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `Jenkins-Crumb=${crumb}` });
     expect(form.status).toBe(201);
+  });
+
+  it('works with the session it started, for clients that keep cookies, and the session stays the same on the next fetch', async () => {
+    const { crumb, cookie } = await crumbFor(admin);
+    // The cookie alone (no password) is a session of admin's; the crumb fetched with the password is accepted.
+    const withSession = await server.fetch('/job/demo/build', { method: 'POST', auth: null, headers: { cookie: cookie as string, 'Jenkins-Crumb': crumb } });
+    expect(withSession.status).toBe(201);
+    expect((await server.fetch('/me/api/json', { auth: null, headers: { cookie: cookie as string } })).status).toBe(200);
+    // Both together, as curl --cookie-jar sends them, work too; a fetch with a live session cookie starts no new one.
+    expect((await server.fetch('/job/demo/build', { method: 'POST', auth: admin, headers: { cookie: cookie as string, 'Jenkins-Crumb': crumb } })).status).toBe(201);
+    expect((await crumbFor(admin, cookie as string)).cookie).toBeNull();
+    // Without the crumb the session's POST is still refused: the cookie is no ambient authority.
+    const bare = await server.fetch('/job/demo/build', { method: 'POST', auth: null, headers: { cookie: cookie as string } });
+    expect(bare.status).toBe(403);
+    expect(bare.headers.get('x-steward-reason')).toBe('crumb_missing');
   });
 
   it("is refused for another user, saying so", async () => {

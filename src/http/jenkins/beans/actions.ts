@@ -1,6 +1,7 @@
 import { type Interruption, describeInterruption } from '../../../core/build.js';
 import { type Cause, type CauseCount, describeCause } from '../../../core/cause.js';
 import type { ParameterDefinition, ParameterValue } from '../../../core/parameters.js';
+import { itemPath } from '../../../core/item-url.js';
 import { type Bean, bean, type Exported } from '../export/bean.js';
 
 const VALUE_CLASS: Record<ParameterValue['type'], string> = {
@@ -19,7 +20,24 @@ const DEFINITION_CLASS: Record<ParameterDefinition['type'], string> = {
   password: 'hudson.model.PasswordParameterDefinition',
 };
 
-export function causeBean(cause: Cause): Bean {
+/**
+ * A cause as Jenkins exports it. A rebuild is two causes there (the Rebuild plugin's own, then the
+ * user's), so clients that look for the `UserIdCause` find who started it.
+ */
+function causeBeans(cause: Cause): Bean[] {
+  if (cause.kind !== 'rebuild') return [causeBean(cause)];
+  return [
+    bean('com.sonyericsson.rebuild.RebuildCause', [
+      ['shortDescription', 3, () => `Rebuilds build #${cause.build}`],
+      ['upstreamBuild', 3, () => cause.build],
+      ['upstreamProject', 3, () => cause.job],
+      ['upstreamUrl', 3, () => `${itemPath(cause.job)}`],
+    ]),
+    causeBean({ kind: 'user', userId: cause.userId, userName: cause.userName }),
+  ];
+}
+
+function causeBean(cause: Exclude<Cause, { kind: 'rebuild' }>): Bean {
   switch (cause.kind) {
     case 'user':
       return bean('hudson.model.Cause$UserIdCause', [
@@ -56,7 +74,7 @@ export function causeBean(cause: Cause): Bean {
 
 /** Jenkins lists a cause once per occurrence (the UI shows "(2 times)"). */
 export function causeAction(causes: readonly CauseCount[]): Bean {
-  return bean('hudson.model.CauseAction', [['causes', 2, () => causes.flatMap(({ cause, count }) => Array.from({ length: count }, () => causeBean(cause)))]]);
+  return bean('hudson.model.CauseAction', [['causes', 2, () => causes.flatMap(({ cause, count }) => Array.from({ length: count }, () => causeBeans(cause)).flat())]]);
 }
 
 /** Password values are never exported, as in Jenkins. */

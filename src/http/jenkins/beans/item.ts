@@ -8,6 +8,7 @@ import { type BeanContext, canRead } from './context.js';
 import { fullDisplayName } from './names.js';
 import { PermalinkLoader } from './permalinks.js';
 import { queueItemBean } from './queue.js';
+import { viewRef, viewRefs } from './view.js';
 
 export const JOB_CLASS = 'hudson.model.FreeStyleProject';
 export const FOLDER_CLASS = 'com.cloudbees.hudson.plugins.folder.Folder';
@@ -90,20 +91,12 @@ export function jobBean(context: BeanContext, job: Job, permalinks = new Permali
 
 /** A folder (com.cloudbees.hudson.plugins.folder.Folder): its readable children in `jobs`. */
 export function folderBean(context: BeanContext, folder: Folder): Bean {
-  const url = context.rootUrl + itemPath(folder.fullName);
   return bean(FOLDER_CLASS, [
     ...itemHead(context, folder, () => []),
     ['healthReport', 1, () => []],
     ['jobs', 1, async () => itemBeans(context, await context.store.items.listChildren(folder.id))],
-    ['primaryView', 1, () => allView(url)],
-    ['views', 1, () => [allView(url)]],
-  ]);
-}
-
-export function allView(url: string): Bean {
-  return bean('hudson.model.AllView', [
-    ['name', 999, () => 'all'],
-    ['url', 999, () => url],
+    ['primaryView', 1, () => viewRef(context, folder, null)],
+    ['views', 1, () => viewRefs(context, folder)],
   ]);
 }
 

@@ -4,7 +4,8 @@ import { BUILT_IN_NODE, type DiskSpace } from '../../../core/node.js';
 import { type Bean, bean } from '../export/bean.js';
 import { buildBean } from './build.js';
 import { type BeanContext, canRead } from './context.js';
-import { allView, itemBeans } from './item.js';
+import { itemBeans } from './item.js';
+import { viewRef, viewRefs } from './view.js';
 
 const NODE_DESCRIPTION = "the Steward controller's built-in node";
 
@@ -23,7 +24,7 @@ export function rootBean(context: BeanContext): Bean {
     ['description', 1, () => null],
     ['jobs', 1, async () => itemBeans(context, await context.store.items.listChildren(null))],
     ['overallLoad', 1, () => bean('hudson.model.OverallLoadStatistics', [], { showClass: false })],
-    ['primaryView', 1, () => allView(context.rootUrl)],
+    ['primaryView', 1, () => viewRef(context, null, null)],
     ['quietDownReason', 1, () => null],
     ['quietingDown', 1, () => false],
     ['slaveAgentPort', 1, () => -1],
@@ -31,7 +32,7 @@ export function rootBean(context: BeanContext): Bean {
     ['url', 1, () => context.rootUrl],
     ['useCrumbs', 1, () => context.useCrumbs],
     ['useSecurity', 1, () => true],
-    ['views', 1, () => [allView(context.rootUrl)]],
+    ['views', 1, () => viewRefs(context, null)],
   ]);
 }
 
