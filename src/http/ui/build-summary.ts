@@ -12,7 +12,8 @@ import { statusIcon, statusOf, timeAgo } from './format.js';
 import { crumbField, type Html } from './page.js';
 
 /**
- * A build's result, causes and timings, and the Stop button while it runs (for those with Job/Cancel).
+ * A build's result, causes and timings, the Stop button while it runs (for those with Job/Cancel), and
+ * Rebuild once it has ended (for those with Job/Build).
  * The page script re-reads it every few seconds (`data-refresh`), so a running build's page shows the
  * result once it ends.
  */
@@ -20,6 +21,7 @@ export async function buildSummary(scope: Scope, job: Job, build: Build): Promis
   const running = build.state === 'running';
   const queued = await scope.deps.store.queue.get(build.queueId);
   const canStop = running && scope.deps.authorizer.has(scope.principal, Permissions.ItemCancel, job);
+  const canRebuild = !running && !job.settings.disabled && scope.deps.authorizer.has(scope.principal, Permissions.ItemBuild, job);
   const causes = build.causes.map(({ cause, count }) => html`<li>${describeCause(cause)}${count > 1 ? ` (${count} times)` : ''}</li>`);
   return html`<section id="summary" class="panel build-summary" data-refresh aria-labelledby="summary-title">
 <h2 id="summary-title">Summary</h2>
@@ -32,6 +34,7 @@ ${build.interruption ? html`<p>${describeInterruption(build.interruption)}.</p>`
   ${running ? html`<dt>Running for</dt><dd>${timeSpan(Date.now() - build.startedAt)}${estimate(await estimatedDuration(scope.beans(), job))}</dd>` : html`<dt>Duration</dt><dd>${timeSpan(build.durationMs)}</dd>`}
 </dl>
 ${canStop ? html`<form method="post" action="/${buildPath(job.fullName, build.number)}stop" class="actions">${crumbField(scope)}<button type="submit" class="danger">Stop</button></form>` : ''}
+${canRebuild ? html`<form method="post" action="/${buildPath(job.fullName, build.number)}rebuild" class="actions">${crumbField(scope)}<button type="submit">Rebuild</button> <span class="muted">with the same parameters</span></form>` : ''}
 </section>`;
 }
 

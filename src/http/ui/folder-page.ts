@@ -7,6 +7,7 @@ import type { Scope } from '../jenkins/scope.js';
 import { itemsTable } from './dashboard.js';
 import { crumbField, type Html, renderPage } from './page.js';
 import { trailOf } from './trail.js';
+import { renameForm } from './rename-form.js';
 import type { View } from '../../core/view.js';
 import { viewItems, viewTabs } from './view-tabs.js';
 
@@ -23,6 +24,7 @@ export async function folderPage(scope: Scope, folder: Folder, view: View | null
     body: html`${folder.settings.description ? html`<p class="description">${folder.settings.description}</p>` : ''}
 ${folderActions(scope, folder)}
 <section aria-labelledby="items-title"><h2 id="items-title">Jobs and folders</h2>${viewTabs(scope, folder, view)}${itemsTable(scope, folder.id, await viewItems(scope, folder, view))}</section>
+${renameForm(scope, folder)}
 ${deleteForm(scope, folder)}`,
   });
 }

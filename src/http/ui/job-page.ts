@@ -9,6 +9,7 @@ import { statusIcon, statusOf } from './format.js';
 import { historyTable, jobQueue } from './job-history.js';
 import { crumbField, type Html, renderPage } from './page.js';
 import { parametersFormPath } from './parameters-form.js';
+import { renameForm } from './rename-form.js';
 import { trailOf } from './trail.js';
 import { type TokenFormState, triggerPanel } from './trigger-panel.js';
 import { createTriggerToken, revokeTriggerToken } from './trigger-token-actions.js';
@@ -44,6 +45,7 @@ ${job.settings.disabled ? disabledNotice(scope, job) : ''}
 ${jobActions(scope, job)}
 <section aria-labelledby="history-title"><h2 id="history-title">Build history</h2>${jobQueue(scope, job)}${historyTable(scope, job)}</section>
 ${triggerPanel(scope, job, tokenForm)}
+${renameForm(scope, job)}
 ${deleteForm(scope, job)}`,
   });
 }

@@ -140,7 +140,7 @@ async function expectStatus(response: Promise<Response>, allowed: readonly numbe
 /**
  * Puts back what the fuzzer may have changed through valid requests: the policy and team's grants,
  * the admin's and the low user's tokens (and the low user), the trigger token, the fixture jobs'
- * being enabled, the webhooks, and the victims the destructive actions aim at. A fuzzed request that
+ * being enabled, the webhooks, the view, and the victims the destructive actions aim at. A fuzzed request that
  * succeeds is followed by this, so every case starts from the same world.
  */
 export async function restore(world: World): Promise<Violation[]> {
@@ -195,6 +195,10 @@ export async function restore(world: World): Promise<Violation[]> {
   if (listed.get('disabled')?.color !== 'disabled') await expectStatus(adminFetch(world, `/${itemPath('disabled')}/disable`, { method: 'POST' }), [200, 302], 'disabling disabled');
   if (!listed.has(VICTIM_FOLDER)) await createItem(world, '', VICTIM_FOLDER, FOLDER_XML);
   if (!listed.has(VICTIM_JOB)) await createItem(world, '', VICTIM_JOB, jobXml({ steps: ['true'] }));
+  if ((await adminFetch(world, '/view/fuzz-view/api/json')).status === 404) {
+    const view = '<hudson.model.ListView><jobNames><string>demo</string></jobNames><includeRegex>team.*</includeRegex></hudson.model.ListView>';
+    await expectStatus(adminFetch(world, '/createView?name=fuzz-view', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: view }), [200], 'making the view fuzz-view again');
+  }
 
   const hooks = (await (await expectStatus(adminFetch(world, '/steward/api/v1/webhooks'), [200], 'listing webhooks')).json()) as Array<{ name: string }>;
   const definitions: Record<string, unknown> = {
