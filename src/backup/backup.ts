@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { takeSnapshot, SnapshotFile } from '../store/sqlite/snapshot.js';
 import { STEWARD_VERSION } from '../version.js';
 import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, type ArchiveHeader, HEADER_ENTRY, HOME_ENTRY, MANIFEST_ENTRY, type Manifest, PRIVATE_DIRECTORY, PRIVATE_FILE } from './archive-format.js';
@@ -8,7 +8,7 @@ import { describeFiles, writeArchive } from './archive-writer.js';
 import { BackupError } from './backup-error.js';
 import { otherFilesOf } from './home-contents.js';
 import { byteSize, throttled } from './progress.js';
-import { stageLogs } from './stage-logs.js';
+import { type StagedLogs, stageLogs } from './stage-logs.js';
 
 export interface BackupOptions {
   readonly home: string;
@@ -34,6 +34,7 @@ export async function backupHome(options: BackupOptions): Promise<BackupSummary>
   const report = throttled(options.progress);
   const database = join(options.home, 'steward.db');
   if (!existsSync(database)) throw new BackupError('not_found', `${options.home} holds no Steward database (steward.db).`, 'Give the home the server runs with: --home DIR, or STEWARD_HOME.');
+  if (!existsSync(dirname(resolve(options.to)))) throw new BackupError('not_found', `There is no directory ${dirname(resolve(options.to))} to write ${options.to} in.`);
   const scratch = join(options.home, 'tmp');
   await mkdir(scratch, { recursive: true, mode: PRIVATE_DIRECTORY });
   const staging = await mkdtemp(join(scratch, 'backup-'));
@@ -43,17 +44,7 @@ export async function backupHome(options: BackupOptions): Promise<BackupSummary>
     report('Taking a snapshot of the database');
     await takeSnapshot(database, join(stagedHome, 'steward.db'));
     await chmod(join(stagedHome, 'steward.db'), PRIVATE_FILE);
-    const snapshot = new SnapshotFile(join(stagedHome, 'steward.db'));
-    let header: ArchiveHeader;
-    let logs;
-    try {
-      const problems = snapshot.problems();
-      if (problems.length > 0) throw new Error(`The snapshot of the database failed SQLite's check: ${problems.slice(0, 3).join('; ')}`);
-      header = { format: ARCHIVE_FORMAT, formatVersion: ARCHIVE_FORMAT_VERSION, stewardVersion: STEWARD_VERSION, schemaVersion: snapshot.schemaVersion(), createdAt: new Date().toISOString() };
-      logs = await stageLogs(snapshot, options.home, stagedHome, report);
-    } finally {
-      snapshot.close();
-    }
+    const { header, logs } = await readSnapshot(join(stagedHome, 'steward.db'), options.home, stagedHome, report);
     for (const path of await otherFilesOf(options.home)) {
       await mkdir(dirname(join(stagedHome, path)), { recursive: true, mode: PRIVATE_DIRECTORY });
       await copyFile(join(options.home, path), join(stagedHome, path));
@@ -66,5 +57,18 @@ export async function backupHome(options: BackupOptions): Promise<BackupSummary>
     return { manifest, archiveBytes, elapsedMs: performance.now() - started };
   } finally {
     await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Checks the snapshot, and stages the console logs of its builds; the archive's header and the counts. */
+async function readSnapshot(path: string, home: string, stagedHome: string, report: (text: string) => void): Promise<{ header: ArchiveHeader; logs: StagedLogs }> {
+  const snapshot = new SnapshotFile(path);
+  try {
+    const problems = snapshot.problems();
+    if (problems.length > 0) throw new Error(`The snapshot of the database failed SQLite's check: ${problems.slice(0, 3).join('; ')}`);
+    const header: ArchiveHeader = { format: ARCHIVE_FORMAT, formatVersion: ARCHIVE_FORMAT_VERSION, stewardVersion: STEWARD_VERSION, schemaVersion: snapshot.schemaVersion(), createdAt: new Date().toISOString() };
+    return { header, logs: await stageLogs(snapshot, home, stagedHome, report) };
+  } finally {
+    snapshot.close();
   }
 }

@@ -58,6 +58,7 @@ export async function restoreHome(options: RestoreOptions): Promise<RestoreSumma
     if (existing === null) await rmdir(options.home).catch(() => {});
     throw error;
   } finally {
+    // Empty once the files are in place; on failure, already removed.
     await rm(staging, { recursive: true, force: true });
   }
 }

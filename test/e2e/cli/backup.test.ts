@@ -180,6 +180,12 @@ describe('steward backup under load, and steward restore', () => {
 
     const missing = await cli.run(['restore', '--from', join(work, 'nope.tar.gz'), '--home', join(work, 'x')]);
     expect(missing.code).toBe(3);
+    const noDatabase = await cli.run(['backup', '--to', join(work, 'none.tar.gz')], { env: { STEWARD_HOME: empty } });
+    expect(noDatabase.code).toBe(3);
+    expect(noDatabase.stderr).toContain(`${empty} holds no Steward database`);
+    const noDirectory = await cli.run(['backup', '--home', homeA, '--to', join(work, 'no-such-dir', 'a.tar.gz')]);
+    expect(noDirectory.code).toBe(3);
+    expect(noDirectory.stderr).toContain('There is no directory');
   });
 
   it('refuses an archive written by a newer schema, saying why', async () => {
