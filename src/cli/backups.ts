@@ -25,3 +25,8 @@ export function asCliError(error: unknown, errors: ErrorModule): unknown {
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
+
+/** `1 build`, `1,234 builds`. */
+export function count(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolveHome } from '../../config/settings.js';
-import { asCliError, loadBackups, seconds } from '../backups.js';
+import { asCliError, count, loadBackups, seconds } from '../backups.js';
 import type { CliContext } from '../context.js';
 
 export function registerBackup(program: Command, context: CliContext): void {
@@ -33,6 +33,6 @@ Examples:
       context.out.note(`${options.to} contains the sealing key (secrets/master.key) and every user's password and token hashes: keep it where only you can read it.`);
       if (manifest.runningBuilds > 0) context.out.note(`${manifest.runningBuilds.toLocaleString('en-US')} build(s) were running: their logs end where they were, and a restored server records them as ABORTED.`);
       if (manifest.missingLogs > 0) context.out.note(`${manifest.missingLogs.toLocaleString('en-US')} build(s) had no console log left (deleted by retention meanwhile, or never written).`);
-      context.out.line(`Backed up ${manifest.builds.toLocaleString('en-US')} builds, ${backups.byteSize(manifest.logBytes)} of logs to ${options.to} in ${seconds(summary.elapsedMs)}`);
+      context.out.line(`Backed up ${count(manifest.builds, 'build')}, ${backups.byteSize(manifest.logBytes)} of logs to ${options.to} in ${seconds(summary.elapsedMs)}`);
     });
 }

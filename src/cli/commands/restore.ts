@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolveHome } from '../../config/settings.js';
-import { asCliError, loadBackups, seconds } from '../backups.js';
+import { asCliError, count, loadBackups, seconds } from '../backups.js';
 import type { CliContext } from '../context.js';
 
 export function registerRestore(program: Command, context: CliContext): void {
@@ -31,7 +31,7 @@ Examples:
       }
       const { manifest } = summary;
       context.out.line(
-        `Restored ${manifest.builds.toLocaleString('en-US')} builds of ${manifest.jobs.toLocaleString('en-US')} jobs, ${backups.byteSize(manifest.logBytes)} of logs, into ${home} in ${seconds(summary.elapsedMs)} (backed up ${manifest.createdAt} by Steward ${manifest.stewardVersion})`,
+        `Restored ${count(manifest.builds, 'build')} of ${count(manifest.jobs, 'job')}, ${backups.byteSize(manifest.logBytes)} of logs, into ${home} in ${seconds(summary.elapsedMs)} (backed up ${manifest.createdAt} by Steward ${manifest.stewardVersion})`,
       );
       context.out.note(`start it with: steward serve --home ${home}`);
     });
