@@ -18,7 +18,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: ['core', 'auth', 'items'],
   // version.js is one constant: the pages show it.
   http: ['core', 'store', 'auth', 'queue', 'items', 'logs', 'version.js'],
-  // The command line is an HTTP client: the server's modules load only for `steward serve` (a dynamic import).
+  // A backup reads the home directly: a consistent snapshot of the store's database, and the console logs.
+  backup: ['store', 'logs', 'version.js'],
+  // The command line is an HTTP client: the server's modules load only for `steward serve`, and backup/
+  // only for `steward backup` and `restore` (dynamic imports).
   cli: ['core', 'config', 'version.js'],
 };
 

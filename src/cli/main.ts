@@ -4,6 +4,7 @@ import { SettingsError } from '../config/settings.js';
 import { isDomainError } from '../core/errors.js';
 import { STEWARD_VERSION } from '../version.js';
 import { RemoteError } from './client.js';
+import { registerBackup } from './commands/backup.js';
 import { registerBuild } from './commands/build.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -11,6 +12,7 @@ import { registerJob } from './commands/job.js';
 import { registerLogin } from './commands/login.js';
 import { registerLogs } from './commands/logs.js';
 import { registerQueue } from './commands/queue.js';
+import { registerRestore } from './commands/restore.js';
 import { listenProblem, registerServe } from './commands/serve.js';
 import { registerStop } from './commands/stop.js';
 import { registerToken } from './commands/token.js';
@@ -45,6 +47,8 @@ Documentation: docs/cli.md. Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 no s
 4 not possible now (disabled job), 6 access denied, 7 bad credentials; build -s: the result's code.`,
     );
   registerServe(root);
+  registerBackup(root, context);
+  registerRestore(root, context);
   registerBuild(root, context);
   registerLogs(root, context);
   registerStop(root, context);

@@ -67,9 +67,8 @@ export class SettingsError extends Error {
  * configuration file's `settings:`, then the default.
  */
 export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessEnv, file: ConfigFile | null): Settings {
-  // A variable set to the empty string counts as not set (STEWARD_HOME= must not mean the current directory).
-  const env = Object.fromEntries(Object.entries(givenEnv).filter(([, value]) => value !== '')) as NodeJS.ProcessEnv;
-  const home = resolve(options.home ?? env.STEWARD_HOME ?? join(homedir(), '.steward'));
+  const env = setVariables(givenEnv);
+  const home = resolveHome(options.home, env);
   const port = integer(options.port ?? env.STEWARD_PORT ?? '8080', 'port', 0, 65535);
   const executorsText = options.executors ?? env.STEWARD_EXECUTORS;
   const executors = executorsText !== undefined ? integer(executorsText, 'executors', 1, 1024) : (file?.settings.executors ?? Math.max(2, availableParallelism()));
@@ -103,6 +102,19 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
     buildEnvironment: file?.settings.buildEnvironment ?? {},
     trustedProxies: env.STEWARD_TRUSTED_PROXIES !== undefined ? env.STEWARD_TRUSTED_PROXIES.split(',').map((block) => block.trim()).filter((block) => block !== '') : (file?.settings.trustedProxies ?? []),
   });
+}
+
+/**
+ * The home directory, absolute: `--home`, else `STEWARD_HOME`, else `~/.steward`. `steward serve`,
+ * `backup` and `restore` all find the home this way, so that they agree on it.
+ */
+export function resolveHome(option: string | undefined, env: NodeJS.ProcessEnv): string {
+  return resolve(option ?? setVariables(env).STEWARD_HOME ?? join(homedir(), '.steward'));
+}
+
+/** The variables that are set: one set to the empty string counts as not set (STEWARD_HOME= must not mean the current directory). */
+function setVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')) as NodeJS.ProcessEnv;
 }
 
 /** A `{ triggers, window }` limit from the file; `triggers: 0` turns it off. */

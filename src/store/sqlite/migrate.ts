@@ -10,9 +10,7 @@ const MIGRATIONS = new URL('./migrations/', import.meta.url);
 export function migrate(db: Database): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((row) => row.version));
-  const files = readdirSync(MIGRATIONS)
-    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
-    .sort();
+  const files = migrationFiles();
   const done: number[] = [];
   for (const file of files) {
     const version = Number(file.slice(0, 4));
@@ -25,4 +23,15 @@ export function migrate(db: Database): number[] {
     done.push(version);
   }
   return done;
+}
+
+/** The schema version this code brings a database to: the number of its last migration. */
+export function latestSchemaVersion(): number {
+  return Math.max(0, ...migrationFiles().map((file) => Number(file.slice(0, 4))));
+}
+
+function migrationFiles(): string[] {
+  return readdirSync(MIGRATIONS)
+    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
+    .sort();
 }
