@@ -16,6 +16,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   items: ['core', 'store'],
   builds: ['core', 'store', 'logs'],
   config: ['core', 'auth', 'items'],
+  // Prometheus metrics (prom-client): fed by main.ts, read by http through an interface of its own.
+  metrics: ['core'],
   // version.js is one constant: the pages show it.
   http: ['core', 'store', 'auth', 'queue', 'items', 'logs', 'version.js'],
   // The command line is an HTTP client: the server's modules load only for `steward serve` (a dynamic import).
