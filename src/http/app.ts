@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { bodyLimit } from 'hono/body-limit';
 import type { Networks } from '../auth/networks.js';
+import { ANONYMOUS } from '../auth/principal.js';
 import { clientOf } from './client-address.js';
 import { NATIVE_API_BASE, nativeApi } from './api/routes.js';
 import { tooLarge } from './body.js';
@@ -77,6 +78,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const client = clientOf(socketAddress(c), (name) => c.req.header(name), options.trustedProxies, c.req.url.startsWith('https:'));
     c.set('address', client.address);
     c.set('https', client.https);
+    // Until identity runs (a refusal of the method comes first), the request is anonymous, for the audit.
+    c.set('principal', ANONYMOUS);
     c.set('claimedUser', null);
     c.set('refusal', null);
     // On Node the headers every response carries go straight onto the outgoing message, which is

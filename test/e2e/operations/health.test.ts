@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, startTestServer, type TestServer, waitFor } from '../../support/server.js';
+import { fillDisk, mountTmpfs, unmountTmpfs } from '../../support/tmpfs.js';
 
 /** Default policy: anonymous may not read this server at all; the probes must not care. */
 describe('/steward/health and /steward/ready', () => {
@@ -52,24 +51,19 @@ describe('/steward/ready on a full disk', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    if (process.getuid?.() !== 0) throw new Error('This test mounts a small tmpfs and so needs root: run npm test as root (CI does, through .ci/run).');
-    mount = mkdtempSync(join(tmpdir(), 'steward-ready-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m,mode=0711', 'tmpfs', mount]);
+    mount = mountTmpfs(16 * 1024 * 1024, 'The readiness tests');
     mkdirSync(join(mount, 'home'));
     server = await startTestServer({ home: join(mount, 'home') });
   });
 
   afterAll(async () => {
     await server?.stop();
-    if (mount) {
-      execFileSync('umount', ['-l', mount]);
-      rmSync(mount, { recursive: true, force: true });
-    }
+    unmountTmpfs(mount);
   });
 
   it('is 503 with the failing check while the home cannot be written, and 200 again once it can', async () => {
     expect((await server.fetch('/steward/ready', { auth: null })).status).toBe(200);
-    fill(join(mount, 'filler'));
+    fillDisk(join(mount, 'filler'));
     const unavailable = await waitFor(
       async () => {
         const response = await server.fetch('/steward/ready', { auth: null });
@@ -85,16 +79,3 @@ describe('/steward/ready on a full disk', () => {
     await waitFor(async () => ((await server.fetch('/steward/ready', { auth: null })).status === 200 ? true : undefined), 10_000, 'readiness to come back');
   });
 });
-
-/** Writes zeros until the file system refuses with ENOSPC. */
-function fill(path: string): void {
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(64 * 1024);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -58,6 +58,9 @@ describe('/prometheus/', () => {
     expect((await server.fetch('/job/fails/disable', { method: 'POST' })).status).toBeLessThan(400);
     const disabled = await server.fetch('/job/fails/build', { method: 'POST' });
     expect(disabled.headers.get('x-steward-reason')).toBe('job_disabled');
+    // Refused before identity runs (it was a 500: the audit of the refusal had no principal).
+    const method = await server.fetch('/job/passes/build', { method: 'PROPFIND' });
+    expect(method.status).toBe(405);
 
     const metrics = await scrape();
     expect(metrics.value('steward_builds_started_total')).toBe(2);
@@ -72,6 +75,7 @@ describe('/prometheus/', () => {
     expect(metrics.value('steward_triggers_accepted_total')).toBe(2);
     expect(metrics.value('steward_triggers_refused_total', { reason: 'authentication_required' })).toBe(1);
     expect(metrics.value('steward_triggers_refused_total', { reason: 'job_disabled' })).toBe(1);
+    expect(metrics.value('steward_triggers_refused_total', { reason: 'method_not_allowed' })).toBe(1);
     expect(metrics.value('steward_executors', { node: 'built-in' })).toBe(3);
     expect(metrics.value('steward_executors_busy', { node: 'built-in' })).toBe(0);
 
@@ -94,6 +98,7 @@ describe('/prometheus/', () => {
     for (const route of routes) expect(route).toMatch(/^(steward\/)?[a-zA-Z_]+$/);
     expect(metrics.histogram('steward_http_request_duration_seconds', { route: 'trigger', method: 'POST', code: '2xx' }).count).toBe(2);
     expect(metrics.histogram('steward_http_request_duration_seconds', { route: 'trigger', method: 'POST', code: '4xx' }).count).toBe(2);
+    expect(metrics.histogram('steward_http_request_duration_seconds', { route: 'trigger', method: 'other', code: '4xx' }).count).toBe(1);
   });
 
   it('shows the queue by why items wait, and busy executors', async () => {
