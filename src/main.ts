@@ -30,14 +30,20 @@ import { type BuiltInNode, prepareBuiltInNode } from './executor/built-in-node.j
 import { ShellRunner } from './executor/shell-runner.js';
 import { Workspaces } from './executor/workspaces.js';
 import { createApp } from './http/app.js';
+import { Readiness } from './http/readiness.js';
 import { refuseUnreadableRequests, unreadableRequestResponse } from './http/protocol-refusals.js';
 import { Items } from './items/items.js';
 import { Views } from './items/views.js';
 import { LogFiles } from './logs/log-files.js';
+import { probeWritable } from './logs/write-probe.js';
+import { Metrics } from './metrics/metrics.js';
+import { readMetricsToken } from './config/metrics-token.js';
 import { recoverInterruptedBuilds } from './queue/recovery.js';
 import { Scheduler } from './queue/scheduler.js';
 import { IDEMPOTENCY_KEPT_MS, Triggers } from './queue/trigger.js';
+import { SchemaTooNewError } from './store/sqlite/migrate.js';
 import { openSqliteStore } from './store/sqlite/open.js';
+import type { Store } from './store/types.js';
 import { JENKINS_COMPATIBLE_VERSION, STEWARD_VERSION } from './version.js';
 
 export interface RunningServer {
@@ -81,8 +87,15 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const secretsDir = join(settings.home, 'secrets');
   mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
   const secrets = new SecretBox(masterKey(secretsDir));
+  const metricsToken = settings.metricsTokenFile === null ? null : readMetricsToken(settings.metricsTokenFile);
 
-  const store = openSqliteStore({ path: join(settings.home, 'steward.db') });
+  // The metrics read the scheduler and the disk monitor only when scraped, after they exist.
+  const metrics = new Metrics({
+    waitingCounts: () => scheduler.waitingCounts(),
+    executors: () => ({ busy: scheduler.busyExecutors, total: scheduler.executorCount }),
+    disk: () => disk.current,
+  });
+  const store = openStore(join(settings.home, 'steward.db'), (seconds) => metrics.commit(seconds));
   const accounts = new Accounts(store.users);
   await ensureAdmin(accounts, secretsDir, env, announce);
   const policy = await Policy.load(store);
@@ -93,7 +106,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const audit = new AuditLog(store, log, settings.auditRetentionMs);
   const webhooks = new Webhooks(store, secrets);
 
-  const logs = new LogFiles(join(settings.home, 'jobs'));
+  const logs = new LogFiles(join(settings.home, 'jobs'), (bytes) => metrics.logWritten(bytes));
   const reserve = new DiskReserve(join(settings.home, 'disk-reserve'));
   const disk = new DiskSpaceMonitor(settings.home, (reading) => reserve.restore(reading.freeBytes));
   await disk.start();
@@ -131,7 +144,16 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     isBuilding: (jobId) => scheduler.isBuilding(jobId),
     moveFiles: (from, to) => workspaces.move(from, to),
   });
-  const triggers = new Triggers({ store, sealer: secrets, defaultQuietPeriodSeconds: () => settings.quietPeriodSeconds, defaultMaxQueued: () => settings.maxQueuedPerJob, wake: () => scheduler.wake() });
+  scheduler.events.on('started', (build, queuedAt) => metrics.buildStarted(build, queuedAt));
+  scheduler.events.on('finished', (build) => metrics.buildFinished(build));
+  const triggers = new Triggers({
+    store,
+    sealer: secrets,
+    defaultQuietPeriodSeconds: () => settings.quietPeriodSeconds,
+    defaultMaxQueued: () => settings.maxQueuedPerJob,
+    wake: () => scheduler.wake(),
+    accepted: () => metrics.triggerAccepted(),
+  });
 
   if (file) {
     const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, endSessions: (userId) => sessions.endAllOf(userId) });
@@ -169,6 +191,11 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     stewardVersion: STEWARD_VERSION,
     instanceTag: randomBytes(4).toString('hex'),
     trustedProxies: new Networks(settings.trustedProxies),
+    operations: {
+      readiness: new Readiness({ database: () => store.ping(), home: () => probeWritable(settings.home) }),
+      metrics,
+      metricsToken,
+    },
   });
   const server = await listen(app.fetch, settings);
   const { port } = server.address() as AddressInfo;
@@ -223,6 +250,16 @@ function listen(fetch: Parameters<typeof getRequestListener>[0], settings: Setti
       resolve(server);
     });
   });
+}
+
+/** Opens the database; one of a newer Steward is a problem of the start, reported as one (exit 2). */
+function openStore(path: string, observeCommit: (seconds: number) => void): Store {
+  try {
+    return openSqliteStore({ path, observeCommit });
+  } catch (error) {
+    if (error instanceof SchemaTooNewError) throw new SettingsError(error.message);
+    throw error;
+  }
 }
 
 /** Prepares the built-in node; a build user that cannot work is a settings problem, reported as one. */

@@ -16,6 +16,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   items: ['core', 'store'],
   builds: ['core', 'store', 'logs'],
   config: ['core', 'auth', 'items'],
+  // Prometheus metrics (prom-client): fed by main.ts, read by http through an interface of its own.
+  metrics: ['core'],
   // version.js is one constant: the pages show it.
   http: ['core', 'store', 'auth', 'queue', 'items', 'logs', 'version.js'],
   // A backup reads the home directly: a consistent snapshot of the store's database, and the console logs.

@@ -120,6 +120,7 @@ const schema = z
         trustedProxies: z.array(z.string()).optional(),
         buildUser: z.string().min(1).optional(),
         workspaceDir: z.string().min(1).optional(),
+        metricsTokenFile: z.string().min(1).optional(),
         buildEnvironment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and _, not starting with a digit'), z.string().refine((value) => !value.includes('\0'), 'a value cannot hold a NUL character')).optional(),
       })
       .strict()

@@ -41,6 +41,8 @@ export interface Settings {
   readonly workspaceDir: string | null;
   /** Variables every build gets (Jenkins' global environment variables). */
   readonly buildEnvironment: Readonly<Record<string, string>>;
+  /** A file holding the bearer token `/prometheus/` accepts; null: only administrators read the metrics. */
+  readonly metricsTokenFile: string | null;
 }
 
 /** Command-line options, as `steward serve` parses them (all optional). */
@@ -54,6 +56,7 @@ export interface ServeOptions {
   logLevel?: string;
   buildUser?: string;
   workspaceDir?: string;
+  metricsTokenFile?: string;
 }
 
 export class SettingsError extends Error {
@@ -63,7 +66,8 @@ export class SettingsError extends Error {
 /**
  * Resolves settings with this precedence: command-line option, then environment variable
  * (`STEWARD_HOME`, `STEWARD_HOST`, `STEWARD_PORT`, `STEWARD_EXECUTORS`, `STEWARD_CONFIG`,
- * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`, `STEWARD_BUILD_USER`, `STEWARD_WORKSPACE_DIR`), then the
+ * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`, `STEWARD_BUILD_USER`, `STEWARD_WORKSPACE_DIR`,
+ * `STEWARD_METRICS_TOKEN_FILE`), then the
  * configuration file's `settings:`, then the default.
  */
 export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessEnv, file: ConfigFile | null): Settings {
@@ -100,6 +104,7 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
     buildUser: options.buildUser ?? env.STEWARD_BUILD_USER ?? file?.settings.buildUser ?? (process.getuid?.() === 0 ? 'nobody' : null),
     workspaceDir: pathOrNull(options.workspaceDir ?? env.STEWARD_WORKSPACE_DIR ?? file?.settings.workspaceDir),
     buildEnvironment: file?.settings.buildEnvironment ?? {},
+    metricsTokenFile: pathOrNull(options.metricsTokenFile ?? env.STEWARD_METRICS_TOKEN_FILE ?? file?.settings.metricsTokenFile),
     trustedProxies: env.STEWARD_TRUSTED_PROXIES !== undefined ? env.STEWARD_TRUSTED_PROXIES.split(',').map((block) => block.trim()).filter((block) => block !== '') : (file?.settings.trustedProxies ?? []),
   });
 }

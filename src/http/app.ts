@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { bodyLimit } from 'hono/body-limit';
 import type { Networks } from '../auth/networks.js';
+import { ANONYMOUS } from '../auth/principal.js';
 import { clientOf } from './client-address.js';
 import { NATIVE_API_BASE, nativeApi } from './api/routes.js';
 import { tooLarge } from './body.js';
@@ -15,6 +16,26 @@ import { jenkinsRoutes } from './jenkins/routes.js';
 import { triggeredJob } from './jenkins/trigger-path.js';
 import { redactUrl } from './redact.js';
 import { WEBHOOK_BASE, webhookDeliveries } from './webhook-deliveries.js';
+import { healthRoutes } from './health.js';
+import { type MetricsExposition, PROMETHEUS_PATH, prometheusEndpoint } from './prometheus.js';
+import type { Readiness } from './readiness.js';
+import { ANSWERED_METHODS, methodLabel, routeKind } from './route-kind.js';
+
+/** What the metrics hear of requests; each call is constant time. */
+export interface RequestObserver {
+  /** A request answered: its route kind (never its URL), method, status and time until the answer was ready. */
+  request(route: string, method: string, status: number, seconds: number): void;
+  /** A trigger or webhook delivery refused, with its reason code. */
+  triggerRefused(reason: string): void;
+}
+
+/** Health checks and metrics. */
+export interface Operations {
+  readonly readiness: Readiness;
+  readonly metrics: MetricsExposition & RequestObserver;
+  /** The bearer token a scraper may read the metrics with; null when only administrators may. */
+  readonly metricsToken: string | null;
+}
 
 export interface AppOptions {
   readonly jenkins: JenkinsDeps;
@@ -28,6 +49,7 @@ export interface AppOptions {
   readonly instanceTag: string;
   /** Proxies whose forwarding headers are believed. */
   readonly trustedProxies: Networks;
+  readonly operations: Operations;
 }
 
 /**
@@ -38,6 +60,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError(onError);
   const { audit } = options.jenkins;
+  const { metrics } = options.operations;
 
   const common: Record<string, string> = {
     'X-Jenkins': options.jenkinsVersion,
@@ -55,6 +78,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const client = clientOf(socketAddress(c), (name) => c.req.header(name), options.trustedProxies, c.req.url.startsWith('https:'));
     c.set('address', client.address);
     c.set('https', client.https);
+    // Until identity runs (a refusal of the method comes first), the request is anonymous, for the audit.
+    c.set('principal', ANONYMOUS);
     c.set('claimedUser', null);
     c.set('refusal', null);
     // On Node the headers every response carries go straight onto the outgoing message, which is
@@ -69,16 +94,18 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       for (const [name, value] of Object.entries(common)) c.res.headers.set(name, value);
       c.res.headers.set('X-Steward-Request-Id', requestId);
     }
+    const url = new URL(c.req.url);
     const refusal = c.get('refusal');
     if (refusal) {
-      const url = new URL(c.req.url);
       const job = triggeredJob(url.pathname.split('/').filter((segment) => segment !== '').map(safeDecode), url.searchParams);
       if (job !== null) audit.record(auditEvent(c, { action: 'trigger', outcome: 'refused', reason: refusal.code, item: job }));
       else if (isAuthenticationFailure(refusal.code)) audit.record(auditEvent(c, { action: 'authenticate', outcome: 'refused', reason: refusal.code }));
+      if (job !== null || url.pathname.startsWith(`${WEBHOOK_BASE}/`)) metrics.triggerRefused(refusal.code);
     }
+    const ms = performance.now() - started;
+    metrics.request(routeKind(url.pathname), methodLabel(c.req.method), c.res.status, ms / 1000);
     if (options.log.isLevelEnabled('debug')) {
-      const url = new URL(c.req.url);
-      options.log.debug({ requestId, method: c.req.method, url: redactUrl(url.pathname + url.search), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+      options.log.debug({ requestId, method: c.req.method, url: redactUrl(url.pathname + url.search), status: c.res.status, ms: Math.round(ms) }, 'request');
     }
   });
 
@@ -89,7 +116,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     }
     await next();
   });
+  // Before identity: probes answer without credentials, whatever Authorization they send.
+  app.route('/', healthRoutes(options.operations.readiness));
   app.use(identity(options.jenkins.authenticator, options.jenkins.sessions.cookieName));
+  const prometheus = prometheusEndpoint(metrics, options.operations.metricsToken, options.jenkins.authorizer);
+  app.get(PROMETHEUS_PATH, prometheus);
+  app.get(`${PROMETHEUS_PATH}/`, prometheus);
   app.use(`${NATIVE_API_BASE}/*`, bodyLimit({ maxSize: options.bodyLimitBytes, onError: () => { throw tooLarge(options.bodyLimitBytes); } }));
   app.route(NATIVE_API_BASE, nativeApi(options.jenkins, options.stewardVersion));
   app.post(`${WEBHOOK_BASE}/:name`, webhookDeliveries(options.jenkins, options.bodyLimitBytes));
@@ -99,8 +131,6 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.all('*', jenkinsRoutes(options.jenkins, options.bodyLimitBytes));
   return app;
 }
-
-const ANSWERED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 function safeDecode(segment: string): string {
   try {

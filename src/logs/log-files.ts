@@ -18,7 +18,11 @@ export interface LogPiece {
  * log is appended to synchronously as output arrives, so anything a step prints is readable at once.
  */
 export class LogFiles {
-  constructor(private readonly root: string) {}
+  /** `onWritten` hears how many bytes each write appended (the metrics). */
+  constructor(
+    private readonly root: string,
+    private readonly onWritten: (bytes: number) => void = () => {},
+  ) {}
 
   path(jobId: number, number: number): string {
     return join(this.root, String(jobId), String(number), 'log');
@@ -30,7 +34,7 @@ export class LogFiles {
    */
   open(jobId: number, number: number, onFailure: (error: NodeJS.ErrnoException) => void = () => {}): LogWriter {
     mkdirSync(join(this.root, String(jobId), String(number)), { recursive: true });
-    return new LogWriter(openSync(this.path(jobId, number), 'a'), onFailure);
+    return new LogWriter(openSync(this.path(jobId, number), 'a'), onFailure, this.onWritten);
   }
 
   /** Appends to an existing log without keeping it open (used to close the logs of crashed builds). */
@@ -113,6 +117,7 @@ export class LogWriter {
   constructor(
     private readonly fd: number,
     private readonly onFailure: (error: NodeJS.ErrnoException) => void = () => {},
+    private readonly onWritten: (bytes: number) => void = () => {},
   ) {}
 
   /** The error that stopped writing, or null while every write has succeeded. */
@@ -126,6 +131,7 @@ export class LogWriter {
       const bytes = typeof text === 'string' ? Buffer.from(text) : text;
       // A short write (the disk filling up) is followed by the error on the next one.
       for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written);
+      this.onWritten(bytes.length);
     } catch (error) {
       this.error = error as NodeJS.ErrnoException;
       this.onFailure(this.error);

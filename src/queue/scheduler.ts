@@ -4,7 +4,7 @@ import type { Build, Interruption } from '../core/build.js';
 import { isDomainError } from '../core/errors.js';
 import type { Job } from '../core/item.js';
 import type { QueueItem, WaitingReason } from '../core/queue-item.js';
-import type { Store } from '../store/types.js';
+import type { Store, WaitingCounts } from '../store/types.js';
 import { BuildControl, type BuildRunner, type RunOutcome, type StopMode } from './runner.js';
 
 interface RunningBuild {
@@ -37,9 +37,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long the scheduler waits before trying again when the disk could not take a build's start or result. */
 const DISK_RETRY_MS = 5_000;
 
-/** What the scheduler tells listeners: a queue item became a build, a build finished. */
+/** What the scheduler tells listeners: a queue item (that entered the queue at `queuedAt`) became a build, a build finished. */
 export interface SchedulerEvents {
-  started: [build: Build];
+  started: [build: Build, queuedAt: number];
   finished: [build: Build];
 }
 
@@ -95,6 +95,16 @@ export class Scheduler {
       if (blocker) return { kind: 'blocked', runningBuildNumber: blocker.build.number };
     }
     return { kind: 'executor' };
+  }
+
+  /** How many items wait, by why: a job is blocking when it runs a build and does not allow concurrent ones. */
+  waitingCounts(): Promise<WaitingCounts> {
+    return this.options.store.queue.waitingCounts(this.now(), [...this.blockingJobs()]);
+  }
+
+  /** Executors running a build now. */
+  get busyExecutors(): number {
+    return this.running.size;
   }
 
   executors(): ExecutorState[] {
@@ -175,8 +185,7 @@ export class Scheduler {
   private async dispatchOnce(): Promise<void> {
     if (this.stopped) return;
     const now = this.now();
-    const excluded = new Set<number>();
-    for (const running of this.running.values()) if (!running.job.settings.concurrentBuild) excluded.add(running.job.id);
+    const excluded = this.blockingJobs();
     const planned: Array<{ item: QueueItem; job: Job; executor: number }> = [];
     let after: { dueAt: number; id: number } | null = null;
     while (this.free.length > 0) {
@@ -196,6 +205,13 @@ export class Scheduler {
     }
     this.armTimer(await this.options.store.queue.nextDueAfter(now), now);
     await Promise.all(planned.map((plan) => this.start(plan.item, plan.job, plan.executor)));
+  }
+
+  /** Jobs that cannot start another build now: they run one and do not allow concurrent builds. */
+  private blockingJobs(): Set<number> {
+    const blocking = new Set<number>();
+    for (const running of this.running.values()) if (!running.job.settings.concurrentBuild) blocking.add(running.job.id);
+    return blocking;
   }
 
   private armTimer(nextDue: number | null, now: number): void {
@@ -245,7 +261,7 @@ export class Scheduler {
     const early = this.stopsBeforeStart.get(key(job.id, started.number));
     if (early) control.stop(early.interruption, early.mode);
     running.done = this.execute(running);
-    this.events.emit('started', started);
+    this.events.emit('started', started, item.queuedAt);
   }
 
   private async execute(running: RunningBuild): Promise<void> {

@@ -50,6 +50,8 @@ export class Triggers {
       /** The most items of one job that may wait, for jobs that set none. */
       readonly defaultMaxQueued: () => number;
       readonly wake: () => void;
+      /** Hears each trigger that made or joined a queue item (not the repeat of an idempotency key): the metrics. */
+      readonly accepted?: () => void;
       readonly now?: () => number;
     },
   ) {}
@@ -81,6 +83,7 @@ export class Triggers {
     });
     // Folding into a waiting item changes nothing the scheduler acts on, unless the item became due sooner.
     if (result.advanced) this.deps.wake();
+    if (!result.replayOf) this.deps.accepted?.();
     return result;
   }
 

@@ -251,6 +251,20 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(ids(await store.queue.listWaitingOfJob(b.id, 1))).toEqual([b1.queueId]);
       });
 
+      it('counts waiting items by why they wait: quiet, blocked by a job that cannot start, buildable', async () => {
+        const [a, b] = [await job('a'), await job('b')];
+        expect(await store.queue.waitingCounts(1000, [])).toEqual({ quiet: 0, blocked: 0, buildable: 0 });
+        await enqueue(a.id, { key: '1', dueAt: 100 });
+        await enqueue(a.id, { key: '2', dueAt: 5000 });
+        await enqueue(b.id, { key: '1', dueAt: 100 });
+        const left = await enqueue(b.id, { key: '2', dueAt: 200 });
+        expect(await store.queue.waitingCounts(1000, [])).toEqual({ quiet: 1, blocked: 0, buildable: 3 });
+        expect(await store.queue.waitingCounts(1000, [a.id])).toEqual({ quiet: 1, blocked: 1, buildable: 2 });
+        expect(await store.queue.waitingCounts(50, [a.id, b.id])).toEqual({ quiet: 4, blocked: 0, buildable: 0 });
+        await store.builds.start({ queueId: left.queueId, executor: 0, startedAt: 1000 });
+        expect(await store.queue.waitingCounts(1000, [b.id])).toEqual({ quiet: 1, blocked: 1, buildable: 1 });
+      });
+
       it('reads the causes of more items than SQL allows parameters', async () => {
         const demo = await job('demo');
         const many = 33_000;

@@ -31,6 +31,8 @@ export interface Store {
   readonly triggerTokens: TriggerTokenStore;
   readonly webhooks: WebhookStore;
   readonly views: ViewStore;
+  /** Answers a trivial query, or throws when the backend cannot (the readiness check). */
+  ping(): Promise<void>;
   /** Flushes pending writes and releases the backend. */
   close(): Promise<void>;
 }
@@ -129,6 +131,12 @@ export interface QueueStore {
   listDue(now: number, excludedJobIds: readonly number[], limit: number, after?: QueuePosition | null): Promise<QueueItem[]>;
   /** The earliest due time of a waiting item after `now`, or null: when the scheduler must look again. */
   nextDueAfter(now: number): Promise<number | null>;
+  /**
+   * How many items wait, by why (for the metrics): in their quiet period at `now`, due but of a job in
+   * `blockingJobIds` (one that cannot start another build now), or buildable. Counted through the
+   * indexes of waiting items without reading a row.
+   */
+  waitingCounts(now: number, blockingJobIds: readonly number[]): Promise<WaitingCounts>;
   /** Marks a waiting item cancelled; returns null when it is not waiting. */
   cancel(id: number, now: number): Promise<QueueItem | null>;
   /** Cancels every waiting item of a job; returns them. */
@@ -137,6 +145,12 @@ export interface QueueStore {
   pruneCancelled(before: number): Promise<number>;
   /** Forgets idempotency keys recorded before `before`. */
   pruneIdempotencyKeys(before: number): Promise<number>;
+}
+
+export interface WaitingCounts {
+  readonly quiet: number;
+  readonly blocked: number;
+  readonly buildable: number;
 }
 
 export interface StartBuild {

@@ -13,6 +13,7 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn or error (env STEWARD_LOG_LEVEL; default info)')
     .option('--build-user <user>', 'the account build steps run as; needs Steward to run as root (env STEWARD_BUILD_USER; default nobody when run as root, else Steward\'s own user)')
     .option('--workspace-dir <dir>', 'where the jobs\' workspaces are (env STEWARD_WORKSPACE_DIR; default HOME/workspace)')
+    .option('--metrics-token-file <file>', 'a file holding the bearer token Prometheus reads /prometheus/ with (env STEWARD_METRICS_TOKEN_FILE; default: administrators only)')
     .addHelpText(
       'after',
       `
@@ -40,6 +41,7 @@ async function serve(options: Record<string, string | undefined>): Promise<void>
     logLevel: options.logLevel,
     buildUser: options.buildUser,
     workspaceDir: options.workspaceDir,
+    metricsTokenFile: options.metricsTokenFile,
   });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

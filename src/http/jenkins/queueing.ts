@@ -140,7 +140,8 @@ function auditCredential(scope: Scope, authority: Authority): { credential?: 'jo
 }
 
 const DEFAULT_WAIT_MS = 60_000;
-const MAX_WAIT_MS = 600_000;
+/** The longest a trigger may wait for its build (`wait=`); reverse proxies must allow it (contrib/). */
+export const MAX_WAIT_MS = 600_000;
 
 /** `wait=start|finish` and `timeout=` (a duration or seconds, at most 10 min). */
 function waitRequest(input: RequestInput): { until: WaitFor; timeoutMs: number } | null {

@@ -4,13 +4,33 @@ import type { Database } from 'better-sqlite3';
 const MIGRATIONS = new URL('./migrations/', import.meta.url);
 
 /**
+ * A database whose schema is newer than this build knows: an older Steward started on the home of a
+ * newer one. It would misread what it does not know, so it refuses to start.
+ */
+export class SchemaTooNewError extends Error {
+  override readonly name = 'SchemaTooNewError';
+  constructor(
+    readonly schema: number,
+    readonly known: number,
+  ) {
+    super(
+      `This database was written by a newer Steward (schema ${schema}, this version knows up to ${known}); a downgrade is not supported: restore a backup taken before the upgrade or run the newer version.`,
+    );
+  }
+}
+
+/**
  * Applies the numbered SQL files in `migrations/` that this database has not seen, each in its own
- * transaction, in order. Forward only: a file, once released, is never edited.
+ * transaction, in order. Forward only: a file, once released, is never edited, and a database that
+ * has seen a migration this build does not have is refused (`SchemaTooNewError`), before any change.
  */
 export function migrate(db: Database): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((row) => row.version));
   const files = migrationFiles();
+  const known = latestSchemaVersion();
+  const schema = Math.max(0, ...applied);
+  if (schema > known) throw new SchemaTooNewError(schema, known);
   const done: number[] = [];
   for (const file of files) {
     const version = Number(file.slice(0, 4));

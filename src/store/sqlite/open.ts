@@ -17,12 +17,19 @@ import { SqliteWebhookStore } from './webhooks.js';
 import { SqliteUserStore } from './users.js';
 import { WriteBatch } from './write-batch.js';
 
+export interface SqliteStoreOptions {
+  /** The database file, or `:memory:` for a throwaway store. */
+  readonly path: string;
+  /** Hears how long each group commit took, until it was on disk (the metrics). */
+  readonly observeCommit?: (seconds: number) => void;
+}
+
 /**
  * Opens (creating if needed) the embedded store: one SQLite file in WAL mode whose writes are
  * acknowledged only once they are on disk (see WriteBatch), so that they survive a crash of the
- * process or of the machine. Pass `:memory:` for a throwaway store.
+ * process or of the machine. Throws `SchemaTooNewError` for a database of a newer Steward.
  */
-export function openSqliteStore(options: { path: string }): Store {
+export function openSqliteStore(options: SqliteStoreOptions): Store {
   if (options.path !== ':memory:') {
     mkdirSync(dirname(options.path), { recursive: true });
     makePrivate(options.path);
@@ -33,10 +40,16 @@ export function openSqliteStore(options: { path: string }): Store {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const memory = options.path === ':memory:';
   if (!memory) syncDirectory(dirname(options.path));
-  const batch = new WriteBatch(db, memory ? null : `${options.path}-wal`);
+  const batch = new WriteBatch(db, memory ? null : `${options.path}-wal`, options.observeCommit);
+  const ping = db.prepare('SELECT version FROM schema_migrations LIMIT 1');
   const causes = new CauseTable(db);
   const itemCache = new ItemCache();
   const audit = new AuditTable(db);
@@ -52,6 +65,9 @@ export function openSqliteStore(options: { path: string }): Store {
     triggerTokens: new SqliteTriggerTokenStore(db, batch),
     webhooks: new SqliteWebhookStore(db, batch),
     views: new SqliteViewStore(db, batch),
+    async ping() {
+      ping.get();
+    },
     async close() {
       await batch.close();
       db.close();

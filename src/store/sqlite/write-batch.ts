@@ -41,10 +41,14 @@ export class WriteBatch {
   private readonly release: Statement;
   private readonly rollbackTo: Statement;
 
-  /** `walPath` is the database's `-wal` file; null for an in-memory database, which has nothing to sync. */
+  /**
+   * `walPath` is the database's `-wal` file; null for an in-memory database, which has nothing to sync.
+   * `observeCommit` hears how long each commit took, from BEGIN until it was on disk (the metrics).
+   */
   constructor(
     private readonly db: Database,
     private readonly walPath: string | null,
+    private readonly observeCommit: (seconds: number) => void = () => {},
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
@@ -91,6 +95,7 @@ export class WriteBatch {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
+    const began = performance.now();
     let outcomes: Outcome[];
     try {
       outcomes = this.runTransaction(batch);
@@ -98,12 +103,14 @@ export class WriteBatch {
       for (const entry of batch) entry.reject(asStorageRefusal(error));
       return;
     }
-    const settle = () =>
+    const settle = () => {
+      this.observeCommit((performance.now() - began) / 1000);
       batch.forEach((entry, index) => {
         const outcome = outcomes[index] as Outcome;
         if (outcome.ok) entry.resolve(outcome.value);
         else entry.reject(outcome.error);
       });
+    };
     if (this.walPath === null) {
       settle();
       return;

@@ -240,6 +240,8 @@ export const JENKINS_ROUTES: readonly Route[] = [
   { id: 'static', methods: ['GET', 'HEAD'], path: (random) => `/static/${random.pick(['steward.css', 'steward.js', 'favicon.svg', '..%2Fpackage.json', '../main.js', '%2e%2e/%2e%2e/package.json', 'x', '', 'steward.css/x', hostileSegment(random)])}` },
   { id: 'webhook-delivery', methods: ['POST'], path: (random) => `/steward/hooks/${random.weighted<() => string>([[6, () => random.pick([...WEBHOOKS])], [1, () => hostileSegment(random)]])()}`, body: 'webhook' },
   { id: 'webhook-get', methods: ['GET', 'PUT', 'DELETE'], path: (random) => `/steward/hooks/${random.pick([...WEBHOOKS, 'missing'])}` },
+  { id: 'health', methods: ['GET', 'HEAD'], path: (random) => random.pick(['/steward/health', '/steward/ready', '/steward/health/', '/steward/ready/x', `/steward/${hostileSegment(random)}`]) },
+  { id: 'prometheus', methods: ['GET'], path: (random) => random.pick(['/prometheus', '/prometheus/', '/prometheus/x', '/prometheus/api/json']) },
   { id: 'unknown', methods: ['GET', 'POST'], path: (random) => `/${hostileSegment(random)}/${random.chance(0.5) ? hostileSegment(random) : ''}` },
 ];
 

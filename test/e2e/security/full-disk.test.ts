@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, readdirSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildServer, startChildServer } from '../../support/child-server.js';
 import { jobXml, stringParameter, waitFor, waitForBuild } from '../../support/server.js';
+import { fillDisk, mountTmpfs, unmountTmpfs } from '../../support/tmpfs.js';
 
 /**
  * Issue 12, finding 3: a build whose output hit ENOSPC threw out of the log writer and the process
@@ -13,29 +12,13 @@ import { jobXml, stringParameter, waitFor, waitForBuild } from '../../support/se
  */
 const DISK_BYTES = 24 * 1024 * 1024;
 
-/** Writes zeros to `path` until the file system refuses with ENOSPC, then gives `leaveBytes` back. */
-function fillDisk(path: string, leaveBytes: number): void {
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(64 * 1024);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-  truncateSync(path, Math.max(0, statSync(path).size - leaveBytes));
-}
-
 describe('a full disk', () => {
   let mount: string;
   let home: string;
   let server: ChildServer;
 
   beforeAll(async () => {
-    if (process.getuid?.() !== 0) throw new Error('The full-disk tests mount a small tmpfs and so need root: run npm test as root (CI does, through .ci/run).');
-    mount = mkdtempSync(join(tmpdir(), 'steward-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_BYTES},mode=0711`, 'tmpfs', mount]);
+    mount = mountTmpfs(DISK_BYTES, 'The full-disk tests');
     home = join(mount, 'home');
     mkdirSync(home);
     server = await startChildServer(home);
@@ -46,10 +29,7 @@ describe('a full disk', () => {
 
   afterAll(async () => {
     await server?.kill();
-    if (mount) {
-      execFileSync('umount', ['-l', mount]);
-      rmSync(mount, { recursive: true, force: true });
-    }
+    unmountTmpfs(mount);
   });
 
   it('aborts a build whose log cannot be written, saying why, and the server stays up', async () => {
