@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { Accounts } from './auth/accounts.js';
 import { ApiTokens } from './auth/api-tokens.js';
 import { AuditLog } from './auth/audit-log.js';
@@ -36,6 +36,7 @@ import { LogFiles } from './logs/log-files.js';
 import { recoverInterruptedBuilds } from './queue/recovery.js';
 import { Scheduler } from './queue/scheduler.js';
 import { IDEMPOTENCY_KEPT_MS, Triggers } from './queue/trigger.js';
+import { serverLog } from './server-log.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import { JENKINS_COMPATIBLE_VERSION, STEWARD_VERSION } from './version.js';
 
@@ -70,7 +71,7 @@ export async function startFromOptions(options: ServeOptions, start: StartOption
 export async function startServer(settings: Settings, file: ConfigFile | null, start: StartOptions = {}): Promise<RunningServer> {
   const env = start.env ?? process.env;
   const announce = start.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const log = start.log ?? pino({ level: settings.logLevel, base: undefined }, pino.destination(2));
+  const log = start.log ?? serverLog(settings.logLevel, settings.logFormat, process.stderr.isTTY === true);
   const node = builtInNode(settings);
   for (const note of node.notes) announce(note);
   if (node.warning) {
