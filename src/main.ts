@@ -11,6 +11,7 @@ import { AuditLog } from './auth/audit-log.js';
 import { Authenticator } from './auth/authenticator.js';
 import { Authorizer } from './auth/authorization.js';
 import { Crumbs } from './auth/crumbs.js';
+import { INITIAL_ADMIN, InitialPassword } from './auth/initial-password.js';
 import { FailureLimiter, TriggerLimiter } from './auth/rate-limits.js';
 import { Networks } from './auth/networks.js';
 import { randomPassword } from './auth/passwords.js';
@@ -57,6 +58,7 @@ export interface StartOptions {
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
+const INITIAL_PASSWORD_FILE = 'initialAdminPassword';
 const CANCELLED_KEPT_MS = 86_400_000;
 
 /** Reads the configuration file (when given) and the settings, and starts the server. */
@@ -85,6 +87,8 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const store = openSqliteStore({ path: join(settings.home, 'steward.db') });
   const accounts = new Accounts(store.users);
   await ensureAdmin(accounts, secretsDir, env, announce);
+  const initialPassword = await InitialPassword.load(join(secretsDir, INITIAL_PASSWORD_FILE), accounts);
+  accounts.whenPasswordGone((userId) => initialPassword.forget(userId));
   const policy = await Policy.load(store);
   const apiTokens = new ApiTokens(store);
   const sessions = new Sessions(store, { idleTimeoutMs: settings.sessionTimeoutMs, cookieName: `JSESSIONID.${secrets.derive('session cookie').toString('hex').slice(0, 8)}` });
@@ -159,6 +163,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       authorizer: new Authorizer(policy),
       crumbs: new Crumbs(secrets.derive('crumbs')),
       audit,
+      initialPassword,
     },
     log,
     bodyLimitBytes: settings.bodyLimitBytes,
@@ -247,13 +252,13 @@ async function ensureAdmin(accounts: Accounts, secretsDir: string, env: NodeJS.P
   if (!(await accounts.isEmpty())) return;
   const given = env.STEWARD_ADMIN_PASSWORD;
   const password = given && given !== '' ? given : randomPassword();
-  await accounts.create({ id: 'admin', fullName: 'admin', password });
+  await accounts.create({ id: INITIAL_ADMIN, fullName: INITIAL_ADMIN, password });
   if (given) {
     announce('Created the user admin with the password from STEWARD_ADMIN_PASSWORD.');
     return;
   }
-  const path = join(secretsDir, 'initialAdminPassword');
+  const path = join(secretsDir, INITIAL_PASSWORD_FILE);
   writeFileSync(path, `${password}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
-  announce(`Created the user admin. Its password is in ${path}`);
+  announce(`Created the user admin. Its password is in ${path} (removed once admin's password is changed).`);
 }
