@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { Accounts } from './auth/accounts.js';
 import { ApiTokens } from './auth/api-tokens.js';
 import { AuditLog } from './auth/audit-log.js';
 import { Authenticator } from './auth/authenticator.js';
 import { Authorizer } from './auth/authorization.js';
 import { Crumbs } from './auth/crumbs.js';
+import { INITIAL_ADMIN, InitialPassword } from './auth/initial-password.js';
 import { FailureLimiter, TriggerLimiter } from './auth/rate-limits.js';
 import { Networks } from './auth/networks.js';
 import { randomPassword } from './auth/passwords.js';
@@ -42,6 +43,7 @@ import { recoverInterruptedBuilds } from './queue/recovery.js';
 import { Scheduler } from './queue/scheduler.js';
 import { IDEMPOTENCY_KEPT_MS, Triggers } from './queue/trigger.js';
 import { SchemaTooNewError } from './store/sqlite/migrate.js';
+import { serverLog } from './server-log.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import type { Store } from './store/types.js';
 import { JENKINS_COMPATIBLE_VERSION, STEWARD_VERSION } from './version.js';
@@ -63,6 +65,7 @@ export interface StartOptions {
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
+const INITIAL_PASSWORD_FILE = 'initialAdminPassword';
 const CANCELLED_KEPT_MS = 86_400_000;
 
 /** Reads the configuration file (when given) and the settings, and starts the server. */
@@ -77,7 +80,7 @@ export async function startFromOptions(options: ServeOptions, start: StartOption
 export async function startServer(settings: Settings, file: ConfigFile | null, start: StartOptions = {}): Promise<RunningServer> {
   const env = start.env ?? process.env;
   const announce = start.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const log = start.log ?? pino({ level: settings.logLevel, base: undefined }, pino.destination(2));
+  const log = start.log ?? serverLog(settings.logLevel, settings.logFormat, process.stderr.isTTY === true);
   const node = builtInNode(settings);
   for (const note of node.notes) announce(note);
   if (node.warning) {
@@ -98,6 +101,8 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const store = openStore(join(settings.home, 'steward.db'), (seconds) => metrics.commit(seconds));
   const accounts = new Accounts(store.users);
   await ensureAdmin(accounts, secretsDir, env, announce);
+  const initialPassword = await InitialPassword.load(join(secretsDir, INITIAL_PASSWORD_FILE), accounts);
+  accounts.whenPasswordGone((userId) => initialPassword.forget(userId));
   const policy = await Policy.load(store);
   const apiTokens = new ApiTokens(store);
   const sessions = new Sessions(store, { idleTimeoutMs: settings.sessionTimeoutMs, cookieName: `JSESSIONID.${secrets.derive('session cookie').toString('hex').slice(0, 8)}` });
@@ -184,6 +189,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       authorizer: new Authorizer(policy),
       crumbs: new Crumbs(secrets.derive('crumbs')),
       audit,
+      initialPassword,
     },
     log,
     bodyLimitBytes: settings.bodyLimitBytes,
@@ -287,13 +293,13 @@ async function ensureAdmin(accounts: Accounts, secretsDir: string, env: NodeJS.P
   if (!(await accounts.isEmpty())) return;
   const given = env.STEWARD_ADMIN_PASSWORD;
   const password = given && given !== '' ? given : randomPassword();
-  await accounts.create({ id: 'admin', fullName: 'admin', password });
+  await accounts.create({ id: INITIAL_ADMIN, fullName: INITIAL_ADMIN, password });
   if (given) {
     announce('Created the user admin with the password from STEWARD_ADMIN_PASSWORD.');
     return;
   }
-  const path = join(secretsDir, 'initialAdminPassword');
+  const path = join(secretsDir, INITIAL_PASSWORD_FILE);
   writeFileSync(path, `${password}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
-  announce(`Created the user admin. Its password is in ${path}`);
+  announce(`Created the user admin. Its password is in ${path} (removed once admin's password is changed).`);
 }

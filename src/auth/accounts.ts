@@ -18,6 +18,7 @@ export interface NewUser {
  */
 export class Accounts {
   private readonly verifier: PasswordVerifier;
+  private readonly passwordWatchers: Array<(userId: string) => void> = [];
 
   /** Every scrypt run of the server goes through `hashing`: checks and new hashes alike. */
   constructor(
@@ -53,7 +54,14 @@ export class Accounts {
 
   async setPassword(id: string, password: string): Promise<User> {
     checkPassword(password);
-    return this.users.update(id, { passwordHash: await this.hash(password) });
+    const user = await this.users.update(id, { passwordHash: await this.hash(password) });
+    this.passwordGone(user.id);
+    return user;
+  }
+
+  /** Calls `watcher` with a user's id once their password is no longer what it was: changed, or the user deleted. */
+  whenPasswordGone(watcher: (userId: string) => void): void {
+    this.passwordWatchers.push(watcher);
   }
 
   async update(id: string, changes: { fullName?: string; groups?: readonly string[] }): Promise<User> {
@@ -65,6 +73,7 @@ export class Accounts {
 
   async delete(id: string): Promise<void> {
     if (!(await this.users.delete(id))) throw new DomainError('user_not_found', `There is no user "${id}".`);
+    this.passwordGone(id);
   }
 
   get(id: string): Promise<User | null> {
@@ -83,6 +92,10 @@ export class Accounts {
 
   async isEmpty(): Promise<boolean> {
     return (await this.users.list()).length === 0;
+  }
+
+  private passwordGone(userId: string): void {
+    for (const watcher of this.passwordWatchers) watcher(userId);
   }
 
   /** A new password's hash, made in its turn with the checks (all new passwords share one turn). */

@@ -43,6 +43,14 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
 }
 
+export interface ClientOptions {
+  /**
+   * Whether to note, once, that the server wanted a crumb because the credential is a password (and
+   * that an API token would need none). Default true; off where the advice is already being followed.
+   */
+  readonly crumbNote?: boolean;
+}
+
 export interface Notices {
   /** One line for the person at the terminal (stderr), never data. */
   note(line: string): void;
@@ -68,6 +76,7 @@ export class Client {
   constructor(
     readonly connection: Connection,
     private readonly notices: Notices,
+    private readonly options: ClientOptions = {},
   ) {}
 
   get root(): URL {
@@ -108,7 +117,7 @@ export class Client {
     const first = await this.once(method, target, options);
     if (method === 'GET' || options.anonymous || first.status !== 403 || this.crumb !== null || !(await isCrumbRefusal(first))) return first;
     if (!(await this.fetchCrumb())) return first;
-    if (this.credential && !this.crumbNoted) {
+    if (this.credential && !this.crumbNoted && this.options.crumbNote !== false) {
       this.crumbNoted = true;
       this.notices.note(
         `note: the server wanted a crumb, so ${this.credential.user}'s credential is a password; an API token needs none and can be revoked alone (steward token create NAME).`,

@@ -5,6 +5,11 @@ import type { ConfigFile } from './config-file.js';
 import { milliseconds, seconds } from './config-file.js';
 import { retention as toRetention } from './apply.js';
 
+/** How the server's log lines are written: `json` (one JSON object a line, for collectors) or `pretty` (for a person at a terminal). */
+export type LogFormat = 'json' | 'pretty';
+
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
+
 /** Everything the server needs to start, resolved once and frozen. */
 export interface Settings {
   readonly home: string;
@@ -21,6 +26,8 @@ export interface Settings {
   readonly publicUrl: string | null;
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
+  /** `json` lines, or `pretty` lines for a person; the default follows whether standard error, where logs go, is a terminal. */
+  readonly logFormat: LogFormat;
   /** How long a stopped build's processes get between SIGTERM and SIGKILL. */
   readonly killGraceMs: number;
   /** A browser session unused for this long ends. */
@@ -54,6 +61,7 @@ export interface ServeOptions {
   config?: string;
   publicUrl?: string;
   logLevel?: string;
+  logFormat?: string;
   buildUser?: string;
   workspaceDir?: string;
   metricsTokenFile?: string;
@@ -66,7 +74,7 @@ export class SettingsError extends Error {
 /**
  * Resolves settings with this precedence: command-line option, then environment variable
  * (`STEWARD_HOME`, `STEWARD_HOST`, `STEWARD_PORT`, `STEWARD_EXECUTORS`, `STEWARD_CONFIG`,
- * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`, `STEWARD_BUILD_USER`, `STEWARD_WORKSPACE_DIR`,
+ * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`, `STEWARD_LOG_FORMAT`, `STEWARD_BUILD_USER`, `STEWARD_WORKSPACE_DIR`,
  * `STEWARD_METRICS_TOKEN_FILE`), then the
  * configuration file's `settings:`, then the default.
  */
@@ -89,6 +97,7 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
     publicUrl: publicUrl === null ? null : normalizeUrl(publicUrl),
     bodyLimitBytes: file?.settings.bodyLimit ?? 1024 * 1024,
     logLevel: options.logLevel ?? env.STEWARD_LOG_LEVEL ?? 'info',
+    logFormat: logFormat(options.logFormat ?? env.STEWARD_LOG_FORMAT),
     killGraceMs: 10_000,
     sessionTimeoutMs: file?.security?.sessionTimeout === undefined ? 30 * 60_000 : milliseconds(file.security.sessionTimeout),
     failedAuthentications: {
@@ -126,6 +135,14 @@ function setVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 function limitOf(declared: { triggers: number; window: number | string } | undefined, fallback: { count: number; windowMs: number } | null): { count: number; windowMs: number } | null {
   if (declared === undefined) return fallback;
   return declared.triggers === 0 ? null : { count: declared.triggers, windowMs: milliseconds(declared.window) };
+}
+
+/** A log format by name; none given: pretty for a person at a terminal, JSON lines for a file, a pipe or a collector. */
+function logFormat(name: string | undefined): LogFormat {
+  if (name === undefined) return process.stderr.isTTY ? 'pretty' : 'json';
+  const format = LOG_FORMATS.find((known) => known === name.trim().toLowerCase());
+  if (!format) throw new SettingsError(`The log format must be ${LOG_FORMATS.join(' or ')} (got "${name}").`);
+  return format;
 }
 
 function pathOrNull(path: string | undefined): string | null {

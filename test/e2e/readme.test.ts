@@ -1,18 +1,21 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, spawnServer } from '../support/process.js';
-import { waitFor } from '../support/server.js';
 
 /**
  * The README's quick start, run as written against `steward serve` on its default home (~/.steward,
- * with HOME pointing at a fresh directory) and a random password; only the port differs.
+ * with HOME pointing at a fresh directory) and a random password; only the port differs. Between the
+ * login and the rest, admin's password is changed, as the first sign-in suggests: nothing after the
+ * login may depend on the initial password.
  */
 const execFileAsync = promisify(execFile);
 const home = mkdtempSync(join(tmpdir(), 'steward-readme-'));
+const stewardHome = join(home, '.steward');
+const NEW_PASSWORD = 'changed-after-the-login';
 let server: ServerProcess | null = null;
 afterAll(() => {
   server?.child.kill('SIGKILL');
@@ -27,10 +30,6 @@ function readmeBlock(marker: string): string {
   return block;
 }
 
-function quickStart(): string {
-  return readmeBlock('generateNewToken');
-}
-
 /** The environment of a reader who has set nothing for the CLI: HOME is the fresh one. */
 function readerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
@@ -38,37 +37,54 @@ function readerEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-describe('the README quick start', () => {
-  it('makes a token, creates and triggers a job, reads its log, and shows a refusal', async () => {
-    server = await spawnServer(['serve', '--port', '0'], { HOME: home, STEWARD_HOME: '', STEWARD_ADMIN_PASSWORD: '', STEWARD_CONFIG: '' });
-    const script = quickStart().replaceAll('http://127.0.0.1:8080', server.url.replace(/\/$/, ''));
-    const [setUp, rest] = script.split('# read its console log') as [string, string];
-    const first = await execFileAsync('bash', ['-c', `set -euo pipefail\n${setUp}`], { env: { ...process.env, HOME: home } });
-    expect(first.stdout).toMatch(/HTTP\/1\.1 201 Created\r\n/);
-    expect(first.stdout).toMatch(new RegExp(`Location: ${server.url}queue/item/\\d+/`, 'i'));
-    const password = readFileSync(join(home, '.steward', 'secrets', 'initialAdminPassword'), 'utf8').trim();
-    await waitFor(async () => {
-      const response = await fetch(new URL('job/hello/1/api/json', server?.url), { headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` } });
-      return response.status === 200 && ((await response.json()) as { building: boolean }).building === false ? true : undefined;
-    });
-    // The rest runs with the J, P and T the first part set.
-    const variables = setUp.split('\n# create a job')[0] as string;
-    const second = await execFileAsync('bash', ['-c', `set -euo pipefail\n${variables}\n# read its console log${rest}`], { env: { ...process.env, HOME: home } });
-    expect(second.stdout).toContain('hello from build 1\n');
-    expect(second.stdout).toContain('Finished: SUCCESS\n');
-    expect(second.stdout).toMatch(/HTTP\/1\.1 403 Forbidden\r\n[\s\S]*X-Steward-Reason: crumb_missing/i);
-    expect(second.stdout).toContain('No valid crumb was included in the request: this POST was authenticated with a password, so it needs a crumb.');
-  });
+/**
+ * Runs a README block in bash as a reader's terminal would, with `stdin` as what the reader types. It
+ * runs in a session of its own (setsid) so that a program asking for a password (curl -u USER) finds
+ * no terminal and reads standard input instead.
+ */
+function runBlock(block: string, stdin = ''): Promise<{ stdout: string; stderr: string }> {
+  const script = block.replaceAll('http://127.0.0.1:8080', (server as ServerProcess).url.replace(/\/$/, ''));
+  const run = execFileAsync('setsid', ['--wait', 'bash', '-c', `set -euo pipefail\n${script}`], { env: readerEnv(), timeout: 60_000 });
+  run.child.stdin?.end(stdin);
+  return run;
+}
 
-  it('does the same with the steward CLI: login with the password file, build -s -v, logs, queue, whoami, doctor', async () => {
-    if (!server) throw new Error('the curl quick start did not start the server');
-    const script = readmeBlock('steward login').replaceAll('http://127.0.0.1:8080/', server.url);
-    const run = await execFileAsync('bash', ['-c', `set -euo pipefail\n${script}`], { env: readerEnv() });
-    expect(run.stdout).toContain(`Logged in to ${server.url} as admin; created the API token`);
-    expect(run.stdout).toMatch(/Started hello #2\n[\s\S]*hello from build 2\nFinished: SUCCESS\nCompleted hello #2 : SUCCESS\n/);
-    expect(run.stdout).toContain('No problems found');
-    expect(run.stdout).toMatch(/^admin\n  server: {6}/m);
+describe('the README quick start', () => {
+  it('logs in with the initial password; after a password change, makes a token, creates, triggers and waits, reads the whole log, shows a refusal; the CLI builds; Ctrl-C stops cleanly', async () => {
+    server = await spawnServer(['serve', '--port', '0'], { HOME: home, STEWARD_HOME: '', STEWARD_ADMIN_PASSWORD: '', STEWARD_CONFIG: '', STEWARD_LOG_FORMAT: '' });
+    const initial = readFileSync(join(stewardHome, 'secrets', 'initialAdminPassword'), 'utf8').trim();
+
+    const login = await runBlock(readmeBlock('steward login'));
+    expect(login.stdout).toContain(`Logged in to ${server.url} as admin; created the API token`);
     const saved = readFileSync(join(home, '.config', 'steward', 'credentials.json'), 'utf8');
-    expect(saved).not.toContain(readFileSync(join(home, '.steward', 'secrets', 'initialAdminPassword'), 'utf8').trim());
-  });
+    expect(saved).not.toContain(initial);
+
+    // The admin changes the password, as the first sign-in suggests; the password file goes with it.
+    const changed = await runBlock('npx steward user passwd --password-stdin', `${initial}\n${NEW_PASSWORD}\n`);
+    expect(changed.stdout + changed.stderr).not.toContain(initial);
+    expect(existsSync(join(stewardHome, 'secrets', 'initialAdminPassword'))).toBe(false);
+
+    const curl = await runBlock(readmeBlock('createItem'), `${NEW_PASSWORD}\n`);
+    // The trigger answered once its build had finished, so the log read right after is whole.
+    expect(curl.stdout).toMatch(/HTTP\/1\.1 201 Created\r\n/);
+    expect(curl.stdout).toMatch(new RegExp(`Location: ${server.url}queue/item/\\d+/`, 'i'));
+    expect(curl.stdout).toMatch(/X-Steward-Wait: finished\r\n/i);
+    expect(curl.stdout).toMatch(/X-Steward-Build-Result: SUCCESS\r\n/i);
+    expect(curl.stdout).toMatch(/hello from build 1\nFinished: SUCCESS\n/);
+    expect(curl.stdout).toMatch(/HTTP\/1\.1 403 Forbidden\r\n[\s\S]*X-Steward-Reason: crumb_missing/i);
+    expect(curl.stdout).toContain('No valid crumb was included in the request: this POST was authenticated with a password, so it needs a crumb.');
+
+    const cli = await runBlock(readmeBlock('steward build hello -s -v'));
+    expect(cli.stdout).toMatch(/Started hello #2\n[\s\S]*hello from build 2\nFinished: SUCCESS\nCompleted hello #2 : SUCCESS\n/);
+    expect(cli.stdout).toContain('No problems found');
+    expect(cli.stdout).toMatch(/^admin\n  server: {6}/m);
+
+    // What the README says ~/.steward holds (the workspaces may be elsewhere: under root, where the build user can reach them).
+    for (const path of ['steward.db', 'secrets/master.key', 'jobs/1/1/log', 'disk-reserve', 'tmp']) expect(existsSync(join(stewardHome, path)), path).toBe(true);
+
+    // Ctrl-C: a clean stop, exit 0.
+    server.child.kill('SIGINT');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain('Received SIGINT: stopping (queued builds stay queued; running builds are aborted).');
+  }, 180_000);
 });

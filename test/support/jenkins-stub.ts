@@ -64,6 +64,10 @@ export async function startJenkinsStub(): Promise<JenkinsStub> {
       response.end(JSON.stringify({ _class: 'hudson.security.csrf.DefaultCrumbIssuer', crumb: crumbOf(user, id), crumbRequestField: 'Jenkins-Crumb' }));
       return;
     }
+    // §8.2: alice makes a new API token (it authenticates as alice's token, as the one made at start does).
+    if (path === '/me/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken' && request.method === 'POST') {
+      return json(response, { status: 'ok', data: { tokenName: 'made', tokenUuid: randomBytes(16).toString('hex'), tokenValue: aliceToken } });
+    }
     if (path === '/job/app/api/json') return json(response, { _class: 'hudson.model.FreeStyleProject', name: 'app', fullName: 'app', fullDisplayName: 'app', url: 'http://stub/job/app/', buildable: true, color: 'blue', property: [] });
     if (path === '/job/app/config.xml') {
       response.writeHead(200, { 'Content-Type': 'application/xml' }).end('<?xml version="1.1" encoding="UTF-8"?><project><builders/></project>');

@@ -8,6 +8,8 @@ export interface ServerProcess {
   readonly url: string;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** What the process printed on stderr alone (its log). */
+  errors(): string;
   /** Resolves with the exit code (or the signal's name). */
   readonly exited: Promise<number | string>;
 }
@@ -16,11 +18,13 @@ export interface ServerProcess {
 export async function spawnServer(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let errors = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
+    errors += chunk.toString();
   });
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   const url = await new Promise<string>((resolve, reject) => {
@@ -38,7 +42,7 @@ export async function spawnServer(args: readonly string[], env: NodeJS.ProcessEn
       reject(new Error(`steward exited before listening:\n${output}`));
     });
   });
-  return { child, url, output: () => output, exited };
+  return { child, url, output: () => output, errors: () => errors, exited };
 }
 
 /** Runs `steward ARGS` to completion. */

@@ -68,7 +68,10 @@ async function login(context: CliContext, command: Command, argument: string | u
   const piped = options.passwordStdin || options.tokenStdin;
   const secret = piped ? await secretFromStdin(options.passwordStdin ? 'password' : 'API token') : await ask(`Password or API token for ${user}: `, true);
   const credential: Credential = { user, secret, source: 'steward login' };
-  const client = new Client({ ...target, credential, token: null }, context.out);
+  // Login's one POST (generateNewToken) is made with a password only to exchange it for an API token,
+  // which is what the client's crumb note advises: on this request, on either server, the note would
+  // only be noise (issue 14). Where a crumb will matter later, noteSavedPassword says so instead.
+  const client = new Client({ ...target, credential, token: null }, context.out, { crumbNote: false });
   const who = await client.json<{ name: string; anonymous: boolean }>('whoAmI/api/json');
   if (who.anonymous) throw new CliError(`${target.server.href} took the request as anonymous: it did not accept ${user}'s credential.`, ExitCode.badCredentials);
   const isPassword = options.passwordStdin ? true : options.tokenStdin ? false : await looksLikePassword(client, secret);
@@ -76,6 +79,7 @@ async function login(context: CliContext, command: Command, argument: string | u
   if (!isPassword) {
     profiles.save(target.server.href, { user: who.name, token: secret, createdTokenUuid: null });
     context.out.line(`Logged in to ${target.server.href} as ${who.name}; saved the API token in ${profiles.file}`);
+    await noteSavedPassword(context, client, who.name);
     return;
   }
   const response = await client.post(`${API_TOKEN_ACTIONS}/generateNewToken`, { form: new URLSearchParams({ newTokenName: options.tokenName ?? 'steward-cli' }) });
@@ -83,6 +87,18 @@ async function login(context: CliContext, command: Command, argument: string | u
   if (!created.data?.tokenValue) throw new CliError('The server did not return a new API token.', ExitCode.failure);
   profiles.save(target.server.href, { user: who.name, token: created.data.tokenValue, createdTokenUuid: created.data.tokenUuid ?? null });
   context.out.line(`Logged in to ${target.server.href} as ${who.name}; created the API token "${created.data.tokenName ?? options.tokenName}" and saved it (not the password) in ${profiles.file}`);
+}
+
+/**
+ * With --token-stdin the secret is saved as given. When Steward says it is a password, every later
+ * POST with it needs a crumb, so this is the one case of login where the crumb note helps; it is
+ * worded for what was saved. (A Jenkins cannot say without a POST, and its client notes it then.)
+ */
+async function noteSavedPassword(context: CliContext, client: Client, user: string): Promise<void> {
+  if ((await stewardWhoAmI(client))?.credential !== 'password') return;
+  context.out.note(
+    `note: the server took this secret as ${user}'s password, not an API token, and it was saved as given: every POST with it needs a crumb (steward fetches one). Log in with --password-stdin instead to save an API token, which needs none and can be revoked alone.`,
+  );
 }
 
 /** Steward says how a request authenticated; with Jenkins, its tokens are 32 hex digits (34 with the "11" of newer ones). */

@@ -11,6 +11,7 @@ export function registerServe(program: Command): void {
     .option('--config <file>', 'configuration file applied at every start (env STEWARD_CONFIG)')
     .option('--public-url <url>', 'the URL people and builds use to reach this server (env STEWARD_PUBLIC_URL)')
     .option('--log-level <level>', 'trace, debug, info, warn or error (env STEWARD_LOG_LEVEL; default info)')
+    .option('--log-format <format>', 'json (one JSON object a line) or pretty (one line for a person, coloured on a terminal) (env STEWARD_LOG_FORMAT; default pretty when standard error is a terminal, else json)')
     .option('--build-user <user>', 'the account build steps run as; needs Steward to run as root (env STEWARD_BUILD_USER; default nobody when run as root, else Steward\'s own user)')
     .option('--workspace-dir <dir>', 'where the jobs\' workspaces are (env STEWARD_WORKSPACE_DIR; default HOME/workspace)')
     .option('--metrics-token-file <file>', 'a file holding the bearer token Prometheus reads /prometheus/ with (env STEWARD_METRICS_TOKEN_FILE; default: administrators only)')
@@ -39,6 +40,7 @@ async function serve(options: Record<string, string | undefined>): Promise<void>
     config: options.config,
     publicUrl: options.publicUrl,
     logLevel: options.logLevel,
+    logFormat: options.logFormat,
     buildUser: options.buildUser,
     workspaceDir: options.workspaceDir,
     metricsTokenFile: options.metricsTokenFile,

@@ -4,6 +4,7 @@ import type { AuditLog } from '../../auth/audit-log.js';
 import type { Authenticator } from '../../auth/authenticator.js';
 import type { Authorizer } from '../../auth/authorization.js';
 import type { Crumbs } from '../../auth/crumbs.js';
+import type { InitialPassword } from '../../auth/initial-password.js';
 import type { TriggerLimiter } from '../../auth/rate-limits.js';
 import type { Policy } from '../../auth/policy.js';
 import type { SecretBox } from '../../auth/secret-box.js';
@@ -30,6 +31,8 @@ export interface SecurityDeps {
   readonly authorizer: Authorizer;
   readonly crumbs: Crumbs;
   readonly audit: AuditLog;
+  /** The password generated for admin on first start, while admin still has it. */
+  readonly initialPassword: InitialPassword;
 }
 
 /** What the Jenkins-compatible routes use. */

@@ -1,3 +1,4 @@
+import { INITIAL_ADMIN } from '../../auth/initial-password.js';
 import { isDomainError } from '../../core/errors.js';
 import { CRUMB_FIELD, crumbBinding } from '../crumb.js';
 import { escapeHtml } from '../html.js';
@@ -52,7 +53,7 @@ async function loginForm(scope: Scope): Promise<Response> {
   const body = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in [Steward]</title><link rel="icon" href="/static/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/static/steward.css"></head>
 <body><main><h1>Sign in to Steward</h1>
-<form method="post" action="/j_spring_security_check">
+${initialPasswordHint(scope)}<form method="post" action="/j_spring_security_check">
 <p><label for="j_username">User</label> <input id="j_username" name="j_username" autocomplete="username" autofocus required></p>
 <p><label for="j_password">Password</label> <input id="j_password" name="j_password" type="password" autocomplete="current-password" required></p>
 <input type="hidden" name="from" value="${from}">
@@ -61,6 +62,18 @@ async function loginForm(scope: Scope): Promise<Response> {
 </form></main></body></html>
 `;
   return scope.c.html(body, 200, PAGE_HEADERS);
+}
+
+/**
+ * On a fresh server, where the first password is: only while admin still has the generated one (then
+ * the file exists), and never the password itself. The visitor is anonymous, and no answer names a
+ * file of the server's home by its path (docs/security.md), so the hint gives the file relative to
+ * the home and the default home; whoever started the server saw the full path in its output.
+ */
+function initialPasswordHint(scope: Scope): string {
+  if (!scope.deps.initialPassword.inUse) return '';
+  return `<div class="notice" id="initial-password-hint"><p>First sign-in? Use the user <strong>${INITIAL_ADMIN}</strong> and the password Steward generated when it first started. It is in the file <code>secrets/initialAdminPassword</code> in Steward's home directory (<code>~/.steward</code> unless <code>--home</code> or <code>STEWARD_HOME</code> says otherwise), readable only on the server; the server printed the file's full path when it started.</p></div>
+`;
 }
 
 /**

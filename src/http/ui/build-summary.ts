@@ -5,10 +5,9 @@ import type { Job } from '../../core/item.js';
 import { buildPath } from '../../core/item-url.js';
 import { Permissions } from '../../core/permissions.js';
 import { estimatedDuration } from '../jenkins/beans/build.js';
-import { RESULT_COLOR } from '../jenkins/beans/item.js';
 import { timeSpan } from '../jenkins/beans/time-span.js';
 import type { Scope } from '../jenkins/scope.js';
-import { statusIcon, statusOf, timeAgo } from './format.js';
+import { buildStatus, statusIcon, timeAgo } from './format.js';
 import { crumbField, type Html } from './page.js';
 
 /**
@@ -40,11 +39,8 @@ ${canRebuild ? html`<form method="post" action="/${buildPath(job.fullName, build
 
 /** The icon carries the words for screen readers; the visible words repeat them for everyone else. */
 function resultLine(build: Build): Html {
-  if (build.state === 'running' || build.result === null) {
-    return html`<p class="build-result"><span class="status status-notbuilt running" role="img" aria-label="Running" title="Running"></span> <strong aria-hidden="true">Running</strong></p>`;
-  }
-  const color = RESULT_COLOR[build.result];
-  return html`<p class="build-result">${statusIcon(color)} <strong aria-hidden="true">${statusOf(color).label}</strong></p>`;
+  const status = buildStatus(build);
+  return html`<p class="build-result">${statusIcon(null, status)} <strong aria-hidden="true">${status.label}</strong></p>`;
 }
 
 function estimate(estimatedMs: number): Html | string {

@@ -7,10 +7,11 @@ import { jobColor, jobIds } from '../jenkins/beans/item.js';
 import { PermalinkLoader } from '../jenkins/beans/permalinks.js';
 import { QUEUE_SHOWN, why } from '../jenkins/beans/queue.js';
 import type { Scope } from '../jenkins/scope.js';
-import { statusIcon, timeAgo } from './format.js';
+import { buildControl } from './build-control.js';
+import { statusWithWords, timeAgo } from './format.js';
 import { timeSpan } from '../jenkins/beans/time-span.js';
 import { executorList, nodeWarning } from './nodes-page.js';
-import { type Html, renderPage } from './page.js';
+import { crumbField, type Html, renderPage } from './page.js';
 import type { View } from '../../core/view.js';
 import { viewItems, viewTabs } from './view-tabs.js';
 
@@ -42,14 +43,16 @@ export async function itemsTable(scope: Scope, folderId: number | null, listed?:
   const items = (listed ?? (await scope.deps.store.items.listChildren(folderId))).filter((item) => canRead(context, item));
   if (items.length === 0) return html`<p id="items" data-refresh class="muted">Nothing here yet.</p>`;
   const permalinks = new PermalinkLoader(scope.deps.store.builds, jobIds(items));
-  const rows = await Promise.all(items.map((item) => itemRow(item, permalinks)));
-  return html`<table id="items" data-refresh class="wide"><thead><tr><th scope="col"><span class="visually-hidden">Status</span></th><th scope="col">Name</th><th scope="col">Last success</th><th scope="col">Last failure</th><th scope="col">Last duration</th></tr></thead><tbody>${rows}</tbody></table>`;
+  // One crumb serves every row's Build form: it is bound to the browser, not to the job.
+  const crumb = crumbField(scope);
+  const rows = await Promise.all(items.map((item) => itemRow(scope, item, permalinks, crumb)));
+  return html`<table id="items" data-refresh class="wide"><thead><tr><th scope="col">Status</th><th scope="col">Name</th><th scope="col">Last success</th><th scope="col">Last failure</th><th scope="col">Last duration</th><th scope="col" class="build-cell"><span class="visually-hidden">Build</span></th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-async function itemRow(item: Item, permalinks: PermalinkLoader): Promise<Html> {
+async function itemRow(scope: Scope, item: Item, permalinks: PermalinkLoader, crumb: Html): Promise<Html> {
   const href = `/${itemPath(item.fullName)}`;
   if (item.kind === 'folder') {
-    return html`<tr><td><span class="folder-icon" role="img" aria-label="Folder" title="Folder"></span></td><td><a href="${href}">${item.name}</a></td><td></td><td></td><td></td></tr>`;
+    return html`<tr><td><span class="folder-icon" role="img" aria-label="Folder" title="Folder"></span> <span class="status-words" aria-hidden="true">Folder</span></td><td><a href="${href}">${item.name}</a></td><td></td><td></td><td></td><td class="build-cell"></td></tr>`;
   }
   const permalink = (name: PermalinkName) => permalinks.get(item.id, name);
   const [color, success, failure, last] = await Promise.all([
@@ -59,7 +62,7 @@ async function itemRow(item: Item, permalinks: PermalinkLoader): Promise<Html> {
     permalink('lastCompletedBuild'),
   ]);
   const link = (build: typeof success) => (build ? html`${timeAgo(build.startedAt)} <a href="/${buildPath(item.fullName, build.number)}">#${build.number}</a>` : html`<span class="muted">none</span>`);
-  return html`<tr><td>${statusIcon(color)}</td><td><a href="${href}">${item.name}</a></td><td>${link(success)}</td><td>${link(failure)}</td><td>${last ? timeSpan(last.durationMs) : '–'}</td></tr>`;
+  return html`<tr><td>${statusWithWords(color)}</td><td><a href="${href}">${item.name}</a></td><td>${link(success)}</td><td>${link(failure)}</td><td>${last ? timeSpan(last.durationMs) : '–'}</td><td class="build-cell">${buildControl(scope, item, crumb)}</td></tr>`;
 }
 
 async function queueList(scope: Scope): Promise<Html> {

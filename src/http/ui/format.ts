@@ -1,4 +1,6 @@
 import { html } from 'hono/html';
+import type { Build } from '../../core/build.js';
+import { RESULT_COLOR } from '../jenkins/beans/item.js';
 import type { Html } from './page.js';
 
 /** A build status, as words and as the CSS class that colours its icon (Jenkins' ball colours). */
@@ -9,10 +11,26 @@ export function statusOf(color: string | null): { label: string; tone: string; r
   return { label: running ? `${label}, building now` : label, tone: base, running };
 }
 
-/** The status icon with its words for screen readers and on hover. */
-export function statusIcon(color: string | null): Html {
-  const status = statusOf(color);
+/** A build's status: its result's colour, and words for a build ("Not built", where a job that never built is "Not built yet"). */
+export function buildStatus(build: Pick<Build, 'state' | 'result'>): { label: string; tone: string; running: boolean } {
+  if (build.state === 'running' || build.result === null) return { label: 'Running', tone: 'notbuilt', running: true };
+  const status = statusOf(RESULT_COLOR[build.result]);
+  return build.result === 'NOT_BUILT' ? { ...status, label: 'Not built' } : status;
+}
+
+/**
+ * The status icon with its words for screen readers and on hover. Each status has its own shape as
+ * well as its colour (steward.css): a filled circle for success, failure and unstable, a square for
+ * aborted, a struck-out circle for disabled, a dashed circle for not built, so that they differ
+ * without colour.
+ */
+export function statusIcon(color: string | null, status = statusOf(color)): Html {
   return html`<span class="status status-${status.tone}${status.running ? ' running' : ''}" role="img" aria-label="${status.label}" title="${status.label}"></span>`;
+}
+
+/** The icon and, beside it, the same words for everyone (hidden from screen readers, which hear the icon's). */
+export function statusWithWords(color: string | null, status = statusOf(color)): Html {
+  return html`${statusIcon(color, status)} <span class="status-words" aria-hidden="true">${status.label}</span>`;
 }
 
 /** A time shown relative ("3 min ago") by the page script, with the absolute time on hover and without script. */

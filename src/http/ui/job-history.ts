@@ -4,10 +4,9 @@ import { type CauseCount, describeCause } from '../../core/cause.js';
 import type { Job } from '../../core/item.js';
 import { buildPath } from '../../core/item-url.js';
 import { why } from '../jenkins/beans/queue.js';
-import { RESULT_COLOR } from '../jenkins/beans/item.js';
 import { timeSpan } from '../jenkins/beans/time-span.js';
 import type { Scope } from '../jenkins/scope.js';
-import { statusOf, timeAgo } from './format.js';
+import { buildStatus, timeAgo } from './format.js';
 import type { Html } from './page.js';
 
 /** How many builds the job page lists, newest first (Jenkins' history widget shows a similar page). */
@@ -34,9 +33,9 @@ export async function historyTable(scope: Scope, job: Job): Promise<Html> {
 
 function historyRow(job: Job, build: Build): Html {
   const running = build.state === 'running';
-  const status = statusOf(running ? 'notbuilt_anime' : RESULT_COLOR[build.result ?? 'NOT_BUILT']);
+  const status = buildStatus(build);
   // The icon is decorative here: the next column says the result in words.
-  return html`<tr><td><span class="status status-${status.tone}${status.running ? ' running' : ''}" aria-hidden="true"></span> <a href="/${buildPath(job.fullName, build.number)}">#${build.number}</a></td><td>${running ? 'Running' : status.label}</td><td>${timeAgo(build.startedAt)}</td><td>${running ? html`<span class="muted">running</span>` : timeSpan(build.durationMs)}</td><td>${causeLines(build.causes)}</td></tr>`;
+  return html`<tr><td><span class="status status-${status.tone}${status.running ? ' running' : ''}" aria-hidden="true"></span> <a href="/${buildPath(job.fullName, build.number)}">#${build.number}</a></td><td>${status.label}</td><td>${timeAgo(build.startedAt)}</td><td>${running ? html`<span class="muted">running</span>` : timeSpan(build.durationMs)}</td><td>${causeLines(build.causes)}</td></tr>`;
 }
 
 /** The job's items waiting in the queue, with why each waits and what asked for it. */

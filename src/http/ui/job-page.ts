@@ -5,7 +5,7 @@ import { Permissions } from '../../core/permissions.js';
 import type { ActionTable } from '../jenkins/action.js';
 import { jobColor } from '../jenkins/beans/item.js';
 import type { Scope } from '../jenkins/scope.js';
-import { statusIcon, statusOf } from './format.js';
+import { statusWithWords } from './format.js';
 import { historyTable, jobQueue } from './job-history.js';
 import { crumbField, type Html, renderPage } from './page.js';
 import { parametersFormPath } from './parameters-form.js';
@@ -39,7 +39,7 @@ async function jobPage(scope: Scope, job: Job, tokenForm: TokenFormState, status
     status,
     // The token form is refused only for a setting out of range (trigger-token-actions.ts).
     reason: 'config_invalid',
-    body: html`<p class="job-status" id="job-status" data-refresh>${statusIcon(color)} <span aria-hidden="true">${statusOf(color).label}</span></p>
+    body: html`<p class="job-status" id="job-status" data-refresh>${statusWithWords(color)}</p>
 ${job.settings.description ? html`<p class="description">${job.settings.description}</p>` : ''}
 ${job.settings.disabled ? disabledNotice(scope, job) : ''}
 ${jobActions(scope, job)}

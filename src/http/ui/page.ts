@@ -7,6 +7,7 @@ import { Permissions } from '../../core/permissions.js';
 import { STEWARD_VERSION } from '../../version.js';
 import { CRUMB_FIELD, crumbBinding } from '../crumb.js';
 import type { Scope } from '../jenkins/scope.js';
+import { initialPasswordNotice } from './initial-password-notice.js';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -34,6 +35,8 @@ export interface PageOptions {
    * why in `X-Steward-Reason` as every other refusal does.
    */
   readonly reason?: string;
+  /** A notice about the signed-in user's account, shown above the title on every page. */
+  readonly accountNotice?: Html;
 }
 
 /** A whole page: header with the signed-in user, the trail, the content; escaped throughout by `html`. */
@@ -48,7 +51,7 @@ export async function renderPage(scope: Scope, options: PageOptions): Promise<Re
     <form method="post" action="/logout" class="inline">${crumbField(scope)}<button type="submit" class="link">Sign out</button></form>`
         : html`<a href="/login?from=${encodeURIComponent(scope.url.pathname)}">Sign in</a>`
     }`;
-  return pageResponse(await pageDocument(options, nav), options.status ?? 200, options.reason);
+  return pageResponse(await pageDocument({ ...options, accountNotice: initialPasswordNotice(scope) }, nav), options.status ?? 200, options.reason);
 }
 
 export function pageResponse(document: string, status: number, reason?: string): Response {
@@ -80,6 +83,7 @@ export async function pageDocument(options: PageOptions, nav: Html): Promise<str
 </header>
 <main id="main" tabindex="-1">
 ${trail.length > 0 ? html`<nav aria-label="Breadcrumb" class="trail"><ol>${trail.map(([label, href]) => html`<li><a href="${href}">${label}</a></li>`)}</ol></nav>` : ''}
+${options.accountNotice ?? ''}
 <h1>${options.title}</h1>
 ${options.body}
 </main>

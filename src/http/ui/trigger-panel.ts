@@ -30,8 +30,14 @@ export async function triggerPanel(scope: Scope, job: Job, state: TokenFormState
   if (!canConfigure && !authorizer.has(scope.principal, Permissions.ItemBuild, job)) return html``;
   const user = scope.principal.kind === 'user' ? scope.principal.id : null;
   const commands = triggerCommands(job, scope.rootUrl, user, state.created?.value ?? null);
+  // Folded by default: most visits to a job page are not to script it. It opens for the answer of its
+  // own form (a token to copy, or what to fix), and the page script opens it when the URL's fragment
+  // names it (a revoke lands on #trigger-remotely).
+  const open = state.created !== undefined || state.errors !== undefined;
   return html`<section class="panel trigger" id="${PANEL_ID}" aria-labelledby="${PANEL_ID}-title">
 <h2 id="${PANEL_ID}-title">Trigger remotely</h2>
+<details class="fold"${open ? html` open` : ''}>
+<summary>Commands that start ${job.name} from a script${canConfigure && user !== null ? ', and its trigger tokens' : ''}</summary>
 <p>Start ${job.name} from a script, another CI system or a cron job with one of these commands.</p>
 ${state.created ? createdNotice(state.created) : ''}
 <h3>With your API token</h3>
@@ -43,6 +49,7 @@ ${command('cmd-api-cli', 'steward CLI (waits for the build and prints its log)',
 ${command('cmd-token-curl', 'curl (Build Token Root)', commands.tokenCurl)}
 ${command('cmd-token-cli', 'steward CLI', commands.tokenCli)}
 ${canConfigure && user !== null ? await tokensSection(scope, job, state) : ''}
+</details>
 </section>`;
 }
 

@@ -98,6 +98,20 @@ describe('credential sources, in order of precedence', () => {
     expect((await fetch(new URL('whoAmI/api/json', server.url), { headers: { authorization: basicAuth('bob', token) } })).status).toBe(401);
   });
 
+  it('login with a password says nothing of crumbs (it exchanges the password for a token); a password saved with --token-stdin gets the note', async () => {
+    const cli = runner();
+    const exchange = await cli.run(['login', server.url, '--user', 'bob', '--password-stdin'], { stdin: 'bob-password\n' });
+    expect(exchange.code).toBe(0);
+    expect(exchange.stderr).toBe('');
+    const saved = await cli.run(['login', server.url, '--user', 'bob', '--token-stdin'], { stdin: 'bob-password\n' });
+    expect(saved.code).toBe(0);
+    expect(saved.stderr).toBe(
+      "steward: note: the server took this secret as bob's password, not an API token, and it was saved as given: every POST with it needs a crumb (steward fetches one). Log in with --password-stdin instead to save an API token, which needs none and can be revoked alone.\n",
+    );
+    const token = await cli.run(['login', server.url, '--user', 'bob', '--token-stdin'], { stdin: `${bobToken}\n` });
+    expect(token.stderr).toBe('');
+  });
+
   it('a refused login says so with exit 7 and saves nothing', async () => {
     const cli = runner();
     const login = await cli.run(['login', server.url, '--user', 'alice', '--token-stdin'], { stdin: 'not-the-token\n' });
@@ -166,6 +180,11 @@ describe('against Jenkins (a stub modelled on the reference)', () => {
       const token = await cli.run(['build', 'app', '-s', '--json'], { env: { JENKINS_URL: jenkins.url, JENKINS_USER_ID: 'alice', JENKINS_API_TOKEN: jenkins.aliceToken } });
       expect(token.stderr).toBe('');
       expect(JSON.parse(token.stdout)).toMatchObject({ job: 'app', queueId: 8, build: { number: 2, result: 'SUCCESS' } });
+      // Login with the password: Jenkins wants a crumb for its POST, which the client fetches; no note, since login saves a token.
+      const login = await cli.run(['login', jenkins.url, '--user', 'alice', '--password-stdin'], { stdin: 'alice-password\n' });
+      expect(login.code).toBe(0);
+      expect(login.stdout).toContain('created the API token "made" and saved it (not the password)');
+      expect(login.stderr).toBe('');
       const who = await cli.run(['whoami', '--json', '--server', jenkins.url, '--auth', `alice:${jenkins.aliceToken}`], {});
       expect(JSON.parse(who.stdout)).toMatchObject({ name: 'alice', server: { kind: 'jenkins', version: '2.440.3' }, credential: 'unknown', permissions: null });
     } finally {

@@ -183,6 +183,15 @@ describe('the job page in Chromium', () => {
   it('Trigger remotely: real URLs, a trigger token made in the browser works from a script until it is revoked', async () => {
     await page.goto(`${server.url}job/team/job/deploy/`);
     const panel = page.getByRole('region', { name: 'Trigger remotely' });
+    // Folded by default, opened with its summary (a <details>: a button to assistive technology and the keyboard).
+    const fold = panel.locator('details');
+    expect(await fold.getAttribute('open')).toBeNull();
+    expect(await panel.locator('#cmd-api-curl').isVisible()).toBe(false);
+    const summary = panel.getByText('Commands that start deploy from a script, and its trigger tokens');
+    await summary.focus();
+    await page.keyboard.press('Enter');
+    expect(await fold.getAttribute('open')).not.toBeNull();
+    expect(await panel.locator('#cmd-api-curl').isVisible()).toBe(true);
     expect(await panel.locator('#cmd-api-curl').textContent()).toBe(`curl -X POST -u admin:API_TOKEN ${server.url}job/team/job/deploy/buildWithParameters --data TARGET=staging --data VERSION=main`);
     expect(await panel.locator('#cmd-token-curl').textContent()).toBe(`curl -X POST -H 'X-Steward-Token: TOKEN' '${server.url}buildByToken/buildWithParameters?job=team/deploy' --data TARGET=staging --data VERSION=main`);
     expect(await panel.locator('#cmd-api-cli').textContent()).toBe(`steward build team/deploy -p TARGET=staging -p VERSION=main -s -v --server ${server.url} --auth admin:API_TOKEN`);
@@ -221,6 +230,7 @@ describe('the job page in Chromium', () => {
     await page.goto(`${server.url}job/team/job/deploy/`);
     expect(await page.content()).not.toContain(value);
     await expect.poll(() => page.locator('#history').getByText("Started by trigger token 'example-deploy-bot'").count(), { timeout: 6000 }).toBe(1);
+    await page.locator('#trigger-remotely summary').click();
     const row = page.locator('table.trigger-tokens').getByRole('row').filter({ hasText: 'example-deploy-bot' });
     expect(await row.getByRole('cell').nth(4).textContent()).toBe('1');
     // On a phone the page does not scroll sideways: commands wrap, the token table scrolls in its box.
@@ -232,6 +242,9 @@ describe('the job page in Chromium', () => {
     const revoked = await submit(page.getByRole('button', { name: 'Revoke example-deploy-bot' }), '/job/team/job/deploy/triggerTokens/revoke');
     expect(revoked.status).toBe(303);
     expect(new URL(page.url()).pathname).toBe('/job/team/job/deploy/');
+    // The answer lands on #trigger-remotely, and the page script opens the panel it names.
+    expect(new URL(page.url()).hash).toBe('#trigger-remotely');
+    expect(await page.locator('#trigger-remotely details').getAttribute('open')).not.toBeNull();
     expect(await page.getByRole('button', { name: 'Revoke example-deploy-bot' }).count()).toBe(0);
     const refusedAfter = await trigger();
     expect(refusedAfter.status).toBe(401);
@@ -260,7 +273,7 @@ describe('the job page in Chromium', () => {
     await page.goto(`${server.url}job/team/`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('team');
     expect(await page.getByText('a folder').count()).toBe(1);
-    expect(await page.locator('#items').getByRole('link', { name: 'deploy' }).count()).toBe(1);
+    expect(await page.locator('#items').getByRole('link', { name: 'deploy', exact: true }).count()).toBe(1);
     for (const name of ['New item', 'Configure', 'Permissions']) expect(await page.getByRole('main').getByRole('link', { name, exact: true }).count()).toBe(1);
     await page.getByText('Delete this folder').click();
     expect(await page.getByRole('button', { name: 'Delete folder team' }).isVisible()).toBe(true);

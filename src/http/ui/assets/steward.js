@@ -132,7 +132,21 @@ function copyButtons() {
   }
 }
 
+/**
+ * A folded section (<details>) opens when the URL's fragment names it, something in it, or the
+ * section around it, so that a link or a redirect to `#trigger-remotely` shows what it points at.
+ */
+function openTargeted() {
+  const id = decodeURIComponent(location.hash.slice(1));
+  const target = id === '' ? null : document.getElementById(id);
+  if (!target) return;
+  for (let at = target.closest('details'); at; at = at.parentElement.closest('details')) at.open = true;
+  for (const details of target.querySelectorAll(':scope > details')) details.open = true;
+}
+
 document.addEventListener('DOMContentLoaded', () => {
+  openTargeted();
+  window.addEventListener('hashchange', openTargeted);
   relativeTimes();
   copyButtons();
   for (const pre of document.querySelectorAll('pre[data-follow]')) follow(pre).catch(() => {});
