@@ -51,3 +51,18 @@ export function watchProblems(page: Page): string[] {
   page.on('pageerror', (error) => problems.push(error.message));
   return problems;
 }
+
+/** A browser with one page signed in as `user`, at a desktop size; `close` ends both. */
+export async function signedInPage(baseUrl: string, user: string, password: string): Promise<{ page: Page; problems: string[]; dialogs: () => number; close(): Promise<void> }> {
+  const { browser, close } = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const opened = await openPage(context);
+  await signIn(opened.page, baseUrl, user, password);
+  return {
+    ...opened,
+    async close() {
+      await context.close();
+      await close();
+    },
+  };
+}

@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, openPage, signIn } from '../../support/browser.js';
+import type { Page } from 'playwright-core';
+import { signedInPage } from '../../support/browser.js';
 import { ADMIN_PASSWORD, jobXml, startTestServer, type TestServer, waitForBuild } from '../../support/server.js';
 
 /** Renaming from the job page, Rebuild on a build's page, and views as tabs, in a real browser. */
 let server: TestServer;
-let browser: Browser;
-let closeBrowser: () => Promise<void>;
-let context: BrowserContext;
 let page: Page;
 let problems: string[];
+let closeBrowser: () => Promise<void>;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -18,14 +16,10 @@ beforeAll(async () => {
   await server.createJob('other', jobXml());
   expect((await server.fetch('/job/draft/buildWithParameters?WHO=carol', { method: 'POST' })).status).toBe(201);
   await waitForBuild(server, '/job/draft', 1);
-  ({ browser, close: closeBrowser } = await launchBrowser());
-  context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  ({ page, problems } = await openPage(context));
-  await signIn(page, server.url, 'admin', ADMIN_PASSWORD);
+  ({ page, problems, close: closeBrowser } = await signedInPage(server.url, 'admin', ADMIN_PASSWORD));
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
   await closeBrowser?.();
   await server?.stop();
 });
