@@ -66,6 +66,11 @@ export interface JobSettings {
   readonly coalesce: boolean;
   /** The most items of this job that may wait in the queue; null means the server's default. */
   readonly maxQueued: number | null;
+  /**
+   * Where the job may run: a Jenkins label expression over node labels (`linux && !arm`; Jenkins'
+   * `assignedNode`); null means any node.
+   */
+  readonly labelExpression: string | null;
 }
 
 /** One shell build step: run like Jenkins' Shell builder, `sh -xe` unless the command has a `#!` line. */
@@ -101,6 +106,7 @@ export function defaultJobSettings(): JobSettings {
     remoteToken: null,
     coalesce: true,
     maxQueued: null,
+    labelExpression: null,
   };
 }
 

@@ -22,3 +22,28 @@ export interface BuiltInNodeStatus {
   /** Null until first measured, or where the platform cannot tell. */
   readonly diskSpace: DiskSpace | null;
 }
+
+/**
+ * An agent: a machine registered by name that claims builds over HTTP (`steward agent`), as opposed
+ * to the built-in node. Its labels (its name is always one of them, as in Jenkins) decide which jobs'
+ * label expressions it may run; its executors how many builds at once.
+ */
+export interface AgentNode {
+  readonly name: string;
+  readonly description: string;
+  readonly labels: readonly string[];
+  readonly executors: number;
+  /** Set while an administrator keeps it offline on purpose (Jenkins: temporarily offline), with the reason. */
+  readonly offlineMessage: string | null;
+  readonly createdAt: number;
+  /** When the agent was last heard from (a claim, a lease renewal); null before it ever connected. */
+  readonly lastSeenAt: number | null;
+}
+
+/** An agent's secret as the store keeps it: sealed (so an administrator can be shown it again), and the one before a rotation while it is still honoured. */
+export interface AgentSecrets {
+  readonly current: string;
+  readonly previous: string | null;
+  /** Until when (epoch ms) `previous` is still accepted. */
+  readonly previousUntil: number | null;
+}

@@ -635,6 +635,38 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       });
     });
 
+    describe('nodes', () => {
+      const node = (name: string, labels: string[] = [name]) => ({ name, description: '', labels, executors: 2, offlineMessage: null, createdAt: 1000, lastSeenAt: null });
+      const secrets = (current: string) => ({ current, previous: null, previousUntil: null });
+
+      it('keeps agents by name ignoring case, ordered by name, with their sealed secrets', async () => {
+        await store.nodes.create(node('linux-2', ['linux-2', 'linux']), secrets('sealed-2'));
+        const first = await store.nodes.create(node('Linux-1', ['Linux-1', 'linux', 'docker']), secrets('sealed-1'));
+        expect(first).toEqual(node('Linux-1', ['Linux-1', 'linux', 'docker']));
+        expect((await store.nodes.list()).map((entry) => entry.name)).toEqual(['Linux-1', 'linux-2']);
+        expect((await store.nodes.get('LINUX-1'))?.labels).toEqual(['Linux-1', 'linux', 'docker']);
+        expect(await store.nodes.get('mac')).toBeNull();
+        expect(await store.nodes.secrets('linux-1')).toEqual(secrets('sealed-1'));
+        const taken = await store.nodes.create(node('LINUX-2'), secrets('x')).catch((caught: unknown) => caught);
+        expect(isDomainError(taken, 'name_taken')).toBe(true);
+        expect((taken as DomainError).facts).toEqual({ name: 'LINUX-2', kind: 'node' });
+      });
+
+      it('updates settings, rotates secrets with an overlap, records contact, and deletes', async () => {
+        await store.nodes.create(node('agent'), secrets('old'));
+        expect(await store.nodes.update('AGENT', { executors: 4, offlineMessage: 'disk swap' })).toMatchObject({ name: 'agent', executors: 4, offlineMessage: 'disk swap', labels: ['agent'] });
+        await store.nodes.setSecrets('agent', { current: 'new', previous: 'old', previousUntil: 5000 });
+        expect(await store.nodes.secrets('agent')).toEqual({ current: 'new', previous: 'old', previousUntil: 5000 });
+        await store.nodes.touch('agent', 4242);
+        expect((await store.nodes.get('agent'))?.lastSeenAt).toBe(4242);
+        expect(await store.nodes.delete('Agent')).toBe(true);
+        expect(await store.nodes.delete('agent')).toBe(false);
+        expect(await store.nodes.secrets('agent')).toBeNull();
+        const missing = await store.nodes.update('agent', { executors: 1 }).catch((caught: unknown) => caught);
+        expect(isDomainError(missing, 'item_not_found')).toBe(true);
+      });
+    });
+
     describe('webhooks', () => {
       it('puts, finds ignoring case, lists, replaces and deletes webhooks', async () => {
         const hook = {

@@ -6,6 +6,7 @@ import type { Cause } from '../core/cause.js';
 import type { TriggerToken } from '../core/trigger-token.js';
 import type { Webhook } from '../core/webhook.js';
 import type { View, ViewSettings } from '../core/view.js';
+import type { AgentNode, AgentSecrets } from '../core/node.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../core/item.js';
 import type { ParameterValue } from '../core/parameters.js';
 import type { QueueItem } from '../core/queue-item.js';
@@ -31,6 +32,7 @@ export interface Store {
   readonly triggerTokens: TriggerTokenStore;
   readonly webhooks: WebhookStore;
   readonly views: ViewStore;
+  readonly nodes: NodeStore;
   /** Answers a trivial query, or throws when the backend cannot (the readiness check). */
   ping(): Promise<void>;
   /** Flushes pending writes and releases the backend. */
@@ -299,6 +301,21 @@ export interface TriggerTokenStore {
   list(): Promise<TriggerToken[]>;
   revoke(uuid: string, at: number): Promise<TriggerToken | null>;
   recordUses(uses: readonly TokenUse[]): Promise<void>;
+}
+
+export interface NodeStore {
+  /** Every agent, ordered by name ignoring case. */
+  list(): Promise<AgentNode[]>;
+  /** By name, ignoring case. */
+  get(name: string): Promise<AgentNode | null>;
+  /** Fails with DomainError `name_taken` (facts `{ name, kind: 'node' }`) when the name is in use, ignoring case. */
+  create(node: AgentNode, secrets: AgentSecrets): Promise<AgentNode>;
+  update(name: string, changes: Partial<Pick<AgentNode, 'description' | 'labels' | 'executors' | 'offlineMessage'>>): Promise<AgentNode>;
+  secrets(name: string): Promise<AgentSecrets | null>;
+  setSecrets(name: string, secrets: AgentSecrets): Promise<void>;
+  /** Records that the agent was heard from; cheap enough for every lease renewal. */
+  touch(name: string, at: number): Promise<void>;
+  delete(name: string): Promise<boolean>;
 }
 
 export interface ViewStore {

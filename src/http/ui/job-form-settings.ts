@@ -47,6 +47,7 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       remoteToken: remoteToken(draft, job.settings.remoteToken, secrets),
       coalesce: draft.coalesce,
       maxQueued,
+      labelExpression: job.settings.labelExpression,
     },
   };
 }

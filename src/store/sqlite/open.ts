@@ -12,6 +12,7 @@ import { SqliteQueueStore } from './queue.js';
 import { SqliteSecurityStore } from './security.js';
 import { SqliteSessionStore } from './sessions.js';
 import { SqliteTriggerTokenStore } from './trigger-tokens.js';
+import { SqliteNodeStore } from './nodes.js';
 import { SqliteViewStore } from './views.js';
 import { SqliteWebhookStore } from './webhooks.js';
 import { SqliteUserStore } from './users.js';
@@ -65,6 +66,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     triggerTokens: new SqliteTriggerTokenStore(db, batch),
     webhooks: new SqliteWebhookStore(db, batch),
     views: new SqliteViewStore(db, batch),
+    nodes: new SqliteNodeStore(db, batch),
     async ping() {
       ping.get();
     },

@@ -109,6 +109,7 @@ two</choices></hudson.model.ChoiceParameterDefinition>
       remoteToken: null,
       coalesce: true,
       maxQueued: null,
+      labelExpression: null,
     };
     const xml = renderConfigXml(asJob(settings, null));
     expect(xml).toMatch(/^<\?xml version='1\.1' encoding='UTF-8'\?>\n<project>/);
