@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -34,6 +34,8 @@ import { createApp } from './http/app.js';
 import { Readiness } from './http/readiness.js';
 import { refuseUnreadableRequests, unreadableRequestResponse } from './http/protocol-refusals.js';
 import { Items } from './items/items.js';
+import { RemoteRunner } from './remote/remote-runner.js';
+import type { AgentNode } from './core/node.js';
 import { Views } from './items/views.js';
 import { LogFiles } from './logs/log-files.js';
 import { probeWritable } from './logs/write-probe.js';
@@ -55,6 +57,15 @@ export interface RunningServer {
   readonly settings: Settings;
   /** Stops accepting requests, aborts running builds (the queue stays on disk) and closes the store. */
   close(): Promise<void>;
+}
+
+/** An agent's name and secret checked against the node's sealed secret, in constant time. */
+async function authenticateAgent(store: Store, secrets: SecretBox, name: string, presented: string): Promise<AgentNode | null> {
+  const [node, sealed] = await Promise.all([store.nodes.get(name), store.nodes.secrets(name)]);
+  const secret = sealed ? secrets.unseal(sealed.current) : null;
+  if (!node || secret === null) return null;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(secret), digest(presented)) ? node : null;
 }
 
 export interface StartOptions {
@@ -129,9 +140,12 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     killGraceMs: settings.killGraceMs,
     log,
   });
+  const remoteRunner = new RemoteRunner({ logs, log, leaseMs: settings.agentLeaseMs });
   const scheduler = new Scheduler({
     store,
     runner,
+    remoteRunner,
+    canRun: (job, labels) => job.settings.labelExpression === null || labels.has(job.settings.labelExpression.trim()),
     executors: settings.executors,
     log,
     releaseDiskReserve: () => reserve.release(),
@@ -201,6 +215,15 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       readiness: new Readiness({ database: () => store.ping(), home: () => probeWritable(settings.home) }),
       metrics,
       metricsToken,
+    },
+    agents: {
+      store,
+      scheduler,
+      remote: remoteRunner,
+      authenticate: (name, secret) => authenticateAgent(store, secrets, name, secret),
+      unseal: (sealed) => secrets.unseal(sealed),
+      rootUrl: () => rootUrl,
+      globalEnvironment: settings.buildEnvironment,
     },
   });
   const server = await listen(app.fetch, settings);

@@ -19,7 +19,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   // Prometheus metrics (prom-client): fed by main.ts, read by http through an interface of its own.
   metrics: ['core'],
   // version.js is one constant: the pages show it.
-  http: ['core', 'store', 'auth', 'queue', 'items', 'logs', 'version.js'],
+  http: ['core', 'store', 'auth', 'queue', 'items', 'logs', 'remote', 'version.js'],
+  // The server's side of builds on agents: leases, log ranges, results (a BuildRunner).
+  remote: ['core', 'logs', 'queue'],
+  // `steward agent`: runs claimed builds with the built-in node's shell runner.
+  agent: ['core', 'executor', 'logs', 'queue', 'remote'],
   // A backup reads the home directly: a consistent snapshot of the store's database, and the console logs.
   backup: ['store', 'logs', 'version.js'],
   // The command line is an HTTP client: the server's modules load only for `steward serve`, and backup/

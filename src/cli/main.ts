@@ -4,6 +4,7 @@ import { SettingsError } from '../config/settings.js';
 import { isDomainError } from '../core/errors.js';
 import { STEWARD_VERSION } from '../version.js';
 import { RemoteError } from './client.js';
+import { registerAgent } from './commands/agent.js';
 import { registerBackup } from './commands/backup.js';
 import { registerBuild } from './commands/build.js';
 import { registerCompletion } from './commands/completion.js';
@@ -47,6 +48,7 @@ Documentation: docs/cli.md. Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 no s
 4 not possible now (disabled job), 6 access denied, 7 bad credentials; build -s: the result's code.`,
     );
   registerServe(root);
+  registerAgent(root);
   registerBackup(root, context);
   registerRestore(root, context);
   registerBuild(root, context);

@@ -111,7 +111,7 @@ const schema = z
   .object({
     settings: z
       .object({
-        executors: z.number().int().min(1).max(1024).optional(),
+        executors: z.number().int().min(0).max(1024).optional(),
         quietPeriod: duration.optional(),
         buildRetention: retention.optional(),
         url: z.url().optional(),

@@ -17,6 +17,8 @@ export interface Settings {
   /** 0 picks a free port. */
   readonly port: number;
   readonly executors: number;
+  /** How long an agent's build lives without a lease renewal before it is taken for lost. */
+  readonly agentLeaseMs: number;
   readonly configFile: string | null;
   /** The default quiet period of jobs that set none (DESIGN §5.9: 0, so triggers start at once). */
   readonly quietPeriodSeconds: number;
@@ -75,7 +77,7 @@ export class SettingsError extends Error {
  * Resolves settings with this precedence: command-line option, then environment variable
  * (`STEWARD_HOME`, `STEWARD_HOST`, `STEWARD_PORT`, `STEWARD_EXECUTORS`, `STEWARD_CONFIG`,
  * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`, `STEWARD_LOG_FORMAT`, `STEWARD_BUILD_USER`, `STEWARD_WORKSPACE_DIR`,
- * `STEWARD_METRICS_TOKEN_FILE`), then the
+ * `STEWARD_METRICS_TOKEN_FILE`, `STEWARD_AGENT_LEASE_SECONDS`), then the
  * configuration file's `settings:`, then the default.
  */
 export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessEnv, file: ConfigFile | null): Settings {
@@ -83,7 +85,7 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
   const home = resolveHome(options.home, env);
   const port = integer(options.port ?? env.STEWARD_PORT ?? '8080', 'port', 0, 65535);
   const executorsText = options.executors ?? env.STEWARD_EXECUTORS;
-  const executors = executorsText !== undefined ? integer(executorsText, 'executors', 1, 1024) : (file?.settings.executors ?? Math.max(2, availableParallelism()));
+  const executors = executorsText !== undefined ? integer(executorsText, 'executors', 0, 1024) : (file?.settings.executors ?? Math.max(2, availableParallelism()));
   const publicUrl = options.publicUrl ?? env.STEWARD_PUBLIC_URL ?? file?.settings.url ?? null;
   const configFile = options.config ?? env.STEWARD_CONFIG ?? null;
   return Object.freeze({
@@ -91,6 +93,7 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
     host: options.host ?? env.STEWARD_HOST ?? '127.0.0.1',
     port,
     executors,
+    agentLeaseMs: integer(env.STEWARD_AGENT_LEASE_SECONDS ?? '60', 'agent lease (STEWARD_AGENT_LEASE_SECONDS)', 3, 3600) * 1000,
     configFile: configFile === null ? null : resolve(configFile),
     quietPeriodSeconds: file?.settings.quietPeriod === undefined ? 0 : seconds(file.settings.quietPeriod),
     retention: file?.settings.buildRetention ? toRetention(file.settings.buildRetention) : null,

@@ -13,7 +13,9 @@ export type Interruption =
   | { readonly kind: 'shutdown' }
   | { readonly kind: 'deleted' }
   /** The build's console log could not be written (a full or failing disk); `problem` is the system's words. */
-  | { readonly kind: 'log_unwritable'; readonly problem: string };
+  | { readonly kind: 'log_unwritable'; readonly problem: string }
+  /** The agent running the build stopped answering: its lease expired `silentMs` after its last contact. */
+  | { readonly kind: 'agent_lost'; readonly node: string; readonly silentMs: number };
 
 /** One numbered execution of a job. */
 export interface Build {
@@ -31,7 +33,9 @@ export interface Build {
   readonly causes: readonly CauseCount[];
   /** Null when the job had no parameters. */
   readonly parameters: readonly ParameterValue[] | null;
-  /** The executor slot that runs (or ran) it. */
+  /** The node that runs (or ran) it: `built-in` or an agent's name. */
+  readonly node: string;
+  /** The executor slot of that node that runs (or ran) it. */
   readonly executor: number;
   readonly interruption: Interruption | null;
 }
@@ -50,6 +54,8 @@ export function describeInterruption(interruption: Interruption): string {
       return 'The job was deleted while this build was running, so the build was aborted.';
     case 'log_unwritable':
       return `Steward could not write this build's console log (${interruption.problem}), so the build was aborted: free space on the server's disk.`;
+    case 'agent_lost':
+      return `Agent ${interruption.node} went offline during the build (no contact for ${Math.round(interruption.silentMs / 1000)} s), so the build was aborted.`;
   }
 }
 

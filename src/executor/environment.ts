@@ -2,7 +2,6 @@ import type { Build } from '../core/build.js';
 import type { Job } from '../core/item.js';
 import { baseName } from '../core/item.js';
 import { buildPath, itemPath } from '../core/item-url.js';
-import { BUILT_IN_NODE } from '../core/node.js';
 
 export interface EnvironmentInput {
   /** The server's own environment: only the variables `PASSED_THROUGH` names are taken from it. */
@@ -18,6 +17,8 @@ export interface EnvironmentInput {
   readonly workspace: string;
   readonly rootUrl: string;
   readonly cookie: string;
+  /** The labels of the node it runs on, space-separated (Jenkins' NODE_LABELS); the node's name is `build.node`. */
+  readonly nodeLabels: string;
 }
 
 /**
@@ -56,8 +57,8 @@ export function buildEnvironment(input: EnvironmentInput): Record<string, string
     JENKINS_URL: input.rootUrl,
     WORKSPACE: input.workspace,
     EXECUTOR_NUMBER: String(build.executor),
-    NODE_NAME: BUILT_IN_NODE,
-    NODE_LABELS: BUILT_IN_NODE,
+    NODE_NAME: input.build.node,
+    NODE_LABELS: input.nodeLabels,
     STEWARD_BUILD_COOKIE: input.cookie,
   });
   return env;

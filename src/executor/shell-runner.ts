@@ -4,6 +4,7 @@ import { chown, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { BUILT_IN_NODE } from '../core/node.js';
 import { type Build, describeInterruption, type Result } from '../core/build.js';
 import { describeCause } from '../core/cause.js';
 import type { Job, ShellStep } from '../core/item.js';
@@ -31,6 +32,8 @@ export interface ShellRunnerOptions {
   /** How long a stopped step may take to exit after SIGTERM before it gets SIGKILL. */
   readonly killGraceMs: number;
   readonly log: Logger;
+  /** The labels of the node this runner runs builds on, space-separated (NODE_LABELS); `built-in` by default. */
+  readonly nodeLabels?: string;
   readonly baseEnvironment?: NodeJS.ProcessEnv;
 }
 
@@ -92,6 +95,7 @@ export class ShellRunner implements BuildRunner {
           workspace: workspace.path,
           rootUrl: this.options.rootUrl(),
           cookie: this.cookie(job.id, build.number),
+          nodeLabels: this.options.nodeLabels ?? BUILT_IN_NODE,
         });
         for (const step of job.settings.steps) {
           if (control.interruption) break;

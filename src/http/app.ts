@@ -17,6 +17,7 @@ import { triggeredJob } from './jenkins/trigger-path.js';
 import { redactUrl } from './redact.js';
 import { WEBHOOK_BASE, webhookDeliveries } from './webhook-deliveries.js';
 import { healthRoutes } from './health.js';
+import { AGENT_PROTOCOL_BASE, agentProtocol, type AgentProtocolDeps } from './agent-protocol.js';
 import { type MetricsExposition, PROMETHEUS_PATH, prometheusEndpoint } from './prometheus.js';
 import type { Readiness } from './readiness.js';
 import { ANSWERED_METHODS, methodLabel, routeKind } from './route-kind.js';
@@ -50,6 +51,7 @@ export interface AppOptions {
   /** Proxies whose forwarding headers are believed. */
   readonly trustedProxies: Networks;
   readonly operations: Operations;
+  readonly agents: AgentProtocolDeps;
 }
 
 /**
@@ -116,8 +118,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     }
     await next();
   });
-  // Before identity: probes answer without credentials, whatever Authorization they send.
+  // Before identity: probes answer without credentials, whatever Authorization they send; agents
+  // authenticate with their node's secret, not as users.
   app.route('/', healthRoutes(options.operations.readiness));
+  app.use(`${AGENT_PROTOCOL_BASE}/*`, bodyLimit({ maxSize: options.bodyLimitBytes, onError: () => { throw tooLarge(options.bodyLimitBytes); } }));
+  app.route(AGENT_PROTOCOL_BASE, agentProtocol(options.agents));
   app.use(identity(options.jenkins.authenticator, options.jenkins.sessions.cookieName));
   const prometheus = prometheusEndpoint(metrics, options.operations.metricsToken, options.jenkins.authorizer);
   app.get(PROMETHEUS_PATH, prometheus);

@@ -18,6 +18,8 @@ export type RefusalCode =
   | 'crumb_mismatch'
   | 'not_found'
   | 'not_implemented'
+  | 'lease_stale'
+  | 'log_gap'
   | 'parameter_missing'
   | 'media_type_unsupported'
   | 'method_not_allowed'
@@ -104,6 +106,8 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   user_not_found: 404,
   not_found: 404,
   not_implemented: 404,
+  lease_stale: 409,
+  log_gap: 416,
   parameter_missing: 400,
   xpath_no_match: 404,
   method_not_allowed: 405,

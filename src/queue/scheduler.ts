@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Build, Interruption } from '../core/build.js';
 import { isDomainError } from '../core/errors.js';
 import type { Job } from '../core/item.js';
+import { BUILT_IN_NODE } from '../core/node.js';
 import type { QueueItem, WaitingReason } from '../core/queue-item.js';
 import type { Store, WaitingCounts } from '../store/types.js';
 import { BuildControl, type BuildRunner, type RunOutcome, type StopMode } from './runner.js';
@@ -10,6 +11,8 @@ import { BuildControl, type BuildRunner, type RunOutcome, type StopMode } from '
 interface RunningBuild {
   readonly job: Job;
   readonly build: Build;
+  /** `built-in` or an agent's name; `executor` is the slot on that node. */
+  readonly node: string;
   readonly executor: number;
   readonly control: BuildControl;
   done: Promise<void>;
@@ -17,14 +20,33 @@ interface RunningBuild {
 
 export interface SchedulerOptions {
   readonly store: Store;
+  /** Runs the built-in node's builds. */
   readonly runner: BuildRunner;
+  /** Runs builds on agents: they claim them (`claimFor`) and report back through it. */
+  readonly remoteRunner?: BuildRunner;
+  /** The built-in node's executors (0: builds run only on agents). */
   readonly executors: number;
+  /** Whether a job may run on a node with these labels (its label expression); by default, any job anywhere. */
+  readonly canRun?: (job: Job, labels: ReadonlySet<string>) => boolean;
   readonly log: Logger;
   readonly now?: () => number;
   /** Called after a build's result is recorded (build retention hooks in here). */
   readonly onFinished?: (job: Job, build: Build) => Promise<void>;
   /** Frees the disk space kept in reserve for recording results on a full disk; true when it freed some. */
   readonly releaseDiskReserve?: () => Promise<boolean>;
+}
+
+/**
+ * An agent's claim for work, waiting (a long poll) until due work it may run appears. The scheduler
+ * starts builds for it on the free slots it named, through the same path as the built-in node's, and
+ * hands them over once, with `deliver`; a claim withdrawn first gets nothing.
+ */
+export interface AgentClaim {
+  readonly node: string;
+  readonly labels: ReadonlySet<string>;
+  /** The agent's free executor slots. */
+  readonly slots: readonly number[];
+  readonly deliver: (builds: ReadonlyArray<{ job: Job; build: Build }>) => void;
 }
 
 /** What one executor slot is doing. */
@@ -34,6 +56,7 @@ export interface ExecutorState {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const anywhere = (): boolean => true;
 /** How long the scheduler waits before trying again when the disk could not take a build's start or result. */
 const DISK_RETRY_MS = 5_000;
 
@@ -64,6 +87,9 @@ export class Scheduler {
   private starting = 0;
   /** Stops asked for builds whose start is committed but not yet registered here; applied once they are. */
   private readonly stopsBeforeStart = new Map<string, { interruption: Interruption; mode: StopMode }>();
+  /** Agents waiting for work, oldest first. */
+  private readonly claims: AgentClaim[] = [];
+  private readonly builtInLabels: ReadonlySet<string> = new Set([BUILT_IN_NODE]);
 
   constructor(private readonly options: SchedulerOptions) {
     // Every trigger that waits for its build listens for a moment; there is no sensible maximum.
@@ -108,11 +134,29 @@ export class Scheduler {
   }
 
   executors(): ExecutorState[] {
-    const byExecutor = new Map([...this.running.values()].map((running) => [running.executor, running]));
+    const byExecutor = new Map([...this.running.values()].filter((running) => running.node === BUILT_IN_NODE).map((running) => [running.executor, running]));
     return Array.from({ length: this.options.executors }, (_, number) => {
       const running = byExecutor.get(number);
       return { number, build: running ? { job: running.job, build: running.build } : null };
     });
+  }
+
+  /**
+   * Registers an agent's claim: it is served by the next dispatch pass that finds due work it may
+   * run. Returns a function that withdraws the claim (the long poll ended) if it is still waiting.
+   */
+  claimFor(claim: AgentClaim): () => void {
+    this.claims.push(claim);
+    this.wake();
+    return () => {
+      const index = this.claims.indexOf(claim);
+      if (index >= 0) this.claims.splice(index, 1);
+    };
+  }
+
+  /** The builds running on a node (`built-in` or an agent's name). */
+  runningOn(node: string): Array<{ job: Job; build: Build }> {
+    return [...this.running.values()].filter((running) => running.node === node).map(({ job, build }) => ({ job, build }));
   }
 
   /** Whether a build of the job is running here. */
@@ -177,34 +221,64 @@ export class Scheduler {
   }
 
   /**
-   * One pass: claims due items through the store's index in batches no larger than the free
-   * executors, skipping jobs that cannot start another build now (a running build of a job that does
-   * not allow concurrent builds), then sets the timer for the next due item. It reads about as many
-   * items as it starts, however many wait.
+   * One pass: the built-in node's free executors, then each waiting agent's claim, in turn claim due
+   * items through the store's index in batches no larger than their free slots, skipping jobs that
+   * cannot start another build now (a running build of a job that does not allow concurrent builds)
+   * and jobs whose label expression the node does not match; then the timer is set for the next due
+   * item. A pass reads about as many items as it starts, plus one per job skipped, however many wait.
    */
   private async dispatchOnce(): Promise<void> {
     if (this.stopped) return;
     const now = this.now();
     const excluded = this.blockingJobs();
-    const planned: Array<{ item: QueueItem; job: Job; executor: number }> = [];
+    const builtIn = await this.claimDue(now, this.builtInLabels, this.free.length, excluded);
+    const planned = builtIn.map(({ item, job }) => ({ item, job, node: BUILT_IN_NODE, executor: this.free.shift() as number }));
+    const served: Array<{ claim: AgentClaim; starts: typeof planned }> = [];
+    for (const claim of [...this.claims]) {
+      const due = await this.claimDue(now, claim.labels, claim.slots.length, excluded);
+      if (due.length === 0) continue;
+      this.claims.splice(this.claims.indexOf(claim), 1);
+      served.push({ claim, starts: due.map(({ item, job }, index) => ({ item, job, node: claim.node, executor: claim.slots[index] as number })) });
+    }
+    this.armTimer(await this.options.store.queue.nextDueAfter(now), now);
+    await Promise.all([
+      ...planned.map((plan) => this.start(plan.item, plan.job, plan.node, plan.executor)),
+      ...served.map(async ({ claim, starts }) => {
+        const builds = await Promise.all(starts.map((plan) => this.start(plan.item, plan.job, plan.node, plan.executor)));
+        claim.deliver(builds.filter((started): started is { job: Job; build: Build } => started !== null));
+      }),
+    ]);
+  }
+
+  /**
+   * Up to `limit` due items a node with these labels may start now, in due order. Jobs taken here are
+   * added to `excluded` unless they allow concurrent builds; jobs the node may not run are skipped for
+   * this node only.
+   */
+  private async claimDue(now: number, labels: ReadonlySet<string>, limit: number, excluded: Set<number>): Promise<Array<{ item: QueueItem; job: Job }>> {
+    const taken: Array<{ item: QueueItem; job: Job }> = [];
+    const elsewhere = new Set<number>();
     let after: { dueAt: number; id: number } | null = null;
-    while (this.free.length > 0) {
-      const due = await this.options.store.queue.listDue(now, [...excluded], this.free.length, after);
+    while (taken.length < limit) {
+      const due = await this.options.store.queue.listDue(now, [...excluded, ...elsewhere], limit - taken.length, after);
       for (const item of due) {
         after = { dueAt: item.dueAt, id: item.id };
-        if (this.free.length === 0 || excluded.has(item.jobId)) continue;
+        if (taken.length === limit || excluded.has(item.jobId) || elsewhere.has(item.jobId)) continue;
         const found = await this.options.store.items.get(item.jobId);
         if (found?.kind !== 'job') {
           excluded.add(item.jobId);
           continue;
         }
+        if (!(this.options.canRun ?? anywhere)(found, labels)) {
+          elsewhere.add(found.id);
+          continue;
+        }
         if (!found.settings.concurrentBuild) excluded.add(found.id);
-        planned.push({ item, job: found, executor: this.free.shift() as number });
+        taken.push({ item, job: found });
       }
       if (due.length === 0) break;
     }
-    this.armTimer(await this.options.store.queue.nextDueAfter(now), now);
-    await Promise.all(planned.map((plan) => this.start(plan.item, plan.job, plan.executor)));
+    return taken;
   }
 
   /** Jobs that cannot start another build now: they run one and do not allow concurrent builds. */
@@ -222,33 +296,34 @@ export class Scheduler {
     this.timer.unref();
   }
 
-  private async start(item: QueueItem, job: Job, executor: number): Promise<void> {
+  private async start(item: QueueItem, job: Job, node: string, executor: number): Promise<{ job: Job; build: Build } | null> {
     this.starting += 1;
     try {
-      await this.begin(item, job, executor);
+      const build = await this.begin(item, job, node, executor);
+      return build ? { job, build } : null;
     } finally {
       this.starting -= 1;
       if (this.starting === 0) this.stopsBeforeStart.clear();
     }
   }
 
-  private async begin(item: QueueItem, job: Job, executor: number): Promise<void> {
+  private async begin(item: QueueItem, job: Job, node: string, executor: number): Promise<Build | null> {
     let build: Build | null = null;
     try {
-      build = await this.options.store.builds.start({ queueId: item.id, executor, startedAt: this.now() });
+      build = await this.options.store.builds.start({ queueId: item.id, node, executor, startedAt: this.now() });
     } catch (error) {
       if (isDomainError(error, 'disk_full')) {
         // The item stays waiting; trying again at once would only spin while the disk is full.
         this.options.log.warn({ queueId: item.id, err: error }, `the disk is full: queued builds start again in ${DISK_RETRY_MS / 1000} s`);
-        this.release(executor, false);
+        this.release(node, executor, false);
         this.armTimer(this.now() + DISK_RETRY_MS, this.now());
-        return;
+        return null;
       }
       this.options.log.error({ err: error, queueId: item.id }, 'could not start a queued build');
     }
     if (!build) {
-      this.release(executor);
-      return;
+      this.release(node, executor);
+      return null;
     }
     const started = build;
     const control = new BuildControl((processGroup) => {
@@ -256,12 +331,13 @@ export class Scheduler {
         this.options.log.warn({ err: error }, 'could not record the process group of a build');
       });
     });
-    const running: RunningBuild = { job, build: started, executor, control, done: Promise.resolve() };
+    const running: RunningBuild = { job, build: started, node, executor, control, done: Promise.resolve() };
     this.running.set(key(job.id, started.number), running);
     const early = this.stopsBeforeStart.get(key(job.id, started.number));
     if (early) control.stop(early.interruption, early.mode);
     running.done = this.execute(running);
     this.events.emit('started', started, item.queuedAt);
+    return started;
   }
 
   private async execute(running: RunningBuild): Promise<void> {
@@ -272,7 +348,7 @@ export class Scheduler {
     const timeout = timeoutMs === null ? null : setTimeout(() => control.stop({ kind: 'timeout', timeoutMs }, 'term'), timeoutMs);
     let outcome: RunOutcome;
     try {
-      outcome = await this.options.runner.run(job, build, control);
+      outcome = await this.runnerFor(running.node).run(job, build, control);
     } catch (error) {
       log.error({ err: error }, 'the runner failed');
       outcome = { result: control.interruption ? 'ABORTED' : 'FAILURE', interruption: control.interruption };
@@ -281,7 +357,7 @@ export class Scheduler {
     }
     const finished = await this.recordResult(running, outcome, log);
     this.running.delete(key(job.id, build.number));
-    this.release(running.executor);
+    this.release(running.node, running.executor);
     if (finished) this.events.emit('finished', finished);
     if (finished && this.options.onFinished) {
       await this.options.onFinished(job, finished).catch((error: unknown) => log.warn({ err: error }, 'after-build housekeeping failed'));
@@ -321,9 +397,18 @@ export class Scheduler {
     }
   }
 
-  private release(executor: number, wake = true): void {
-    this.free.push(executor);
-    this.free.sort((a, b) => a - b);
+  private runnerFor(node: string): BuildRunner {
+    if (node === BUILT_IN_NODE) return this.options.runner;
+    if (!this.options.remoteRunner) throw new Error(`no runner for builds on agents (node ${node})`);
+    return this.options.remoteRunner;
+  }
+
+  /** An agent's slots are its own to free; the built-in node's come back to the pool. */
+  private release(node: string, executor: number, wake = true): void {
+    if (node === BUILT_IN_NODE) {
+      this.free.push(executor);
+      this.free.sort((a, b) => a - b);
+    }
     if (wake) this.wake();
   }
 }

@@ -54,7 +54,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
     }
     async function startNext(jobId: number, executor = 0) {
       const { queueId } = await enqueue(jobId, { coalesce: false });
-      return store.builds.start({ queueId, executor, startedAt: 2000 });
+      return store.builds.start({ queueId, node: 'built-in', executor, startedAt: 2000 });
     }
 
     describe('items', () => {
@@ -222,7 +222,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         await store.queue.cancel(first?.id ?? 0, 2);
         expect((await request('c')).created).toBe(true);
         expect(isDomainError(await request('d').catch((caught: unknown) => caught), 'queue_full')).toBe(true);
-        await store.builds.start({ queueId: second?.id ?? 0, executor: 0, startedAt: 3 });
+        await store.builds.start({ queueId: second?.id ?? 0, node: 'built-in', executor: 0, startedAt: 3 });
         expect((await request('d')).created).toBe(true);
       });
 
@@ -243,7 +243,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.queue.nextDueAfter(150)).toBe(200);
         expect(await store.queue.nextDueAfter(300)).toBe(5000);
         expect(await store.queue.nextDueAfter(5000)).toBeNull();
-        await store.builds.start({ queueId: a1.queueId, executor: 0, startedAt: 1000 });
+        await store.builds.start({ queueId: a1.queueId, node: 'built-in', executor: 0, startedAt: 1000 });
         await store.queue.cancel(future.queueId, 1000);
         expect(ids(await store.queue.listDue(1000, [], 10))).toEqual([b1.queueId, a2.queueId, c1.queueId]);
         expect(await store.queue.nextDueAfter(300)).toBeNull();
@@ -261,7 +261,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.queue.waitingCounts(1000, [])).toEqual({ quiet: 1, blocked: 0, buildable: 3 });
         expect(await store.queue.waitingCounts(1000, [a.id])).toEqual({ quiet: 1, blocked: 1, buildable: 2 });
         expect(await store.queue.waitingCounts(50, [a.id, b.id])).toEqual({ quiet: 4, blocked: 0, buildable: 0 });
-        await store.builds.start({ queueId: left.queueId, executor: 0, startedAt: 1000 });
+        await store.builds.start({ queueId: left.queueId, node: 'built-in', executor: 0, startedAt: 1000 });
         expect(await store.queue.waitingCounts(1000, [b.id])).toEqual({ quiet: 1, blocked: 1, buildable: 1 });
       });
 
@@ -303,13 +303,13 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         const demo = await job('demo');
         const { queueId } = await enqueue(demo.id);
         const [a, b] = await Promise.all([
-          store.builds.start({ queueId, executor: 0, startedAt: 1 }),
-          store.builds.start({ queueId, executor: 1, startedAt: 1 }),
+          store.builds.start({ queueId, node: 'built-in', executor: 0, startedAt: 1 }),
+          store.builds.start({ queueId, node: 'built-in', executor: 1, startedAt: 1 }),
         ]);
         expect([a, b].filter((build) => build !== null)).toHaveLength(1);
         const { queueId: other } = await enqueue(demo.id);
         await store.queue.cancel(other, 2);
-        expect(await store.builds.start({ queueId: other, executor: 0, startedAt: 3 })).toBeNull();
+        expect(await store.builds.start({ queueId: other, node: 'built-in', executor: 0, startedAt: 3 })).toBeNull();
         expect(((await store.items.get(demo.id)) as Job).nextBuildNumber).toBe(2);
       });
 

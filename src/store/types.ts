@@ -157,6 +157,8 @@ export interface WaitingCounts {
 
 export interface StartBuild {
   readonly queueId: number;
+  /** The node the build runs on (`built-in` or an agent's name) and its executor slot there. */
+  readonly node: string;
   readonly executor: number;
   readonly startedAt: number;
 }

@@ -122,7 +122,7 @@ describe('a long queue and a long history', () => {
       );
       // In order, so that build numbers follow queue ids.
       const builds = [];
-      for (const { queueId } of queued) builds.push(store.builds.start({ queueId, executor: 0, startedAt: started }));
+      for (const { queueId } of queued) builds.push(store.builds.start({ queueId, node: 'built-in', executor: 0, startedAt: started }));
       await Promise.all(
         (await Promise.all(builds)).map((build) => {
           const number = build?.number ?? 0;

@@ -17,6 +17,7 @@ interface BuildRow {
   duration_ms: number;
   parameters: string | null;
   executor: number;
+  node: string;
   interruption: string | null;
   process_group: number | null;
 }
@@ -61,8 +62,8 @@ export class SqliteBuildStore implements BuildStore {
     this.takeNumber = db.prepare('UPDATE items SET next_build_number = next_build_number + 1 WHERE id = ? RETURNING next_build_number - 1 AS number');
     this.leaveQueue = db.prepare(`UPDATE queue_items SET state = 'left', build_number = ?, left_at = ? WHERE id = ?`);
     this.insert = db.prepare(
-      `INSERT INTO builds (job_id, number, queue_id, state, started_at, parameters, executor)
-       VALUES (@jobId, @number, @queueId, 'running', @startedAt, @parameters, @executor) RETURNING *`,
+      `INSERT INTO builds (job_id, number, queue_id, state, started_at, parameters, executor, node)
+       VALUES (@jobId, @number, @queueId, 'running', @startedAt, @parameters, @executor, @node) RETURNING *`,
     );
     this.complete = db.prepare(
       `UPDATE builds SET state = 'completed', result = @result, duration_ms = @durationMs, interruption = @interruption, process_group = NULL
@@ -87,6 +88,7 @@ export class SqliteBuildStore implements BuildStore {
         startedAt: request.startedAt,
         parameters: item.parameters,
         executor: request.executor,
+        node: request.node,
       }) as BuildRow;
       return this.toBuild(row);
     });
@@ -204,6 +206,7 @@ function rowToBuild(row: BuildRow, causes: Build['causes']): Build {
     durationMs: row.duration_ms,
     causes,
     parameters: row.parameters === null ? null : (JSON.parse(row.parameters) as ParameterValue[]),
+    node: row.node,
     executor: row.executor,
     interruption: row.interruption === null ? null : (JSON.parse(row.interruption) as Interruption),
   };

@@ -123,6 +123,7 @@ const INTERRUPTION_CLASS: Record<Interruption['kind'], string> = {
   shutdown: 'io.steward.model.CauseOfInterruption$ServerShutdown',
   deleted: 'io.steward.model.CauseOfInterruption$JobDeleted',
   log_unwritable: 'io.steward.model.CauseOfInterruption$LogUnwritable',
+  agent_lost: 'io.steward.model.CauseOfInterruption$AgentLost',
 };
 
 export function interruptedBuildAction(interruption: Interruption): Bean {
