@@ -13,13 +13,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   logs: [],
   queue: ['core', 'store'],
   executor: ['core', 'logs', 'queue'],
-  items: ['core', 'store'],
+  // Label expressions (peggy): the scheduler's and the job settings' one reading of them.
+  labels: ['core'],
+  items: ['core', 'store', 'labels'],
   builds: ['core', 'store', 'logs'],
-  config: ['core', 'auth', 'items'],
+  config: ['core', 'auth', 'items', 'labels'],
   // Prometheus metrics (prom-client): fed by main.ts, read by http through an interface of its own.
   metrics: ['core'],
   // version.js is one constant: the pages show it.
-  http: ['core', 'store', 'auth', 'queue', 'items', 'logs', 'version.js'],
+  http: ['core', 'store', 'auth', 'queue', 'items', 'labels', 'logs', 'version.js'],
   // A backup reads the home directly: a consistent snapshot of the store's database, and the console logs.
   backup: ['store', 'logs', 'version.js'],
   // The command line is an HTTP client: the server's modules load only for `steward serve`, and backup/
