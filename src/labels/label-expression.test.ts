@@ -75,6 +75,7 @@ describe('label expressions', () => {
     expect(parseLabelExpression('a&&b||!c').atoms()).toEqual(['a', 'b', 'c']);
     expect(parseLabelExpression('node:1.2_x@y/z').atoms()).toEqual(['node:1.2_x@y/z']);
     expect(parseLabelExpression('(a<->b)').atoms()).toEqual(['a', 'b']);
+    expect(parseLabelExpression('ubuntu-22.04&&日本 || é').atoms()).toEqual(['ubuntu-22.04', '日本', 'é']);
   });
 
   it('reads quoted labels, with escapes', () => {
