@@ -35,6 +35,7 @@ import { Readiness } from './http/readiness.js';
 import { refuseUnreadableRequests, unreadableRequestResponse } from './http/protocol-refusals.js';
 import { Items } from './items/items.js';
 import { RemoteRunner } from './remote/remote-runner.js';
+import { labelsMatch } from './labels/label-expression.js';
 import type { AgentNode } from './core/node.js';
 import { Views } from './items/views.js';
 import { LogFiles } from './logs/log-files.js';
@@ -145,7 +146,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     store,
     runner,
     remoteRunner,
-    canRun: (job, labels) => job.settings.labelExpression === null || labels.has(job.settings.labelExpression.trim()),
+    canRun: (job, labels) => labelsMatch(job.settings.labelExpression, labels),
     executors: settings.executors,
     log,
     releaseDiskReserve: () => reserve.release(),

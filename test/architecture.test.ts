@@ -13,13 +13,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   logs: [],
   queue: ['core', 'store'],
   executor: ['core', 'logs', 'queue'],
-  items: ['core', 'store'],
+  // Label expressions (peggy): the scheduler's and the job settings' one reading of them.
+  labels: ['core'],
+  items: ['core', 'store', 'labels'],
   builds: ['core', 'store', 'logs'],
-  config: ['core', 'auth', 'items'],
+  config: ['core', 'auth', 'items', 'labels'],
   // Prometheus metrics (prom-client): fed by main.ts, read by http through an interface of its own.
   metrics: ['core'],
   // version.js is one constant: the pages show it.
-  http: ['core', 'store', 'auth', 'queue', 'items', 'logs', 'remote', 'version.js'],
+  http: ['core', 'store', 'auth', 'queue', 'items', 'labels', 'logs', 'remote', 'version.js'],
   // The server's side of builds on agents: leases, log ranges, results (a BuildRunner).
   remote: ['core', 'logs', 'queue'],
   // `steward agent`: runs claimed builds with the built-in node's shell runner.

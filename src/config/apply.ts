@@ -144,7 +144,7 @@ export function jobSettings(declared: JobDeclaration, current: JobSettings | nul
     remoteToken: declared.authToken === undefined ? null : token(declared.authToken, current?.remoteToken ?? null, secrets),
     coalesce: declared.coalesce,
     maxQueued: declared.maxQueued ?? null,
-    labelExpression: current?.labelExpression ?? null,
+    labelExpression: declared.label ?? null,
   };
 }
 

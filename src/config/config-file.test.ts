@@ -124,5 +124,12 @@ folders:
   it('names the line of a malformed security duration', () => {
     expect(failure('security:\n  sessionTimeout: soon\n')).toMatch(/^steward\.yaml:2: "soon" is not a duration/);
   });
-});
 
+  it('reads a job\'s label expression, and names the line of a malformed one', () => {
+    expect(parse('jobs:\n  - name: a\n    label: "linux && !arm"\n').jobs[0]?.label).toBe('linux && !arm');
+    expect(parse('jobs:\n  - name: a\n').jobs[0]?.label).toBeUndefined();
+    expect(failure('folders:\n  - name: f\n    jobs:\n      - name: a\n        label: "linux && (docker"\n')).toMatch(
+      /^steward\.yaml:5: Label expression "linux && \(docker": it ends too early at column 17 \(expected .*'\)'.*\)\. Join labels with &&/,
+    );
+  });
+});

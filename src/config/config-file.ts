@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { readGrants } from '../core/access.js';
 import { DURATION_FORMS, parseDuration } from '../core/duration.js';
 import { isDomainError } from '../core/errors.js';
+import { labelExpressionSetting } from '../labels/label-expression.js';
 
 /**
  * The native configuration file (`steward.yaml`): server settings, users, folders and jobs, applied
@@ -56,6 +57,8 @@ const job = z
     grants: grants.optional(),
     coalesce: z.boolean().default(true),
     maxQueued: z.number().int().min(1).optional(),
+    /** Where the job may run: a label expression (`linux && !arm`); absent or blank, any node. */
+    label: z.string().optional(),
     parameters: z.array(parameter).default([]),
     steps: z.array(step).default([]),
   })
@@ -200,6 +203,9 @@ export function parseConfigFile(text: string, path: string, env: NodeJS.ProcessE
   checkGrants(config, (message, where) => {
     throw new ConfigFileError(`${path}:${lineOf(document, lines, where)}: ${message}`);
   });
+  checkLabels(config, (message, where) => {
+    throw new ConfigFileError(`${path}:${lineOf(document, lines, where)}: ${message}`);
+  });
   return config;
 }
 
@@ -294,6 +300,21 @@ function checkGrants(config: ConfigFile, fail: (message: string, where: Path) =>
     });
   visitFolders(config.folders, ['folders']);
   forEachJob(config, (declared, at) => check(declared.grants, true, [...at, 'grants']));
+}
+
+/**
+ * Label expressions parse. Items checks them again when the job is saved, as it does for every way a
+ * job is configured; checking here too lets the error name the line, and stops the start before anything is applied.
+ */
+function checkLabels(config: ConfigFile, fail: (message: string, where: Path) => never): void {
+  forEachJob(config, (declared, at) => {
+    try {
+      labelExpressionSetting(declared.label ?? null);
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      fail(`${error.message}${error.hint ? ` ${error.hint}` : ''}`, [...at, 'label']);
+    }
+  });
 }
 
 /** Seconds from a config duration (a number of seconds, or a string with a unit). */

@@ -3,6 +3,7 @@ import { DomainError } from '../core/errors.js';
 import { checkJobSettings, type Folder, type FolderSettings, type Item, type Job, type JobSettings } from '../core/item.js';
 import { checkItemName, joinFullName, nameKey, splitFullName } from '../core/item-name.js';
 import { renameInView } from '../core/view.js';
+import { labelExpressionSetting } from '../labels/label-expression.js';
 import type { Store } from '../store/types.js';
 
 export interface ItemsDeps {
@@ -59,12 +60,11 @@ export class Items {
       throw new DomainError('parent_not_folder', `${parent.fullName} is a job, not a folder: items can only be created in folders.`);
     }
     const name = checkItemName(rawName);
-    if (settings.kind === 'job') checkJobSettings(settings);
     return this.deps.store.items.create({
       parentId: parent?.id ?? null,
       name,
       fullName: joinFullName(parent?.fullName ?? null, name),
-      settings,
+      settings: checked(settings),
       sourceConfig,
     });
   }
@@ -73,8 +73,7 @@ export class Items {
     if (settings.kind !== item.kind) {
       throw new DomainError('item_kind_mismatch', `${item.fullName} is a ${item.kind}; this configuration describes a ${settings.kind}.`, `Delete the ${item.kind} first, or send a ${item.kind} configuration.`);
     }
-    if (settings.kind === 'job') checkJobSettings(settings);
-    const updated = await this.deps.store.items.update(item.id, settings, sourceConfig);
+    const updated = await this.deps.store.items.update(item.id, checked(settings), sourceConfig);
     if (updated.kind === 'job' && updated.settings.disabled && item.kind === 'job' && !item.settings.disabled) {
       await this.deps.store.queue.cancelForJob(updated.id, this.now());
     }
@@ -155,4 +154,15 @@ export class Items {
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
+}
+
+/**
+ * Settings as they are stored, whichever way they arrived (API, config file, config.xml, the form):
+ * checked by the domain's rules, and the label expression parsed here, the one place that needs
+ * both the domain and the parser (core imports no npm package), and stored trimmed, blank as null.
+ */
+function checked<S extends FolderSettings | JobSettings>(settings: S): S {
+  if (settings.kind !== 'job') return settings;
+  checkJobSettings(settings);
+  return { ...settings, labelExpression: labelExpressionSetting(settings.labelExpression) };
 }

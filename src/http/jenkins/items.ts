@@ -5,6 +5,7 @@ import { single } from '../body.js';
 import { latin1, Refusal } from '../errors.js';
 import { parseConfigXml } from './config-xml/parse.js';
 import { renderConfigXml } from './config-xml/render.js';
+import { savingConfigXml } from './config-xml/setting-elements.js';
 import { FOLDER_CLASS, JOB_CLASS } from './beans/item.js';
 import type { Scope } from './scope.js';
 import { fromBrowser } from '../ui/page.js';
@@ -45,7 +46,7 @@ export async function createItem(scope: Scope, parent: Folder | null): Promise<R
   }
   if (isXml(input.contentType)) {
     const parsed = parseConfigXml(input.text, null, scope.deps.secrets);
-    await scope.deps.items.create(parent, name, parsed.settings, parsed.source);
+    await savingConfigXml(() => scope.deps.items.create(parent, name, parsed.settings, parsed.source));
     return new Response(null, { status: 200, headers: ignoredHeader(parsed.ignored) });
   }
   if (isKnownMode(mode)) {
@@ -73,7 +74,7 @@ export async function postConfig(scope: Scope, item: Item): Promise<Response> {
   scope.check(Permissions.ItemConfigure, item);
   const input = await scope.readInput();
   const parsed = parseConfigXml(input.text, item.settings, scope.deps.secrets);
-  await scope.deps.items.update(item, parsed.settings, parsed.source);
+  await savingConfigXml(() => scope.deps.items.update(item, parsed.settings, parsed.source));
   return new Response(null, { status: 200, headers: ignoredHeader(parsed.ignored) });
 }
 

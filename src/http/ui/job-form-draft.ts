@@ -18,6 +18,8 @@ export interface JobDraft {
   readonly maxDays: string;
   readonly coalesce: boolean;
   readonly maxQueued: string;
+  /** Where the job may run, a label expression as typed; empty: any node. */
+  readonly labelExpression: string;
   readonly parameters: readonly ParameterDraft[];
   readonly steps: readonly StepDraft[];
   /** A new "Trigger builds remotely" token as typed (never rendered back), and whether to remove the current one. */
@@ -80,6 +82,7 @@ export function draftOf(settings: JobSettings): JobDraft {
     maxDays: settings.retention?.maxDays == null ? '' : String(settings.retention.maxDays),
     coalesce: settings.coalesce,
     maxQueued: settings.maxQueued === null ? '' : String(settings.maxQueued),
+    labelExpression: settings.labelExpression ?? '',
     parameters: settings.parameters.map((definition) => {
       const row = { ...emptyParameter(definition.type), name: definition.name, description: definition.description };
       switch (definition.type) {
@@ -125,6 +128,7 @@ export function draftFromForm(input: RequestInput): JobDraft {
     maxDays: text('retention.maxDays'),
     coalesce: ticked('coalesce'),
     maxQueued: text('maxQueued'),
+    labelExpression: text('labelExpression'),
     parameters: rowIndexes(input, 'parameters').flatMap((index) => {
       const field = (name: string) => `parameters[${index}].${name}`;
       const type = single(input, field('type'));
@@ -162,10 +166,12 @@ function rowIndexes(input: RequestInput, prefix: string): number[] {
 }
 
 /**
- * The form's own buttons besides Save: add or remove a parameter or step row. They re-render the
- * form with the change and save nothing, so that the page needs no script.
+ * The form's own buttons besides Save: add or remove a parameter or step row, or check which nodes
+ * the typed label expression matches. They re-render the form with the change and save nothing, so
+ * that the page needs no script.
  */
 export function applyEdit(draft: JobDraft, edit: string, newParameterType: string | undefined): JobDraft | null {
+  if (edit === 'check-labels') return draft;
   if (edit === 'add-parameter') return { ...draft, parameters: [...draft.parameters, emptyParameter(isParameterType(newParameterType) ? newParameterType : 'string')] };
   if (edit === 'add-step') return { ...draft, steps: [...draft.steps, EMPTY_STEP] };
   const removal = /^remove-(parameter|step)-(\d+)$/.exec(edit);

@@ -47,7 +47,8 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       remoteToken: remoteToken(draft, job.settings.remoteToken, secrets),
       coalesce: draft.coalesce,
       maxQueued,
-      labelExpression: job.settings.labelExpression,
+      // As typed: Items trims it, stores blank as null (any node), and refuses one that does not parse.
+      labelExpression: draft.labelExpression,
     },
   };
 }
@@ -114,5 +115,5 @@ export function jobInputOf(field: string): string | null {
   if (field === 'timeoutMs') return 'timeout';
   const row = /^(parameters\.\d+\.(?:name|description|default|choices)|steps\.\d+\.(?:command|unstableReturn))$/.exec(field);
   if (row) return field.replace(/^(\w+)\.(\d+)\./, '$1[$2].');
-  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description'].includes(field) ? field : null;
+  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression'].includes(field) ? field : null;
 }

@@ -8,6 +8,7 @@ import { checkbox, select, textArea, textField } from './fields.js';
 import { attempt, type FormErrors, inputId, NO_ERRORS } from './item-form-errors.js';
 import { applyEdit, draftFromForm, draftOf, type JobDraft, PARAMETER_TYPES } from './job-form-draft.js';
 import { parameterRow, stepRow } from './job-form-rows.js';
+import { labelExpressionField } from './job-form-labels.js';
 import { jobInputOf, passwordIsSet, settingsOf } from './job-form-settings.js';
 import { configureFormPage } from './item-form-page.js';
 import type { Html } from './page.js';
@@ -40,7 +41,7 @@ export async function saveJobForm(scope: Scope, job: Job): Promise<Response> {
   return scope.redirect(itemPath(job.fullName), 303);
 }
 
-function jobForm(scope: Scope, job: Job, draft: JobDraft, errors: FormErrors, status: 200 | 400): Promise<Response> {
+async function jobForm(scope: Scope, job: Job, draft: JobDraft, errors: FormErrors, status: 200 | 400): Promise<Response> {
   const error = (name: string) => errors.fields.get(name) ?? null;
   const field = (name: string, label: string, hint?: string) => ({ name, id: inputId(name), label, error: error(name), ...(hint ? { hint } : {}) });
   const rows = { errors: errors.fields, passwordSet: (keep: string) => passwordIsSet(job, keep, scope.deps.secrets) };
@@ -54,6 +55,7 @@ function jobForm(scope: Scope, job: Job, draft: JobDraft, errors: FormErrors, st
     ${textArea({ ...field('description', 'Description', "Shown on the job's page, as text."), value: draft.description, rows: 3 })}
     ${checkbox({ ...field('disabled', 'Disabled', 'A disabled job keeps its builds but cannot be triggered.'), checked: draft.disabled })}
     ${checkbox({ ...field('concurrentBuild', 'Run builds concurrently', 'Otherwise one build runs at a time and later ones wait for it.'), checked: draft.concurrentBuild })}
+    ${await labelExpressionField(scope, draft.labelExpression, error('labelExpression'))}
   </section>
   <section aria-labelledby="parameters-title">
     <h2 id="parameters-title">Parameters</h2>

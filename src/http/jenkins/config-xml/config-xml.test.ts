@@ -117,6 +117,32 @@ two</choices></hudson.model.ChoiceParameterDefinition>
     expect(parseConfigXml(xml, null, secrets).settings).toEqual(settings);
   });
 
+  it("reads where a job may run from Jenkins' assignedNode and canRoam, and writes them back as Jenkins does", () => {
+    const read = (xml: string) => (parseConfigXml(xml, null, secrets).settings as JobSettings).labelExpression;
+    expect(read('<project><assignedNode>linux &amp;&amp; !arm</assignedNode><canRoam>false</canRoam></project>')).toBe('linux && !arm');
+    expect(read('<project><assignedNode>  "with space" || docker\n</assignedNode><canRoam>false</canRoam></project>')).toBe('"with space" || docker');
+    // canRoam true wins over a stale assignedNode; no expression at all is any node.
+    expect(read('<project><assignedNode>linux</assignedNode><canRoam>true</canRoam></project>')).toBeNull();
+    expect(read('<project><canRoam>false</canRoam></project>')).toBeNull();
+    expect(read('<project><assignedNode>  </assignedNode><canRoam>false</canRoam></project>')).toBeNull();
+    expect(read('<project/>')).toBeNull();
+
+    const settings: JobSettings = { ...(parseConfigXml('<project/>', null, secrets).settings as JobSettings), labelExpression: 'linux && (docker || "with space")' };
+    const restricted = renderConfigXml(asJob(settings, null));
+    expect(restricted).toContain('\n  <assignedNode>linux &amp;&amp; (docker || "with space")</assignedNode>\n  <canRoam>false</canRoam>\n  <disabled>false</disabled>');
+    expect(parseConfigXml(restricted, null, secrets).settings).toEqual(settings);
+
+    // Back to any node: canRoam true and no assignedNode, also over a document that had one.
+    const anyNode = renderConfigXml(asJob({ ...settings, labelExpression: null }, restricted));
+    expect(anyNode).toContain('<canRoam>true</canRoam>');
+    expect(anyNode).not.toContain('assignedNode');
+    expect((parseConfigXml(anyNode, null, secrets).settings as JobSettings).labelExpression).toBeNull();
+
+    // A document that never said where to run gets both elements.
+    const minimal = renderConfigXml(asJob(settings, '<project><description/></project>'));
+    expect(minimal).toMatch(/<assignedNode>linux &amp;&amp; \(docker \|\| "with space"\)<\/assignedNode>\s*<canRoam>false<\/canRoam>/);
+  });
+
   it('reads and renders folders', () => {
     const parsed = parseConfigXml('<com.cloudbees.hudson.plugins.folder.Folder><description>f</description><healthMetrics/></com.cloudbees.hudson.plugins.folder.Folder>', null, secrets);
     expect(parsed.settings).toEqual({ kind: 'folder', description: 'f' });

@@ -91,6 +91,14 @@ export function appendIndented(parent: Element, element: Element): void {
   parent.appendChild(document.createTextNode(`\n${'  '.repeat(depth)}`));
 }
 
+/** Inserts an element before a sibling, at the sibling's indentation; appends when there is no sibling. */
+export function insertIndentedBefore(parent: Element, element: Element, before: Element | null): void {
+  if (!before) return appendIndented(parent, element);
+  const document = parent.ownerDocument as Document;
+  parent.insertBefore(element, before);
+  parent.insertBefore(document.createTextNode(`\n${'  '.repeat(depthOf(parent) + 1)}`), before);
+}
+
 /** Replaces the first child of that name in place, or appends when there is none. */
 export function replaceOrAppend(parent: Element, name: string, replacement: Element): void {
   const existing = child(parent, name);

@@ -69,6 +69,7 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     timeoutMs: readTimeout(root, ignored),
     retention: readRetention(root),
     remoteToken: readToken(root, previous, secrets),
+    labelExpression: readAssignedNode(root),
     // Steward's own settings have no place in a Jenkins config.xml: a write keeps them.
     coalesce: previous?.coalesce ?? true,
     maxQueued: previous?.maxQueued ?? null,
@@ -195,6 +196,18 @@ function readTimeout(root: Element, ignored: string[]): number | null {
     return null;
   }
   return minutes * 60_000;
+}
+
+/**
+ * Where the job may run. Jenkins writes `<assignedNode>EXPR</assignedNode><canRoam>false</canRoam>`
+ * for "Restrict where this project can be run", and `<canRoam>true</canRoam>` (no assignedNode) for
+ * any node. canRoam true, or no expression, is any node (null). Whether the expression parses is
+ * for Items to say, as for every other way a job is configured.
+ */
+function readAssignedNode(root: Element): string | null {
+  if (flag(root, 'canRoam')) return null;
+  const expression = (text(root, 'assignedNode') ?? '').trim();
+  return expression === '' ? null : expression;
 }
 
 /**

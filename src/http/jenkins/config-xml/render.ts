@@ -1,7 +1,7 @@
 import type { Document, Element } from '@xmldom/xmldom';
 import type { Item, JobSettings } from '../../../core/item.js';
 import type { ParameterDefinition } from '../../../core/parameters.js';
-import { appendIndented, child, escapeXml, fragment, parseXml, removeChildren, replaceOrAppend, serialize, setText } from './dom.js';
+import { appendIndented, child, escapeXml, fragment, insertIndentedBefore, parseXml, removeChildren, replaceOrAppend, serialize, setText } from './dom.js';
 import {
   DISCARDER_PROPERTY,
   FOLDER_ROOT,
@@ -30,6 +30,7 @@ export function renderConfigXml(item: Item): string {
 }
 
 function overlayJob(document: Document, root: Element, settings: JobSettings): void {
+  placeAssignedNode(document, root, settings.labelExpression);
   setText(document, root, 'disabled', String(settings.disabled));
   setText(document, root, 'concurrentBuild', String(settings.concurrentBuild));
   if (settings.quietPeriodSeconds === null) removeChildren(root, 'quietPeriod');
@@ -58,6 +59,20 @@ function overlayJob(document: Document, root: Element, settings: JobSettings): v
       : `<${TIMEOUT_WRAPPER} plugin="build-timeout"><strategy class="hudson.plugins.build_timeout.impl.AbsoluteTimeOutStrategy"><timeoutMinutes>${Math.max(1, Math.ceil(settings.timeoutMs / 60_000))}</timeoutMinutes></strategy><operationList/></${TIMEOUT_WRAPPER}>`,
     document,
   );
+}
+
+/**
+ * Jenkins' two elements for where a job runs: `<assignedNode>` before `<canRoam>false</canRoam>`, or
+ * only `<canRoam>true</canRoam>` for any node. Both go where Jenkins writes them, before `<disabled>`.
+ */
+function placeAssignedNode(document: Document, root: Element, labelExpression: string | null): void {
+  removeChildren(root, 'assignedNode');
+  if (!child(root, 'canRoam')) insertIndentedBefore(root, document.createElement('canRoam'), child(root, 'disabled'));
+  setText(document, root, 'canRoam', String(labelExpression === null));
+  if (labelExpression === null) return;
+  const assigned = document.createElement('assignedNode');
+  assigned.appendChild(document.createTextNode(labelExpression));
+  insertIndentedBefore(root, assigned, child(root, 'canRoam'));
 }
 
 function ensure(document: Document, root: Element, name: string): Element {
