@@ -36,6 +36,7 @@ import { refuseUnreadableRequests, unreadableRequestResponse } from './http/prot
 import { Items } from './items/items.js';
 import { Views } from './items/views.js';
 import { LogFiles } from './logs/log-files.js';
+import { Nodes } from './nodes/nodes.js';
 import { probeWritable } from './logs/write-probe.js';
 import { Metrics } from './metrics/metrics.js';
 import { readMetricsToken } from './config/metrics-token.js';
@@ -110,6 +111,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const authenticator = new Authenticator({ accounts, apiTokens, sessions, triggerTokens, limiter: new FailureLimiter(settings.failedAuthentications) });
   const audit = new AuditLog(store, log, settings.auditRetentionMs);
   const webhooks = new Webhooks(store, secrets);
+  const nodes = new Nodes({ store, sealer: secrets });
 
   const logs = new LogFiles(join(settings.home, 'jobs'), (bytes) => metrics.logWritten(bytes));
   const reserve = new DiskReserve(join(settings.home, 'disk-reserve'));
@@ -161,8 +163,8 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   });
 
   if (file) {
-    const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, endSessions: (userId) => sessions.endAllOf(userId) });
-    log.info({ created: report.created, updated: report.updated, users: report.users }, 'applied the configuration file');
+    const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, nodes, endSessions: (userId) => sessions.endAllOf(userId) });
+    log.info({ created: report.created, updated: report.updated, users: report.users, nodes: report.nodes }, 'applied the configuration file');
   }
   const recovered = await recoverInterruptedBuilds(store, runner, log);
   if (recovered > 0) announce(`Aborted ${recovered} build(s) that were running when Steward last stopped.`);
@@ -178,6 +180,9 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       secrets,
       publicUrl: settings.publicUrl,
       builtInNode: () => ({ buildUser: buildUserName, warning: node.warning, diskSpace: disk.current }),
+      nodes,
+      // What runs on each agent: none until agents claim builds (the scheduler answers it then).
+      runningOn: () => [],
       accounts,
       authenticator,
       apiTokens,

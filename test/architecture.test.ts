@@ -15,11 +15,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   executor: ['core', 'logs', 'queue'],
   items: ['core', 'store'],
   builds: ['core', 'store', 'logs'],
-  config: ['core', 'auth', 'items'],
+  config: ['core', 'auth', 'items', 'nodes'],
+  // The registry of agents: names, labels, executors and secrets.
+  nodes: ['core', 'store', 'auth'],
   // Prometheus metrics (prom-client): fed by main.ts, read by http through an interface of its own.
   metrics: ['core'],
   // version.js is one constant: the pages show it.
-  http: ['core', 'store', 'auth', 'queue', 'items', 'logs', 'version.js'],
+  http: ['core', 'store', 'auth', 'queue', 'items', 'logs', 'nodes', 'version.js'],
   // A backup reads the home directly: a consistent snapshot of the store's database, and the console logs.
   backup: ['store', 'logs', 'version.js'],
   // The command line is an HTTP client: the server's modules load only for `steward serve`, and backup/
