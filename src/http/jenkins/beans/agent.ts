@@ -29,7 +29,7 @@ export function agentComputerBean(context: BeanContext, { node, running, now }: 
   const executors = () => Array.from({ length: node.executors }, (_, number) => executorBean(context, number, visible[number] ?? null));
   return bean('hudson.slaves.SlaveComputer', [
     ['actions', 1, () => []],
-    ['assignedLabels', 1, () => node.labels.map((name) => bean('hudson.model.labels.LabelAtom', [['name', 1, () => name]], { showClass: false }))],
+    ['assignedLabels', 1, () => node.labels.map((name) => bean('hudson.model.labels.LabelAtom', [['name', 2, () => name]], { showClass: false }))],
     ['description', 1, () => node.description],
     ['displayName', 1, () => node.name],
     ['executors', 1, executors],
