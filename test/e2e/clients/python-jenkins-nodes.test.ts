@@ -1,21 +1,17 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pythonJenkins } from '../../support/python-jenkins.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 /**
  * Debian's python-jenkins 1.4, unmodified, against a real server: every node call it makes
  * (get_nodes, get_node_info, node_exists, create_node, disable_node, enable_node, delete_node).
  */
-const execFileAsync = promisify(execFile);
 let server: TestServer;
 
-async function python(body: string): Promise<unknown> {
-  const program = `import json, sys, jenkins\nserver = jenkins.Jenkins(sys.argv[1], username='admin', password=sys.argv[2])\n${body}`;
-  const { stdout } = await execFileAsync('/usr/bin/python3', ['-c', program, server.url, server.adminToken], { timeout: 20_000 });
-  return JSON.parse(stdout.trim().split('\n').at(-1) as string);
+function python(body: string): Promise<unknown> {
+  return pythonJenkins(server, body);
 }
 
 /** Stands in for the agent's lease renewal (`store.nodes.touch`): the node was heard from just now. */
