@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -36,9 +36,9 @@ import { refuseUnreadableRequests, unreadableRequestResponse } from './http/prot
 import { Items } from './items/items.js';
 import { RemoteRunner } from './remote/remote-runner.js';
 import { labelsMatch } from './labels/label-expression.js';
-import type { AgentNode } from './core/node.js';
 import { Views } from './items/views.js';
 import { LogFiles } from './logs/log-files.js';
+import { Nodes } from './nodes/nodes.js';
 import { probeWritable } from './logs/write-probe.js';
 import { Metrics } from './metrics/metrics.js';
 import { readMetricsToken } from './config/metrics-token.js';
@@ -58,15 +58,6 @@ export interface RunningServer {
   readonly settings: Settings;
   /** Stops accepting requests, aborts running builds (the queue stays on disk) and closes the store. */
   close(): Promise<void>;
-}
-
-/** An agent's name and secret checked against the node's sealed secret, in constant time. */
-async function authenticateAgent(store: Store, secrets: SecretBox, name: string, presented: string): Promise<AgentNode | null> {
-  const [node, sealed] = await Promise.all([store.nodes.get(name), store.nodes.secrets(name)]);
-  const secret = sealed ? secrets.unseal(sealed.current) : null;
-  if (!node || secret === null) return null;
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(secret), digest(presented)) ? node : null;
 }
 
 export interface StartOptions {
@@ -122,6 +113,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const authenticator = new Authenticator({ accounts, apiTokens, sessions, triggerTokens, limiter: new FailureLimiter(settings.failedAuthentications) });
   const audit = new AuditLog(store, log, settings.auditRetentionMs);
   const webhooks = new Webhooks(store, secrets);
+  const nodes = new Nodes({ store, sealer: secrets });
 
   const logs = new LogFiles(join(settings.home, 'jobs'), (bytes) => metrics.logWritten(bytes));
   const reserve = new DiskReserve(join(settings.home, 'disk-reserve'));
@@ -176,8 +168,8 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   });
 
   if (file) {
-    const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, endSessions: (userId) => sessions.endAllOf(userId) });
-    log.info({ created: report.created, updated: report.updated, users: report.users }, 'applied the configuration file');
+    const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, nodes, endSessions: (userId) => sessions.endAllOf(userId) });
+    log.info({ created: report.created, updated: report.updated, users: report.users, nodes: report.nodes }, 'applied the configuration file');
   }
   const recovered = await recoverInterruptedBuilds(store, runner, log);
   if (recovered > 0) announce(`Aborted ${recovered} build(s) that were running when Steward last stopped.`);
@@ -193,6 +185,9 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       secrets,
       publicUrl: settings.publicUrl,
       builtInNode: () => ({ buildUser: buildUserName, warning: node.warning, diskSpace: disk.current }),
+      nodes,
+      // What runs on each agent: none until agents claim builds (the scheduler answers it then).
+      runningOn: (name) => scheduler.runningOn(name),
       accounts,
       authenticator,
       apiTokens,
@@ -221,7 +216,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       store,
       scheduler,
       remote: remoteRunner,
-      authenticate: (name, secret) => authenticateAgent(store, secrets, name, secret),
+      authenticate: (name, secret) => nodes.authenticate(name, secret),
       unseal: (sealed) => secrets.unseal(sealed),
       rootUrl: () => rootUrl,
       globalEnvironment: settings.buildEnvironment,

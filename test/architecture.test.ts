@@ -17,11 +17,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   labels: ['core'],
   items: ['core', 'store', 'labels'],
   builds: ['core', 'store', 'logs'],
-  config: ['core', 'auth', 'items', 'labels'],
+  config: ['core', 'auth', 'items', 'labels', 'nodes'],
+  // The registry of agents: names, labels, executors and secrets.
+  nodes: ['core', 'store', 'auth'],
   // Prometheus metrics (prom-client): fed by main.ts, read by http through an interface of its own.
   metrics: ['core'],
   // version.js is one constant: the pages show it.
-  http: ['core', 'store', 'auth', 'queue', 'items', 'labels', 'logs', 'remote', 'version.js'],
+  http: ['core', 'store', 'auth', 'queue', 'items', 'labels', 'logs', 'nodes', 'remote', 'version.js'],
   // The server's side of builds on agents: leases, log ranges, results (a BuildRunner).
   remote: ['core', 'logs', 'queue'],
   // `steward agent`: runs claimed builds with the built-in node's shell runner.

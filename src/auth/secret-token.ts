@@ -29,23 +29,30 @@ function checksum(prefixAndBody: string): string {
   return base62(sum, CHECKSUM_LENGTH);
 }
 
-export function newSecretToken(prefix: string): string {
-  const body = base62(randomBytes(24), BODY_LENGTH);
+/** A new token: `bytes` random bytes (24 by default) as base62, between the prefix and the checksum. */
+export function newSecretToken(prefix: string, bytes = 24): string {
+  const body = base62(randomBytes(bytes), bodyLength(bytes));
   return `${prefix}${body}_${checksum(prefix + body)}`;
+}
+
+/** Base62 characters enough for `bytes` random bytes (32 for 24 bytes, 43 for 32). */
+export function bodyLength(bytes: number): number {
+  return bytes === 24 ? BODY_LENGTH : Math.ceil((bytes * 8) / Math.log2(62));
 }
 
 /**
  * Whether a value has the shape of a token with this prefix. The checksum is for scanners; the
  * server needs only the shape, since the stored hash decides.
  */
-export function looksLikeToken(prefix: string, value: string): boolean {
-  return value.length === prefix.length + BODY_LENGTH + 1 + CHECKSUM_LENGTH && value.startsWith(prefix) && value.charCodeAt(prefix.length + BODY_LENGTH) === 95;
+export function looksLikeToken(prefix: string, value: string, bytes = 24): boolean {
+  const length = bodyLength(bytes);
+  return value.length === prefix.length + length + 1 + CHECKSUM_LENGTH && value.startsWith(prefix) && value.charCodeAt(prefix.length + length) === 95;
 }
 
 /** Whether a token's checksum matches its body (what a secret scanner checks). */
-export function hasValidChecksum(prefix: string, value: string): boolean {
-  if (!looksLikeToken(prefix, value)) return false;
-  const body = value.slice(prefix.length, prefix.length + BODY_LENGTH);
+export function hasValidChecksum(prefix: string, value: string, bytes = 24): boolean {
+  if (!looksLikeToken(prefix, value, bytes)) return false;
+  const body = value.slice(prefix.length, prefix.length + bodyLength(bytes));
   return /^[0-9A-Za-z]+$/.test(body) && value.slice(-CHECKSUM_LENGTH) === checksum(prefix + body);
 }
 

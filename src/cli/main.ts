@@ -12,6 +12,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerJob } from './commands/job.js';
 import { registerLogin } from './commands/login.js';
 import { registerLogs } from './commands/logs.js';
+import { registerNode } from './commands/node.js';
 import { registerQueue } from './commands/queue.js';
 import { registerRestore } from './commands/restore.js';
 import { listenProblem, registerServe } from './commands/serve.js';
@@ -59,6 +60,7 @@ Documentation: docs/cli.md. Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 no s
   registerWhoami(root, context);
   registerToken(root, context);
   registerUser(root, context);
+  registerNode(root, context);
   registerLogin(root, context);
   registerDoctor(root, context);
   registerCompletion(root, context);

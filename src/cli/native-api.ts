@@ -19,7 +19,7 @@ export async function requireSteward(client: Client, what: string, onJenkins: st
  * A call to the native API with an optional JSON body; the parsed answer, or undefined for 204.
  * Refusals come back as RemoteError with Steward's message and hint.
  */
-export async function native<T = void>(client: Client, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function native<T = void>(client: Client, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const target = `${NATIVE_BASE}${path}`;
   const options: RequestOptions = {
     headers: { accept: 'application/json' },

@@ -7,6 +7,7 @@ import { DomainError } from '../core/errors.js';
 import type { Folder, Item, JobSettings, RemoteTokenDigest, Retention } from '../core/item.js';
 import { checkPasswordDefault, type ParameterDefinition } from '../core/parameters.js';
 import type { Items } from '../items/items.js';
+import type { Nodes } from '../nodes/nodes.js';
 import { type ConfigFile, type FolderDeclaration, type JobDeclaration, milliseconds, seconds } from './config-file.js';
 
 export interface SecretTools {
@@ -19,6 +20,7 @@ export interface ApplyReport {
   readonly created: string[];
   readonly updated: string[];
   readonly users: string[];
+  readonly nodes: string[];
 }
 
 /**
@@ -32,6 +34,7 @@ export interface ApplyDeps {
   readonly secrets: SecretTools;
   readonly policy: Policy;
   readonly webhooks: Webhooks;
+  readonly nodes: Nodes;
   /** Ends a user's sessions (when the file changes their password). */
   readonly endSessions: (userId: string) => Promise<unknown>;
 }
@@ -46,7 +49,7 @@ type ScopedGrants = Array<{ itemId: number | null; grants: readonly Grant[] }>;
  * the declaration at fault.
  */
 export async function applyConfigFile(config: ConfigFile, deps: ApplyDeps): Promise<ApplyReport> {
-  const report: ApplyReport = { created: [], updated: [], users: [] };
+  const report: ApplyReport = { created: [], updated: [], users: [], nodes: [] };
   for (const user of config.users) {
     const existing = await deps.accounts.get(user.id);
     if (!existing) await deps.accounts.create({ id: user.id, fullName: user.fullName ?? user.id, password: user.password, groups: user.groups ?? [] });
@@ -87,6 +90,13 @@ export async function applyConfigFile(config: ConfigFile, deps: ApplyDeps): Prom
       },
       'configuration file',
     );
+  }
+  for (const declared of config.nodes) {
+    const { name, ...values } = declared;
+    // A declared node keeps the secret made when it was first created: its agent's file stays valid.
+    if (await deps.nodes.get(name)) await deps.nodes.update(name, values);
+    else await deps.nodes.create(declared);
+    report.nodes.push(name);
   }
   return report;
 }

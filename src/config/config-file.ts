@@ -110,6 +110,18 @@ const webhook = z
 
 export type WebhookDeclaration = z.infer<typeof webhook>;
 
+/** An agent: created at the first start that sees it (its secret made then, and kept), brought to these values at every start. */
+const node = z
+  .object({
+    name: z.string().min(1),
+    labels: z.union([z.array(z.string()), z.string()]).optional(),
+    executors: z.number().int().min(1).max(64).optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+export type NodeDeclaration = z.infer<typeof node>;
+
 const schema = z
   .object({
     settings: z
@@ -162,6 +174,7 @@ const schema = z
     folders: z.array(folder).default([]),
     jobs: z.array(job).default([]),
     webhooks: z.array(webhook).default([]),
+    nodes: z.array(node).default([]),
   })
   .strict();
 

@@ -20,7 +20,12 @@ export type AuditAction =
   | 'user.password'
   | 'user.delete'
   | 'security.update'
-  | 'grants.update';
+  | 'grants.update'
+  | 'node.create'
+  | 'node.update'
+  | 'node.delete'
+  | 'node.secret.read'
+  | 'node.secret.rotate';
 
 /** How the actor proved who it is. */
 export type CredentialKind = 'none' | 'password' | 'api_token' | 'session' | 'job_token' | 'trigger_token' | 'webhook';

@@ -36,6 +36,7 @@ export type DomainErrorCode =
   | 'build_not_found'
   | 'queue_item_not_found'
   | 'user_not_found'
+  | 'node_not_found'
   | 'user_exists'
   | 'name_invalid'
   | 'name_taken'

@@ -47,3 +47,22 @@ export interface AgentSecrets {
   /** Until when (epoch ms) `previous` is still accepted. */
   readonly previousUntil: number | null;
 }
+
+/**
+ * The names under which Jenkins and its clients reach the built-in node (`Jenkins.getComputer` maps
+ * `(built-in)` and `(master)`; python-jenkins 1.4 asks for its display name): no agent may take them.
+ */
+export const BUILT_IN_NODE_NAMES: readonly string[] = [BUILT_IN_NODE, '(built-in)', 'master', '(master)', 'Built-In Node'];
+
+export function isBuiltInNodeName(name: string): boolean {
+  const key = name.trim().toLowerCase();
+  return BUILT_IN_NODE_NAMES.some((one) => one.toLowerCase() === key);
+}
+
+/** How long after its last contact an agent still counts as online (three missed lease renewals). */
+export const NODE_ONLINE_WINDOW_MS = 60_000;
+
+/** Online: heard from within the window, and not taken offline by an administrator. */
+export function isNodeOnline(node: AgentNode, now: number): boolean {
+  return node.offlineMessage === null && node.lastSeenAt !== null && now - node.lastSeenAt <= NODE_ONLINE_WINDOW_MS;
+}

@@ -24,6 +24,8 @@ const genericUpdate = permission('hudson.security.Permission.GenericUpdate', 'Ge
 const genericDelete = permission('hudson.security.Permission.GenericDelete', 'Generic/Delete', genericWrite, false);
 const genericConfigure = permission('hudson.security.Permission.GenericConfigure', 'Generic/Configure', genericUpdate, false);
 const itemRead = permission('hudson.model.Item.Read', 'Job/Read', genericRead);
+const computerDisconnect = permission('hudson.model.Computer.Disconnect', 'Agent/Disconnect', administer);
+const computerConfigure = permission('hudson.model.Computer.Configure', 'Agent/Configure', genericConfigure);
 
 export const Permissions = {
   Administer: administer,
@@ -43,6 +45,14 @@ export const Permissions = {
   ViewDelete: permission('hudson.model.View.Delete', 'View/Delete', genericDelete),
   ViewConfigure: permission('hudson.model.View.Configure', 'View/Configure', genericConfigure),
   ViewRead: permission('hudson.model.View.Read', 'View/Read', genericRead),
+  // Jenkins' Computer permissions (its screens call the group "Agent"), with its implications.
+  ComputerCreate: permission('hudson.model.Computer.Create', 'Agent/Create', genericCreate),
+  ComputerDelete: permission('hudson.model.Computer.Delete', 'Agent/Delete', genericDelete),
+  ComputerConfigure: computerConfigure,
+  ComputerExtendedRead: permission('hudson.model.Computer.ExtendedRead', 'Agent/ExtendedRead', computerConfigure),
+  ComputerConnect: permission('hudson.model.Computer.Connect', 'Agent/Connect', computerDisconnect),
+  ComputerDisconnect: computerDisconnect,
+  ComputerBuild: permission('hudson.model.Computer.Build', 'Agent/Build', genericWrite),
 } as const;
 
 /** The permissions that can be granted, in the order people read them in a matrix. */
@@ -57,6 +67,8 @@ const BY_NAME = new Map<string, Permission>(
 );
 // People write "Item/Build" as often as "Job/Build" (Jenkins' ids say Item, its screens say Job).
 for (const one of GRANTABLE_PERMISSIONS) if (one.title.startsWith('Job/')) BY_NAME.set(`item/${one.title.slice(4).toLowerCase()}`, one);
+// And "Computer/Connect" for "Agent/Connect" (Jenkins' ids say Computer, its screens say Agent).
+for (const one of GRANTABLE_PERMISSIONS) if (one.title.startsWith('Agent/')) BY_NAME.set(`computer/${one.title.slice(6).toLowerCase()}`, one);
 
 /** Finds a permission by its title ("Job/Build", "Item/Build") or its Jenkins id, ignoring case. */
 export function findPermission(name: string): Permission | null {
@@ -78,5 +90,5 @@ export function implies(held: Permission, wanted: Permission): boolean {
 
 /** Permissions that only make sense server-wide; granting them on a folder or job has no effect. */
 export function isServerWide(permission: Permission): boolean {
-  return permission.id.startsWith('hudson.model.Hudson.');
+  return permission.id.startsWith('hudson.model.Hudson.') || permission.id.startsWith('hudson.model.Computer.');
 }

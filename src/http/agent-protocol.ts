@@ -45,6 +45,8 @@ export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
     const body = await jsonBody(c);
     const slots = Array.isArray(body.slots) ? body.slots.filter((slot): slot is number => Number.isInteger(slot) && (slot as number) >= 0 && (slot as number) < node.executors) : [];
     if (slots.length === 0) throw new Refusal('body_invalid', 'A claim names the free executor slots of the agent.', `Send {"slots":[0]} (slots 0 to ${node.executors - 1}).`);
+    // Heard from: the node shows online (a claim comes at least every 30 s from an idle agent).
+    await deps.store.nodes.touch(node.name, Date.now());
     if (node.offlineMessage !== null) return c.body(null, 204);
     const builds = await new Promise<ReadonlyArray<{ job: Job; build: Build }>>((resolve) => {
       const timer = setTimeout(() => {

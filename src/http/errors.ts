@@ -49,7 +49,8 @@ export type RefusalCode =
   | 'xml_too_complex'
   | 'request_malformed'
   | 'headers_too_large'
-  | 'expectation_unsupported';
+  | 'expectation_unsupported'
+  | 'agent_protocol_unsupported';
 
 export class Refusal extends Error {
   override readonly name = 'Refusal';
@@ -104,6 +105,7 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   build_not_found: 404,
   queue_item_not_found: 404,
   user_not_found: 404,
+  node_not_found: 404,
   not_found: 404,
   not_implemented: 404,
   lease_stale: 409,
@@ -150,6 +152,7 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   headers_too_large: 431,
   expectation_unsupported: 417,
   authentication_busy: 503,
+  agent_protocol_unsupported: 400,
 };
 
 /** The status a refusal code is answered with. */

@@ -1,11 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Items } from '../../items/items.js';
+import type { Nodes } from '../../nodes/nodes.js';
 import { refuseDeepJson } from '../body.js';
 import type { AppEnv } from '../context.js';
 import { crumbVerdict } from '../crumb.js';
 import { Refusal } from '../errors.js';
 import type { SecurityDeps } from '../jenkins/deps.js';
 import { auditRoutes } from './audit.js';
+import { nodeRoutes } from './nodes.js';
 import { securityRoutes } from './security.js';
 import { triggerTokenRoutes } from './trigger-tokens.js';
 import { webhookRoutes } from './webhooks.js';
@@ -18,7 +20,7 @@ export const NATIVE_API_BASE = '/steward/api/v1';
  * policy and the audit log, described by OpenAPI at `…/openapi.json`. Refusals are always JSON `{error, message, hint}`,
  * with the same codes as everywhere. POSTs need a crumb under the same rule as Jenkins' URLs.
  */
-export function nativeApi(deps: SecurityDeps & { readonly items: Items; readonly publicUrl: string | null }, version: string): OpenAPIHono<AppEnv> {
+export function nativeApi(deps: SecurityDeps & { readonly items: Items; readonly nodes: Nodes; readonly publicUrl: string | null }, version: string): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (result.success) return;
@@ -41,12 +43,13 @@ export function nativeApi(deps: SecurityDeps & { readonly items: Items; readonly
   triggerTokenRoutes(app, deps);
   webhookRoutes(app, deps, deps.publicUrl);
   auditRoutes(app, deps);
+  nodeRoutes(app, deps);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {
       title: 'Steward native API',
       version,
-      description: 'Users, API tokens, the access policy and the audit log. Authenticate with HTTP Basic (USER:API_TOKEN). See docs/security.md.',
+      description: 'Users, API tokens, trigger tokens, webhooks, agents (nodes), the access policy and the audit log. Authenticate with HTTP Basic (USER:API_TOKEN). See docs/security.md.',
     },
     servers: [{ url: NATIVE_API_BASE }],
   });

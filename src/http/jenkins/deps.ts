@@ -11,10 +11,13 @@ import type { SecretBox } from '../../auth/secret-box.js';
 import type { Sessions } from '../../auth/sessions.js';
 import type { TriggerTokens } from '../../auth/trigger-tokens.js';
 import type { Webhooks } from '../../auth/webhooks.js';
+import type { Build } from '../../core/build.js';
+import type { Job } from '../../core/item.js';
 import type { BuiltInNodeStatus } from '../../core/node.js';
 import type { Items } from '../../items/items.js';
 import type { Views } from '../../items/views.js';
 import type { LogFiles } from '../../logs/log-files.js';
+import type { Nodes } from '../../nodes/nodes.js';
 import type { Scheduler } from '../../queue/scheduler.js';
 import type { Triggers } from '../../queue/trigger.js';
 import type { Store } from '../../store/types.js';
@@ -49,4 +52,8 @@ export interface JenkinsDeps extends SecurityDeps {
   readonly publicUrl: string | null;
   /** Who builds run as on this server, and its free disk space. */
   readonly builtInNode: () => BuiltInNodeStatus;
+  /** The registry of agents. */
+  readonly nodes: Nodes;
+  /** The builds an agent runs now (the scheduler's answer once agents claim builds). */
+  readonly runningOn: (nodeName: string) => Array<{ job: Job; build: Build }>;
 }

@@ -11,7 +11,9 @@ import { serveApiTokenAction } from './api-tokens.js';
 import { buildBean } from './beans/build.js';
 import { crumbIssuerBean, pluginManagerBean, userBean, whoAmIBean } from './beans/identity.js';
 import { itemBean } from './beans/item.js';
-import { computerBean, computerSetBean, rootBean } from './beans/server.js';
+import { rootBean } from './beans/server.js';
+import { refuseAgentJar } from './agent-jar.js';
+import { serveComputer } from './computers.js';
 import { consoleText, deleteBuild, progressiveText, stop } from './builds.js';
 import type { JenkinsDeps } from './deps.js';
 import { serveApi } from './export/api.js';
@@ -38,7 +40,6 @@ import { jobUiActions } from '../ui/job-page.js';
 import { itemSecurityUiActions } from '../ui/manage/item-security.js';
 import { serveManage } from '../ui/manage/manage.js';
 import { serveUserPages } from '../ui/user-page.js';
-import { nodesPage } from '../ui/nodes-page.js';
 import { whoAmIPage } from '../ui/who-am-i.js';
 
 
@@ -51,6 +52,8 @@ async function dispatch(c: Context<AppEnv>, deps: JenkinsDeps, bodyLimitBytes: n
   const scope = new Scope(c, deps, bodyLimitBytes);
   const segments = pathSegments(scope.url, c.req.url);
   const [head, ...rest] = segments;
+  // A Jenkins agent.jar is told, before any credentials are asked for, what to run instead.
+  refuseAgentJar(c, segments);
   // Jenkins' unprotected root actions and always-readable pages: answered without Overall/Read.
   if (head === 'whoAmI') return (await serveWhoAmI(scope, rest)) ?? notFound(c.req.url);
   if (head === 'static' && scope.method === 'GET') return serveStatic(rest.length === 1 ? rest[0] : undefined, c.req.header('if-none-match')) ?? notFound(c.req.url);
@@ -241,13 +244,6 @@ function actionsOf(target: Target): ActionTable[] {
 async function serveWhoAmI(scope: Scope, rest: readonly string[]): Promise<Response | null> {
   if (rest.length === 0) return whoAmIPage(scope);
   return rest[0] === 'api' && isFlavor(rest[1]) ? serveApi(scope.c, whoAmIBean(scope.principal), rest[1]) : null;
-}
-
-async function serveComputer(scope: Scope, rest: readonly string[]): Promise<Response | null> {
-  if (rest.length === 0 && scope.method === 'GET') return nodesPage(scope);
-  if (rest[0] === 'api' && isFlavor(rest[1])) return serveApi(scope.c, computerSetBean(scope.beans()), rest[1]);
-  if ((rest[0] === '(built-in)' || rest[0] === '(master)') && rest[1] === 'api' && isFlavor(rest[2])) return serveApi(scope.c, computerBean(scope.beans()), rest[2]);
-  return null;
 }
 
 /** The crumb recipes of DESIGN §2 read these exact expressions as text, as Jenkins allows. */

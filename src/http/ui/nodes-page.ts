@@ -4,14 +4,18 @@ import { LOW_DISK_BYTES } from '../../core/node.js';
 import { canRead } from '../jenkins/beans/context.js';
 import type { Scope } from '../jenkins/scope.js';
 import { byteSize, timeAgo } from './format.js';
+import { agentExecutors } from './node-page.js';
+import { nodeState } from './node-state.js';
 import { type Html, renderPage } from './page.js';
 
 /**
- * `/computer/`: the nodes page. Today one node, the built-in one: its executors and what they run,
- * the account its builds run as (with the warning, while that is Steward's own), and the free space
- * of its disk.
+ * `/computer/`: the nodes page. The built-in node: its executors and what they run, the account its
+ * builds run as (with the warning, while that is Steward's own), and the free space of its disk;
+ * then each agent with its state in an icon and words, labels, executors and what they run, and
+ * its last contact.
  */
-export function nodesPage(scope: Scope): Promise<Response> {
+export async function nodesPage(scope: Scope): Promise<Response> {
+  const agents = await agentTable(scope);
   return renderPage(scope, {
     title: 'Nodes',
     trail: [['Dashboard', '/']],
@@ -24,6 +28,10 @@ ${nodeWarning(scope)}
 <h3>Executors</h3>
 ${executorList(scope)}
 <p class="hint">Scripts read the same at <a href="/computer/api/json?pretty=true">/computer/api/json</a> (free space under <code>monitorData</code>).</p>
+</section>
+<section aria-labelledby="agents-title"><h2 id="agents-title">Agents</h2>
+${agents}
+<p class="hint">Register one with <code>steward node create NAME --labels "linux docker" --executors 4</code> (docs/agents.md).</p>
 </section>`,
   });
 }
@@ -52,4 +60,15 @@ export function executorList(scope: Scope): Html {
     return html`<li><span class="muted">#${executor.number + 1}</span> ${running ? html`<a href="/${buildPath(running.job.fullName, running.build.number)}">${running.job.fullName} #${running.build.number}</a>` : html`<span class="muted">idle</span>`}</li>`;
   });
   return html`<ul id="executors" data-refresh class="plain">${rows}</ul>`;
+}
+
+/** The agents, one row each. */
+async function agentTable(scope: Scope): Promise<Html> {
+  const nodes = await scope.deps.nodes.list();
+  if (nodes.length === 0) return html`<p class="muted">No agents yet: builds run on the built-in node only.</p>`;
+  const now = Date.now();
+  const rows = nodes.map(
+    (node) => html`<tr><td><a href="/computer/${encodeURIComponent(node.name)}/">${node.name}</a></td><td>${nodeState(node, now)}</td><td>${node.labels.join(' ')}</td><td>${agentExecutors(scope, node)}</td><td>${timeAgo(node.lastSeenAt)}</td></tr>`,
+  );
+  return html`<table id="agents" class="wide"><thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col">Labels</th><th scope="col">Executors</th><th scope="col">Last contact</th></tr></thead><tbody>${rows}</tbody></table>`;
 }

@@ -1,8 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SecretBox } from '../../../src/auth/secret-box.js';
 import { type AgentProcess, startAgent } from '../../support/agent.js';
 import { jobXml, startTestServer, type TestServer, waitFor, waitForBuild } from '../../support/server.js';
 
@@ -10,14 +6,11 @@ import { jobXml, startTestServer, type TestServer, waitFor, waitForBuild } from 
 let server: TestServer;
 const agents: AgentProcess[] = [];
 
-/** Registers a node the way the node service does: its secret sealed with the server's key. */
-function registerNode(name: string, labels: string[], executors: number): string {
-  const secret = `stwa_test_${name}_0123456789abcdefghijklmnop`;
-  const box = new SecretBox(Buffer.from(readFileSync(join(server.home, 'secrets', 'master.key'), 'utf8').trim(), 'base64'));
-  const db = new Database(join(server.home, 'steward.db'));
-  db.prepare('INSERT INTO nodes (name, name_key, labels, executors, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(name, name.toLowerCase(), JSON.stringify([name, ...labels]), executors, box.seal(secret), Date.now());
-  db.close();
-  return secret;
+/** Registers a node through the native API (as `steward node create` does); answers its secret. */
+async function registerNode(name: string, labels: string[], executors: number): Promise<string> {
+  const response = await server.fetch('/steward/api/v1/nodes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, labels, executors }) });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { secret: string }).secret;
 }
 
 function agent(name: string, secret: string, executors = 1): AgentProcess {
@@ -40,7 +33,7 @@ afterAll(async () => {
 
 describe('steward agent', () => {
   it('claims a build whose label only it has, runs it in its own workspace, and the server gets the whole log and result', async () => {
-    const secret = registerNode('linux-1', ['linux'], 2);
+    const secret = await registerNode('linux-1', ['linux'], 2);
     await server.createJob('on-linux', jobXml({ steps: ['echo "node=$NODE_NAME labels=$NODE_LABELS ws=$WORKSPACE"', 'seq 1 20000', 'echo done'] }).replace('<builders>', '<assignedNode>linux</assignedNode><canRoam>false</canRoam><builders>'));
     await server.fetch('/job/on-linux/config.xml').then((response) => response.text());
     const linux = agent('linux-1', secret);
@@ -57,12 +50,16 @@ describe('steward agent', () => {
   });
 
   it('stops a build on the agent within a moment of a stop on the server, and masks its password parameter', async () => {
-    const secret = registerNode('stopper', [], 1);
+    const secret = await registerNode('stopper', [], 1);
     const password = '<hudson.model.PasswordParameterDefinition><name>TOKEN</name><defaultValue>s3cret-value-42</defaultValue></hudson.model.PasswordParameterDefinition>';
     await server.createJob('long', jobXml({ parameters: password, steps: ['echo "token=$TOKEN"', 'echo started; sleep 30; echo never'] }));
     agent('stopper', secret);
     expect((await server.fetch('/job/long/buildWithParameters', { method: 'POST' })).status).toBe(201);
     await waitFor(async () => ((await (await server.fetch('/job/long/1/consoleText')).text()).includes('\nstarted\n') ? true : undefined), 20_000);
+    // The server shows where it runs: the agent online, its executor busy with this build.
+    const computer = (await (await server.fetch('/computer/stopper/api/json?depth=1')).json()) as { offline: boolean; executors: Array<{ currentExecutable: { url: string } | null }> };
+    expect(computer.offline).toBe(false);
+    expect(computer.executors.map((executor) => executor.currentExecutable?.url ?? null)).toEqual([`${server.url}job/long/1/`]);
     const asked = Date.now();
     expect((await server.fetch('/job/long/1/stop', { method: 'POST' })).status).toBe(302);
     const build = await waitForBuild(server, '/job/long', 1, 15_000);
@@ -76,7 +73,7 @@ describe('steward agent', () => {
   });
 
   it('aborts the build of an agent that stops answering, and refuses what it sends after', async () => {
-    const secret = registerNode('flaky', ['flaky-label'], 1);
+    const secret = await registerNode('flaky', ['flaky-label'], 1);
     await server.createJob('on-flaky', jobXml({ steps: ['echo first; sleep 8; echo after-pause'] }).replace('<builders>', '<assignedNode>flaky-label</assignedNode><canRoam>false</canRoam><builders>'));
     const flaky = agent('flaky', secret);
     expect((await server.fetch('/job/on-flaky/build', { method: 'POST' })).status).toBe(201);
@@ -94,8 +91,8 @@ describe('steward agent', () => {
   });
 
   it('never starts a build twice with two agents claiming at once', async () => {
-    const first = registerNode('pool-a', ['pool'], 2);
-    const second = registerNode('pool-b', ['pool'], 2);
+    const first = await registerNode('pool-a', ['pool'], 2);
+    const second = await registerNode('pool-b', ['pool'], 2);
     const parameter = '<hudson.model.StringParameterDefinition><name>X</name><defaultValue></defaultValue></hudson.model.StringParameterDefinition>';
     await server.createJob('many', jobXml({ parameters: parameter, steps: ['echo "on $NODE_NAME"'] }).replace('<builders>', '<concurrentBuild>true</concurrentBuild><assignedNode>pool</assignedNode><canRoam>false</canRoam><builders>'));
     agent('pool-a', first, 2);

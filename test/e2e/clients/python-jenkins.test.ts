@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pythonJenkins } from '../../support/python-jenkins.js';
 import { basicAuth, jobXml, startTestServer, type TestServer } from '../../support/server.js';
 
 /**
@@ -8,14 +7,10 @@ import { basicAuth, jobXml, startTestServer, type TestServer } from '../../suppo
  * against a real server: renaming jobs and every view call it makes. Each case runs a short Python
  * program and prints JSON for the assertions.
  */
-const execFileAsync = promisify(execFile);
 let server: TestServer;
 
-async function python(body: string): Promise<unknown> {
-  const program = `import json, sys, jenkins\nserver = jenkins.Jenkins(sys.argv[1], username='admin', password=sys.argv[2])\n${body}`;
-  // Debian's interpreter, where the package is, not one a version manager put first on PATH.
-  const { stdout } = await execFileAsync('/usr/bin/python3', ['-c', program, server.url, server.adminToken], { timeout: 20_000 });
-  return JSON.parse(stdout.trim().split('\n').at(-1) as string);
+function python(body: string): Promise<unknown> {
+  return pythonJenkins(server, body);
 }
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ADMIN_PASSWORD, basicAuth, createApiToken, FOLDER_XML, jobXml, startTestServer, type TestServer, waitFor } from '../../support/server.js';
 import type { Violation } from './check.js';
 import { checkLogLines } from './run.js';
-import { FOLDERS, JOB_TOKEN, JOBS, LOW_PASSWORD, LOW_USER, ODD_NAME, VICTIM_FOLDER, VICTIM_JOB, VICTIM_USER, VICTIM_WEBHOOK, WEBHOOK_SECRET } from './names.js';
+import { FOLDERS, JOB_TOKEN, JOBS, LOW_PASSWORD, LOW_USER, NODE, ODD_NAME, VICTIM_FOLDER, VICTIM_JOB, VICTIM_NODE, VICTIM_USER, VICTIM_WEBHOOK, WEBHOOK_SECRET } from './names.js';
 import { itemPath } from './routes.js';
 
 /**
@@ -60,6 +60,8 @@ jobs:
     steps: ["true"]
   - name: ${JSON.stringify(ODD_NAME)}
     steps: ["true"]
+nodes:
+  - { name: ${NODE}, labels: linux, executors: 2 }
 webhooks:
   - { name: gh, kind: github, secret: ${WEBHOOK_SECRET}, jobs: [demo], events: [push], parameters: {} }
   - { name: gl, kind: gitlab, secret: ${WEBHOOK_SECRET}, jobs: [team/app], parameters: { VERSION: after } }
@@ -177,6 +179,10 @@ export async function restore(world: World): Promise<Violation[]> {
     world.triggerToken = (await created.json()) as { uuid: string; value: string };
     world.secrets.push(world.triggerToken.value);
   }
+
+  const nodes = (await (await expectStatus(adminFetch(world, '/steward/api/v1/nodes'), [200], 'listing nodes')).json()) as Array<{ name: string }>;
+  if (!nodes.some((node) => node.name === NODE)) throw new Error(`the fixture node ${NODE} is gone; the fuzzer must not reach it`);
+  if (!nodes.some((node) => node.name === VICTIM_NODE)) await expectStatus(adminFetch(world, '/steward/api/v1/nodes', { method: 'POST', body: JSON.stringify({ name: VICTIM_NODE, labels: 'victim' }) }), [201], 'making the victim node again');
 
   type Listed = { name: string; _class: string; color?: string; jobs?: Listed[] };
   const tree = (await (await expectStatus(adminFetch(world, '/api/json?tree=jobs[name,color,jobs[name,color,jobs[name,color]]]'), [200], 'listing items')).json()) as { jobs: Listed[] };

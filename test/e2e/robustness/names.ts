@@ -15,4 +15,8 @@ export const VICTIM_JOB = 'victim';
 export const VICTIM_FOLDER = 'victim-folder';
 export const VICTIM_USER = 'victim-user';
 export const VICTIM_WEBHOOK = 'victim-hook';
+/** An agent the fuzzer may delete, take offline or give a new secret; `restore` makes it again. */
+export const VICTIM_NODE = 'victim-node';
+/** An agent the fuzzer only reads. */
+export const NODE = 'fuzz-node';
 

@@ -1,5 +1,5 @@
 import type { Prng } from '../../support/prng.js';
-import { FOLDERS, JOBS, LOW_USER, ODD_NAME, VICTIM_FOLDER, VICTIM_JOB, VICTIM_USER, VICTIM_WEBHOOK, WEBHOOKS } from './names.js';
+import { FOLDERS, JOBS, LOW_USER, NODE, ODD_NAME, VICTIM_FOLDER, VICTIM_JOB, VICTIM_NODE, VICTIM_USER, VICTIM_WEBHOOK, WEBHOOKS } from './names.js';
 import { hostileSegment, hostileString, randomText } from './inputs.js';
 
 /**
@@ -38,6 +38,15 @@ const PARAMETERS = ['TARGET', 'VERSION', 'DRY_RUN', 'NOTES', 'API_KEY'];
 
 function enc(name: string): string {
   return encodeURIComponent(name);
+}
+
+/** An agent's URL name: mostly a real one, sometimes hostile; destructive actions only the victim. */
+function anyNode(random: Prng, destructive = false): string {
+  return random.weighted<() => string>([
+    [destructive ? 0 : 4, () => NODE],
+    [destructive ? 6 : 1, () => VICTIM_NODE],
+    [2, () => hostileSegment(random)],
+  ])();
 }
 
 /** `job/a/job/b` for a full name. */
@@ -208,6 +217,10 @@ export const JENKINS_ROUTES: readonly Route[] = [
   { id: 'queue-cancel', methods: ['POST'], path: (random, names) => `/queue/item/${anyQueueId(random, names)}/cancelQueue` },
   { id: 'queue-cancel-item', methods: ['POST'], path: () => '/queue/cancelItem', params: ['id'] },
   { id: 'computer', methods: ['GET'], path: (random) => random.pick(['/computer/', '/computer/api/json', '/computer/api/xml', '/computer/(built-in)/api/json', '/computer/(master)/api/xml', '/computer/%28built-in%29/api/json', '/computer/x/api/json']), params: EXPORT_PARAMS },
+  { id: 'computer-agent', methods: ['GET'], path: (random) => `/computer/${anyNode(random)}/${random.pick(['', ...API, 'config.xml', 'jenkins-agent.jnlp', 'slave-agent.jnlp', 'x'])}`, params: [...EXPORT_PARAMS, 'encrypt'] },
+  { id: 'computer-create', methods: ['POST'], path: () => '/computer/doCreateItem', body: 'form', fields: (random) => [['name', random.pick(['fuzz-new', hostileString(random), '(master)'])], ['type', random.pick(['hudson.slaves.DumbSlave$DescriptorImpl', 'x'])], ['json', random.pick(['{"numExecutors": 2, "labelString": "a b"}', '{"numExecutors": 999}', '[]', hostileString(random)])]] },
+  { id: 'computer-destructive', methods: ['POST'], path: (random) => `/computer/${anyNode(random, true)}/${random.pick(['doDelete', 'toggleOffline', 'config.xml', 'showSecret'])}`, params: ['offlineMessage'], body: 'xml', destructive: true },
+  { id: 'agent-jar', methods: ['GET'], path: (random) => random.pick(['/tcpSlaveAgentListener/', '/wsagents/', '/jnlpJars/agent.jar']) },
   { id: 'crumb-issuer', methods: ['GET'], path: (random) => `/crumbIssuer/${random.pick(API)}`, params: EXPORT_PARAMS },
   { id: 'plugin-manager', methods: ['GET'], path: (random) => `/pluginManager/${random.pick(API)}`, params: ['tree', 'depth'] },
   { id: 'me', methods: ['GET'], path: (random) => random.pick(['/me/', '/me/api/json', '/me/api/xml', '/me/configure', '/me/x']), params: EXPORT_PARAMS },
@@ -300,7 +313,7 @@ export function nativeRoutes(document: OpenApiDocument, base: string): Route[] {
   for (const [template, operations] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       const upper = method.toUpperCase();
-      const destructive = upper === 'DELETE' || template.endsWith('/password');
+      const destructive = upper === 'DELETE' || template.endsWith('/password') || template.endsWith('/rotate') || (template.startsWith('/nodes/') && upper === 'PATCH');
       const schema = operation.requestBody?.content?.['application/json']?.schema;
       const query = (operation.parameters ?? []).filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
       routes.push({
@@ -315,6 +328,7 @@ export function nativeRoutes(document: OpenApiDocument, base: string): Route[] {
           template.replace(/\{(\w+)\}/g, (_, name: string) => {
             if (name === 'id') return anyUser(random, destructive);
             if (name === 'uuid') return anyUuid(random, names, destructive);
+            if (name === 'name' && template.startsWith('/nodes/')) return anyNode(random, destructive);
             if (name === 'name') return destructive ? random.pick([VICTIM_WEBHOOK, hostileSegment(random)]) : random.weighted<() => string>([[3, () => random.pick([VICTIM_WEBHOOK, 'fuzz-hook'])], [2, () => hostileSegment(random)]])();
             return hostileSegment(random);
           }),

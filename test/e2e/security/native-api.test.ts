@@ -138,6 +138,10 @@ describe('the OpenAPI description', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
       '/audit',
+      '/nodes',
+      '/nodes/{name}',
+      '/nodes/{name}/secret',
+      '/nodes/{name}/secret/rotate',
       '/security',
       '/security/grants',
       '/security/permissions',
@@ -153,5 +157,6 @@ describe('the OpenAPI description', () => {
       '/whoami',
     ]);
     expect(Object.keys(document.paths['/users/{id}/tokens'] ?? {})).toEqual(['get', 'post']);
+    expect(Object.keys(document.paths['/nodes/{name}'] ?? {})).toEqual(['get', 'patch', 'delete']);
   });
 });

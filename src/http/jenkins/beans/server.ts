@@ -2,6 +2,7 @@ import type { Build } from '../../../core/build.js';
 import type { Job } from '../../../core/item.js';
 import { BUILT_IN_NODE, type DiskSpace } from '../../../core/node.js';
 import { type Bean, bean } from '../export/bean.js';
+import { type AgentView, agentComputerBean } from './agent.js';
 import { buildBean } from './build.js';
 import { type BeanContext, canRead } from './context.js';
 import { itemBeans } from './item.js';
@@ -36,7 +37,7 @@ export function rootBean(context: BeanContext): Bean {
   ]);
 }
 
-function executorBean(context: BeanContext, number: number, running: { job: Job; build: Build } | null): Bean {
+export function executorBean(context: BeanContext, number: number, running: { job: Job; build: Build } | null): Bean {
   return bean(
     'hudson.model.Executor',
     [
@@ -91,11 +92,13 @@ function monitorData(disk: DiskSpace | null): Bean {
   return bean('hudson.node_monitors', [['hudson.node_monitors.DiskSpaceMonitor', 2, () => space]], { showClass: false });
 }
 
-export function computerSetBean(context: BeanContext): Bean {
+/** `/computer/`: the built-in node, then each agent (`agents`, each with the builds it runs). */
+export function computerSetBean(context: BeanContext, agents: readonly AgentView[] = []): Bean {
+  const busyOnAgents = agents.reduce((sum, agent) => sum + agent.running.length, 0);
   return bean('hudson.model.ComputerSet', [
-    ['busyExecutors', 1, () => context.scheduler.executors().filter((executor) => executor.build !== null).length],
-    ['computer', 1, () => [computerBean(context)], { inline: true }],
+    ['busyExecutors', 1, () => context.scheduler.executors().filter((executor) => executor.build !== null).length + busyOnAgents],
+    ['computer', 1, () => [computerBean(context), ...agents.map((agent) => agentComputerBean(context, agent))], { inline: true }],
     ['displayName', 1, () => 'Nodes'],
-    ['totalExecutors', 1, () => context.scheduler.executorCount],
+    ['totalExecutors', 1, () => context.scheduler.executorCount + agents.reduce((sum, agent) => sum + agent.node.executors, 0)],
   ]);
 }

@@ -25,6 +25,11 @@ const ACTIONS = [
   'user.delete',
   'security.update',
   'grants.update',
+  'node.create',
+  'node.update',
+  'node.delete',
+  'node.secret.read',
+  'node.secret.rotate',
 ] as const satisfies readonly AuditAction[];
 
 const DEFAULT_LIMIT = 50;
