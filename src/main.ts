@@ -43,6 +43,7 @@ import { probeWritable } from './logs/write-probe.js';
 import { Metrics } from './metrics/metrics.js';
 import { readMetricsToken } from './config/metrics-token.js';
 import { recoverInterruptedBuilds } from './queue/recovery.js';
+import { retryAfterAgentLoss } from './queue/agent-loss-retry.js';
 import { Scheduler } from './queue/scheduler.js';
 import { IDEMPOTENCY_KEPT_MS, Triggers } from './queue/trigger.js';
 import { SchemaTooNewError } from './store/sqlite/migrate.js';
@@ -133,7 +134,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     killGraceMs: settings.killGraceMs,
     log,
   });
-  const remoteRunner = new RemoteRunner({ logs, log, leaseMs: settings.agentLeaseMs });
+  const remoteRunner = new RemoteRunner({ logs, log, leaseKey: secrets.derive('agent lease'), leaseMs: settings.agentLeaseMs });
   const scheduler = new Scheduler({
     store,
     runner,
@@ -142,7 +143,9 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     executors: settings.executors,
     log,
     releaseDiskReserve: () => reserve.release(),
-    onFinished: async (job) => {
+    onFinished: async (job, build) => {
+      const retry = await retryAfterAgentLoss(triggers, job, build);
+      if (retry !== null) log.info({ job: job.fullName, build: build.number, queueId: retry }, 'the build lost its agent: queued again (retryOnAgentLoss)');
       await applyRetention(store, logs, job, settings.retention);
     },
   });
@@ -173,6 +176,8 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   }
   const recovered = await recoverInterruptedBuilds(store, runner, log);
   if (recovered > 0) announce(`Aborted ${recovered} build(s) that were running when Steward last stopped.`);
+  const adopted = await scheduler.adoptRunning();
+  if (adopted.length > 0) announce(`${adopted.length} build(s) running on agents go on; their agents report to this server again.`);
 
   const app = createApp({
     jenkins: {

@@ -40,16 +40,17 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   const workspaces = new Workspaces(join(options.workDir, 'workspace'));
   const cookiePrefix = randomBytes(6).toString('hex');
   const free = Array.from({ length: options.executors }, (_, slot) => slot);
-  const running = new Set<Promise<void>>();
+  /** The builds this agent runs, as the server names them: every claim says so. */
+  const running = new Map<Promise<void>, { job: number; number: number }>();
   let retryMs = RETRY_FIRST_MS;
   while (!options.signal.aborted) {
     if (free.length === 0) {
-      await Promise.race(running);
+      await Promise.race(running.keys());
       continue;
     }
     let assignments: Assignment[];
     try {
-      assignments = await claim(options, free);
+      assignments = await claim(options, free, [...running.values()]);
       retryMs = RETRY_FIRST_MS;
     } catch (error) {
       if (options.signal.aborted) break;
@@ -64,14 +65,14 @@ export async function runAgent(options: AgentOptions): Promise<void> {
         free.push(assignment.build.executor);
         running.delete(done);
       });
-      running.add(done);
+      running.set(done, { job: assignment.build.jobId, number: assignment.build.number });
     }
   }
-  await Promise.all(running);
+  await Promise.all(running.keys());
 }
 
-async function claim(options: AgentOptions, slots: readonly number[]): Promise<Assignment[]> {
-  const response = await request(options, 'claim', { method: 'POST', body: JSON.stringify({ slots }) });
+async function claim(options: AgentOptions, slots: readonly number[], holding: ReadonlyArray<{ job: number; number: number }>): Promise<Assignment[]> {
+  const response = await request(options, 'claim', { method: 'POST', body: JSON.stringify({ slots, holding }) });
   if (response.status === 204) return [];
   if (response.status !== 200) throw new Error(await problem(response));
   return ((await response.json()) as { assignments: Assignment[] }).assignments;

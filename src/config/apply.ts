@@ -155,6 +155,7 @@ export function jobSettings(declared: JobDeclaration, current: JobSettings | nul
     coalesce: declared.coalesce,
     maxQueued: declared.maxQueued ?? null,
     labelExpression: declared.label ?? null,
+    retryOnAgentLoss: declared.retryOnAgentLoss,
   };
 }
 

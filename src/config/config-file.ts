@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { readGrants } from '../core/access.js';
 import { DURATION_FORMS, parseDuration } from '../core/duration.js';
 import { isDomainError } from '../core/errors.js';
+import { MAX_AGENT_LOSS_RETRIES } from '../core/item.js';
 import { labelExpressionSetting } from '../labels/label-expression.js';
 
 /**
@@ -59,6 +60,8 @@ const job = z
     maxQueued: z.number().int().min(1).optional(),
     /** Where the job may run: a label expression (`linux && !arm`); absent or blank, any node. */
     label: z.string().optional(),
+    /** How many times a build that lost its agent is queued again (0: never). */
+    retryOnAgentLoss: z.number().int().min(0).max(MAX_AGENT_LOSS_RETRIES).default(0),
     parameters: z.array(parameter).default([]),
     steps: z.array(step).default([]),
   })

@@ -15,7 +15,14 @@ export type Interruption =
   /** The build's console log could not be written (a full or failing disk); `problem` is the system's words. */
   | { readonly kind: 'log_unwritable'; readonly problem: string }
   /** The agent running the build stopped answering: its lease expired `silentMs` after its last contact. */
-  | { readonly kind: 'agent_lost'; readonly node: string; readonly silentMs: number };
+  | { readonly kind: 'agent_lost'; readonly node: string; readonly silentMs: number }
+  /** The agent no longer runs the build: it started afresh (a restart, a crash), or never received it. */
+  | { readonly kind: 'agent_restarted'; readonly node: string };
+
+/** Interruptions that mean the build's agent was lost, not that anyone asked the build to stop. */
+export function isAgentLoss(interruption: Interruption | null): interruption is Extract<Interruption, { kind: 'agent_lost' | 'agent_restarted' }> {
+  return interruption?.kind === 'agent_lost' || interruption?.kind === 'agent_restarted';
+}
 
 /** One numbered execution of a job. */
 export interface Build {
@@ -56,6 +63,8 @@ export function describeInterruption(interruption: Interruption): string {
       return `Steward could not write this build's console log (${interruption.problem}), so the build was aborted: free space on the server's disk.`;
     case 'agent_lost':
       return `Agent ${interruption.node} went offline during the build (no contact for ${Math.round(interruption.silentMs / 1000)} s), so the build was aborted.`;
+    case 'agent_restarted':
+      return `Agent ${interruption.node} no longer runs this build (it restarted, or never received the build), so the build was aborted.`;
   }
 }
 

@@ -71,6 +71,11 @@ export interface JobSettings {
    * `assignedNode`); null means any node.
    */
   readonly labelExpression: string | null;
+  /**
+   * How many times a build that lost its agent (the agent went offline or restarted) is queued again,
+   * each with a cause naming the lost build; 0 (the default) never re-runs anything.
+   */
+  readonly retryOnAgentLoss: number;
 }
 
 /** One shell build step: run like Jenkins' Shell builder, `sh -xe` unless the command has a `#!` line. */
@@ -92,6 +97,9 @@ export interface RemoteTokenDigest {
   readonly digest: string;
 }
 
+/** The most times a job may re-queue a build that lost its agent: enough for flaky machines, not a loop. */
+export const MAX_AGENT_LOSS_RETRIES = 10;
+
 export function defaultJobSettings(): JobSettings {
   return {
     kind: 'job',
@@ -107,6 +115,7 @@ export function defaultJobSettings(): JobSettings {
     coalesce: true,
     maxQueued: null,
     labelExpression: null,
+    retryOnAgentLoss: 0,
   };
 }
 
@@ -132,6 +141,9 @@ export function checkJobSettings(settings: JobSettings): void {
   if (settings.retention) checkRetention(settings.retention);
   if (settings.maxQueued !== null && !(Number.isInteger(settings.maxQueued) && settings.maxQueued >= 1)) {
     throw new DomainError('config_invalid', `The most queued builds of a job must be a whole number of at least 1 (got ${settings.maxQueued}).`).at('maxQueued');
+  }
+  if (!(Number.isInteger(settings.retryOnAgentLoss) && settings.retryOnAgentLoss >= 0 && settings.retryOnAgentLoss <= MAX_AGENT_LOSS_RETRIES)) {
+    throw new DomainError('config_invalid', `Retries after a lost agent must be a whole number from 0 to ${MAX_AGENT_LOSS_RETRIES} (got ${settings.retryOnAgentLoss}).`).at('retryOnAgentLoss');
   }
   settings.steps.forEach((step, index) => {
     if (step.unstableReturn !== null && !(Number.isInteger(step.unstableReturn) && step.unstableReturn >= 1 && step.unstableReturn <= 255)) {

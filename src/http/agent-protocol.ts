@@ -6,7 +6,7 @@ import { defaultJobSettings, type Job } from '../core/item.js';
 import type { AgentNode } from '../core/node.js';
 import type { Scheduler } from '../queue/scheduler.js';
 import type { Assignment } from '../remote/assignment.js';
-import type { LeaseRefusal, RemoteRunner } from '../remote/remote-runner.js';
+import type { HeldBuild, LeaseRefusal, RemoteRunner } from '../remote/remote-runner.js';
 import type { Store } from '../store/types.js';
 import type { AppEnv } from './context.js';
 import { Refusal } from './errors.js';
@@ -34,7 +34,8 @@ export interface AgentProtocolDeps {
 /**
  * The protocol `steward agent` speaks: plain HTTP(S) that passes any proxy. An agent authenticates
  * every request with its node's name (`X-Steward-Agent`) and secret (`Authorization: Bearer`); a
- * claim is a long poll answered with the builds started for it; a build's reports carry its lease
+ * claim is a long poll answered with the builds started for it, and names the builds the agent still
+ * runs (any other of its builds was lost with an earlier run of the agent); a build's reports carry its lease
  * (`X-Steward-Lease`), and a stale lease is answered 409 and never applied.
  */
 export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
@@ -45,6 +46,9 @@ export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
     const body = await jsonBody(c);
     const slots = Array.isArray(body.slots) ? body.slots.filter((slot): slot is number => Number.isInteger(slot) && (slot as number) >= 0 && (slot as number) < node.executors) : [];
     if (slots.length === 0) throw new Refusal('body_invalid', 'A claim names the free executor slots of the agent.', `Send {"slots":[0]} (slots 0 to ${node.executors - 1}).`);
+    // What the agent runs: a build of this node it does not name was lost by an earlier run of it.
+    const holding = Array.isArray(body.holding) ? body.holding.filter(isHeldBuild) : [];
+    deps.remote.releaseUnheld(node.name, holding);
     // Heard from: the node shows online (a claim comes at least every 30 s from an idle agent).
     await deps.store.nodes.touch(node.name, Date.now());
     if (node.offlineMessage !== null) return c.body(null, 204);
@@ -130,6 +134,11 @@ function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, build: B
     environment: deps.globalEnvironment,
     nodeLabels: node.labels.join(' '),
   };
+}
+
+function isHeldBuild(value: unknown): value is HeldBuild {
+  const held = value as Partial<HeldBuild> | null;
+  return typeof held === 'object' && held !== null && Number.isInteger(held.job) && Number.isInteger(held.number);
 }
 
 async function agentOf(c: Context<AppEnv>, deps: AgentProtocolDeps): Promise<AgentNode> {

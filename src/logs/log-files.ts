@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -123,6 +123,11 @@ export class LogWriter {
   /** The error that stopped writing, or null while every write has succeeded. */
   get failure(): NodeJS.ErrnoException | null {
     return this.error;
+  }
+
+  /** How many bytes the log holds now (what an earlier writer left, plus what this one wrote). */
+  size(): number {
+    return fstatSync(this.fd).size;
   }
 
   write(text: string | Buffer): void {

@@ -22,6 +22,16 @@ export interface BuildRunner {
   reap(job: Job | null, build: Build, processGroup: number | null): Promise<void>;
 }
 
+/**
+ * Runs builds that outlive the server, on agents. `run` has the BuildRunner's contract, and may be
+ * called again for a build already running, after a restart, to adopt it. At shutdown `detach` lets
+ * the builds go without a result instead of stopping them; nothing of them is left on the server to reap.
+ */
+export interface RemoteBuildRunner {
+  run(job: Job, build: Build, control: BuildControl): Promise<RunOutcome>;
+  detach(): void;
+}
+
 export interface RunOutcome {
   readonly result: Result;
   readonly interruption: Interruption | null;

@@ -6,7 +6,7 @@ import type { Job } from '../core/item.js';
 import { BUILT_IN_NODE } from '../core/node.js';
 import type { QueueItem, WaitingReason } from '../core/queue-item.js';
 import type { Store, WaitingCounts } from '../store/types.js';
-import { BuildControl, type BuildRunner, type RunOutcome, type StopMode } from './runner.js';
+import { BuildControl, type BuildRunner, type RemoteBuildRunner, type RunOutcome, type StopMode } from './runner.js';
 
 interface RunningBuild {
   readonly job: Job;
@@ -23,7 +23,7 @@ export interface SchedulerOptions {
   /** Runs the built-in node's builds. */
   readonly runner: BuildRunner;
   /** Runs builds on agents: they claim them (`claimFor`) and report back through it. */
-  readonly remoteRunner?: BuildRunner;
+  readonly remoteRunner?: RemoteBuildRunner;
   /** The built-in node's executors (0: builds run only on agents). */
   readonly executors: number;
   /** Whether a job may run on a node with these labels (its label expression); by default, any job anywhere. */
@@ -189,11 +189,31 @@ export class Scheduler {
     await Promise.all(builds.map((running) => running.done));
   }
 
-  /** Stops dispatching and aborts every running build, waiting until each has recorded its result. */
+  /**
+   * Takes back the builds that were running on agents when the server last stopped (the store still
+   * has them running): they go on under their leases as if the server had never gone. Call once at
+   * start, after the built-in node's interrupted builds were aborted, before the first dispatch.
+   */
+  async adoptRunning(): Promise<Array<{ job: Job; build: Build }>> {
+    const adopted: Array<{ job: Job; build: Build }> = [];
+    for (const { build } of await this.options.store.builds.listRunning()) {
+      const job = await this.options.store.items.get(build.jobId);
+      if (job?.kind !== 'job' || build.node === BUILT_IN_NODE) continue;
+      this.register(job, build);
+      adopted.push({ job, build });
+    }
+    return adopted;
+  }
+
+  /**
+   * Stops dispatching and aborts every build on the built-in node, waiting until each has recorded its
+   * result. Builds on agents are let go, still running: the next start adopts them.
+   */
   async shutdown(interruption: Interruption = { kind: 'shutdown' }): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    const builds = [...this.running.values()];
+    this.options.remoteRunner?.detach();
+    const builds = [...this.running.values()].filter((running) => running.node === BUILT_IN_NODE);
     for (const running of builds) running.control.stop(interruption, 'term');
     await Promise.all(builds.map((running) => running.done));
   }
@@ -325,19 +345,24 @@ export class Scheduler {
       this.release(node, executor);
       return null;
     }
-    const started = build;
+    const running = this.register(job, build);
+    const early = this.stopsBeforeStart.get(key(job.id, build.number));
+    if (early) running.control.stop(early.interruption, early.mode);
+    this.events.emit('started', build, item.queuedAt);
+    return build;
+  }
+
+  /** Holds a running build (just started, or adopted at start) and has its node's runner run it to its end. */
+  private register(job: Job, build: Build): RunningBuild {
     const control = new BuildControl((processGroup) => {
-      this.options.store.builds.setProcess(job.id, started.number, processGroup).catch((error: unknown) => {
+      this.options.store.builds.setProcess(job.id, build.number, processGroup).catch((error: unknown) => {
         this.options.log.warn({ err: error }, 'could not record the process group of a build');
       });
     });
-    const running: RunningBuild = { job, build: started, node, executor, control, done: Promise.resolve() };
-    this.running.set(key(job.id, started.number), running);
-    const early = this.stopsBeforeStart.get(key(job.id, started.number));
-    if (early) control.stop(early.interruption, early.mode);
+    const running: RunningBuild = { job, build, node: build.node, executor: build.executor, control, done: Promise.resolve() };
+    this.running.set(key(job.id, build.number), running);
     running.done = this.execute(running);
-    this.events.emit('started', started, item.queuedAt);
-    return started;
+    return running;
   }
 
   private async execute(running: RunningBuild): Promise<void> {
@@ -345,7 +370,8 @@ export class Scheduler {
     const log = this.options.log.child({ job: job.fullName, build: build.number });
     log.info('build started');
     const { timeoutMs } = job.settings;
-    const timeout = timeoutMs === null ? null : setTimeout(() => control.stop({ kind: 'timeout', timeoutMs }, 'term'), timeoutMs);
+    // From the build's start: an adopted build has used part of its time already.
+    const timeout = timeoutMs === null ? null : setTimeout(() => control.stop({ kind: 'timeout', timeoutMs }, 'term'), Math.max(0, build.startedAt + timeoutMs - this.now()));
     let outcome: RunOutcome;
     try {
       outcome = await this.runnerFor(running.node).run(job, build, control);
@@ -397,7 +423,7 @@ export class Scheduler {
     }
   }
 
-  private runnerFor(node: string): BuildRunner {
+  private runnerFor(node: string): Pick<BuildRunner, 'run'> {
     if (node === BUILT_IN_NODE) return this.options.runner;
     if (!this.options.remoteRunner) throw new Error(`no runner for builds on agents (node ${node})`);
     return this.options.remoteRunner;

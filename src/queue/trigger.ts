@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../core/audit.js';
+import type { Build } from '../core/build.js';
 import type { Cause } from '../core/cause.js';
 import { DomainError } from '../core/errors.js';
 import type { Job } from '../core/item.js';
@@ -84,6 +85,27 @@ export class Triggers {
     // Folding into a waiting item changes nothing the scheduler acts on, unless the item became due sooner.
     if (result.advanced) this.deps.wake();
     if (!result.replayOf) this.deps.accepted?.();
+    return result;
+  }
+
+  /**
+   * Queues a build again exactly as it was (its parameter values, sealed ones still sealed), for a
+   * cause no request carries (a retry after a lost agent): never folded into a waiting item, never
+   * refused for a full queue, due at once.
+   */
+  async requeue(job: Job, build: Build, cause: Cause, audit: AuditEvent): Promise<EnqueueResult> {
+    const now = (this.deps.now ?? Date.now)();
+    const result = await this.deps.store.queue.enqueue({
+      jobId: job.id,
+      dueAt: now,
+      parameters: build.parameters,
+      parametersKey: this.parametersKey(build.parameters),
+      cause,
+      coalesce: false,
+      now,
+      audit,
+    });
+    this.deps.wake();
     return result;
   }
 

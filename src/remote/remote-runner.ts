@@ -1,9 +1,9 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type Build, describeInterruption, type Interruption, type Result } from '../core/build.js';
 import type { Job } from '../core/item.js';
 import type { LogFiles, LogWriter } from '../logs/log-files.js';
-import type { BuildControl, BuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
+import type { BuildControl, RemoteBuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
 
 /** How long a lease lasts without renewal by default; agents renew it three times as often (Woodpecker's 60 s and 20 s). */
 export const LEASE_MS = 60_000;
@@ -22,7 +22,7 @@ interface RemoteBuild {
   /** The strongest stop asked for and not yet told to the agent (`kill` outranks `term`). */
   stop: StopMode | null;
   /** Long polls of the agent waiting to hear of a stop (`watch`). */
-  readonly watchers: Set<(stop: StopMode) => void>;
+  readonly watchers: Set<() => void>;
   readonly finish: (outcome: RunOutcome) => void;
 }
 
@@ -39,67 +39,97 @@ function stopOf(remote: RemoteBuild): StopRequest {
 /** What an agent's request about a build gets when its lease is not (or no longer) the build's. */
 export type LeaseRefusal = { readonly refused: 'unknown' | 'stale' };
 
+/** A build an agent says it runs, by job id and number. */
+export interface HeldBuild {
+  readonly job: number;
+  readonly number: number;
+}
+
 /**
- * The `BuildRunner` for builds on agents. The scheduler starts a build for an agent's claim and calls
- * `run`, which holds it under a lease: a secret token the agent sends with every report. The agent
- * renews it (learning of stop requests in the answer), sends the console log in byte ranges that are
- * idempotent by offset, and reports the result once the server holds the whole log. A lease not
- * renewed in time ends the build ABORTED (`agent_lost`), saying so in the log; a late report with
- * its token is then refused, never applied.
+ * The runner for builds on agents. The scheduler starts a build for an agent's claim and calls `run`,
+ * which holds it under a lease: a token the agent sends with every report. The agent renews it
+ * (learning of stop requests in the answer), sends the console log in byte ranges that are idempotent
+ * by offset, and reports the result once the server holds the whole log. A lease not renewed in time
+ * ends the build ABORTED (`agent_lost`), saying so in the log; a late report is then refused, never
+ * applied.
  *
- * Contract with the scheduler is the BuildRunner's: `run` resolves after the log is complete.
+ * A lease token is derived from the server's key and the build (job, number, start), not stored: a
+ * restarted server recognises the leases of the builds it adopts (`run` again after `detach`), and the
+ * log continues from the bytes the server has, so agent builds outlive a server restart.
  */
-export class RemoteRunner implements BuildRunner {
+export class RemoteRunner implements RemoteBuildRunner {
   private readonly builds = new Map<string, RemoteBuild>();
 
   constructor(
     private readonly options: {
       readonly logs: LogFiles;
       readonly log: Logger;
+      /** Keys the lease tokens; the same key after a restart keeps the leases valid. */
+      readonly leaseKey: Buffer;
       readonly leaseMs?: number;
       readonly now?: () => number;
     },
   ) {}
 
-  /** The lease token of a build just started for an agent: handed over in the claim's answer. */
+  /** The lease token of a build running on an agent: handed over in the claim's answer. */
   leaseOf(jobId: number, number: number): string | null {
     return this.builds.get(key(jobId, number))?.token.toString('base64url') ?? null;
   }
 
+  /**
+   * Holds a build on an agent until the agent reports its end or is lost. For a build adopted after a
+   * restart, the log continues where the server's copy ends and the lease starts afresh.
+   */
   run(job: Job, build: Build, control: BuildControl): Promise<RunOutcome> {
     return new Promise((resolve) => {
       const log = this.options.logs.open(job.id, build.number, (error) => control.stop({ kind: 'log_unwritable', problem: error.message }, 'kill'));
       const remote: RemoteBuild = {
         job,
         build,
-        token: randomBytes(24),
+        token: this.tokenOf(build),
         control,
         log,
-        size: 0,
+        size: log.size(),
         lastContact: this.now(),
         expiry: setTimeout(() => {}, 0),
         stop: null,
         watchers: new Set(),
         finish: (outcome) => {
-          clearTimeout(remote.expiry);
-          this.builds.delete(key(job.id, build.number));
-          for (const watcher of remote.watchers) watcher(remote.stop ?? 'kill');
-          log.close();
+          this.drop(remote);
           resolve(outcome);
         },
       };
       control.onStop((mode) => {
         remote.stop = remote.stop === 'kill' ? 'kill' : mode;
-        for (const watcher of remote.watchers) watcher(remote.stop);
-        remote.watchers.clear();
+        this.tellWatchers(remote);
       });
       this.builds.set(key(job.id, build.number), remote);
       this.extend(remote);
     });
   }
 
+  /**
+   * Lets every build go without a result, as the server stops: they keep running on their agents, whose
+   * reports fail until the next start adopts the builds again (their `run` promises never settle).
+   */
+  detach(): void {
+    for (const remote of [...this.builds.values()]) this.drop(remote);
+  }
+
+  /**
+   * An agent's claim names the builds it runs: any other build the server has on that node was lost
+   * by an earlier run of the agent (a restart, a crash, an answer that never arrived), and ends ABORTED.
+   */
+  releaseUnheld(node: string, held: readonly HeldBuild[]): void {
+    const kept = new Set(held.map((each) => key(each.job, each.number)));
+    for (const remote of [...this.builds.values()]) {
+      if (remote.build.node.toLowerCase() !== node.toLowerCase() || kept.has(key(remote.job.id, remote.build.number))) continue;
+      this.lose(remote, { kind: 'agent_restarted', node: remote.build.node });
+    }
+  }
+
   /** Renews a lease; the answer says whether the build was asked to stop. */
-  renew(jobId: number, number: number, token: string): StopRequest & { leaseMs: number } | LeaseRefusal {
+  renew(jobId: number, number: number, token: string): (StopRequest & { leaseMs: number }) | LeaseRefusal {
     const remote = this.holder(jobId, number, token);
     if ('refused' in remote) return remote;
     this.extend(remote);
@@ -108,7 +138,7 @@ export class RemoteRunner implements BuildRunner {
 
   /**
    * Waits (at most `maxMs`) for a stop request, so an agent learns of one within a moment instead of
-   * at its next renewal. Resolves null when none came.
+   * at its next renewal. Resolves with no stop when none came.
    */
   watch(jobId: number, number: number, token: string, maxMs: number): Promise<StopRequest> | LeaseRefusal {
     const remote = this.holder(jobId, number, token);
@@ -157,14 +187,13 @@ export class RemoteRunner implements BuildRunner {
     return { done: true };
   }
 
-  /** Builds that were on agents when the server stopped: their leases are gone with it, so they end ABORTED. */
-  async reap(job: Job | null, build: Build): Promise<void> {
-    if (!job || (await this.options.logs.size(job.id, build.number)) === null) return;
-    try {
-      this.options.logs.append(job.id, build.number, `\nBuild was aborted\n${describeInterruption({ kind: 'restart' })}\nFinished: ABORTED\n`);
-    } catch (error) {
-      this.options.log.warn({ err: error, job: job.fullName, build: build.number }, 'could not close the log of a build that was running on an agent when Steward stopped');
-    }
+  /** How long a lease lasts without renewal. */
+  get leaseMs(): number {
+    return this.options.leaseMs ?? LEASE_MS;
+  }
+
+  private tokenOf(build: Build): Buffer {
+    return createHmac('sha256', this.options.leaseKey).update(`${build.jobId}:${build.number}:${build.startedAt}:${build.node}`).digest();
   }
 
   private holder(jobId: number, number: number, token: string): RemoteBuild | LeaseRefusal {
@@ -179,21 +208,27 @@ export class RemoteRunner implements BuildRunner {
   private extend(remote: RemoteBuild): void {
     remote.lastContact = this.now();
     clearTimeout(remote.expiry);
-    remote.expiry = setTimeout(() => this.lose(remote), this.leaseMs);
+    remote.expiry = setTimeout(() => this.lose(remote, { kind: 'agent_lost', node: remote.build.node, silentMs: this.now() - remote.lastContact }), this.leaseMs);
     remote.expiry.unref();
   }
 
-  private lose(remote: RemoteBuild): void {
-    const interruption: Interruption = { kind: 'agent_lost', node: remote.build.node, silentMs: this.now() - remote.lastContact };
+  private lose(remote: RemoteBuild, interruption: Interruption): void {
     remote.control.stop(interruption, 'kill');
     remote.log.write(`\n${describeInterruption(interruption)}\nFinished: ABORTED\n`);
-    this.options.log.warn({ job: remote.job.fullName, build: remote.build.number, node: remote.build.node }, 'an agent stopped renewing the lease of its build: aborted');
+    this.options.log.warn({ job: remote.job.fullName, build: remote.build.number, node: remote.build.node, reason: interruption.kind }, 'lost the agent of a build: aborted');
     remote.finish({ result: 'ABORTED', interruption });
   }
 
-  /** How long a lease lasts without renewal. */
-  get leaseMs(): number {
-    return this.options.leaseMs ?? LEASE_MS;
+  /** Forgets a build: its lease, its log handle, and the agent's waiting long polls (answered with no stop). */
+  private drop(remote: RemoteBuild): void {
+    clearTimeout(remote.expiry);
+    this.builds.delete(key(remote.job.id, remote.build.number));
+    this.tellWatchers(remote);
+    remote.log.close();
+  }
+
+  private tellWatchers(remote: RemoteBuild): void {
+    for (const watcher of [...remote.watchers]) watcher();
   }
 
   private now(): number {

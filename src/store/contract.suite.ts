@@ -358,15 +358,18 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(builds.get(a.id)?.causes).toEqual([{ cause: alice, count: 1 }]);
       });
 
-      it('aborts running builds for crash recovery and remembers their process group', async () => {
+      it('aborts the running builds of one node for crash recovery and remembers their process group', async () => {
         const demo = await job('demo');
         const build = await startNext(demo.id);
         await store.builds.setProcess(demo.id, build?.number ?? 0, 4242);
-        expect((await store.builds.listRunning()).map((record) => record.processGroup)).toEqual([4242]);
-        const aborted = await store.builds.abortRunning({ kind: 'restart' }, 5000);
+        const elsewhere = await job('elsewhere');
+        const onAgent = await store.builds.start({ queueId: (await enqueue(elsewhere.id, { coalesce: false })).queueId, node: 'linux-1', executor: 1, startedAt: 2000 });
+        expect((await store.builds.listRunning()).map((record) => record.processGroup).sort()).toEqual([4242, null]);
+        const aborted = await store.builds.abortRunning('built-in', { kind: 'restart' }, 5000);
         expect(aborted).toHaveLength(1);
         expect(aborted[0]).toMatchObject({ processGroup: 4242, build: { result: 'ABORTED', state: 'completed', durationMs: 3000, interruption: { kind: 'restart' } } });
-        expect(await store.builds.listRunning()).toEqual([]);
+        // The agent's build is still running: the server adopts it again.
+        expect((await store.builds.listRunning()).map((record) => record.build)).toEqual([expect.objectContaining({ jobId: elsewhere.id, number: onAgent?.number, node: 'linux-1', executor: 1, state: 'running' })]);
       });
 
       it('deletes a build together with its queue item, keeping numbers', async () => {

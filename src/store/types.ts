@@ -193,8 +193,8 @@ export interface BuildStore {
   /** The oldest build of the job. */
   first(jobId: number): Promise<Build | null>;
   listRunning(): Promise<RunningBuildRecord[]>;
-  /** Finishes every running build as ABORTED with the given interruption (crash recovery). */
-  abortRunning(interruption: Interruption, now: number): Promise<RunningBuildRecord[]>;
+  /** Finishes every build running on `node` as ABORTED with the given interruption (crash recovery). */
+  abortRunning(node: string, interruption: Interruption, now: number): Promise<RunningBuildRecord[]>;
   delete(jobId: number, number: number): Promise<void>;
 }
 

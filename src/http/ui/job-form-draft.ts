@@ -20,6 +20,8 @@ export interface JobDraft {
   readonly maxQueued: string;
   /** Where the job may run, a label expression as typed; empty: any node. */
   readonly labelExpression: string;
+  /** How many times a build that lost its agent is queued again, as typed. */
+  readonly retryOnAgentLoss: string;
   readonly parameters: readonly ParameterDraft[];
   readonly steps: readonly StepDraft[];
   /** A new "Trigger builds remotely" token as typed (never rendered back), and whether to remove the current one. */
@@ -83,6 +85,7 @@ export function draftOf(settings: JobSettings): JobDraft {
     coalesce: settings.coalesce,
     maxQueued: settings.maxQueued === null ? '' : String(settings.maxQueued),
     labelExpression: settings.labelExpression ?? '',
+    retryOnAgentLoss: settings.retryOnAgentLoss === 0 ? '' : String(settings.retryOnAgentLoss),
     parameters: settings.parameters.map((definition) => {
       const row = { ...emptyParameter(definition.type), name: definition.name, description: definition.description };
       switch (definition.type) {
@@ -129,6 +132,7 @@ export function draftFromForm(input: RequestInput): JobDraft {
     coalesce: ticked('coalesce'),
     maxQueued: text('maxQueued'),
     labelExpression: text('labelExpression'),
+    retryOnAgentLoss: text('retryOnAgentLoss'),
     parameters: rowIndexes(input, 'parameters').flatMap((index) => {
       const field = (name: string) => `parameters[${index}].${name}`;
       const type = single(input, field('type'));

@@ -25,6 +25,7 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
   const maxBuilds = number('retention.maxBuilds', draft.maxBuilds, 'Give a whole number, or leave it empty to keep any number.');
   const maxDays = number('retention.maxDays', draft.maxDays, 'Give a whole number of days, or leave it empty to keep builds of any age.');
   const maxQueued = number('maxQueued', draft.maxQueued, "Give a whole number, or leave it empty for the server's default.");
+  const retryOnAgentLoss = number('retryOnAgentLoss', draft.retryOnAgentLoss, 'Give a whole number of retries, or leave it empty for none.');
   const steps = draft.steps.map((step, index) => ({
     command: step.command.replace(/\r\n/g, '\n'),
     unstableReturn: number(`steps[${index}].unstableReturn`, step.unstableReturn, 'Give an exit code from 1 to 255, or leave it empty.'),
@@ -49,6 +50,7 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       maxQueued,
       // As typed: Items trims it, stores blank as null (any node), and refuses one that does not parse.
       labelExpression: draft.labelExpression,
+      retryOnAgentLoss: retryOnAgentLoss ?? 0,
     },
   };
 }
@@ -115,5 +117,5 @@ export function jobInputOf(field: string): string | null {
   if (field === 'timeoutMs') return 'timeout';
   const row = /^(parameters\.\d+\.(?:name|description|default|choices)|steps\.\d+\.(?:command|unstableReturn))$/.exec(field);
   if (row) return field.replace(/^(\w+)\.(\d+)\./, '$1[$2].');
-  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression'].includes(field) ? field : null;
+  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression', 'retryOnAgentLoss'].includes(field) ? field : null;
 }

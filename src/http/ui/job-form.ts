@@ -56,6 +56,7 @@ async function jobForm(scope: Scope, job: Job, draft: JobDraft, errors: FormErro
     ${checkbox({ ...field('disabled', 'Disabled', 'A disabled job keeps its builds but cannot be triggered.'), checked: draft.disabled })}
     ${checkbox({ ...field('concurrentBuild', 'Run builds concurrently', 'Otherwise one build runs at a time and later ones wait for it.'), checked: draft.concurrentBuild })}
     ${await labelExpressionField(scope, draft.labelExpression, error('labelExpression'))}
+    ${textField({ ...field('retryOnAgentLoss', 'Retries after a lost agent', 'When the agent running a build goes offline or restarts, queue the build again this many times, each with a cause naming the lost build. Empty: never.'), value: draft.retryOnAgentLoss })}
   </section>
   <section aria-labelledby="parameters-title">
     <h2 id="parameters-title">Parameters</h2>

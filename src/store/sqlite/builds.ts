@@ -150,9 +150,10 @@ export class SqliteBuildStore implements BuildStore {
     return this.running.all().map((row) => ({ build: this.toBuild(row), processGroup: row.process_group }));
   }
 
-  abortRunning(interruption: Interruption, now: number): Promise<RunningBuildRecord[]> {
+  abortRunning(node: string, interruption: Interruption, now: number): Promise<RunningBuildRecord[]> {
+    // Running builds are few (one per busy executor): filtering them here reads nothing more.
     return this.batch.write(() =>
-      this.running.all().map((row) => {
+      this.running.all().filter((row) => row.node.toLowerCase() === node.toLowerCase()).map((row) => {
         const done = this.complete.get({
           jobId: row.job_id,
           number: row.number,

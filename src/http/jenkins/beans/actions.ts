@@ -69,6 +69,14 @@ function causeBean(cause: Exclude<Cause, { kind: 'rebuild' }>): Bean {
         ['token', 3, () => cause.tokenName],
         ['tokenCreatedBy', 3, () => cause.createdBy],
       ]);
+    case 'agent_loss_retry':
+      // Jenkins has no freestyle equivalent (Pipeline's `retry(conditions: [agent()])` comes closest).
+      return bean('io.steward.model.Cause$AgentLossRetryCause', [
+        ['attempt', 3, () => cause.attempt],
+        ['lostBuild', 3, () => cause.build],
+        ['node', 3, () => cause.node],
+        ['shortDescription', 3, () => describeCause(cause)],
+      ]);
   }
 }
 
@@ -124,6 +132,7 @@ const INTERRUPTION_CLASS: Record<Interruption['kind'], string> = {
   deleted: 'io.steward.model.CauseOfInterruption$JobDeleted',
   log_unwritable: 'io.steward.model.CauseOfInterruption$LogUnwritable',
   agent_lost: 'io.steward.model.CauseOfInterruption$AgentLost',
+  agent_restarted: 'io.steward.model.CauseOfInterruption$AgentRestarted',
 };
 
 export function interruptedBuildAction(interruption: Interruption): Bean {

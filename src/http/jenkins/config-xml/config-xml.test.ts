@@ -109,6 +109,7 @@ two</choices></hudson.model.ChoiceParameterDefinition>
       remoteToken: null,
       coalesce: true,
       maxQueued: null,
+      retryOnAgentLoss: 0,
       labelExpression: null,
     };
     const xml = renderConfigXml(asJob(settings, null));

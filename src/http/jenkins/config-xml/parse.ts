@@ -73,6 +73,7 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     // Steward's own settings have no place in a Jenkins config.xml: a write keeps them.
     coalesce: previous?.coalesce ?? true,
     maxQueued: previous?.maxQueued ?? null,
+    retryOnAgentLoss: previous?.retryOnAgentLoss ?? 0,
   };
   noteIgnored(root, ignored);
   return { settings, source: sourceOf(document), ignored };

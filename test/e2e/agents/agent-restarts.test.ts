@@ -1,0 +1,182 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type AgentProcess, startAgent } from '../../support/agent.js';
+import { type ServerProcess, spawnServer } from '../../support/process.js';
+import { basicAuth, createApiToken, jobXml, startTestServer, type TestServer, waitFor, waitForBuild } from '../../support/server.js';
+
+/**
+ * Builds on agents outlive a restart of the server (graceful or kill -9), and a restart of the agent
+ * ends its builds at once with the reason, retried when the job asks for it.
+ */
+const agents: AgentProcess[] = [];
+const homes: string[] = [];
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((each) => each.stop('SIGKILL')));
+});
+afterAll(() => {
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function registerNode(fetcher: (path: string, init?: RequestInit) => Promise<Response>, name: string, labels: string[]): Promise<string> {
+  const response = await fetcher('/steward/api/v1/nodes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, labels, executors: 1 }) });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { secret: string }).secret;
+}
+
+/** The console's numbered lines, in order. */
+function numberedLines(log: string): string[] {
+  return log.split('\n').filter((line) => /^line \d+$/.test(line));
+}
+
+describe('a server restarted under a build on an agent', () => {
+  it('keeps the build running through a graceful restart and a kill -9, and the log arrives whole, each byte once', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'steward-agent-restart-'));
+    homes.push(home);
+    const port = await freePort();
+    const args = ['serve', '--port', String(port), '--home', home, '--executors', '0'];
+    const env = { STEWARD_ADMIN_PASSWORD: 'restart-pw', STEWARD_CONFIG: '', STEWARD_AGENT_LEASE_SECONDS: '6' };
+    let server: ServerProcess = await spawnServer(args, env);
+    try {
+      const auth = basicAuth('admin', await createApiToken(server.url, 'admin', 'restart-pw', 'restarts'));
+      const call = (path: string, init: RequestInit = {}) => fetch(new URL(path.slice(1), server.url), { ...init, headers: { authorization: auth, ...(init.headers as Record<string, string>) }, redirect: 'manual' });
+      const secret = await registerNode(call, 'survivor', ['outside']);
+      const steps = ['for i in $(seq 1 80); do echo "line $i"; sleep 0.1; done'];
+      expect((await call('/createItem?name=long-run', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: jobXml({ steps, extra: '<assignedNode>outside</assignedNode><canRoam>false</canRoam>' }) })).status).toBe(200);
+      const agent = startAgent(server.url, 'survivor', secret);
+      agents.push(agent);
+      expect((await call('/job/long-run/build', { method: 'POST' })).status).toBe(201);
+      const reached = (line: string) => waitFor(async () => ((await (await call('/job/long-run/1/consoleText')).text()).includes(`\n${line}\n`) ? true : undefined), 20_000, line);
+
+      await reached('line 10');
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      server = await spawnServer(args, env);
+      expect(server.output()).toContain('1 build(s) running on agents go on');
+      expect(server.output()).not.toContain('Aborted');
+
+      await reached('line 30');
+      server.child.kill('SIGKILL');
+      await server.exited;
+      server = await spawnServer(args, env);
+      expect(server.output()).toContain('1 build(s) running on agents go on');
+
+      const build = await waitForBuild({ fetch: call }, '/job/long-run', 1, 30_000);
+      expect(build.result).toBe('SUCCESS');
+      const log = await (await call('/job/long-run/1/consoleText')).text();
+      expect(numberedLines(log)).toEqual(Array.from({ length: 80 }, (_, index) => `line ${index + 1}`));
+      expect(log.match(/Started by/g)).toHaveLength(1);
+      expect(log.endsWith('\nFinished: SUCCESS\n')).toBe(true);
+      // The same agent process ran it all along.
+      expect(agent.child.exitCode).toBeNull();
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('an agent that restarts, or never hears of its build', () => {
+  let server: TestServer;
+  afterEach(async () => {
+    await server?.stop();
+  });
+
+  it('ends its build at once with the reason, and the job retries it once with a cause naming the lost build', async () => {
+    // Leases of 60 s: the build must end long before its lease would.
+    server = await startTestServer({
+      executors: 0,
+      config: `
+jobs:
+  - name: retried
+    label: phoenix
+    retryOnAgentLoss: 1
+    steps:
+      - echo "run on $NODE_NAME"; sleep 4; echo finished-here
+`,
+    });
+    const secret = await registerNode((path, init) => server.fetch(path, init), 'phoenix', ['phoenix']);
+    const first = startAgent(server.url, 'phoenix', secret);
+    agents.push(first);
+    expect((await server.fetch('/job/retried/build', { method: 'POST' })).status).toBe(201);
+    await waitFor(async () => ((await (await server.fetch('/job/retried/1/consoleText')).text()).includes('run on phoenix') ? true : undefined), 20_000, 'build 1 to start');
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const restarted = Date.now();
+    agents.push(startAgent(server.url, 'phoenix', secret));
+    const lost = await waitForBuild(server, '/job/retried', 1, 20_000);
+    expect(lost.result).toBe('ABORTED');
+    expect(Date.now() - restarted).toBeLessThan(15_000);
+    const lostLog = await (await server.fetch('/job/retried/1/consoleText')).text();
+    expect(lostLog).toMatch(/Agent phoenix no longer runs this build \(it restarted, or never received the build\), so the build was aborted\.\nFinished: ABORTED\n$/);
+
+    const retry = await waitForBuild(server, '/job/retried', 2, 30_000);
+    expect(retry.result).toBe('SUCCESS');
+    const causes = (retry.actions as Array<{ causes?: Array<{ shortDescription: string; lostBuild?: number }> }>).flatMap((action) => action.causes ?? []);
+    expect(causes).toEqual([expect.objectContaining({ shortDescription: 'Started again because build #1 lost its agent phoenix (retry 1)', lostBuild: 1 })]);
+    expect(await (await server.fetch('/job/retried/2/consoleText')).text()).toContain('finished-here');
+
+    // One retry only: losing build 2 would queue nothing more (its cause counts the retry).
+    expect((await (await server.fetch('/job/retried/api/json?tree=nextBuildNumber')).json())).toEqual({ _class: 'hudson.model.FreeStyleProject', nextBuildNumber: 3 });
+  });
+
+  it('aborts a build whose claim answer the agent never received, and never hands it out again', async () => {
+    server = await startTestServer({
+      executors: 0,
+      config: `
+jobs:
+  - name: handed-out
+    label: raw
+    retryOnAgentLoss: 2
+    steps:
+      - echo hi
+`,
+    });
+    const secret = await registerNode((path, init) => server.fetch(path, init), 'raw-agent', ['raw']);
+    const agentCall = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(new URL(`steward/agent/v1/${path}`, server.url), {
+        method: path.endsWith('/log') ? 'PUT' : 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}`, 'x-steward-agent': 'raw-agent', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    type Claimed = { assignments: Array<{ build: { jobId: number; number: number }; lease: string }> };
+    expect((await server.fetch('/job/handed-out/build', { method: 'POST' })).status).toBe(201);
+    const lostAnswer = (await (await agentCall('claim', { slots: [0], holding: [] })).json()) as Claimed;
+    expect(lostAnswer.assignments.map((each) => each.build.number)).toEqual([1]);
+
+    // The agent claims again without naming build 1: it never got it. Build 1 ends; its retry is handed out.
+    const claimed = await agentCall('claim', { slots: [0], holding: [] });
+    expect(claimed.status).toBe(200);
+    const [retry] = ((await claimed.json()) as Claimed).assignments;
+    expect(retry?.build.number).toBe(2);
+    const lost = await waitForBuild(server, '/job/handed-out', 1, 5_000);
+    expect(lost.result).toBe('ABORTED');
+    // Build 1's lease is dead: a late report is refused.
+    const late = await agentCall(`builds/${lostAnswer.assignments[0]?.build.jobId}/1/lease`, {}, { 'x-steward-lease': lostAnswer.assignments[0]?.lease ?? '' });
+    expect(late.status).toBe(409);
+    expect(late.headers.get('x-steward-reason')).toBe('lease_stale');
+
+    // The retry runs through the protocol to its end: log, then result.
+    const base = `builds/${retry?.build.jobId}/2`;
+    const lease = { 'x-steward-lease': retry?.lease ?? '' };
+    const text = 'Started again\nhi\nFinished: SUCCESS\n';
+    expect((await agentCall(`${base}/log`, text, { ...lease, 'content-type': 'application/octet-stream', 'content-range': `bytes 0-${text.length - 1}/*` })).status).toBe(202);
+    expect((await agentCall(`${base}/finish`, { result: 'SUCCESS', size: text.length }, lease)).status).toBe(200);
+    expect((await waitForBuild(server, '/job/handed-out', 2, 5_000)).result).toBe('SUCCESS');
+    expect(await (await server.fetch('/job/handed-out/2/consoleText')).text()).toBe(text);
+    expect((await (await server.fetch('/job/handed-out/api/json?tree=nextBuildNumber')).json())).toMatchObject({ nextBuildNumber: 3 });
+  });
+});
