@@ -27,6 +27,8 @@ const UPLOAD_MAX_BYTES = 1024 * 1024;
 /** Waits between attempts when the server cannot be reached: doubling up to a ceiling. */
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 15_000;
+/** How long a stopping agent keeps trying to report its stopped builds before it exits anyway. */
+const STOP_REPORT_GRACE_MS = 15_000;
 
 /**
  * `steward agent`: claims builds from the server for its free executors (a long poll), runs each with
@@ -72,7 +74,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
 }
 
 async function claim(options: AgentOptions, slots: readonly number[], holding: ReadonlyArray<{ job: number; number: number }>): Promise<Assignment[]> {
-  const response = await request(options, 'claim', { method: 'POST', body: JSON.stringify({ slots, holding }) });
+  const response = await request(options, 'claim', { method: 'POST', body: JSON.stringify({ slots, holding }) }, options.signal);
   if (response.status === 204) return [];
   if (response.status !== 200) throw new Error(await problem(response));
   return ((await response.json()) as { assignments: Assignment[] }).assignments;
@@ -86,6 +88,10 @@ async function runBuild(options: AgentOptions, assignment: Assignment, logs: Log
   const control = new BuildControl();
   const reporter = new Reporter(options, base, assignment.lease, logs.path(job.id, build.number), control);
   log.info('build claimed');
+  // Told to stop (SIGTERM): the build ends ABORTED saying so, and the server hears it, instead of
+  // waiting for the lease to run out.
+  const stopBuild = () => control.stop({ kind: 'agent_stopped', node: options.name }, 'term');
+  options.signal.addEventListener('abort', stopBuild, { once: true });
   const runner = new ShellRunner({
     logs,
     workspaces,
@@ -107,6 +113,7 @@ async function runBuild(options: AgentOptions, assignment: Assignment, logs: Log
   } finally {
     clearInterval(renewing);
     clearInterval(uploading);
+    options.signal.removeEventListener('abort', stopBuild);
   }
   await reporter.finish(outcome);
   reporter.close();
@@ -120,6 +127,8 @@ class Reporter {
   private lost = false;
   private closed = false;
   private uploading: Promise<void> | null = null;
+  /** Ends the reporter's requests: when the build is reported, or when a stopping agent gives up on the server. */
+  private readonly requests = new AbortController();
 
   constructor(
     private readonly options: AgentOptions,
@@ -127,7 +136,14 @@ class Reporter {
     private readonly lease: string,
     private readonly logPath: string,
     private readonly control: BuildControl,
-  ) {}
+  ) {
+    if (options.signal.aborted) this.giveUpLater();
+    else options.signal.addEventListener('abort', this.giveUpLater, { once: true });
+  }
+
+  private readonly giveUpLater = (): void => {
+    setTimeout(() => this.requests.abort(), STOP_REPORT_GRACE_MS).unref();
+  };
 
   async renew(): Promise<void> {
     const response = await this.send(`${this.base}/lease`, { method: 'POST', body: JSON.stringify({}) });
@@ -136,10 +152,10 @@ class Reporter {
 
   /** A long poll for stop requests, again and again while the build runs. */
   async watch(): Promise<void> {
-    while (!this.closed && !this.lost) {
+    while (!this.closed && !this.lost && !this.requests.signal.aborted) {
       const response = await this.send(`${this.base}/watch`, { method: 'POST', body: JSON.stringify({}) });
       if (!response) {
-        await sleep(RETRY_FIRST_MS, this.options.signal);
+        await sleep(RETRY_FIRST_MS, this.requests.signal);
         continue;
       }
       if (response.ok) this.obey((await response.json()) as StopRequest);
@@ -155,7 +171,7 @@ class Reporter {
   }
 
   async finish(outcome: RunOutcome): Promise<void> {
-    for (let attempt = 0; !this.lost; attempt++) {
+    for (let attempt = 0; !this.lost && !this.requests.signal.aborted; attempt++) {
       await this.upload();
       const size = await sizeOf(this.logPath);
       if (this.sent < size) continue;
@@ -166,13 +182,14 @@ class Reporter {
         this.sent = Number(response.headers.get('x-steward-log-size') ?? 0);
         continue;
       }
-      await sleep(Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt), this.options.signal);
-      if (this.options.signal.aborted) return;
+      await sleep(Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt), this.requests.signal);
     }
   }
 
   close(): void {
     this.closed = true;
+    this.requests.abort();
+    this.options.signal.removeEventListener('abort', this.giveUpLater);
   }
 
   private async uploadNow(): Promise<void> {
@@ -195,7 +212,7 @@ class Reporter {
   /** One request with the lease; null when the server could not be reached. A stale lease stops the build. */
   private async send(path: string, init: Omit<RequestInit, 'headers'> & { headers?: Record<string, string> }): Promise<Response | null> {
     try {
-      const response = await request(this.options, path, { ...init, headers: { ...init.headers, 'x-steward-lease': this.lease } });
+      const response = await request(this.options, path, { ...init, headers: { ...init.headers, 'x-steward-lease': this.lease } }, this.requests.signal);
       if (response.status === 409) {
         this.lost = true;
         // The server ended the build (its lease expired): stop what still runs of it here.
@@ -208,10 +225,10 @@ class Reporter {
   }
 }
 
-function request(options: AgentOptions, path: string, init: Omit<RequestInit, 'headers'> & { headers?: Record<string, string> }): Promise<Response> {
+function request(options: AgentOptions, path: string, init: Omit<RequestInit, 'headers'> & { headers?: Record<string, string> }, signal: AbortSignal): Promise<Response> {
   return fetch(new URL(`steward/agent/v1/${path}`, options.url), {
     ...init,
-    signal: options.signal,
+    signal,
     headers: { 'content-type': 'application/json', ...init.headers, authorization: `Bearer ${options.secret}`, 'x-steward-agent': options.name },
   });
 }

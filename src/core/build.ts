@@ -17,11 +17,13 @@ export type Interruption =
   /** The agent running the build stopped answering: its lease expired `silentMs` after its last contact. */
   | { readonly kind: 'agent_lost'; readonly node: string; readonly silentMs: number }
   /** The agent no longer runs the build: it started afresh (a restart, a crash), or never received it. */
-  | { readonly kind: 'agent_restarted'; readonly node: string };
+  | { readonly kind: 'agent_restarted'; readonly node: string }
+  /** The agent was told to stop (SIGTERM: its service stopped or restarted) and stopped its builds first. */
+  | { readonly kind: 'agent_stopped'; readonly node: string };
 
 /** Interruptions that mean the build's agent was lost, not that anyone asked the build to stop. */
-export function isAgentLoss(interruption: Interruption | null): interruption is Extract<Interruption, { kind: 'agent_lost' | 'agent_restarted' }> {
-  return interruption?.kind === 'agent_lost' || interruption?.kind === 'agent_restarted';
+export function isAgentLoss(interruption: Interruption | null): interruption is Extract<Interruption, { kind: 'agent_lost' | 'agent_restarted' | 'agent_stopped' }> {
+  return interruption?.kind === 'agent_lost' || interruption?.kind === 'agent_restarted' || interruption?.kind === 'agent_stopped';
 }
 
 /** One numbered execution of a job. */
@@ -65,6 +67,8 @@ export function describeInterruption(interruption: Interruption): string {
       return `Agent ${interruption.node} went offline during the build (no contact for ${Math.round(interruption.silentMs / 1000)} s), so the build was aborted.`;
     case 'agent_restarted':
       return `Agent ${interruption.node} no longer runs this build (it restarted, or never received the build), so the build was aborted.`;
+    case 'agent_stopped':
+      return `Agent ${interruption.node} was stopped during the build (its service stopped or restarted), so the build was aborted.`;
   }
 }
 

@@ -105,10 +105,10 @@ export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
   });
 
   app.post('/builds/:job/:number/finish', async (c) => {
-    const { jobId, number, lease, body } = await buildRequest(c, deps);
+    const { node, jobId, number, lease, body } = await buildRequest(c, deps);
     const result = typeof body.result === 'string' && RESULTS.has(body.result) ? (body.result as Result) : null;
     if (result === null || typeof body.size !== 'number') throw new Refusal('body_invalid', 'A finish report needs the result and the log size.', 'Send {"result":"SUCCESS","size":N}.');
-    const done = deps.remote.finish(jobId, number, lease, { result, interruption: (body.interruption as Interruption | null) ?? null, size: body.size });
+    const done = deps.remote.finish(jobId, number, lease, { result, interruption: reportedInterruption(body.interruption, node), size: body.size });
     if ('refused' in done) throw staleLease(done);
     if ('gap' in done) throw logGap(done.gap);
     return c.json({ done: true });
@@ -134,6 +134,20 @@ function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, build: B
     environment: deps.globalEnvironment,
     nodeLabels: node.labels.join(' '),
   };
+}
+
+/**
+ * Why the agent says it stopped a build, believed only where the agent is the one who knows: its own
+ * disk failed, or it was told to stop. Stops the server asked for are the server's to name.
+ */
+function reportedInterruption(reported: unknown, node: AgentNode): Interruption | null {
+  const kind = (reported as { kind?: unknown } | null)?.kind;
+  if (kind === 'agent_stopped') return { kind, node: node.name };
+  if (kind === 'log_unwritable') {
+    const problem = (reported as { problem?: unknown }).problem;
+    return { kind, problem: typeof problem === 'string' ? problem.slice(0, 200) : 'an error on the agent' };
+  }
+  return null;
 }
 
 function isHeldBuild(value: unknown): value is HeldBuild {

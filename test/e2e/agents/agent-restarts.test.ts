@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgent } from '../../support/agent.js';
 import { type ServerProcess, spawnServer } from '../../support/process.js';
+import { processesRunning } from '../../support/processes.js';
 import { basicAuth, createApiToken, jobXml, startTestServer, type TestServer, waitFor, waitForBuild } from '../../support/server.js';
 
 /**
@@ -86,6 +87,50 @@ describe('a server restarted under a build on an agent', () => {
       server.child.kill('SIGKILL');
     }
   });
+
+  it('with two agents claiming through a burst and a kill -9, starts each queued item once and keeps numbers dense', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'steward-agent-burst-'));
+    homes.push(home);
+    const port = await freePort();
+    const args = ['serve', '--port', String(port), '--home', home, '--executors', '0'];
+    const env = { STEWARD_ADMIN_PASSWORD: 'burst-pw', STEWARD_CONFIG: '', STEWARD_AGENT_LEASE_SECONDS: '6' };
+    let server: ServerProcess = await spawnServer(args, env);
+    try {
+      const auth = basicAuth('admin', await createApiToken(server.url, 'admin', 'burst-pw', 'burst'));
+      const call = (path: string, init: RequestInit = {}) => fetch(new URL(path.slice(1), server.url), { ...init, headers: { authorization: auth, ...(init.headers as Record<string, string>) }, redirect: 'manual' });
+      const parameter = '<hudson.model.StringParameterDefinition><name>X</name><defaultValue></defaultValue></hudson.model.StringParameterDefinition>';
+      const xml = jobXml({ parameters: parameter, steps: ['echo "item $X on $NODE_NAME"; sleep 0.3'], extra: '<concurrentBuild>true</concurrentBuild><assignedNode>pool</assignedNode><canRoam>false</canRoam>' });
+      expect((await call('/createItem?name=burst', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xml })).status).toBe(200);
+      for (const name of ['pool-a', 'pool-b']) {
+        const response = await call('/steward/api/v1/nodes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, labels: ['pool'], executors: 2 }) });
+        agents.push(startAgent(server.url, name, ((await response.json()) as { secret: string }).secret, { executors: 2 }));
+      }
+      const total = 40;
+      for (let index = 0; index < total; index++) expect((await call(`/job/burst/buildWithParameters?X=${index}`, { method: 'POST' })).status).toBe(201);
+      await waitFor(async () => ((await (await call('/job/burst/api/json?tree=lastCompletedBuild[number]')).json()) as { lastCompletedBuild: { number: number } | null }).lastCompletedBuild ? true : undefined, 20_000, 'a first build to finish');
+      server.child.kill('SIGKILL');
+      await server.exited;
+      server = await spawnServer(args, env);
+      // Killed with builds in flight on the agents (about 3 s of work were left): they were adopted.
+      expect(server.output()).toMatch(/\d+ build\(s\) running on agents go on/);
+
+      const builds = await waitFor(async () => {
+        const body = (await (await call('/job/burst/api/json?tree=builds[number,result,building,actions[parameters[value]]]{0,100}')).json()) as { builds: Array<{ number: number; result: string | null; building: boolean; actions: Array<{ parameters?: Array<{ value: string }> }> }> };
+        const queue = (await (await call('/queue/api/json')).json()) as { items: unknown[] };
+        return body.builds.length === total && body.builds.every((build) => !build.building) && queue.items.length === 0 ? body.builds : undefined;
+      }, 60_000, 'every item to become a finished build');
+      expect(builds.map((build) => build.number).sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, index) => index + 1));
+      const items = builds.map((build) => build.actions.flatMap((action) => action.parameters ?? [])[0]?.value);
+      expect(new Set(items).size).toBe(total);
+      for (const build of builds) {
+        const log = await (await call(`/job/burst/${build.number}/consoleText`)).text();
+        expect(log.match(/^item \d+ on pool-[ab]$/gm)?.length ?? 0, `build ${build.number}`).toBeLessThanOrEqual(1);
+        if (build.result !== 'SUCCESS') expect(log, `build ${build.number}`).toMatch(/no longer runs this build/);
+      }
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
 });
 
 describe('an agent that restarts, or never hears of its build', () => {
@@ -131,6 +176,25 @@ jobs:
 
     // One retry only: losing build 2 would queue nothing more (its cause counts the retry).
     expect((await (await server.fetch('/job/retried/api/json?tree=nextBuildNumber')).json())).toEqual({ _class: 'hudson.model.FreeStyleProject', nextBuildNumber: 3 });
+  });
+
+  it('stops its builds when told to stop (SIGTERM), reports them ABORTED with the reason, and exits', async () => {
+    server = await startTestServer({ executors: 0, config: 'jobs:\n  - name: interrupted\n    label: stoppable\n    steps:\n      - echo begun; sleep 27.3; echo never\n' });
+    const secret = await registerNode((path, init) => server.fetch(path, init), 'stoppable', ['stoppable']);
+    const agent = startAgent(server.url, 'stoppable', secret);
+    agents.push(agent);
+    expect((await server.fetch('/job/interrupted/build', { method: 'POST' })).status).toBe(201);
+    await waitFor(async () => ((await (await server.fetch('/job/interrupted/1/consoleText')).text()).includes('\nbegun\n') ? true : undefined), 20_000, 'the build to begin');
+    const asked = Date.now();
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+    expect(Date.now() - asked).toBeLessThan(10_000);
+    const build = await waitForBuild(server, '/job/interrupted', 1, 5_000);
+    expect(build.result).toBe('ABORTED');
+    const log = await (await server.fetch('/job/interrupted/1/consoleText')).text();
+    expect(log).toContain('Agent stoppable was stopped during the build (its service stopped or restarted), so the build was aborted.');
+    expect(log).not.toContain('never');
+    expect(processesRunning('sleep 27.3')).toEqual([]);
   });
 
   it('aborts a build whose claim answer the agent never received, and never hands it out again', async () => {

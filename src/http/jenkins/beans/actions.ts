@@ -133,6 +133,7 @@ const INTERRUPTION_CLASS: Record<Interruption['kind'], string> = {
   log_unwritable: 'io.steward.model.CauseOfInterruption$LogUnwritable',
   agent_lost: 'io.steward.model.CauseOfInterruption$AgentLost',
   agent_restarted: 'io.steward.model.CauseOfInterruption$AgentRestarted',
+  agent_stopped: 'io.steward.model.CauseOfInterruption$AgentStopped',
 };
 
 export function interruptedBuildAction(interruption: Interruption): Bean {
