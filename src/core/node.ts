@@ -59,6 +59,16 @@ export function isBuiltInNodeName(name: string): boolean {
   return BUILT_IN_NODE_NAMES.some((one) => one.toLowerCase() === key);
 }
 
+/**
+ * The labels a node is matched by, the one rule for every place that matches label expressions: the
+ * built-in node's is its name; an agent's are its labels, its name always among them.
+ */
+export const BUILT_IN_LABELS: ReadonlySet<string> = new Set([BUILT_IN_NODE]);
+
+export function agentLabels(node: AgentNode): ReadonlySet<string> {
+  return new Set([node.name, ...node.labels]);
+}
+
 /** How long after its last contact an agent still counts as online (three missed lease renewals). */
 export const NODE_ONLINE_WINDOW_MS = 60_000;
 

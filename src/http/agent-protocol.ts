@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { Build, Interruption, Result } from '../core/build.js';
 import { DomainError } from '../core/errors.js';
 import { defaultJobSettings, type Job } from '../core/item.js';
-import type { AgentNode } from '../core/node.js';
+import { type AgentNode, agentLabels } from '../core/node.js';
 import type { Scheduler } from '../queue/scheduler.js';
 import type { Assignment } from '../remote/assignment.js';
 import type { HeldBuild, LeaseRefusal, RemoteRunner } from '../remote/remote-runner.js';
@@ -59,7 +59,7 @@ export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
       }, deps.claimWaitMs ?? CLAIM_WAIT_MS);
       const withdraw = deps.scheduler.claimFor({
         node: node.name,
-        labels: new Set(node.labels),
+        labels: agentLabels(node),
         slots: [...new Set(slots)],
         deliver: (started) => {
           clearTimeout(timer);

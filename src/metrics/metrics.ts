@@ -72,7 +72,7 @@ export class Metrics {
     this.logBytes = new Counter({ name: 'steward_log_written_bytes_total', help: 'Bytes written to console logs.', registers });
     new Gauge({
       name: 'steward_queue_items',
-      help: 'Queue items waiting, by why: quiet (in their quiet period), blocked (by a running build of their job), buildable (waiting for an executor).',
+      help: 'Queue items waiting, by why: quiet (in their quiet period), blocked (by a running build of their job), buildable (waiting for an executor, or for a node that can run it).',
       labelNames: ['reason'],
       registers,
       async collect() {

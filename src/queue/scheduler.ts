@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import type { Build, Interruption } from '../core/build.js';
 import { isDomainError } from '../core/errors.js';
 import type { Job } from '../core/item.js';
-import { BUILT_IN_NODE } from '../core/node.js';
-import type { QueueItem, WaitingReason } from '../core/queue-item.js';
+import { type AgentNode, agentLabels, BUILT_IN_LABELS, BUILT_IN_NODE, isNodeOnline } from '../core/node.js';
+import type { QueueItem } from '../core/queue-item.js';
 import type { Store, WaitingCounts } from '../store/types.js';
 import { BuildControl, type BuildRunner, type RemoteBuildRunner, type RunOutcome, type StopMode } from './runner.js';
+import { type NodeCapacity, waitingReason, type WaitingReasons } from './waiting-reason.js';
 
 interface RunningBuild {
   readonly job: Job;
@@ -89,7 +90,6 @@ export class Scheduler {
   private readonly stopsBeforeStart = new Map<string, { interruption: Interruption; mode: StopMode }>();
   /** Agents waiting for work, oldest first. */
   private readonly claims: AgentClaim[] = [];
-  private readonly builtInLabels: ReadonlySet<string> = new Set([BUILT_IN_NODE]);
 
   constructor(private readonly options: SchedulerOptions) {
     // Every trigger that waits for its build listens for a moment; there is no sensible maximum.
@@ -112,18 +112,34 @@ export class Scheduler {
     });
   }
 
-  /** Why a waiting item has not started yet. */
-  waitingReason(item: QueueItem, job: Job): WaitingReason {
-    const remainingMs = item.dueAt - this.now();
-    if (remainingMs > 0) return { kind: 'quiet', remainingMs };
-    if (!job.settings.concurrentBuild) {
-      const blocker = this.runningOf(job.id)[0];
-      if (blocker) return { kind: 'blocked', runningBuildNumber: blocker.build.number };
+  /**
+   * Why waiting items have not started, as things stand now: reads the agents once, then answers for
+   * any number of items without I/O. A page or an API answer takes one and asks it for each item it
+   * shows. The nodes are matched with the same `canRun` and labels as the claims.
+   */
+  async waitingReasons(): Promise<WaitingReasons> {
+    const agents = await this.options.store.nodes.list();
+    const now = this.now();
+    const runningBuild = new Map<number, number>();
+    const busy = new Map<string, number>();
+    for (const running of this.running.values()) {
+      if (!runningBuild.has(running.job.id)) runningBuild.set(running.job.id, running.build.number);
+      busy.set(running.node, (busy.get(running.node) ?? 0) + 1);
     }
-    return { kind: 'executor' };
+    const nodes: NodeCapacity[] = [];
+    if (this.options.executors > 0) {
+      nodes.push({ name: BUILT_IN_NODE, labels: BUILT_IN_LABELS, executors: this.options.executors, busy: this.options.executors - this.free.length, offline: null });
+    }
+    for (const agent of agents) nodes.push(agentCapacity(agent, busy.get(agent.name) ?? 0, now));
+    const situation = { now, nodes, runningBuildOf: (jobId: number) => runningBuild.get(jobId) ?? null, canRun: this.options.canRun ?? anywhere };
+    return (item, job) => waitingReason(item, job, situation);
   }
 
-  /** How many items wait, by why: a job is blocking when it runs a build and does not allow concurrent ones. */
+  /**
+   * How many items wait, by why: a job is blocking when it runs a build and does not allow concurrent
+   * ones. Items no node can run now (stuck) count as buildable, as Jenkins counts them: telling them
+   * apart would mean reading every waiting item's job.
+   */
   waitingCounts(): Promise<WaitingCounts> {
     return this.options.store.queue.waitingCounts(this.now(), [...this.blockingJobs()]);
   }
@@ -251,7 +267,7 @@ export class Scheduler {
     if (this.stopped) return;
     const now = this.now();
     const excluded = this.blockingJobs();
-    const builtIn = await this.claimDue(now, this.builtInLabels, this.free.length, excluded);
+    const builtIn = await this.claimDue(now, BUILT_IN_LABELS, this.free.length, excluded);
     const planned = builtIn.map(({ item, job }) => ({ item, job, node: BUILT_IN_NODE, executor: this.free.shift() as number }));
     const served: Array<{ claim: AgentClaim; starts: typeof planned }> = [];
     for (const claim of [...this.claims]) {
@@ -437,6 +453,11 @@ export class Scheduler {
     }
     if (wake) this.wake();
   }
+}
+
+function agentCapacity(agent: AgentNode, busy: number, now: number): NodeCapacity {
+  const offline = isNodeOnline(agent, now) ? null : { name: agent.name, lastSeenAt: agent.lastSeenAt, offlineMessage: agent.offlineMessage };
+  return { name: agent.name, labels: agentLabels(agent), executors: agent.executors, busy, offline };
 }
 
 function key(jobId: number, number: number): string {

@@ -152,6 +152,7 @@ export interface QueueStore {
 export interface WaitingCounts {
   readonly quiet: number;
   readonly blocked: number;
+  /** Due and not blocked: waiting for an executor, including items no node can run now (Jenkins counts those as buildable too). */
   readonly buildable: number;
 }
 

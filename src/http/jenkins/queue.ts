@@ -25,7 +25,7 @@ export async function serveQueue(scope: Scope, rest: readonly string[]): Promise
       headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
     });
   }
-  if (action === 'api' && isFlavor(flavor)) return serveApi(scope.c, queueItemBean(scope.beans(), item, job), flavor);
+  if (action === 'api' && isFlavor(flavor)) return serveApi(scope.c, await queueItemBean(scope.beans(), item, job), flavor);
   if (action === 'cancelQueue') {
     requirePost(scope);
     scope.check(Permissions.ItemCancel, job);

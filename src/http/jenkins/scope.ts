@@ -9,6 +9,7 @@ import { readInput, type RequestInput, single } from '../body.js';
 import type { AppEnv } from '../context.js';
 import { setSessionCookie } from '../session-cookie.js';
 import { CRUMB_FIELD, crumbVerdict, type CrumbVerdict, needsCrumb } from '../crumb.js';
+import type { WaitingReasons } from '../../queue/waiting-reason.js';
 import type { BeanContext } from './beans/context.js';
 import type { JenkinsDeps } from './deps.js';
 
@@ -20,6 +21,7 @@ export class Scope {
   /** GET for HEAD, which is answered like GET without a body. */
   readonly method: string;
   private input: Promise<RequestInput> | null = null;
+  private waiting: Promise<WaitingReasons> | null = null;
 
   constructor(
     readonly c: Context<AppEnv>,
@@ -51,7 +53,22 @@ export class Scope {
   }
 
   beans(): BeanContext {
-    return { rootUrl: this.rootUrl, store: this.deps.store, scheduler: this.deps.scheduler, authorizer: this.deps.authorizer, principal: this.principal, useCrumbs: this.deps.policy.current.crumbs, builtInNode: this.deps.builtInNode };
+    return {
+      rootUrl: this.rootUrl,
+      store: this.deps.store,
+      scheduler: this.deps.scheduler,
+      authorizer: this.deps.authorizer,
+      principal: this.principal,
+      useCrumbs: this.deps.policy.current.crumbs,
+      builtInNode: this.deps.builtInNode,
+      waitingReasons: () => this.waitingReasons(),
+    };
+  }
+
+  /** Why waiting items wait, as of this request's first question: one read of the nodes per request. */
+  waitingReasons(): Promise<WaitingReasons> {
+    this.waiting ??= this.deps.scheduler.waitingReasons();
+    return this.waiting;
   }
 
   check(permission: Permission, item?: Item): void {

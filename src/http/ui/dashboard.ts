@@ -5,7 +5,7 @@ import { itemPath, buildPath } from '../../core/item-url.js';
 import { canRead } from '../jenkins/beans/context.js';
 import { jobColor, jobIds } from '../jenkins/beans/item.js';
 import { PermalinkLoader } from '../jenkins/beans/permalinks.js';
-import { QUEUE_SHOWN, why } from '../jenkins/beans/queue.js';
+import { QUEUE_SHOWN } from '../jenkins/beans/queue.js';
 import type { Scope } from '../jenkins/scope.js';
 import { buildControl } from './build-control.js';
 import { statusWithWords, timeAgo } from './format.js';
@@ -14,6 +14,7 @@ import { executorList, nodeWarning } from './nodes-page.js';
 import { crumbField, type Html, renderPage } from './page.js';
 import type { View } from '../../core/view.js';
 import { viewItems, viewTabs } from './view-tabs.js';
+import { waitingWhy } from './waiting-why.js';
 
 /** How many waiting items the dashboard lists, due soonest first. */
 const QUEUE_LISTED = 50;
@@ -67,13 +68,13 @@ async function itemRow(scope: Scope, item: Item, permalinks: PermalinkLoader, cr
 
 async function queueList(scope: Scope): Promise<Html> {
   const context = scope.beans();
-  const waiting = await scope.deps.store.queue.listWaiting(QUEUE_LISTED + 1);
+  const [waiting, reasons] = await Promise.all([scope.deps.store.queue.listWaiting(QUEUE_LISTED + 1), scope.waitingReasons()]);
   const shown: Html[] = [];
   for (const item of waiting.slice(0, QUEUE_LISTED)) {
     const job = await scope.deps.store.items.get(item.jobId);
     if (!job || job.kind !== 'job' || !canRead(context, job)) continue;
-    const reason = scope.deps.scheduler.waitingReason(item, job);
-    shown.push(html`<li><a href="/${itemPath(job.fullName)}">${job.fullName}</a> <span class="muted">(item ${item.id})</span><br><span class="hint">${reason ? why(reason, -1) : ''}</span></li>`);
+    const reason = reasons(item, job);
+    shown.push(html`<li><a href="/${itemPath(job.fullName)}">${job.fullName}</a> <span class="muted">(item ${item.id})</span><br><span class="hint">${waitingWhy(reason)}</span></li>`);
   }
   if (shown.length === 0) return html`<p id="queue" data-refresh class="muted">No builds waiting.</p>`;
   const more = waiting.length > QUEUE_LISTED ? html`<p class="hint">The ${QUEUE_LISTED} due soonest are shown; more are waiting (<a href="/queue/api/json?pretty=true">the queue's API</a> lists ${QUEUE_SHOWN}).</p>` : '';

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import { isDomainError } from '../../core/errors.js';
-import { BUILT_IN_NODE } from '../../core/node.js';
+import { agentLabels, BUILT_IN_LABELS, BUILT_IN_NODE } from '../../core/node.js';
 import { type LabelExpression, parseLabelExpression } from '../../labels/label-expression.js';
 import type { Scope } from '../jenkins/scope.js';
 import { textField } from './fields.js';
@@ -45,8 +45,8 @@ function readTyped(typed: string): { ok: true; expression: LabelExpression | nul
 
 /** Which nodes may run the job, by name; said plainly when none does (its builds would wait). */
 async function matchingNodes(scope: Scope, expression: LabelExpression | null): Promise<Html> {
-  const nodes = [{ name: BUILT_IN_NODE, labels: [BUILT_IN_NODE] }, ...(await scope.deps.store.nodes.list())];
-  const matching = nodes.filter((node) => expression === null || expression.matches(new Set(node.labels))).map((node) => node.name);
+  const nodes = [{ name: BUILT_IN_NODE, labels: BUILT_IN_LABELS }, ...(await scope.deps.store.nodes.list()).map((node) => ({ name: node.name, labels: agentLabels(node) }))];
+  const matching = nodes.filter((node) => expression === null || expression.matches(node.labels)).map((node) => node.name);
   const what = expression === null ? 'Any node may run this job' : 'Nodes that match';
   if (matching.length === 0) {
     return html`<p class="notice warning" id="label-matches" role="status">No node matches this expression now: its builds will wait until one does.</p>`;

@@ -3,11 +3,11 @@ import type { Build } from '../../core/build.js';
 import { type CauseCount, describeCause } from '../../core/cause.js';
 import type { Job } from '../../core/item.js';
 import { buildPath } from '../../core/item-url.js';
-import { why } from '../jenkins/beans/queue.js';
 import { timeSpan } from '../jenkins/beans/time-span.js';
 import type { Scope } from '../jenkins/scope.js';
 import { buildStatus, timeAgo } from './format.js';
 import type { Html } from './page.js';
+import { waitingWhy } from './waiting-why.js';
 
 /** How many builds the job page lists, newest first (Jenkins' history widget shows a similar page). */
 export const HISTORY_SIZE = 50;
@@ -42,9 +42,9 @@ function historyRow(job: Job, build: Build): Html {
 export async function jobQueue(scope: Scope, job: Job): Promise<Html> {
   const waiting = await scope.deps.store.queue.listWaitingOfJob(job.id, JOB_QUEUE_LISTED + 1);
   if (waiting.length === 0) return html`<div id="job-queue" data-refresh></div>`;
+  const reasons = await scope.waitingReasons();
   const more = waiting.length > JOB_QUEUE_LISTED ? html`<p class="hint">The ${JOB_QUEUE_LISTED} due soonest are shown; more are waiting.</p>` : '';
   return html`<div id="job-queue" data-refresh><h3>Waiting in the queue</h3><ul>${waiting.slice(0, JOB_QUEUE_LISTED).map((item) => {
-    const reason = scope.deps.scheduler.waitingReason(item, job);
-    return html`<li><span class="muted">Item ${item.id}:</span> ${reason ? why(reason, -1) : 'waiting'}<br><span class="hint">${causeLines(item.causes)}</span></li>`;
+    return html`<li><span class="muted">Item ${item.id}:</span> ${waitingWhy(reasons(item, job))}<br><span class="hint">${causeLines(item.causes)}</span></li>`;
   })}</ul>${more}</div>`;
 }

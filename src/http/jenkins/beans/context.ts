@@ -4,6 +4,7 @@ import type { Item } from '../../../core/item.js';
 import type { BuiltInNodeStatus } from '../../../core/node.js';
 import { Permissions } from '../../../core/permissions.js';
 import type { Scheduler } from '../../../queue/scheduler.js';
+import type { WaitingReasons } from '../../../queue/waiting-reason.js';
 import type { Store } from '../../../store/types.js';
 
 /** What the Jenkins shapes need to fill themselves in for one request. */
@@ -17,6 +18,8 @@ export interface BeanContext {
   /** Whether POSTs need crumbs (the root's `useCrumbs`). */
   readonly useCrumbs: boolean;
   readonly builtInNode: () => BuiltInNodeStatus;
+  /** Why waiting items wait: the nodes are read on first use and once per request, however many items it shows. */
+  readonly waitingReasons: () => Promise<WaitingReasons>;
 }
 
 /** Lists show only the items the caller may read, as in Jenkins. */
