@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Interruption, Result } from '../core/build.js';
+import { killProcessesWithCookie } from '../executor/orphans.js';
 import { ShellRunner } from '../executor/shell-runner.js';
 import { Workspaces } from '../executor/workspaces.js';
 import { LogFiles } from '../logs/log-files.js';
@@ -40,7 +41,10 @@ const STOP_REPORT_GRACE_MS = 15_000;
 export async function runAgent(options: AgentOptions): Promise<void> {
   const logs = new LogFiles(join(options.workDir, 'logs'));
   const workspaces = new Workspaces(join(options.workDir, 'workspace'));
-  const cookiePrefix = randomBytes(6).toString('hex');
+  // The same for every run of this agent on this work directory, so a restarted agent finds what its
+  // previous run's builds left running.
+  const cookiePrefix = createHash('sha256').update(`${options.name}\0${options.workDir}`).digest('hex').slice(0, 12);
+  await reapLeftovers(logs, cookiePrefix, options.log);
   const free = Array.from({ length: options.executors }, (_, slot) => slot);
   /** The builds this agent runs, as the server names them: every claim says so. */
   const running = new Map<Promise<void>, { job: number; number: number }>();
@@ -71,6 +75,21 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     }
   }
   await Promise.all(running.keys());
+}
+
+/**
+ * Builds an earlier run of this agent did not finish (it was killed) left their logs in flight behind,
+ * and maybe processes: those are killed, the logs removed. The server has ended those builds, or will
+ * at the first claim, which names none of them.
+ */
+async function reapLeftovers(logs: LogFiles, cookiePrefix: string, log: Logger): Promise<void> {
+  for (const job of await readdir(logs.root).catch(() => [] as string[])) {
+    for (const number of await readdir(join(logs.root, job)).catch(() => [] as string[])) {
+      const killed = await killProcessesWithCookie(`${cookiePrefix}-${job}-${number}`);
+      if (killed.length > 0) log.warn({ job, build: number, pids: killed }, 'killed what a build of an earlier run of this agent left running');
+    }
+    await rm(join(logs.root, job), { recursive: true, force: true });
+  }
 }
 
 async function claim(options: AgentOptions, slots: readonly number[], holding: ReadonlyArray<{ job: number; number: number }>): Promise<Assignment[]> {

@@ -20,7 +20,7 @@ export interface LogPiece {
 export class LogFiles {
   /** `onWritten` hears how many bytes each write appended (the metrics). */
   constructor(
-    private readonly root: string,
+    readonly root: string,
     private readonly onWritten: (bytes: number) => void = () => {},
   ) {}
 

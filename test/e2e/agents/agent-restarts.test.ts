@@ -149,7 +149,7 @@ jobs:
     label: phoenix
     retryOnAgentLoss: 1
     steps:
-      - echo "run on $NODE_NAME"; sleep 4; echo finished-here
+      - echo "run on $NODE_NAME"; if [ "$BUILD_NUMBER" = 1 ]; then sleep 21.9; else sleep 2; fi; echo finished-here
 `,
     });
     const secret = await registerNode((path, init) => server.fetch(path, init), 'phoenix', ['phoenix']);
@@ -160,14 +160,17 @@ jobs:
     first.child.kill('SIGKILL');
     await first.exited;
 
+    // Its step lives on after the kill, until the agent, started again on the same work directory, ends it.
+    expect(processesRunning('sleep 21.9')).toHaveLength(1);
     const restarted = Date.now();
-    agents.push(startAgent(server.url, 'phoenix', secret));
+    agents.push(startAgent(server.url, 'phoenix', secret, { workDir: first.workDir }));
     const lost = await waitForBuild(server, '/job/retried', 1, 20_000);
     expect(lost.result).toBe('ABORTED');
     expect(Date.now() - restarted).toBeLessThan(15_000);
     const lostLog = await (await server.fetch('/job/retried/1/consoleText')).text();
     expect(lostLog).toMatch(/Agent phoenix no longer runs this build \(it restarted, or never received the build\), so the build was aborted\.\nFinished: ABORTED\n$/);
 
+    await waitFor(() => (processesRunning('sleep 21.9').length === 0 ? true : undefined), 5_000, 'the left-over step to be killed');
     const retry = await waitForBuild(server, '/job/retried', 2, 30_000);
     expect(retry.result).toBe('SUCCESS');
     const causes = (retry.actions as Array<{ causes?: Array<{ shortDescription: string; lostBuild?: number }> }>).flatMap((action) => action.causes ?? []);
