@@ -14,8 +14,10 @@ import { basicAuth, createApiToken, jobXml, startTestServer, type TestServer, wa
  */
 const agents: AgentProcess[] = [];
 const homes: string[] = [];
+const servers: ServerProcess[] = [];
 afterEach(async () => {
   await Promise.all(agents.splice(0).map((each) => each.stop('SIGKILL')));
+  for (const server of servers.splice(0)) server.child.kill('SIGKILL');
 });
 afterAll(() => {
   for (const home of homes) rmSync(home, { recursive: true, force: true });
@@ -38,6 +40,36 @@ async function registerNode(fetcher: (path: string, init?: RequestInit) => Promi
   return ((await response.json()) as { secret: string }).secret;
 }
 
+/** A `steward serve` child process on a fixed port and home, restarted in place; `call` goes to whichever runs now. */
+interface RestartableServer {
+  current: ServerProcess;
+  call(path: string, init?: RequestInit): Promise<Response>;
+  /** Stops the server with the signal (SIGTERM: a clean stop) and starts it again on the same port and home. */
+  restart(signal: NodeJS.Signals): Promise<ServerProcess>;
+}
+
+async function restartableServer(): Promise<RestartableServer> {
+  const home = mkdtempSync(join(tmpdir(), 'steward-agent-restart-'));
+  homes.push(home);
+  const args = ['serve', '--port', String(await freePort()), '--home', home, '--executors', '0'];
+  const env = { STEWARD_ADMIN_PASSWORD: 'restart-pw', STEWARD_CONFIG: '', STEWARD_AGENT_LEASE_SECONDS: '6' };
+  const first = await spawnServer(args, env);
+  servers.push(first);
+  const auth = basicAuth('admin', await createApiToken(first.url, 'admin', 'restart-pw', 'restarts'));
+  const restartable: RestartableServer = {
+    current: first,
+    call: (path, init = {}) => fetch(new URL(path.slice(1), restartable.current.url), { ...init, headers: { authorization: auth, ...(init.headers as Record<string, string>) }, redirect: 'manual' }),
+    async restart(signal) {
+      restartable.current.child.kill(signal);
+      await restartable.current.exited;
+      restartable.current = await spawnServer(args, env);
+      servers.push(restartable.current);
+      return restartable.current;
+    },
+  };
+  return restartable;
+}
+
 /** The console's numbered lines, in order. */
 function numberedLines(log: string): string[] {
   return log.split('\n').filter((line) => /^line \d+$/.test(line));
@@ -45,90 +77,62 @@ function numberedLines(log: string): string[] {
 
 describe('a server restarted under a build on an agent', () => {
   it('keeps the build running through a graceful restart and a kill -9, and the log arrives whole, each byte once', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'steward-agent-restart-'));
-    homes.push(home);
-    const port = await freePort();
-    const args = ['serve', '--port', String(port), '--home', home, '--executors', '0'];
-    const env = { STEWARD_ADMIN_PASSWORD: 'restart-pw', STEWARD_CONFIG: '', STEWARD_AGENT_LEASE_SECONDS: '6' };
-    let server: ServerProcess = await spawnServer(args, env);
-    try {
-      const auth = basicAuth('admin', await createApiToken(server.url, 'admin', 'restart-pw', 'restarts'));
-      const call = (path: string, init: RequestInit = {}) => fetch(new URL(path.slice(1), server.url), { ...init, headers: { authorization: auth, ...(init.headers as Record<string, string>) }, redirect: 'manual' });
-      const secret = await registerNode(call, 'survivor', ['outside']);
-      const steps = ['for i in $(seq 1 80); do echo "line $i"; sleep 0.1; done'];
-      expect((await call('/createItem?name=long-run', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: jobXml({ steps, extra: '<assignedNode>outside</assignedNode><canRoam>false</canRoam>' }) })).status).toBe(200);
-      const agent = startAgent(server.url, 'survivor', secret);
-      agents.push(agent);
-      expect((await call('/job/long-run/build', { method: 'POST' })).status).toBe(201);
-      const reached = (line: string) => waitFor(async () => ((await (await call('/job/long-run/1/consoleText')).text()).includes(`\n${line}\n`) ? true : undefined), 20_000, line);
+    const server = await restartableServer();
+    const { call } = server;
+    const secret = await registerNode(call, 'survivor', ['outside']);
+    const steps = ['for i in $(seq 1 80); do echo "line $i"; sleep 0.1; done'];
+    expect((await call('/createItem?name=long-run', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: jobXml({ steps, extra: '<assignedNode>outside</assignedNode><canRoam>false</canRoam>' }) })).status).toBe(200);
+    const agent = startAgent(server.current.url, 'survivor', secret);
+    agents.push(agent);
+    expect((await call('/job/long-run/build', { method: 'POST' })).status).toBe(201);
+    const reached = (line: string) => waitFor(async () => ((await (await call('/job/long-run/1/consoleText')).text()).includes(`\n${line}\n`) ? true : undefined), 20_000, line);
 
-      await reached('line 10');
-      server.child.kill('SIGTERM');
-      expect(await server.exited).toBe(0);
-      server = await spawnServer(args, env);
-      expect(server.output()).toContain('1 build(s) running on agents go on');
-      expect(server.output()).not.toContain('Aborted');
+    await reached('line 10');
+    const afterStop = await server.restart('SIGTERM');
+    expect(afterStop.output()).toContain('1 build(s) running on agents go on');
+    expect(afterStop.output()).not.toContain('Aborted');
 
-      await reached('line 30');
-      server.child.kill('SIGKILL');
-      await server.exited;
-      server = await spawnServer(args, env);
-      expect(server.output()).toContain('1 build(s) running on agents go on');
+    await reached('line 30');
+    expect((await server.restart('SIGKILL')).output()).toContain('1 build(s) running on agents go on');
 
-      const build = await waitForBuild({ fetch: call }, '/job/long-run', 1, 30_000);
-      expect(build.result).toBe('SUCCESS');
-      const log = await (await call('/job/long-run/1/consoleText')).text();
-      expect(numberedLines(log)).toEqual(Array.from({ length: 80 }, (_, index) => `line ${index + 1}`));
-      expect(log.match(/Started by/g)).toHaveLength(1);
-      expect(log.endsWith('\nFinished: SUCCESS\n')).toBe(true);
-      // The same agent process ran it all along.
-      expect(agent.child.exitCode).toBeNull();
-    } finally {
-      server.child.kill('SIGKILL');
-    }
+    const build = await waitForBuild({ fetch: call }, '/job/long-run', 1, 30_000);
+    expect(build.result).toBe('SUCCESS');
+    const log = await (await call('/job/long-run/1/consoleText')).text();
+    expect(numberedLines(log)).toEqual(Array.from({ length: 80 }, (_, index) => `line ${index + 1}`));
+    expect(log.match(/Started by/g)).toHaveLength(1);
+    expect(log.endsWith('\nFinished: SUCCESS\n')).toBe(true);
+    // The same agent process ran it all along.
+    expect(agent.child.exitCode).toBeNull();
   });
 
   it('with two agents claiming through a burst and a kill -9, starts each queued item once and keeps numbers dense', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'steward-agent-burst-'));
-    homes.push(home);
-    const port = await freePort();
-    const args = ['serve', '--port', String(port), '--home', home, '--executors', '0'];
-    const env = { STEWARD_ADMIN_PASSWORD: 'burst-pw', STEWARD_CONFIG: '', STEWARD_AGENT_LEASE_SECONDS: '6' };
-    let server: ServerProcess = await spawnServer(args, env);
-    try {
-      const auth = basicAuth('admin', await createApiToken(server.url, 'admin', 'burst-pw', 'burst'));
-      const call = (path: string, init: RequestInit = {}) => fetch(new URL(path.slice(1), server.url), { ...init, headers: { authorization: auth, ...(init.headers as Record<string, string>) }, redirect: 'manual' });
-      const parameter = '<hudson.model.StringParameterDefinition><name>X</name><defaultValue></defaultValue></hudson.model.StringParameterDefinition>';
-      const xml = jobXml({ parameters: parameter, steps: ['echo "item $X on $NODE_NAME"; sleep 0.3'], extra: '<concurrentBuild>true</concurrentBuild><assignedNode>pool</assignedNode><canRoam>false</canRoam>' });
-      expect((await call('/createItem?name=burst', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xml })).status).toBe(200);
-      for (const name of ['pool-a', 'pool-b']) {
-        const response = await call('/steward/api/v1/nodes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, labels: ['pool'], executors: 2 }) });
-        agents.push(startAgent(server.url, name, ((await response.json()) as { secret: string }).secret, { executors: 2 }));
-      }
-      const total = 40;
-      for (let index = 0; index < total; index++) expect((await call(`/job/burst/buildWithParameters?X=${index}`, { method: 'POST' })).status).toBe(201);
-      await waitFor(async () => ((await (await call('/job/burst/api/json?tree=lastCompletedBuild[number]')).json()) as { lastCompletedBuild: { number: number } | null }).lastCompletedBuild ? true : undefined, 20_000, 'a first build to finish');
-      server.child.kill('SIGKILL');
-      await server.exited;
-      server = await spawnServer(args, env);
-      // Killed with builds in flight on the agents (about 3 s of work were left): they were adopted.
-      expect(server.output()).toMatch(/\d+ build\(s\) running on agents go on/);
+    const server = await restartableServer();
+    const { call } = server;
+    const parameter = '<hudson.model.StringParameterDefinition><name>X</name><defaultValue></defaultValue></hudson.model.StringParameterDefinition>';
+    const xml = jobXml({ parameters: parameter, steps: ['echo "item $X on $NODE_NAME"; sleep 0.3'], extra: '<concurrentBuild>true</concurrentBuild><assignedNode>pool</assignedNode><canRoam>false</canRoam>' });
+    expect((await call('/createItem?name=burst', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xml })).status).toBe(200);
+    for (const name of ['pool-a', 'pool-b']) {
+      const response = await call('/steward/api/v1/nodes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, labels: ['pool'], executors: 2 }) });
+      agents.push(startAgent(server.current.url, name, ((await response.json()) as { secret: string }).secret, { executors: 2 }));
+    }
+    const total = 40;
+    for (let index = 0; index < total; index++) expect((await call(`/job/burst/buildWithParameters?X=${index}`, { method: 'POST' })).status).toBe(201);
+    await waitFor(async () => ((await (await call('/job/burst/api/json?tree=lastCompletedBuild[number]')).json()) as { lastCompletedBuild: { number: number } | null }).lastCompletedBuild ? true : undefined, 20_000, 'a first build to finish');
+    // Killed with builds in flight on the agents (about 3 s of work were left): they were adopted.
+    expect((await server.restart('SIGKILL')).output()).toMatch(/\d+ build\(s\) running on agents go on/);
 
-      const builds = await waitFor(async () => {
-        const body = (await (await call('/job/burst/api/json?tree=builds[number,result,building,actions[parameters[value]]]{0,100}')).json()) as { builds: Array<{ number: number; result: string | null; building: boolean; actions: Array<{ parameters?: Array<{ value: string }> }> }> };
-        const queue = (await (await call('/queue/api/json')).json()) as { items: unknown[] };
-        return body.builds.length === total && body.builds.every((build) => !build.building) && queue.items.length === 0 ? body.builds : undefined;
-      }, 60_000, 'every item to become a finished build');
-      expect(builds.map((build) => build.number).sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, index) => index + 1));
-      const items = builds.map((build) => build.actions.flatMap((action) => action.parameters ?? [])[0]?.value);
-      expect(new Set(items).size).toBe(total);
-      for (const build of builds) {
-        const log = await (await call(`/job/burst/${build.number}/consoleText`)).text();
-        expect(log.match(/^item \d+ on pool-[ab]$/gm)?.length ?? 0, `build ${build.number}`).toBeLessThanOrEqual(1);
-        if (build.result !== 'SUCCESS') expect(log, `build ${build.number}`).toMatch(/no longer runs this build/);
-      }
-    } finally {
-      server.child.kill('SIGKILL');
+    const builds = await waitFor(async () => {
+      const body = (await (await call('/job/burst/api/json?tree=builds[number,result,building,actions[parameters[value]]]{0,100}')).json()) as { builds: Array<{ number: number; result: string | null; building: boolean; actions: Array<{ parameters?: Array<{ value: string }> }> }> };
+      const queue = (await (await call('/queue/api/json')).json()) as { items: unknown[] };
+      return body.builds.length === total && body.builds.every((build) => !build.building) && queue.items.length === 0 ? body.builds : undefined;
+    }, 60_000, 'every item to become a finished build');
+    expect(builds.map((build) => build.number).sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, index) => index + 1));
+    const items = builds.map((build) => build.actions.flatMap((action) => action.parameters ?? [])[0]?.value);
+    expect(new Set(items).size).toBe(total);
+    for (const build of builds) {
+      const log = await (await call(`/job/burst/${build.number}/consoleText`)).text();
+      expect(log.match(/^item \d+ on pool-[ab]$/gm)?.length ?? 0, `build ${build.number}`).toBeLessThanOrEqual(1);
+      if (build.result !== 'SUCCESS') expect(log, `build ${build.number}`).toMatch(/no longer runs this build/);
     }
   });
 });
