@@ -77,6 +77,15 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   await Promise.all(running.keys());
 }
 
+const warned = new WeakSet<AgentOptions>();
+
+/** Says once that the server gives this node fewer executors than the agent was started with. */
+function warnOfFewerExecutors(options: AgentOptions, onServer: number): void {
+  if (onServer >= options.executors || warned.has(options)) return;
+  warned.add(options);
+  options.log.warn(`this agent was started with --executors ${options.executors}, but node ${options.name} has ${onServer} on the server: it runs at most ${onServer} build(s) at once (the node's executors are set on the server: its config.xml, or the configuration file)`);
+}
+
 /**
  * Builds an earlier run of this agent did not finish (it was killed) left their logs in flight behind,
  * and maybe processes: those are killed, the logs removed. The server has ended those builds, or will
@@ -94,6 +103,7 @@ async function reapLeftovers(logs: LogFiles, cookiePrefix: string, log: Logger):
 
 async function claim(options: AgentOptions, slots: readonly number[], holding: ReadonlyArray<{ job: number; number: number }>): Promise<Assignment[]> {
   const response = await request(options, 'claim', { method: 'POST', body: JSON.stringify({ slots, holding }) }, options.signal);
+  warnOfFewerExecutors(options, Number(response.headers.get('x-steward-executors') ?? options.executors));
   if (response.status === 204) return [];
   if (response.status !== 200) throw new Error(await problem(response));
   return ((await response.json()) as { assignments: Assignment[] }).assignments;

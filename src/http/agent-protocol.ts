@@ -49,6 +49,8 @@ export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
     // What the agent runs: a build of this node it does not name was lost by an earlier run of it.
     const holding = Array.isArray(body.holding) ? body.holding.filter(isHeldBuild) : [];
     deps.remote.releaseUnheld(node.name, holding);
+    // The node's executors as the server has them: an agent started with more warns that it runs fewer.
+    c.header('X-Steward-Executors', String(node.executors));
     // Heard from: the node shows online (a claim comes at least every 30 s from an idle agent).
     await deps.store.nodes.touch(node.name, Date.now());
     if (node.offlineMessage !== null) return c.body(null, 204);

@@ -188,10 +188,12 @@ jobs:
   it('stops its builds when told to stop (SIGTERM), reports them ABORTED with the reason, and exits', async () => {
     server = await startTestServer({ executors: 0, config: 'jobs:\n  - name: interrupted\n    label: stoppable\n    steps:\n      - echo begun; sleep 27.3; echo never\n' });
     const secret = await registerNode((path, init) => server.fetch(path, init), 'stoppable', ['stoppable']);
-    const agent = startAgent(server.url, 'stoppable', secret);
+    // Started with more executors than the node has on the server: it says it runs fewer.
+    const agent = startAgent(server.url, 'stoppable', secret, { executors: 3 });
     agents.push(agent);
     expect((await server.fetch('/job/interrupted/build', { method: 'POST' })).status).toBe(201);
     await waitFor(async () => ((await (await server.fetch('/job/interrupted/1/consoleText')).text()).includes('\nbegun\n') ? true : undefined), 20_000, 'the build to begin');
+    expect(agent.output()).toContain('this agent was started with --executors 3, but node stoppable has 1 on the server: it runs at most 1 build(s) at once');
     const asked = Date.now();
     agent.child.kill('SIGTERM');
     expect(await agent.exited).toBe(0);
