@@ -133,7 +133,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     killGraceMs: settings.killGraceMs,
     log,
   });
-  const remoteRunner = new RemoteRunner({ logs, log, leaseMs: settings.agentLeaseMs });
+  const remoteRunner = new RemoteRunner({ logs, log, unseal: (sealed) => secrets.unseal(sealed), leaseMs: settings.agentLeaseMs });
   const scheduler = new Scheduler({
     store,
     runner,

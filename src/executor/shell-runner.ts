@@ -13,7 +13,7 @@ import type { LogFiles, LogWriter } from '../logs/log-files.js';
 import type { BuildControl, BuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
 import { type BuildUser, serverUserName } from './build-user.js';
 import { buildEnvironment } from './environment.js';
-import { Masker } from './masking.js';
+import { Masker } from '../logs/masking.js';
 import { killProcessesWithCookie } from './orphans.js';
 import type { Workspaces } from './workspaces.js';
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type Build, describeInterruption, type Interruption, type Result } from '../core/build.js';
 import type { Job } from '../core/item.js';
 import type { LogFiles, LogWriter } from '../logs/log-files.js';
+import { Masker } from '../logs/masking.js';
 import type { BuildControl, BuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
 
 /** How long a lease lasts without renewal by default; agents renew it three times as often (Woodpecker's 60 s and 20 s). */
@@ -15,6 +16,8 @@ interface RemoteBuild {
   readonly token: Buffer;
   readonly control: BuildControl;
   readonly log: LogWriter;
+  /** Masks the build's password values in what the agent sends (the agent masks them too); null when it has none. */
+  readonly masker: Masker | null;
   /** Bytes of the log received and written, in order. */
   size: number;
   lastContact: number;
@@ -56,6 +59,8 @@ export class RemoteRunner implements BuildRunner {
     private readonly options: {
       readonly logs: LogFiles;
       readonly log: Logger;
+      /** Opens a password parameter's sealed value, to mask it in the log the agent sends. */
+      readonly unseal: (sealed: string) => string | null;
       readonly leaseMs?: number;
       readonly now?: () => number;
     },
@@ -69,12 +74,14 @@ export class RemoteRunner implements BuildRunner {
   run(job: Job, build: Build, control: BuildControl): Promise<RunOutcome> {
     return new Promise((resolve) => {
       const log = this.options.logs.open(job.id, build.number, (error) => control.stop({ kind: 'log_unwritable', problem: error.message }, 'kill'));
+      const secrets = (build.parameters ?? []).flatMap((value) => (value.type === 'password' ? [this.options.unseal(value.sealed) ?? ''] : []));
       const remote: RemoteBuild = {
         job,
         build,
         token: randomBytes(24),
         control,
         log,
+        masker: secrets.some((secret) => secret !== '') ? new Masker(secrets, (text) => log.write(text)) : null,
         size: 0,
         lastContact: this.now(),
         expiry: setTimeout(() => {}, 0),
@@ -84,6 +91,7 @@ export class RemoteRunner implements BuildRunner {
           clearTimeout(remote.expiry);
           this.builds.delete(key(job.id, build.number));
           for (const watcher of remote.watchers) watcher(remote.stop ?? 'kill');
+          remote.masker?.end();
           log.close();
           resolve(outcome);
         },
@@ -138,7 +146,8 @@ export class RemoteRunner implements BuildRunner {
     if (start > remote.size) return { gap: remote.size };
     const fresh = bytes.subarray(remote.size - start);
     if (fresh.length > 0) {
-      remote.log.write(fresh);
+      if (remote.masker) remote.masker.push(fresh);
+      else remote.log.write(fresh);
       remote.size += fresh.length;
     }
     return { size: remote.size };
@@ -186,6 +195,7 @@ export class RemoteRunner implements BuildRunner {
   private lose(remote: RemoteBuild): void {
     const interruption: Interruption = { kind: 'agent_lost', node: remote.build.node, silentMs: this.now() - remote.lastContact };
     remote.control.stop(interruption, 'kill');
+    remote.masker?.end();
     remote.log.write(`\n${describeInterruption(interruption)}\nFinished: ABORTED\n`);
     this.options.log.warn({ job: remote.job.fullName, build: remote.build.number, node: remote.build.node }, 'an agent stopped renewing the lease of its build: aborted');
     remote.finish({ result: 'ABORTED', interruption });
