@@ -48,5 +48,7 @@ describe('the environment of a build on an agent', () => {
     // Jenkins numbers executors from 0; a concurrent build's workspace is `job@2`, as on the built-in node.
     expect(seen.map((variables) => variables.EXECUTOR_NUMBER).sort()).toEqual(['0', '1']);
     expect(seen.map((variables) => variables.WORKSPACE).sort()).toEqual([workspace, `${workspace}@2`]);
+    // The console says where, in Jenkins' words: the agent, its labels besides its name, the workspace.
+    for (const [index, log] of logs.entries()) expect(log).toContain(`\nBuilding remotely on linux-2 (linux x86) in workspace ${seen[index]?.WORKSPACE}\n`);
   });
 });

@@ -76,7 +76,7 @@ describe('a build on an agent running as another account', () => {
     const log = await (await server.fetch('/job/probe/1/consoleText')).text();
 
     // It ran on the agent, as the agent's account, without root's groups.
-    expect(log).toContain(`Building in workspace ${agent.workDir}/workspace/probe\n`);
+    expect(log).toContain(`Building remotely on outside (linux) in workspace ${agent.workDir}/workspace/probe\n`);
     expect(log).toMatch(new RegExp(`^uid=${user.uid}\\(${AGENT_ACCOUNT}\\) gid=${user.gid}\\(${AGENT_ACCOUNT}\\) groups=${user.gid}\\(${AGENT_ACCOUNT}\\)$`, 'm'));
     // Each probe was refused by the file system (not missed: a wrong path would say "No such file").
     for (const refused of [

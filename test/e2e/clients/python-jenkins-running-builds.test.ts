@@ -44,7 +44,7 @@ async function executorOf(path: string): Promise<number> {
 }
 
 describe('python-jenkins 1.4 and builds on agents', () => {
-  it('get_running_builds names the agent and the executor of each build, and get_node_info shows it running', async () => {
+  it('get_running_builds names the agent and the executor of each build, get_node_info shows it running, get_build_info where it runs', async () => {
     await server.createJob('remote', gatedJob('linux'));
     await server.createJob('local', gatedJob('built-in'));
     // Two builds on the agent, one on each of its executors; then the first ends, so the one left
@@ -62,11 +62,15 @@ describe('python-jenkins 1.4 and builds on agents', () => {
     const result = (await pythonJenkins(server, `
 builds = sorted(server.get_running_builds(), key=lambda build: (build['node'], build['executor']))
 info = server.get_node_info('linux-1', depth=2)
-print(json.dumps({'builds': builds, 'executors': [{'number': e['number'], 'idle': e['idle'], 'current': e['currentExecutable'] and {k: e['currentExecutable'][k] for k in ['_class', 'number', 'url', 'building', 'result', 'fullDisplayName']}} for e in info['executors']], 'idle': info['idle']}))`)) as {
+builtOn = [server.get_build_info('remote', 2)['builtOn'], server.get_build_info('local', 1)['builtOn']]
+print(json.dumps({'builtOn': builtOn, 'builds': builds, 'executors': [{'number': e['number'], 'idle': e['idle'], 'current': e['currentExecutable'] and {k: e['currentExecutable'][k] for k in ['_class', 'number', 'url', 'building', 'result', 'fullDisplayName']}} for e in info['executors']], 'idle': info['idle']}))`)) as {
       builds: unknown[];
       executors: Array<{ number: number; idle: boolean; current: Record<string, unknown> | null }>;
       idle: boolean;
+      builtOn: string[];
     };
+    // get_build_info's builtOn: the agent's name, and '' for the built-in node, as Jenkins says.
+    expect(result.builtOn).toEqual(['linux-1', '']);
     expect(result.builds).toEqual([
       { name: 'local', number: 1, url: `${server.url}job/local/1/`, node: 'Built-In Node', executor: 0 },
       { name: 'remote', number: 2, url: `${server.url}job/remote/2/`, node: 'linux-1', executor: second },
