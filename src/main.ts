@@ -134,7 +134,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     killGraceMs: settings.killGraceMs,
     log,
   });
-  const remoteRunner = new RemoteRunner({ logs, log, leaseKey: secrets.derive('agent lease'), leaseMs: settings.agentLeaseMs });
+  const remoteRunner = new RemoteRunner({ logs, log, leaseKey: secrets.derive('agent lease'), unseal: (sealed) => secrets.unseal(sealed), leaseMs: settings.agentLeaseMs });
   const scheduler = new Scheduler({
     store,
     runner,

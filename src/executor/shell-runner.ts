@@ -13,7 +13,7 @@ import type { LogFiles, LogWriter } from '../logs/log-files.js';
 import type { BuildControl, BuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
 import { type BuildUser, serverUserName } from './build-user.js';
 import { buildEnvironment } from './environment.js';
-import { Masker } from './masking.js';
+import { Masker } from '../logs/masking.js';
 import { killProcessesWithCookie } from './orphans.js';
 import type { Workspaces } from './workspaces.js';
 
@@ -76,7 +76,7 @@ export class ShellRunner implements BuildRunner {
       for (const { cause, count } of build.causes) log.write(`${describeCause(cause)}${count > 1 ? ` (${count} times)` : ''}\n`);
       const workspace = await this.options.workspaces.acquire(job.fullName);
       try {
-        log.write(`Building in workspace ${workspace.path}\n`);
+        log.write(`${buildingOn(build, this.options.nodeLabels)} in workspace ${workspace.path}\n`);
         const parameters = new Map<string, string>();
         const secrets: string[] = [];
         for (const value of build.parameters ?? []) {
@@ -238,6 +238,16 @@ export class ShellRunner implements BuildRunner {
       await rm(script, { force: true });
     }
   }
+}
+
+/**
+ * Jenkins' words for where a build runs, which scripts grep consoles for: `Building` on the built-in
+ * node, `Building remotely on linux-1 (linux docker)` on an agent (its labels besides its name).
+ */
+function buildingOn(build: Build, nodeLabels: string | undefined): string {
+  if (build.node === BUILT_IN_NODE) return 'Building';
+  const labels = (nodeLabels ?? '').split(' ').filter((label) => label !== '' && label !== build.node);
+  return `Building remotely on ${build.node}${labels.length > 0 ? ` (${labels.join(' ')})` : ''}`;
 }
 
 /** `#!/usr/bin/env python3 -u` → [/usr/bin/env, python3, -u]; no `#!` line → Jenkins' `/bin/sh -xe`. */

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type Build, describeInterruption, type Interruption, type Result } from '../core/build.js';
 import type { Job } from '../core/item.js';
 import type { LogFiles, LogWriter } from '../logs/log-files.js';
+import { Masker } from '../logs/masking.js';
 import type { BuildControl, RemoteBuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
 
 /** How long a lease lasts without renewal by default; agents renew it three times as often (Woodpecker's 60 s and 20 s). */
@@ -15,6 +16,8 @@ interface RemoteBuild {
   readonly token: Buffer;
   readonly control: BuildControl;
   readonly log: LogWriter;
+  /** Masks the build's password values in what the agent sends (it masks them too); null when it has none. */
+  readonly masker: Masker | null;
   /** Bytes of the log received and written, in order. */
   size: number;
   lastContact: number;
@@ -66,6 +69,8 @@ export class RemoteRunner implements RemoteBuildRunner {
       readonly log: Logger;
       /** Keys the lease tokens; the same key after a restart keeps the leases valid. */
       readonly leaseKey: Buffer;
+      /** Opens a password parameter's sealed value, to mask it in the log the agent sends. */
+      readonly unseal: (sealed: string) => string | null;
       readonly leaseMs?: number;
       readonly now?: () => number;
     },
@@ -83,12 +88,16 @@ export class RemoteRunner implements RemoteBuildRunner {
   run(job: Job, build: Build, control: BuildControl): Promise<RunOutcome> {
     return new Promise((resolve) => {
       const log = this.options.logs.open(job.id, build.number, (error) => control.stop({ kind: 'log_unwritable', problem: error.message }, 'kill'));
+      const secrets = (build.parameters ?? []).flatMap((value) => (value.type === 'password' ? [this.options.unseal(value.sealed) ?? ''] : []));
       const remote: RemoteBuild = {
         job,
         build,
         token: this.tokenOf(build),
         control,
         log,
+        masker: secrets.some((secret) => secret !== '') ? new Masker(secrets, (text) => log.write(text)) : null,
+        // The agent's log, masked by the agent, is the server's byte for byte: an adopted build's log
+        // goes on from what the server has, and the agent sends the rest from there.
         size: log.size(),
         lastContact: this.now(),
         expiry: setTimeout(() => {}, 0),
@@ -168,7 +177,8 @@ export class RemoteRunner implements RemoteBuildRunner {
     if (start > remote.size) return { gap: remote.size };
     const fresh = bytes.subarray(remote.size - start);
     if (fresh.length > 0) {
-      remote.log.write(fresh);
+      if (remote.masker) remote.masker.push(fresh);
+      else remote.log.write(fresh);
       remote.size += fresh.length;
     }
     return { size: remote.size };
@@ -214,6 +224,7 @@ export class RemoteRunner implements RemoteBuildRunner {
 
   private lose(remote: RemoteBuild, interruption: Interruption): void {
     remote.control.stop(interruption, 'kill');
+    remote.masker?.end();
     remote.log.write(`\n${describeInterruption(interruption)}\nFinished: ABORTED\n`);
     this.options.log.warn({ job: remote.job.fullName, build: remote.build.number, node: remote.build.node, reason: interruption.kind }, 'lost the agent of a build: aborted');
     remote.finish({ result: 'ABORTED', interruption });
@@ -224,6 +235,7 @@ export class RemoteRunner implements RemoteBuildRunner {
     clearTimeout(remote.expiry);
     this.builds.delete(key(remote.job.id, remote.build.number));
     this.tellWatchers(remote);
+    remote.masker?.end();
     remote.log.close();
   }
 

@@ -137,6 +137,23 @@ describe('the Jenkins computer API', () => {
     }
   });
 
+  it("tells a Jenkins URL of a node that Steward does not answer (script console, launching, disconnecting) from one that names nothing", async () => {
+    for (const [method, path, instead] of [
+      ['POST', '/computer/declared-1/scriptText', 'Steward runs no code inside the server'],
+      ['GET', '/computer/(built-in)/script', 'Steward runs no code inside the server'],
+      ['POST', '/computer/declared-1/launchSlaveAgent', 'Steward agents connect themselves: run `steward agent'],
+      ['POST', '/computer/declared-1/doDisconnect', 'toggleOffline?offlineMessage='],
+      ['GET', '/computer/declared-1/log', "Read the agent's own output"],
+      ['GET', '/computer/declared-1/configure', 'POST /computer/NAME/config.xml'],
+    ] as const) {
+      const response = await server.fetch(path, { method });
+      expect({ path, status: response.status, reason: response.headers.get('x-steward-reason') }).toEqual({ path, status: 404, reason: 'not_implemented' });
+      expect(await response.text(), path).toContain(instead);
+    }
+    const nothing = await server.fetch('/computer/declared-1/no-such-page');
+    expect([nothing.status, nothing.headers.get('x-steward-reason')]).toEqual([404, 'not_found']);
+  });
+
   it('deletes a node with doDelete', async () => {
     const created = (await (await server.fetch('/steward/api/v1/nodes', json('POST', { name: 'gone' }))).json()) as { secret: string };
     expect(created.secret).toBeTruthy();

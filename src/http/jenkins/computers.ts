@@ -16,6 +16,7 @@ import { parseNodeForm } from './node-create.js';
 import { isFlavor } from './queue.js';
 import type { Scope } from './scope.js';
 import { STEWARD_AGENT_HINT } from './agent-jar.js';
+import { refuseUnimplemented } from './unimplemented.js';
 
 /** The built-in node's URL names: Jenkins' two, and its display name (python-jenkins 1.4's `get_running_builds` asks for that). */
 const BUILT_IN_ALIASES = new Set(['(built-in)', '(master)', 'Built-In Node']);
@@ -31,12 +32,17 @@ export async function serveComputer(scope: Scope, rest: readonly string[]): Prom
   if (head === 'api' && below.length === 1 && isFlavor(below[0])) return serveApi(scope.c, computerSetBean(scope.beans(), await agentViews(scope)), below[0]);
   if (head === 'doCreateItem' && below.length === 0) return scope.method === 'POST' ? createNode(scope) : postOnly();
   if (BUILT_IN_ALIASES.has(head)) {
-    return below[0] === 'api' && below.length === 2 && isFlavor(below[1]) ? serveApi(scope.c, computerBean(scope.beans()), below[1]) : null;
+    if (below[0] === 'api' && below.length === 2 && isFlavor(below[1])) return serveApi(scope.c, computerBean(scope.beans()), below[1]);
+    refuseUnimplemented({ kind: 'computer' }, below);
+    return null;
   }
   const node = await scope.deps.nodes.require(head);
   if (below[0] === 'api' && below.length === 2 && isFlavor(below[1])) return serveApi(scope.c, agentComputerBean(scope.beans(), agentView(scope, node)), below[1]);
   const action = findAction([agentActions(node), nodeUiActions(node)], below.join('/'));
-  if (!action) return null;
+  if (!action) {
+    refuseUnimplemented({ kind: 'computer' }, below);
+    return null;
+  }
   const handler = action[scope.method as 'GET' | 'POST'] ?? action.ANY;
   if (!handler) return scope.method === 'GET' ? postOnly() : null;
   return handler(scope);

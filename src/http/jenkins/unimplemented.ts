@@ -74,18 +74,35 @@ const BUILD: Record<string, string> = {
   parameters: "the build's parameters page (they are in the build's api/json)",
 };
 
+/** A node's (`/computer/NAME/…`, the built-in node's aliases too). */
+const COMPUTER: Record<string, string> = {
+  scriptText: "Jenkins' Groovy script console",
+  script: "Jenkins' Groovy script console",
+  launchSlaveAgent: 'launching an agent from the server',
+  doDisconnect: 'disconnecting an agent from the server',
+  log: "an agent's connection log",
+  configure: "a node's configuration form",
+  systemInfo: "a node's system information page",
+  builds: "a node's build history",
+  'load-statistics': "a node's load statistics",
+};
+
 /** What Steward offers instead, where it has something for the usual uses. */
 const INSTEAD: Record<string, string> = {
   "Jenkins' Groovy script console":
     'Steward runs no code inside the server. For the usual uses: create and configure jobs with POST /createItem and …/config.xml or the configuration file, users and tokens with the native API (/steward/api/v1, described at /steward/api/v1/openapi.json), and builds, logs and the queue with the steward command line (steward --help).',
   "Jenkins' remoting CLI": 'Use the steward command line (npm package steward: steward build, logs, job, token …), which speaks HTTP.',
+  'launching an agent from the server': 'Steward agents connect themselves: run `steward agent --url URL --name NAME --secret-file FILE` on the agent machine (docs/agents.md).',
+  'disconnecting an agent from the server': 'Take it offline with POST /computer/NAME/toggleOffline?offlineMessage=REASON (its running builds go on), or stop its steward agent process.',
+  "an agent's connection log": "Read the agent's own output (journalctl -u steward-agent under systemd); the server's log says when an agent's lease ran out.",
+  "a node's configuration form": 'Change its labels, executors and description with POST /computer/NAME/config.xml, PATCH /steward/api/v1/nodes/NAME, or the configuration file (docs/agents.md).',
 };
 
 /** Throws `not_implemented` when the action is a Jenkins URL Steward does not answer; else returns. */
-export function refuseUnimplemented(target: Target, rest: readonly string[]): void {
+export function refuseUnimplemented(target: Target | { readonly kind: 'computer' }, rest: readonly string[]): void {
   const head = rest[0];
   if (head === undefined) return;
-  const table = target.kind === 'root' ? ROOT : target.kind === 'build' ? BUILD : ITEM;
+  const table = target.kind === 'root' ? ROOT : target.kind === 'build' ? BUILD : target.kind === 'computer' ? COMPUTER : ITEM;
   const what = Object.hasOwn(table, head) ? table[head] : undefined;
   if (what === undefined) return;
   throw new Refusal(

@@ -43,13 +43,20 @@ function readTyped(typed: string): { ok: true; expression: LabelExpression | nul
   }
 }
 
-/** Which nodes may run the job, by name; said plainly when none does (its builds would wait). */
+/**
+ * Which nodes may run the job, by name; said plainly when none does (its builds would wait). The
+ * built-in node counts only while it has executors (`--executors 0` leaves builds to agents).
+ */
 async function matchingNodes(scope: Scope, expression: LabelExpression | null): Promise<Html> {
-  const nodes = [{ name: BUILT_IN_NODE, labels: BUILT_IN_LABELS }, ...(await scope.deps.store.nodes.list()).map((node) => ({ name: node.name, labels: agentLabels(node) }))];
-  const matching = nodes.filter((node) => expression === null || expression.matches(node.labels)).map((node) => node.name);
+  const matches = (labels: ReadonlySet<string>) => expression === null || expression.matches(labels);
+  const builtInIdle = scope.deps.scheduler.executorCount === 0;
+  const agents = (await scope.deps.store.nodes.list()).map((node) => ({ name: node.name, labels: agentLabels(node) }));
+  const nodes = [...(builtInIdle ? [] : [{ name: BUILT_IN_NODE, labels: BUILT_IN_LABELS }]), ...agents];
+  const matching = nodes.filter((node) => matches(node.labels)).map((node) => node.name);
   const what = expression === null ? 'Any node may run this job' : 'Nodes that match';
   if (matching.length === 0) {
-    return html`<p class="notice warning" id="label-matches" role="status">No node matches this expression now: its builds will wait until one does.</p>`;
+    const builtIn = builtInIdle && matches(BUILT_IN_LABELS) ? ' The built-in node would, but it has no executors.' : '';
+    return html`<p class="notice warning" id="label-matches" role="status">No node matches this expression now: its builds will wait until one does.${builtIn}</p>`;
   }
   const listed = matching.slice(0, LISTED_NODES);
   const more = matching.length - listed.length;

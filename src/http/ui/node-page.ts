@@ -81,9 +81,10 @@ function offlineForm(scope: Scope, node: AgentNode, path: string): Html {
 /** An agent's executors and the builds they run (those the caller may see). */
 export function agentExecutors(scope: Scope, node: AgentNode): Html {
   const context = scope.beans();
-  const running = scope.deps.runningOn(node.name).filter((one) => canRead(context, one.job));
+  // By slot: executor #2 is the one whose builds see EXECUTOR_NUMBER=1.
+  const bySlot = new Map(scope.deps.runningOn(node.name).filter((one) => canRead(context, one.job)).map((one) => [one.build.executor, one]));
   const rows = Array.from({ length: node.executors }, (_, number) => {
-    const one = running[number];
+    const one = bySlot.get(number);
     return html`<li><span class="muted">#${number + 1}</span> ${one ? html`<a href="/${buildPath(one.job.fullName, one.build.number)}">${one.job.fullName} #${one.build.number}</a>` : html`<span class="muted">idle</span>`}</li>`;
   });
   return html`<ul class="plain">${rows}</ul>`;

@@ -52,9 +52,10 @@ function diskSpace(scope: Scope): Html {
   return html`${low ? html`<strong class="low-disk">${text}: low. Builds and triggers fail once it is full.</strong>` : text} <span class="muted">(measured ${timeAgo(disk.checkedAt)})</span>`;
 }
 
-/** The executors of the built-in node and the builds they run (those the caller may see). */
+/** The executors of the built-in node and the builds they run (those the caller may see); said plainly when it has none. */
 export function executorList(scope: Scope): Html {
   const context = scope.beans();
+  if (scope.deps.scheduler.executorCount === 0) return html`<ul id="executors" data-refresh class="plain"><li class="muted">The built-in node has no executors: builds run on agents.</li></ul>`;
   const rows = scope.deps.scheduler.executors().map((executor) => {
     const running = executor.build && canRead(context, executor.build.job) ? executor.build : null;
     return html`<li><span class="muted">#${executor.number + 1}</span> ${running ? html`<a href="/${buildPath(running.job.fullName, running.build.number)}">${running.job.fullName} #${running.build.number}</a>` : html`<span class="muted">idle</span>`}</li>`;
@@ -70,5 +71,6 @@ async function agentTable(scope: Scope): Promise<Html> {
   const rows = nodes.map(
     (node) => html`<tr><td><a href="/computer/${encodeURIComponent(node.name)}/">${node.name}</a></td><td>${nodeState(node, now)}</td><td>${node.labels.join(' ')}</td><td>${agentExecutors(scope, node)}</td><td>${timeAgo(node.lastSeenAt)}</td></tr>`,
   );
-  return html`<table id="agents" class="wide"><thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col">Labels</th><th scope="col">Executors</th><th scope="col">Last contact</th></tr></thead><tbody>${rows}</tbody></table>`;
+  // data-refresh: the page script swaps in a fresh copy every few seconds (states, running builds, last contact).
+  return html`<table id="agents" data-refresh class="wide"><thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col">Labels</th><th scope="col">Executors</th><th scope="col">Last contact</th></tr></thead><tbody>${rows}</tbody></table>`;
 }

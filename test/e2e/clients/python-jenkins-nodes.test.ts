@@ -77,6 +77,21 @@ print(json.dumps({'before': before, 'off': [off['offline'], off['temporarilyOffl
     expect(result).toEqual({ before: false, off: [true, true, 'disk swap'], on: [false, false] });
   });
 
+  it("reads and rewrites a node's config.xml, and is told a node has no script console", async () => {
+    const result = await python(`
+server.assert_node_exists('linux-1')
+config = server.get_node_config('linux-1')
+server.reconfig_node('linux-1', config.replace('<numExecutors>3</numExecutors>', '<numExecutors>4</numExecutors>').replace('<label>linux docker</label>', '<label>linux gpu</label>'))
+info = server.get_node_info('linux-1')
+script = None
+try:
+    server.run_script('println(1)', node='linux-1')
+except jenkins.NotFoundException as error:
+    script = 'not found'
+print(json.dumps({'slave': '<slave>' in config, 'numExecutors': info['numExecutors'], 'labels': [label['name'] for label in info['assignedLabels']], 'script': script}))`);
+    expect(result).toEqual({ slave: true, numExecutors: 4, labels: ['linux-1', 'linux', 'gpu'], script: 'not found' });
+  });
+
   it('accepts the default command launcher with a warning that Steward agents connect themselves', async () => {
     const response = await server.fetch('/computer/doCreateItem', {
       method: 'POST',

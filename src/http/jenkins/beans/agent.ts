@@ -25,8 +25,10 @@ export function offlineReason(node: AgentNode, now: number): string | null {
  */
 export function agentComputerBean(context: BeanContext, { node, running, now }: AgentView): Bean {
   const reason = offlineReason(node, now);
-  const visible = running.filter((one) => canRead(context, one.job));
-  const executors = () => Array.from({ length: node.executors }, (_, number) => executorBean(context, number, visible[number] ?? null));
+  // Each build on the executor it runs on (its slot, the build's EXECUTOR_NUMBER), as clients such as
+  // python-jenkins' get_running_builds report it.
+  const bySlot = new Map(running.filter((one) => canRead(context, one.job)).map((one) => [one.build.executor, one]));
+  const executors = () => Array.from({ length: node.executors }, (_, number) => executorBean(context, number, bySlot.get(number) ?? null));
   return bean('hudson.slaves.SlaveComputer', [
     ['actions', 1, () => []],
     ['assignedLabels', 1, () => node.labels.map((name) => bean('hudson.model.labels.LabelAtom', [['name', 2, () => name]], { showClass: false }))],

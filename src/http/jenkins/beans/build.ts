@@ -1,6 +1,7 @@
 import type { Build } from '../../../core/build.js';
 import type { Job } from '../../../core/item.js';
 import { buildPath } from '../../../core/item-url.js';
+import { BUILT_IN_NODE } from '../../../core/node.js';
 import { type Bean, bean, type Exported } from '../export/bean.js';
 import { causeAction, interruptedBuildAction, parametersAction } from './actions.js';
 import type { BeanContext } from './context.js';
@@ -29,7 +30,8 @@ export function buildBean(context: BeanContext, job: Job, build: Build): Bean {
     ['result', 1, () => build.result],
     ['timestamp', 1, () => build.startedAt],
     ['url', 2, () => context.rootUrl + buildPath(job.fullName, build.number)],
-    ['builtOn', 1, () => ''],
+    // The node it ran on, as Jenkins names it: '' for the built-in node, else the agent's name.
+    ['builtOn', 1, () => (build.node === BUILT_IN_NODE ? '' : build.node)],
     ['changeSet', 1, () => bean('hudson.scm.EmptyChangeLogSet', [['items', 1, () => []], ['kind', 1, () => null]])],
     ['culprits', 1, () => []],
   ]);
