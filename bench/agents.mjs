@@ -1,19 +1,22 @@
 // Benchmarks of builds on agents (issue 15): real `steward agent` processes against a real server, each
 // figure against a baseline measured in the same run. Run with `npm run bench:agents` after `npm install`
-// (which builds dist/); about 5 minutes with the defaults, about 1½ with BENCH_QUICK=1. Prints a
-// Markdown report; with BENCH_WRITE=1 also writes it into docs/benchmarks.md between the AGENTS markers.
+// (which builds dist/); about 5 minutes with the defaults on a quiet machine, about 2½ with
+// BENCH_QUICK=1. Prints a Markdown report; with BENCH_WRITE=1 also writes it into docs/benchmarks.md
+// between the AGENTS markers.
 //
-// One server (SQLite, the built-in node with 2 executors) and four agents on the same machine, each a
+// One server (SQLite, the built-in node with 2 executors) and three agents on the same machine, each a
 // `steward agent --secret-file … --work-dir … --executors N` process registered through the native API:
-// `solo` (2 executors, labels `solo pool`), `mate` (2 executors, label `pool`), `idle` (1 executor, a
-// label no job asks for, connected through a counting proxy) and nothing else. Every job is pinned to
-// its node with a label expression (`assignedNode`), so each measurement knows where its builds run.
+// `solo` (2 executors, labels `solo pool`), `mate` (2 executors, label `pool`) and `idle` (1 executor, a
+// label no job asks for, connected through a counting proxy). Every job is pinned to its node with a
+// label expression (`assignedNode`), so each measurement knows where its builds run. When the bench runs
+// as root the agents run as `nobody` (see AGENT_USER).
 //
 // 1. Trigger → first step running: one build at a time (`POST /job/X/build?wait=finish`, then the next
-//    after 100 ms, so the executor is idle and the agent's claim is waiting), the time from just before
+//    after 50 ms, so the executor is idle and the agent's claim is waiting), the time from just before
 //    the POST to the wall clock the step's first command prints (`date "+STEP %s%N"`). In rotation, for
 //    each sample: a job on the agent `solo`, the same job on the built-in node, and a raw
-//    `child_process.spawn` of `sh -c 'date "+STEP %s%N"'` from the bench process.
+//    `child_process.spawn` of `sh -c 'date "+STEP %s%N"'` from the bench process. The build's
+//    `timestamp` (when the scheduler started it) and the agent's `build claimed` log line give stages.
 // 2. Idle agent: the agent `idle` talks to the server through a small HTTP proxy in the bench that counts
 //    its requests by kind, for the whole run (at least 65 s; the run waits if it was shorter). It never
 //    gets a build. Requests per 30 s = 30 s ÷ the mean interval between its requests.
@@ -21,20 +24,23 @@
 //    follows it as Jenkins clients do (`/job/X/N/logText/progressiveText?start=<X-Text-Size>`, 20 ms
 //    between answers) and takes, for every tick line, the time it was read minus the time printed.
 //    On the agent and on the built-in node, alone and in two hard cases: the same build writing 1 MB of
-//    other output between ticks (10 MB/s, which the follower reads too), and a second build on the same
-//    node's other executor writing 1 MB every 50 ms (20 MB/s) meanwhile.
+//    other output between ticks (up to 10 MB/s, which the follower reads too), and a second build on the same
+//    node's other executor writing 1 MB every 50 ms meanwhile. Then a build writing 50 MB at once on
+//    each: its duration is how fast a log reaches the server (a build ends when the server has its log).
 // 4. Builds per second: N distinct builds of a concurrent job whose step is `true`, triggered at once
-//    (autocannon, 8 connections, `buildWithParameters?P=<unique>`), from the first trigger until the
-//    server counts N more finished builds (`steward_builds_finished_total` from /prometheus/), at each N
-//    of BENCH_AGENT_SIZES, on: the built-in node (2 executors), 1 agent × 2 executors, 2 agents × 2
-//    executors. The agents' requests per build are counted server-side from
+//    (8 connections, `buildWithParameters?P=<n>`), from the first trigger until the server counts N
+//    more finished builds (`steward_builds_finished_total` from /prometheus/), at each N of
+//    BENCH_AGENT_SIZES, on: the built-in node (2 executors), 1 agent × 2 executors, 2 agents × 2
+//    executors. Per build: the server's and the agents' own CPU time (utime + stime from /proc, not
+//    their children's), and the agents' requests, counted server-side from
 //    `steward_http_request_duration_seconds_count{route="other"}` (the agent protocol's route kind).
 //
 // Environment: BENCH_QUICK=1 (fewer samples and sizes), BENCH_AGENT_SAMPLES (default 100, quick 30),
-// BENCH_AGENT_SIZES (default 100,1000; quick 100), BENCH_LAG_SECONDS (default 5, quick 3),
-// BENCH_ONLY=regex of latency|lag|throughput (the idle agent is always watched), BENCH_IDLE_SECONDS (the least
-// time the idle agent is watched, default 65), BENCH_AGENT_NODE_ARGS (node options for the agents, e.g.
-// `--cpu-prof --cpu-prof-dir=DIR`), BENCH_WRITE=1.
+// BENCH_AGENT_SIZES (default 100,500; quick 100), BENCH_LAG_SECONDS (default 5, quick 3),
+// BENCH_ONLY=regex of latency|lag|throughput (the idle agent is always watched), BENCH_IDLE_SECONDS (the
+// least time the idle agent is watched, default 65), BENCH_AGENT_AS_ROOT=1 (agents as root when the bench
+// is root), BENCH_AGENT_NODE_ARGS (node options for the agents, e.g. `--cpu-prof --cpu-prof-dir=DIR`),
+// BENCH_WRITE=1.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, Agent as HttpAgent, createServer } from 'node:http';
@@ -47,7 +53,9 @@ import { call, createJob, fmt, percentile, rssMiB, steward, stop, writeSection }
 const QUICK = process.env.BENCH_QUICK === '1';
 const SAMPLES = Number(process.env.BENCH_AGENT_SAMPLES ?? (QUICK ? 30 : 100));
 const WARMUP = 5;
-const SIZES = (process.env.BENCH_AGENT_SIZES ?? (QUICK ? '100' : '100,1000')).split(',').map(Number);
+/** Between two builds of the latency measurement: the agent has long claimed again by then. */
+const PAUSE_MS = 50;
+const SIZES = (process.env.BENCH_AGENT_SIZES ?? (QUICK ? '100' : '100,500')).split(',').map(Number);
 const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? (QUICK ? 3 : 5));
 const IDLE_MIN_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 65);
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
@@ -81,8 +89,11 @@ const STEP = 'date "+STEP %s%N"';
 const TICKS = (seconds) => `for i in $(seq 1 ${seconds * 10}); do echo "tick $(date +%s%N)"; sleep 0.1; done`;
 const FILLER = "head -c 1000000 /dev/zero | tr '\\0' a | fold -w 100";
 const TICKS_WITH_FILLER = (seconds) => `for i in $(seq 1 ${seconds * 10}); do echo "tick $(date +%s%N)"; ${FILLER}; sleep 0.1; done`;
-/** The neighbour of the hard case: 1 MB every 50 ms, for a little longer than the ticks run. */
-const NEIGHBOUR = (seconds) => `for i in $(seq 1 ${(seconds + 2) * 20}); do ${FILLER}; sleep 0.05; done`;
+/** A build that writes BULK_BYTES of output as fast as it can: how fast a log reaches the server. */
+const BULK_BYTES = 50_000_000;
+const BULK = `head -c ${BULK_BYTES} /dev/zero | tr '\\0' a | fold -w 99`;
+/** The neighbour of the hard case: 1 MB every 50 ms, from before the ticks start until after they end. */
+const NEIGHBOUR = (seconds) => `end=$(($(date +%s) + ${seconds + 2})); while [ $(date +%s) -lt $end ]; do ${FILLER}; sleep 0.05; done`;
 
 // ---------------------------------------------------------------------------------------------------
 // The server, its agents, and the counting proxy in front of the idle one.
@@ -216,11 +227,11 @@ async function latency(server) {
   const sides = { agent: [], builtIn: [], spawn: [] };
   for (let index = 0; index < SAMPLES + WARMUP; index++) {
     const agent = await oneBuild(server, 'latency-agent');
-    await sleep(100);
+    await sleep(PAUSE_MS);
     const builtIn = await oneBuild(server, 'latency-built-in');
-    await sleep(100);
+    await sleep(PAUSE_MS);
     const spawned = await oneSpawn();
-    await sleep(100);
+    await sleep(PAUSE_MS);
     if (index < WARMUP) continue;
     sides.agent.push(agent);
     sides.builtIn.push(builtIn);
@@ -281,8 +292,8 @@ async function logLag(server) {
   for (const [name, node] of [['agent `solo`', 'agent'], ['built-in node', 'built-in']]) {
     for (const [what, job, neighbour] of [
       ['alone', `lag-${node}`, null],
-      ['the build also writes 1 MB between ticks (10 MB/s)', `lag-filler-${node}`, null],
-      ['a second build on the same node writes 20 MB/s meanwhile', `lag-${node}`, `neighbour-${node}`],
+      ['the build also writes 1 MB between ticks (up to 10 MB/s)', `lag-filler-${node}`, null],
+      ['a second build on the same node writes 1 MB every 50 ms meanwhile', `lag-${node}`, `neighbour-${node}`],
     ]) {
       const neighbourNumber = neighbour ? await startBuild(server, neighbour) : null;
       if (neighbour) await sleep(500);
@@ -296,6 +307,24 @@ async function logLag(server) {
     }
   }
   return cases;
+}
+
+/** A build writing BULK_BYTES at once on each node: the build's duration (it ends when the server holds the whole log) and the rate. */
+async function bulkLog(server) {
+  const rows = [];
+  for (const [name, job] of [['agent `solo`', 'bulk-agent'], ['built-in node', 'bulk-built-in']]) {
+    const response = await call(server, `/job/${job}/build?wait=finish&timeout=300`, { method: 'POST' });
+    await response.arrayBuffer();
+    const number = response.headers.get('x-steward-build-number');
+    const build = await (await call(server, `/job/${job}/${number}/api/json?tree=duration,result`)).json();
+    // From BULK_BYTES on (the log is longer: newlines, the header and the footer) the answer is the rest, and its size the whole log's.
+    const rest = await call(server, `/job/${job}/${number}/logText/progressiveText?start=${BULK_BYTES}`);
+    await rest.arrayBuffer();
+    const size = Number(rest.headers.get('x-text-size'));
+    if (build.result !== 'SUCCESS' || !(size > BULK_BYTES)) throw new Error(`${job} #${number}: ${build.result}, a log of ${size} bytes`);
+    rows.push({ name, seconds: build.duration / 1000, size });
+  }
+  return rows;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -383,6 +412,8 @@ const jobs = {
   'lag-filler-built-in': jobXml('built-in', TICKS_WITH_FILLER(LAG_SECONDS)),
   'neighbour-agent': jobXml('solo', NEIGHBOUR(LAG_SECONDS)),
   'neighbour-built-in': jobXml('built-in', NEIGHBOUR(LAG_SECONDS)),
+  'bulk-agent': jobXml('solo', BULK),
+  'bulk-built-in': jobXml('built-in', BULK),
   'burst-built-in': jobXml('built-in', 'true', { concurrent: true }),
   'burst-solo': jobXml('solo', 'true', { concurrent: true }),
   'burst-pool': jobXml('pool', 'true', { concurrent: true }),
@@ -436,6 +467,7 @@ if (!ONLY || ONLY.test('latency')) {
 if (!ONLY || ONLY.test('lag')) {
   const started = performance.now();
   const cases = await logLag(server);
+  const bulk = await bulkLog(server);
   print(
     '',
     `### Live log lag (a tick every 100 ms for ${LAG_SECONDS} s, followed with progressiveText every 20 ms; took ${Math.round((performance.now() - started) / 1000)} s)`,
@@ -443,6 +475,12 @@ if (!ONLY || ONLY.test('lag')) {
     '| node | case | p50 | p95 | max | answers read | bytes read |',
     '|---|---|---:|---:|---:|---:|---:|',
     ...cases.map((c) => `| ${c.name} | ${c.what} | ${ms(percentile(c.lags, 0.5))} | ${ms(percentile(c.lags, 0.95))} | ${ms(Math.max(...c.lags))} | ${fmt(c.answers)} | ${fmt(c.bytes)} |`),
+    '',
+    `How fast a log reaches the server: a build writing ${fmt(BULK_BYTES / 1e6)} MB at once (\`head -c … /dev/zero | tr '\\0' a | fold -w 99\`); the build ends when the server holds its whole log.`,
+    '',
+    '| node | build took | log | MB/s |',
+    '|---|---:|---:|---:|',
+    ...bulk.map((b) => `| ${b.name} | ${b.seconds.toFixed(2)} s | ${(b.size / 1e6).toFixed(1)} MB | ${(b.size / 1e6 / b.seconds).toFixed(0)} |`),
     '',
     `Target: ≤ 1 s behind on the agent: ${cases.filter((c) => c.name.startsWith('agent')).every((c) => Math.max(...c.lags) <= 1000) ? '**met** (max)' : cases.filter((c) => c.name.startsWith('agent')).every((c) => percentile(c.lags, 0.95) <= 1000) ? '**met at p95**, not at the max' : '**not met**'}.`,
   );
