@@ -423,6 +423,11 @@ for (const [name, xml] of Object.entries(jobs)) await createJob(server, name, xm
 const proxy = await countingProxy(server.url);
 const agentsDir = mkdtempSync(join(tmpdir(), 'steward-agents-bench-agents-'));
 chmodSync(agentsDir, 0o755);
+// A failed run leaves no homes behind either.
+process.once('exit', () => {
+  rmSync(home, { recursive: true, force: true });
+  rmSync(agentsDir, { recursive: true, force: true });
+});
 const agents = [
   await startAgent(server, agentsDir, 'idle', ['nobody-asks-for-this'], 1, proxy.url),
   await startAgent(server, agentsDir, 'solo', ['solo', 'pool'], 2),
