@@ -33,7 +33,7 @@
 //    BENCH_AGENT_SIZES, on: the built-in node (2 executors), 1 agent × 2 executors, 2 agents × 2
 //    executors. Per build: the server's and the agents' own CPU time (utime + stime from /proc, not
 //    their children's), and the agents' requests, counted server-side from
-//    `steward_http_request_duration_seconds_count{route="other"}` (the agent protocol's route kind).
+//    `steward_http_request_duration_seconds_count{route="steward/agent"}`.
 //
 // Environment: BENCH_QUICK=1 (fewer samples and sizes), BENCH_AGENT_SAMPLES (default 100, quick 30),
 // BENCH_AGENT_SIZES (default 100,500; quick 100), BENCH_LAG_SECONDS (default 5, quick 3),
@@ -186,16 +186,16 @@ async function countingProxy(target) {
   return { url: `http://127.0.0.1:${server.address().port}/`, seen, close: () => server.close() };
 }
 
-/** The server's counters of finished builds and of agent protocol requests (route kind `other`), from /prometheus/. */
+/** The server's counters of finished builds and of agent protocol requests (route kind `steward/agent`), from /prometheus/. */
 async function counters(server) {
   const text = await (await call(server, '/prometheus/')).text();
   const sum = (pattern) => text.split('\n').filter((line) => pattern.test(line)).reduce((total, line) => total + Number(line.split(' ').at(-1)), 0);
   return {
     finished: sum(/^steward_builds_finished_total\{/),
     succeeded: sum(/^steward_builds_finished_total\{result="SUCCESS"\}/),
-    agentPost: sum(/^steward_http_request_duration_seconds_count\{[^}]*route="other"[^}]*method="POST"/),
-    agentPut: sum(/^steward_http_request_duration_seconds_count\{[^}]*route="other"[^}]*method="PUT"/),
-    agentRefused: sum(/^steward_http_request_duration_seconds_count\{[^}]*route="other"[^}]*code="4xx"/),
+    agentPost: sum(/^steward_http_request_duration_seconds_count\{[^}]*route="steward\/agent"[^}]*method="POST"/),
+    agentPut: sum(/^steward_http_request_duration_seconds_count\{[^}]*route="steward\/agent"[^}]*method="PUT"/),
+    agentRefused: sum(/^steward_http_request_duration_seconds_count\{[^}]*route="steward\/agent"[^}]*code="4xx"/),
   };
 }
 

@@ -19,7 +19,7 @@ export function routeKind(pathname: string): string {
 }
 
 const CONSOLE = new Set(['consoleText', 'console', 'consoleFull', 'logText']);
-const STEWARD = new Set(['api', 'hooks', 'health', 'ready']);
+const STEWARD = new Set(['agent', 'api', 'hooks', 'health', 'ready']);
 const HEADS = new Set([
   'api',
   'buildByToken',
