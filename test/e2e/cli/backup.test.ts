@@ -245,7 +245,9 @@ describe('steward backup under load, and steward restore', () => {
     const before = await buildsOf(asAdmin, 'quick');
     expect((await asAdmin('/job/quick/build', { method: 'POST' })).status).toBe(201);
     const next = before.length + 1;
-    await waitFor(async () => ((await asAdmin(`/job/quick/${next}/api/json`)).status === 200 ? true : undefined), 20_000, `quick #${next}`);
+    // It starts after the restored queue of `load` builds drains, a few hundred items whose number
+    // grows with how loaded the machine was while the backup ran: minutes, not seconds, on a busy one.
+    await waitFor(async () => ((await asAdmin(`/job/quick/${next}/api/json`)).status === 200 ? true : undefined), 90_000, `quick #${next}`);
     expect((await buildsOf(asAdmin, 'quick')).map((build) => build.number)).toEqual(Array.from({ length: next }, (_, i) => next - i));
 
     // The trigger token, the job token (its digest is keyed by the sealing key), users and the audit log.
