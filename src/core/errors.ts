@@ -50,6 +50,7 @@ export type DomainErrorCode =
   | 'queue_item_not_waiting'
   | 'delay_invalid'
   | 'disk_full'
+  | 'storage_unavailable'
   | 'authentication_busy';
 
 export class DomainError extends Error {
