@@ -107,13 +107,7 @@ let databases = 0;
 export async function createTestDatabase(prefix = 'steward'): Promise<string> {
   const admin = testClusterUrl();
   const name = `${prefix}_${process.pid}_${++databases}_${Date.now().toString(36)}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
+  await runOnce(admin, `CREATE DATABASE ${name}`);
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return url.toString();
@@ -132,16 +126,21 @@ export async function createTestSchema(): Promise<string> {
   shared ??= createTestDatabase('schemas');
   const database = await shared;
   const name = `store_${++schemas}`;
-  const client = new pg.Client({ connectionString: database });
-  await client.connect();
-  try {
-    await client.query(`CREATE SCHEMA ${name}`);
-  } finally {
-    await client.end();
-  }
+  await runOnce(database, `CREATE SCHEMA ${name}`);
   const url = new URL(database);
   url.searchParams.set('options', `-c search_path=${name}`);
   return url.toString();
+}
+
+/** Runs one statement on a connection of its own. */
+async function runOnce(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }
 
 function systemUser(name: string): { uid: number; gid: number } {

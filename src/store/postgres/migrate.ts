@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { migrationFiles, SchemaTooNewError } from '../sql/schema.js';
+import { latestVersion, pendingMigrations } from '../sql/schema.js';
 import { asStorageRefusal } from './storage-errors.js';
 
 const MIGRATIONS = new URL('./migrations/', import.meta.url);
@@ -22,18 +22,16 @@ export async function migrate(pool: pg.Pool): Promise<number[]> {
   } catch (error) {
     throw asStorageRefusal(error);
   }
+  // A connection lost meanwhile fails the statement running on it; the event needs a listener too.
+  const lost = () => {};
+  client.on('error', lost);
   try {
     await client.query('BEGIN');
     await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)');
     const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version));
-    const files = migrationFiles(MIGRATIONS);
-    const known = latestPostgresSchemaVersion();
-    const schema = Math.max(0, ...applied);
-    if (schema > known) throw new SchemaTooNewError(schema, known);
     const done: number[] = [];
-    for (const { version, file } of files) {
-      if (applied.has(version)) continue;
+    for (const { version, file } of pendingMigrations(MIGRATIONS, applied)) {
       await client.query(readFileSync(new URL(file, MIGRATIONS), 'utf8'));
       await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [version, Date.now()]);
       done.push(version);
@@ -44,11 +42,12 @@ export async function migrate(pool: pg.Pool): Promise<number[]> {
     await client.query('ROLLBACK').catch(() => {});
     throw asStorageRefusal(error);
   } finally {
+    client.off('error', lost);
     client.release();
   }
 }
 
 /** The schema version this code brings a PostgreSQL database to: the number of its last migration. */
 export function latestPostgresSchemaVersion(): number {
-  return Math.max(0, ...migrationFiles(MIGRATIONS).map(({ version }) => version));
+  return latestVersion(MIGRATIONS);
 }

@@ -23,3 +23,20 @@ export function migrationFiles(directory: URL): Array<{ version: number; file: s
     .sort()
     .map((file) => ({ version: Number(file.slice(0, 4)), file }));
 }
+
+/** The number of a backend's last migration: the schema version its code brings a database to. */
+export function latestVersion(directory: URL): number {
+  return Math.max(0, ...migrationFiles(directory).map(({ version }) => version));
+}
+
+/**
+ * The migrations of `directory` that a database which has seen `applied` still needs, in order.
+ * Throws `SchemaTooNewError`, before anything changes, for a database that has seen a migration this
+ * build does not have.
+ */
+export function pendingMigrations(directory: URL, applied: ReadonlySet<number>): Array<{ version: number; file: string }> {
+  const known = latestVersion(directory);
+  const schema = Math.max(0, ...applied);
+  if (schema > known) throw new SchemaTooNewError(schema, known);
+  return migrationFiles(directory).filter(({ version }) => !applied.has(version));
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import { migrationFiles, SchemaTooNewError } from '../sql/schema.js';
+import { latestVersion, pendingMigrations, SchemaTooNewError } from '../sql/schema.js';
 
 export { SchemaTooNewError };
 
@@ -14,13 +14,8 @@ const MIGRATIONS = new URL('./migrations/', import.meta.url);
 export function migrate(db: Database): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((row) => row.version));
-  const files = migrationFiles(MIGRATIONS);
-  const known = latestSchemaVersion();
-  const schema = Math.max(0, ...applied);
-  if (schema > known) throw new SchemaTooNewError(schema, known);
   const done: number[] = [];
-  for (const { version, file } of files) {
-    if (applied.has(version)) continue;
+  for (const { version, file } of pendingMigrations(MIGRATIONS, applied)) {
     const sql = readFileSync(new URL(file, MIGRATIONS), 'utf8');
     db.transaction(() => {
       db.exec(sql);
@@ -33,5 +28,5 @@ export function migrate(db: Database): number[] {
 
 /** The schema version this code brings a database to: the number of its last migration. */
 export function latestSchemaVersion(): number {
-  return Math.max(0, ...migrationFiles(MIGRATIONS).map(({ version }) => version));
+  return latestVersion(MIGRATIONS);
 }
