@@ -1,0 +1,55 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type ChildServer, startChildServer } from '../../support/child-server.js';
+import { createTestDatabase } from '../../support/postgres.js';
+import { spawnServer } from '../../support/process.js';
+import { jobXml, waitForBuild } from '../../support/server.js';
+
+const homes: string[] = [];
+const servers: ChildServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.kill()));
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+
+function newHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'steward-pg-serve-'));
+  homes.push(home);
+  return home;
+}
+
+describe('steward serve on PostgreSQL', () => {
+  it('keeps its data in the database given by --database, and runs a triggered build', async () => {
+    const url = await createTestDatabase('serve');
+    const home = newHome();
+    const server = await startChildServer(home, ['--database', url, '--executors', '1']);
+    servers.push(server);
+    await server.createJob('hello', jobXml({ steps: ['echo hello from postgres'] }));
+    const triggered = await server.fetch('/job/hello/build', { method: 'POST' });
+    expect(triggered.status).toBe(201);
+    expect(await waitForBuild(server, '/job/hello', 1)).toMatchObject({ result: 'SUCCESS', number: 1 });
+    expect(await (await server.fetch('/job/hello/1/consoleText')).text()).toContain('hello from postgres');
+    // The store is the database, not a file in the home.
+    expect(existsSync(join(home, 'steward.db'))).toBe(false);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ number: string; result: string }>(`SELECT b.number, b.result FROM builds b JOIN items i ON i.id = b.job_id WHERE i.full_name = 'hello'`);
+      expect(rows).toEqual([{ number: '1', result: 'SUCCESS' }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('refuses to start, saying why, when the database cannot be reached or the address is not PostgreSQL', async () => {
+    const unreachable = await spawnServer(['serve', '--port', '0', '--home', newHome(), '--database', 'postgres://steward@127.0.0.1:1/none'], { STEWARD_CONFIG: '' }).catch(
+      (error: unknown) => error,
+    );
+    expect(String(unreachable)).toMatch(/could not reach its database/);
+    const wrong = await spawnServer(['serve', '--port', '0', '--home', newHome()], { STEWARD_CONFIG: '', STEWARD_DATABASE_URL: 'mysql://db/steward' }).catch((error: unknown) => error);
+    expect(String(wrong)).toMatch(/must be a postgres:\/\/ address/);
+  });
+});
