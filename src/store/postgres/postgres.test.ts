@@ -10,6 +10,7 @@ import { SchemaTooNewError } from '../sql/schema.js';
 import type { Store } from '../types.js';
 import { latestPostgresSchemaVersion } from './migrate.js';
 import { openPostgresStore } from './open.js';
+import { QUEUE_STATEMENTS } from './queue.js';
 
 describeStoreContract('postgres', async () => openPostgresStore({ url: await createTestSchema() }));
 
@@ -133,6 +134,45 @@ describe('postgres store when the database is out of reach', () => {
     } finally {
       await store.close();
       await cable.cut();
+    }
+  });
+});
+
+describe('postgres queue cost', () => {
+  it('finds due items, the next due time and a twin by one index seek each, with 20,000 items waiting and 20,000 gone', async () => {
+    const url = await createTestSchema();
+    const store = await openPostgresStore({ url });
+    await store.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`INSERT INTO items (kind, name, full_name, full_name_key, settings, created_at, updated_at)
+        SELECT 'job', 'j' || g, 'j' || g, 'j' || g, '{}', 0, 0 FROM generate_series(1, 100) AS g`);
+      const job = `(SELECT min(id) FROM items) + g % 100`;
+      await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key) SELECT ${job}, 'waiting', 0, 1000000 + g, g::text FROM generate_series(1, 20000) AS g`);
+      await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key, left_at) SELECT ${job}, 'left', 0, g, g::text, g FROM generate_series(1, 20000) AS g`);
+      await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key) SELECT ${job}, 'waiting', 0, g, 'due' || g FROM generate_series(1, 30) AS g`);
+      await client.query('ANALYZE');
+      // Prepared statements run with a generic plan after a few executions: check that plan.
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      const plan = async (name: string, sql: string, types: string, values: string) => {
+        await client.query(`PREPARE ${name} (${types}) AS ${sql}`);
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE ${name} (${values})`);
+        return rows.map((row) => row['QUERY PLAN']).join('\n');
+      };
+      const rowsRead = (text: string) => Math.max(...[...text.matchAll(/actual rows=(\d+)/g)].map((match) => Number(match[1])));
+      const due = await plan('due', QUEUE_STATEMENTS.due, 'bigint, bigint, bigint, bigint[], integer', "1000, -9007199254740991, 0, '{}', 10");
+      expect(due).toMatch(/Index Scan using queue_items_due/);
+      expect(rowsRead(due)).toBeLessThanOrEqual(10);
+      const next = await plan('next_due', QUEUE_STATEMENTS.nextDue, 'bigint', '1000');
+      expect(next).toMatch(/Index Only Scan using queue_items_due/);
+      expect(rowsRead(next)).toBe(1);
+      const { rows: firstJob } = await client.query<{ id: string }>('SELECT min(id) AS id FROM items');
+      const twin = await plan('twin', QUEUE_STATEMENTS.twin, 'bigint, text', `${Number(firstJob[0]?.id) + 5}, '5'`);
+      expect(twin).toMatch(/Index Scan using queue_items_twin/);
+      expect(twin).not.toMatch(/Seq Scan|Sort/);
+    } finally {
+      await client.end();
     }
   });
 });

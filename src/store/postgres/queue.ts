@@ -15,6 +15,22 @@ import type { PgWriteBatch } from './write-batch.js';
 
 const COLUMNS = QUEUE_COLUMNS;
 
+/**
+ * The statements every trigger and every wake of the scheduler runs. Each is one seek in a partial
+ * index of waiting items (migration 0001) that stops at its limit, however many items wait or have
+ * left; postgres.test.ts checks their plans.
+ */
+export const QUEUE_STATEMENTS = {
+  /** A waiting item of the job with the same parameters, to fold a trigger into. */
+  twin: `SELECT id, due_at FROM queue_items WHERE job_id = $1 AND state = 'waiting' AND parameters_key = $2 ORDER BY id LIMIT 1`,
+  /** The claim: due items after a position, soonest first, skipping excluded jobs. */
+  due: `SELECT ${COLUMNS} FROM queue_items
+    WHERE state = 'waiting' AND due_at <= $1 AND (due_at, id) > ($2, $3) AND job_id <> ALL ($4::bigint[])
+    ORDER BY due_at, id LIMIT $5`,
+  /** When the scheduler must look again. */
+  nextDue: `SELECT MIN(due_at) AS due_at FROM queue_items WHERE state = 'waiting' AND due_at > $1`,
+} as const;
+
 export class PgQueueStore implements QueueStore {
   private readonly groups = new Coalescer<EnqueueRequest, EnqueueResult>();
   private readonly prune: BoundedDelete;
@@ -74,10 +90,7 @@ export class PgQueueStore implements QueueStore {
     if (!(await holdJob(tx, first.jobId))) throw new DomainError('item_not_found', `No job with id ${first.jobId}.`);
     const dueAt = earliestDue(requests);
     const twin = first.coalesce
-      ? await tx.one<{ id: number; due_at: number }>(`SELECT id, due_at FROM queue_items WHERE job_id = $1 AND state = 'waiting' AND parameters_key = $2 ORDER BY id LIMIT 1`, [
-          first.jobId,
-          first.parametersKey,
-        ])
+      ? await tx.one<{ id: number; due_at: number }>(QUEUE_STATEMENTS.twin, [first.jobId, first.parametersKey])
       : undefined;
     if (twin) {
       if (dueAt < twin.due_at) await tx.run(`UPDATE queue_items SET due_at = $2 WHERE id = $1 AND state = 'waiting'`, [twin.id, dueAt]);
@@ -126,17 +139,12 @@ export class PgQueueStore implements QueueStore {
   async listDue(now: number, excludedJobIds: readonly number[], limit: number, after: QueuePosition | null = null): Promise<QueueItem[]> {
     const start = after ?? { dueAt: Number.MIN_SAFE_INTEGER, id: 0 };
     return this.toItems(
-      await this.db.rows<QueueRow>(
-        `SELECT ${COLUMNS} FROM queue_items
-         WHERE state = 'waiting' AND due_at <= $1 AND (due_at, id) > ($2, $3) AND job_id <> ALL ($4::bigint[])
-         ORDER BY due_at, id LIMIT $5`,
-        [now, start.dueAt, start.id, excludedJobIds, limit],
-      ),
+      await this.db.rows<QueueRow>(QUEUE_STATEMENTS.due, [now, start.dueAt, start.id, excludedJobIds, limit]),
     );
   }
 
   async nextDueAfter(now: number): Promise<number | null> {
-    return (await this.db.one<{ due_at: number | null }>(`SELECT MIN(due_at) AS due_at FROM queue_items WHERE state = 'waiting' AND due_at > $1`, [now]))?.due_at ?? null;
+    return (await this.db.one<{ due_at: number | null }>(QUEUE_STATEMENTS.nextDue, [now]))?.due_at ?? null;
   }
 
   async waitingCounts(now: number, blockingJobIds: readonly number[]): Promise<WaitingCounts> {
