@@ -1,7 +1,6 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createTestDatabase, createTestSchema } from '../../../test/support/postgres.js';
+import { Cable, createTestDatabase, createTestSchema } from '../../../test/support/postgres.js';
 import type { Build } from '../../core/build.js';
 import { isDomainError } from '../../core/errors.js';
 import { defaultJobSettings, type Job } from '../../core/item.js';
@@ -79,36 +78,6 @@ describe('postgres store shared by several nodes', () => {
     expect((refused as Error).message).toMatch(/newer Steward/);
   });
 });
-
-/** A TCP proxy in front of the cluster, to cut the store off its database and reconnect it. */
-class Cable {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(private readonly target: number) {}
-
-  async plug(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(this.target, '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('error', () => {});
-        socket.on('close', () => this.sockets.delete(socket));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = null;
-  }
-}
 
 describe('postgres store when the database is out of reach', () => {
   it('refuses reads and writes with storage_unavailable and a Retry-After, and recovers by itself when the database is back', async () => {

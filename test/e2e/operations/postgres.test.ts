@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ChildServer, startChildServer } from '../../support/child-server.js';
-import { createTestDatabase } from '../../support/postgres.js';
+import { Cable, createTestDatabase } from '../../support/postgres.js';
 import { spawnServer } from '../../support/process.js';
 import { jobXml, waitForBuild } from '../../support/server.js';
 
@@ -41,6 +41,33 @@ describe('steward serve on PostgreSQL', () => {
       expect(rows).toEqual([{ number: '1', result: 'SUCCESS' }]);
     } finally {
       await client.end();
+    }
+  });
+
+  it('answers 503 storage_unavailable with Retry-After while the database is out of reach, never 201, and recovers by itself', async () => {
+    const direct = new URL(await createTestDatabase('lost'));
+    const cable = new Cable(Number(direct.port));
+    await cable.plug();
+    const viaCable = new URL(direct);
+    viaCable.port = String(cable.port);
+    const server = await startChildServer(newHome(), ['--database', viaCable.toString(), '--executors', '1']);
+    servers.push(server);
+    try {
+      await server.createJob('hello', jobXml({ steps: ['echo hello'] }));
+      await cable.cut();
+      const refused = await server.fetch('/job/hello/build', { method: 'POST', headers: { accept: 'application/json' } });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('x-steward-reason')).toBe('storage_unavailable');
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(((await refused.json()) as { message: string }).message).toMatch(/could not reach its database/);
+      const ready = await fetch(new URL('steward/ready', server.url));
+      expect(ready.status).toBe(503);
+      await cable.plug();
+      const accepted = await server.fetch('/job/hello/build', { method: 'POST' });
+      expect(accepted.status).toBe(201);
+      expect(await waitForBuild(server, '/job/hello', 1)).toMatchObject({ result: 'SUCCESS' });
+    } finally {
+      await cable.cut();
     }
   });
 
