@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type ChildServer, startChildServer } from '../../support/child-server.js';
 import { Cable, createTestDatabase } from '../../support/postgres.js';
 import { spawnServer } from '../../support/process.js';
-import { jobXml, waitForBuild } from '../../support/server.js';
+import { jobXml, waitFor, waitForBuild } from '../../support/server.js';
 
 const homes: string[] = [];
 const servers: ChildServer[] = [];
@@ -66,6 +66,39 @@ describe('steward serve on PostgreSQL', () => {
       const accepted = await server.fetch('/job/hello/build', { method: 'POST' });
       expect(accepted.status).toBe(201);
       expect(await waitForBuild(server, '/job/hello', 1)).toMatchObject({ result: 'SUCCESS' });
+    } finally {
+      await cable.cut();
+    }
+  });
+
+  it('keeps the result of a build that ends while the database is out of reach, and starts what fell due meanwhile, once it is back', async () => {
+    const direct = new URL(await createTestDatabase('outage'));
+    const cable = new Cable(Number(direct.port));
+    await cable.plug();
+    const viaCable = new URL(direct);
+    viaCable.port = String(cable.port);
+    const server = await startChildServer(newHome(), ['--database', viaCable.toString(), '--executors', '2']);
+    servers.push(server);
+    try {
+      await server.createJob('slow', jobXml({ steps: ['sleep 1.5', 'echo slow done'] }));
+      await server.createJob('later', jobXml({ steps: ['echo later done'] }));
+      expect((await server.fetch('/job/slow/build', { method: 'POST' })).status).toBe(201);
+      await waitFor(
+        async () => {
+          const response = await server.fetch('/job/slow/1/api/json');
+          return response.status === 200 && ((await response.json()) as { building: boolean }).building ? true : undefined;
+        },
+        10_000,
+        'slow #1 to start',
+      );
+      // Due in a second, while the database is out of reach: its start must wait for the database.
+      expect((await server.fetch('/job/later/build?delay=1sec', { method: 'POST' })).status).toBe(201);
+      await cable.cut();
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await cable.plug();
+      expect(await waitForBuild(server, '/job/slow', 1, 20_000)).toMatchObject({ result: 'SUCCESS' });
+      expect(await waitForBuild(server, '/job/later', 1, 20_000)).toMatchObject({ result: 'SUCCESS' });
+      expect(await (await server.fetch('/job/later/1/consoleText')).text()).toContain('later done');
     } finally {
       await cable.cut();
     }
