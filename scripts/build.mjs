@@ -13,6 +13,7 @@ rmSync(fresh, { recursive: true, force: true });
 try {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', fresh], { stdio: 'inherit' });
   cpSync('src/store/sqlite/migrations', `${fresh}/store/sqlite/migrations`, { recursive: true });
+  cpSync('src/store/postgres/migrations', `${fresh}/store/postgres/migrations`, { recursive: true });
   cpSync('src/http/ui/assets', `${fresh}/http/ui/assets`, { recursive: true });
   try {
     renameSync('dist', old);

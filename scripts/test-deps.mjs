@@ -3,6 +3,7 @@
 // may use sudo without a password), otherwise the exact command is printed and the run stops, so a
 // missing program is a clear message here instead of a confusing failure deep in a test.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 
 /** What the suite runs, the Debian package that provides it, and how to tell it is there. */
 const NEEDS = [
@@ -12,11 +13,19 @@ const NEEDS = [
   { package: 'git', why: 'clones repositories in builds', present: () => has('git') },
   { package: 'chromium', why: 'runs the web interface tests (driven by playwright-core)', present: () => has('chromium') },
   // Debian's own python3, not one a version manager put first on PATH: the package installs there.
+  // Debian's PostgreSQL server programs, for the throwaway cluster the store tests run against.
+  { package: 'postgresql', why: 'runs the PostgreSQL store tests against a real server', present: () => hasPostgres() },
   { package: 'python3-jenkins', why: 'drives Steward with the python-jenkins client', present: () => runs('/usr/bin/python3', ['-c', 'import jenkins']) },
 ];
 
 function has(command) {
   return runs('sh', ['-c', `command -v ${command}`]);
+}
+
+function hasPostgres() {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return false;
+  return readdirSync(root).some((version) => existsSync(`${root}/${version}/bin/initdb`) && existsSync(`${root}/${version}/bin/postgres`));
 }
 
 function runs(command, args) {

@@ -48,6 +48,8 @@ import { Scheduler } from './queue/scheduler.js';
 import { IDEMPOTENCY_KEPT_MS, Triggers } from './queue/trigger.js';
 import { SchemaTooNewError } from './store/sqlite/migrate.js';
 import { serverLog } from './server-log.js';
+import { DomainError } from './core/errors.js';
+import { openPostgresStore } from './store/postgres/open.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import type { Store } from './store/types.js';
 import { JENKINS_COMPATIBLE_VERSION, STEWARD_VERSION } from './version.js';
@@ -102,7 +104,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     executors: () => ({ busy: scheduler.busyExecutors, total: scheduler.executorCount }),
     disk: () => disk.current,
   });
-  const store = openStore(join(settings.home, 'steward.db'), (seconds) => metrics.commit(seconds));
+  const store = await openStore(settings, (seconds) => metrics.commit(seconds));
   const accounts = new Accounts(store.users);
   await ensureAdmin(accounts, secretsDir, env, announce);
   const initialPassword = await InitialPassword.load(join(secretsDir, INITIAL_PASSWORD_FILE), accounts);
@@ -282,12 +284,19 @@ function listen(fetch: Parameters<typeof getRequestListener>[0], settings: Setti
   });
 }
 
-/** Opens the database; one of a newer Steward is a problem of the start, reported as one (exit 2). */
-function openStore(path: string, observeCommit: (seconds: number) => void): Store {
+/**
+ * Opens the database: PostgreSQL when an address was given, else SQLite in the home. One of a newer
+ * Steward, or a PostgreSQL server out of reach, is a problem of the start, reported as one (exit 2).
+ */
+async function openStore(settings: Settings, observeCommit: (seconds: number) => void): Promise<Store> {
   try {
-    return openSqliteStore({ path, observeCommit });
+    if (settings.databaseUrl !== null) return await openPostgresStore({ url: settings.databaseUrl, observeCommit });
+    return openSqliteStore({ path: join(settings.home, 'steward.db'), observeCommit });
   } catch (error) {
     if (error instanceof SchemaTooNewError) throw new SettingsError(error.message);
+    if (error instanceof DomainError && error.code === 'storage_unavailable') {
+      throw new SettingsError(`${error.message} Check that PostgreSQL runs and accepts connections from this machine, and the address given by --database or STEWARD_DATABASE_URL.`);
+    }
     throw error;
   }
 }

@@ -13,6 +13,8 @@ const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
 /** Everything the server needs to start, resolved once and frozen. */
 export interface Settings {
   readonly home: string;
+  /** A PostgreSQL database's address (`postgres://…`) to keep the store in; null: embedded SQLite in the home. */
+  readonly databaseUrl: string | null;
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
@@ -57,6 +59,7 @@ export interface Settings {
 /** Command-line options, as `steward serve` parses them (all optional). */
 export interface ServeOptions {
   home?: string;
+  database?: string;
   host?: string;
   port?: string;
   executors?: string;
@@ -77,7 +80,7 @@ export class SettingsError extends Error {
  * Resolves settings with this precedence: command-line option, then environment variable
  * (`STEWARD_HOME`, `STEWARD_HOST`, `STEWARD_PORT`, `STEWARD_EXECUTORS`, `STEWARD_CONFIG`,
  * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`, `STEWARD_LOG_FORMAT`, `STEWARD_BUILD_USER`, `STEWARD_WORKSPACE_DIR`,
- * `STEWARD_METRICS_TOKEN_FILE`, `STEWARD_AGENT_LEASE_SECONDS`), then the
+ * `STEWARD_METRICS_TOKEN_FILE`, `STEWARD_AGENT_LEASE_SECONDS`, `STEWARD_DATABASE_URL`), then the
  * configuration file's `settings:`, then the default.
  */
 export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessEnv, file: ConfigFile | null): Settings {
@@ -90,6 +93,7 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
   const configFile = options.config ?? env.STEWARD_CONFIG ?? null;
   return Object.freeze({
     home,
+    databaseUrl: databaseUrl(options.database ?? env.STEWARD_DATABASE_URL),
     host: options.host ?? env.STEWARD_HOST ?? '127.0.0.1',
     port,
     executors,
@@ -119,6 +123,21 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
     metricsTokenFile: pathOrNull(options.metricsTokenFile ?? env.STEWARD_METRICS_TOKEN_FILE ?? file?.settings.metricsTokenFile),
     trustedProxies: env.STEWARD_TRUSTED_PROXIES !== undefined ? env.STEWARD_TRUSTED_PROXIES.split(',').map((block) => block.trim()).filter((block) => block !== '') : (file?.settings.trustedProxies ?? []),
   });
+}
+
+/** A PostgreSQL address (`postgres://` or `postgresql://`), or null for the embedded SQLite store. */
+function databaseUrl(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new SettingsError('The database (--database or STEWARD_DATABASE_URL) is not a URL: give a PostgreSQL address such as postgres://steward@db.example.com/steward, or leave it unset for the embedded SQLite database in the home.');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new SettingsError(`The database (--database or STEWARD_DATABASE_URL) must be a postgres:// address, not ${url.protocol}//…; leave it unset for the embedded SQLite database in the home.`);
+  }
+  return text;
 }
 
 /**

@@ -50,6 +50,7 @@ export type DomainErrorCode =
   | 'queue_item_not_waiting'
   | 'delay_invalid'
   | 'disk_full'
+  | 'storage_unavailable'
   | 'authentication_busy';
 
 export class DomainError extends Error {
@@ -102,4 +103,17 @@ export class DomainError extends Error {
 
 export function isDomainError(error: unknown, code?: DomainErrorCode): error is DomainError {
   return error instanceof DomainError && (code === undefined || error.code === code);
+}
+
+/**
+ * A storage outage that passes by itself: the disk is full (`disk_full`) or the database is out of
+ * reach (`storage_unavailable`). Work refused for one is worth trying again later.
+ */
+export function isStorageOutage(error: unknown): error is DomainError {
+  return isDomainError(error, 'disk_full') || isDomainError(error, 'storage_unavailable');
+}
+
+/** The outage in a few words, for log lines: "the disk is full", "the database is out of reach". */
+export function storageOutageWords(error: DomainError): string {
+  return error.code === 'disk_full' ? 'the disk is full' : 'the database is out of reach';
 }

@@ -148,6 +148,7 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   xml_too_complex: 400,
   evaluator_busy: 503,
   disk_full: 503,
+  storage_unavailable: 503,
   request_malformed: 400,
   headers_too_large: 431,
   expectation_unsupported: 417,

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Build, Interruption } from '../core/build.js';
-import { isDomainError } from '../core/errors.js';
+import { isStorageOutage, storageOutageWords } from '../core/errors.js';
 import type { Job } from '../core/item.js';
 import { type AgentNode, agentLabels, BUILT_IN_LABELS, BUILT_IN_NODE, isNodeOnline } from '../core/node.js';
 import type { QueueItem } from '../core/queue-item.js';
@@ -58,7 +58,10 @@ export interface ExecutorState {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const anywhere = (): boolean => true;
-/** How long the scheduler waits before trying again when the disk could not take a build's start or result. */
+/**
+ * How long the scheduler waits before trying again when the storage could not take a build's start or
+ * result, or answer the claim: the disk is full, or the database is out of reach.
+ */
 const DISK_RETRY_MS = 5_000;
 
 /** What the scheduler tells listeners: a queue item (that entered the queue at `queuedAt`) became a build, a build finished. */
@@ -250,7 +253,13 @@ export class Scheduler {
         await this.dispatchOnce();
       } while (this.again && !this.stopped);
     } catch (error) {
-      this.options.log.error({ err: error }, 'dispatching the queue failed');
+      if (isStorageOutage(error)) {
+        // Due items stay waiting; look again later rather than only at the next trigger.
+        this.options.log.warn({ err: error }, `${storageOutageWords(error)}: the queue is looked at again in ${DISK_RETRY_MS / 1000} s`);
+        this.armTimer(this.now() + DISK_RETRY_MS, this.now());
+      } else {
+        this.options.log.error({ err: error }, 'dispatching the queue failed');
+      }
     } finally {
       this.dispatching = false;
     }
@@ -348,9 +357,9 @@ export class Scheduler {
     try {
       build = await this.options.store.builds.start({ queueId: item.id, node, executor, startedAt: this.now() });
     } catch (error) {
-      if (isDomainError(error, 'disk_full')) {
-        // The item stays waiting; trying again at once would only spin while the disk is full.
-        this.options.log.warn({ queueId: item.id, err: error }, `the disk is full: queued builds start again in ${DISK_RETRY_MS / 1000} s`);
+      if (isStorageOutage(error)) {
+        // The item stays waiting; trying again at once would only spin while the outage lasts.
+        this.options.log.warn({ queueId: item.id, err: error }, `${storageOutageWords(error)}: queued builds start again in ${DISK_RETRY_MS / 1000} s`);
         this.release(node, executor, false);
         this.armTimer(this.now() + DISK_RETRY_MS, this.now());
         return null;
@@ -407,9 +416,9 @@ export class Scheduler {
   }
 
   /**
-   * Records a finished build's result. While the disk is full it keeps trying (the build still shows
-   * as running, and holds its executor), so that a result is not lost to a full disk; at shutdown it
-   * gives up, and the next start's recovery aborts the build.
+   * Records a finished build's result. While the disk is full or the database out of reach it keeps
+   * trying (the build still shows as running, and holds its executor), so that a result is not lost
+   * to the outage; at shutdown it gives up, and the next start's recovery aborts the build.
    */
   private async recordResult(running: RunningBuild, outcome: RunOutcome, log: Logger): Promise<Build | null> {
     const { job, build } = running;
@@ -420,20 +429,20 @@ export class Scheduler {
         log.info({ result: outcome.result }, 'build finished');
         return finished;
       } catch (error) {
-        if (!isDomainError(error, 'disk_full')) {
+        if (!isStorageOutage(error)) {
           log.warn({ err: error }, 'could not record the result of a build (was its job deleted?)');
           return null;
         }
         if (this.stopped) {
           // Shutting down: the next start finds the build running and aborts it, saying so.
-          log.warn({ err: error }, 'the disk is full: the result of this build could not be recorded before shutting down');
+          log.warn({ err: error }, `${storageOutageWords(error)}: the result of this build could not be recorded before shutting down`);
           return null;
         }
-        if (await this.options.releaseDiskReserve?.()) {
+        if (error.code === 'disk_full' && (await this.options.releaseDiskReserve?.())) {
           log.warn('the disk is full: gave up the disk reserve to record the result of this build');
           continue;
         }
-        log.warn({ err: error }, `the disk is full: recording the result of this build again in ${DISK_RETRY_MS / 1000} s`);
+        log.warn({ err: error }, `${storageOutageWords(error)}: recording the result of this build again in ${DISK_RETRY_MS / 1000} s`);
         await new Promise((resolve) => setTimeout(resolve, DISK_RETRY_MS));
       }
     }

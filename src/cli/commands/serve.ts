@@ -5,6 +5,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('run the server (on embedded SQLite under --home)')
     .option('--home <dir>', 'where Steward keeps its database, logs and workspaces (env STEWARD_HOME; default ~/.steward)')
+    .option('--database <url>', 'keep the data in this PostgreSQL database (postgres://user@host/db) instead of SQLite in the home (env STEWARD_DATABASE_URL)')
     .option('--host <host>', 'address to listen on (env STEWARD_HOST; default 127.0.0.1)')
     .option('--port <n>', 'port to listen on, 0 for any free one (env STEWARD_PORT; default 8080)')
     .option('--executors <n>', 'builds that may run at once (env STEWARD_EXECUTORS; default: number of CPUs, at least 2)')
@@ -22,7 +23,8 @@ Examples:
   steward serve                                   listen on http://127.0.0.1:8080/ with data in ~/.steward
   STEWARD_ADMIN_PASSWORD=secret steward serve --port 0 --home /tmp/steward
   sudo steward serve --home /var/lib/steward --build-user steward-build
-  steward serve --config steward.yaml --host 0.0.0.0 --public-url https://ci.example.com/`,
+  steward serve --config steward.yaml --host 0.0.0.0 --public-url https://ci.example.com/
+  steward serve --database postgres://steward@db.example.com/steward`,
     )
     .action(async (options: Record<string, string | undefined>) => {
       await serve(options);
@@ -34,6 +36,7 @@ async function serve(options: Record<string, string | undefined>): Promise<void>
   const { startFromOptions } = await import('../../main.js');
   const server = await startFromOptions({
     home: options.home,
+    database: options.database,
     host: options.host,
     port: options.port,
     executors: options.executors,

@@ -1,38 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ApiToken } from '../../core/api-token.js';
+import { API_TOKEN_SELECT as SELECT, type ApiTokenRow as TokenRow, rowToApiToken as rowToToken } from '../sql/rows.js';
 import type { ApiTokenStore, TokenUse, NewApiToken } from '../types.js';
 import { TokenTable } from './token-table.js';
 import type { WriteBatch } from './write-batch.js';
-
-interface TokenRow {
-  uuid: string;
-  user_id: string;
-  name: string;
-  hash: string;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  last_used_at: number | null;
-  last_used_address: string | null;
-  use_count: number;
-}
-
-const SELECT = `SELECT t.uuid, u.id AS user_id, t.name, t.hash, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_address, t.use_count
-  FROM api_tokens t JOIN users u ON u.id_key = t.user_key`;
-
-function rowToToken(row: TokenRow): ApiToken {
-  return {
-    uuid: row.uuid,
-    userId: row.user_id,
-    name: row.name,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    lastUsedAt: row.last_used_at,
-    lastUsedAddress: row.last_used_address,
-    useCount: row.use_count,
-  };
-}
 
 /** API tokens by the hash of their secret (see TokenTable for the cache and the usage statistics). */
 export class SqliteApiTokenStore implements ApiTokenStore {

@@ -1,24 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditEvent, AuditFilter, StoredAuditEvent } from '../../core/audit.js';
 import type { AuditStore } from '../types.js';
+import { countIdentical } from '../sql/audit-groups.js';
+import { type AuditRow, rowToAuditEvent as rowToEvent } from '../sql/rows.js';
 import { BoundedDelete } from './bounded-delete.js';
 import type { WriteBatch } from './write-batch.js';
-
-interface AuditRow {
-  id: number;
-  at: number;
-  request_id: string | null;
-  action: string;
-  outcome: 'accepted' | 'refused';
-  reason: string | null;
-  actor: string;
-  credential: string;
-  address: string | null;
-  item: string | null;
-  queue_id: number | null;
-  detail: string;
-  count: number;
-}
 
 /** Appends audit events; used by the audit store and, inside its own writes, by the queue store. */
 export class AuditTable {
@@ -42,14 +28,7 @@ export class AuditTable {
    * counted, with the first one's time and request id. Call inside a write.
    */
   appendCounted(events: readonly AuditEvent[]): void {
-    const groups = new Map<string, { event: AuditEvent; count: number }>();
-    for (const event of events) {
-      const key = `${event.action}\u0000${event.outcome}\u0000${event.reason}\u0000${event.actor}\u0000${event.credential}\u0000${event.address}\u0000${event.item}\u0000${event.queueId}\u0000${JSON.stringify(event.detail)}`;
-      const group = groups.get(key);
-      if (group) group.count += 1;
-      else groups.set(key, { event, count: 1 });
-    }
-    for (const { event, count } of groups.values()) this.append(event, count);
+    for (const { event, count } of countIdentical(events)) this.append(event, count);
   }
 }
 
@@ -98,22 +77,4 @@ export class SqliteAuditStore implements AuditStore {
   prune(before: number): Promise<number> {
     return this.pruneOld.run(before);
   }
-}
-
-function rowToEvent(row: AuditRow): StoredAuditEvent {
-  return {
-    id: row.id,
-    at: row.at,
-    requestId: row.request_id,
-    action: row.action as StoredAuditEvent['action'],
-    outcome: row.outcome,
-    reason: row.reason,
-    actor: row.actor,
-    credential: row.credential as StoredAuditEvent['credential'],
-    address: row.address,
-    item: row.item,
-    queueId: row.queue_id,
-    detail: JSON.parse(row.detail) as StoredAuditEvent['detail'],
-    count: row.count,
-  };
 }

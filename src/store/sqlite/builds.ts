@@ -1,26 +1,12 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { type Build, type BuildFilter, type Interruption, PERMALINKS, type PermalinkName, type Result } from '../../core/build.js';
+import { type Build, type Interruption, PERMALINKS, type PermalinkName } from '../../core/build.js';
 import { DomainError } from '../../core/errors.js';
-import type { ParameterValue } from '../../core/parameters.js';
 import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild } from '../types.js';
+import { newestNumber } from '../sql/permalinks.js';
+import { type BuildRow, rowToBuild } from '../sql/rows.js';
 import type { CauseTable } from './causes.js';
 import type { ItemCache } from './items.js';
 import type { WriteBatch } from './write-batch.js';
-
-interface BuildRow {
-  job_id: number;
-  number: number;
-  queue_id: number;
-  state: Build['state'];
-  result: Result | null;
-  started_at: number;
-  duration_ms: number;
-  parameters: string | null;
-  executor: number;
-  node: string;
-  interruption: string | null;
-  process_group: number | null;
-}
 
 export class SqliteBuildStore implements BuildStore {
   private readonly one: Statement<[number, number], BuildRow>;
@@ -181,34 +167,4 @@ export class SqliteBuildStore implements BuildStore {
     const causes = this.causes.ofMany(rows.map((row) => row.queue_id));
     return rows.map((row) => rowToBuild(row, causes.get(row.queue_id) ?? []));
   }
-}
-
-/**
- * SQL for the number of a job's newest build that a permalink points to (`job` is the SQL of the job
- * id). Each result is its own seek in the (job_id, result, number) index, so a result that no build
- * has costs one seek, not a scan of the history; running builds have no result.
- */
-function newestNumber(name: PermalinkName, job: string): string {
-  const filter: BuildFilter = PERMALINKS[name];
-  if (!filter.completedOnly) return `(SELECT MAX(number) FROM builds WHERE job_id = ${job})`;
-  if (!filter.results) return `(SELECT number FROM builds WHERE job_id = ${job} AND state = 'completed' ORDER BY number DESC LIMIT 1)`;
-  const seeks = filter.results.map((result) => `SELECT MAX(number) AS n FROM builds WHERE job_id = ${job} AND result = '${result}'`);
-  return `(SELECT MAX(n) FROM (${seeks.join(' UNION ALL ')}))`;
-}
-
-function rowToBuild(row: BuildRow, causes: Build['causes']): Build {
-  return {
-    jobId: row.job_id,
-    number: row.number,
-    queueId: row.queue_id,
-    state: row.state,
-    result: row.result,
-    startedAt: row.started_at,
-    durationMs: row.duration_ms,
-    causes,
-    parameters: row.parameters === null ? null : (JSON.parse(row.parameters) as ParameterValue[]),
-    node: row.node,
-    executor: row.executor,
-    interruption: row.interruption === null ? null : (JSON.parse(row.interruption) as Interruption),
-  };
 }

@@ -1,12 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Cause, CauseCount } from '../../core/cause.js';
 import { causeKey } from '../../core/cause.js';
-
-interface CauseRow {
-  queue_id: number;
-  cause: string;
-  count: number;
-}
+import { type CauseRow, causesByItem, rowToCauseCount } from '../sql/rows.js';
 
 /** The counted causes of queue items (and so of the builds they became). */
 export class CauseTable {
@@ -36,22 +31,12 @@ export class CauseTable {
   }
 
   of(queueId: number): CauseCount[] {
-    return this.forItem.all(queueId).map(toCauseCount);
+    return this.forItem.all(queueId).map(rowToCauseCount);
   }
 
   /** Causes of many items at once, keyed by queue id. */
   ofMany(queueIds: readonly number[]): Map<number, CauseCount[]> {
-    const result = new Map<number, CauseCount[]>();
-    if (queueIds.length === 0) return result;
-    for (const row of this.forItems.all(JSON.stringify(queueIds))) {
-      const list = result.get(row.queue_id) ?? [];
-      list.push(toCauseCount(row));
-      result.set(row.queue_id, list);
-    }
-    return result;
+    if (queueIds.length === 0) return new Map();
+    return causesByItem(this.forItems.all(JSON.stringify(queueIds)));
   }
-}
-
-function toCauseCount(row: CauseRow): CauseCount {
-  return { cause: JSON.parse(row.cause) as Cause, count: row.count };
 }

@@ -1,44 +1,12 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { DomainError } from '../../core/errors.js';
-import { defaultJobSettings, type FolderSettings, type Item, type Job, type JobSettings } from '../../core/item.js';
+import type { FolderSettings, Item, Job, JobSettings } from '../../core/item.js';
 import { nameKey } from '../../core/item-name.js';
 import type { ItemStore, NewItem } from '../types.js';
+import { keysBelow } from '../sql/names.js';
+import { itemNameTaken } from '../sql/refusals.js';
+import { type ItemRow, rowToItem } from '../sql/rows.js';
 import type { WriteBatch } from './write-batch.js';
-
-interface ItemRow {
-  id: number;
-  parent_id: number | null;
-  kind: 'folder' | 'job';
-  name: string;
-  full_name: string;
-  settings: string;
-  source_config: string | null;
-  next_build_number: number;
-  ancestor_ids: string;
-  created_at: number;
-  updated_at: number;
-}
-
-export function rowToItem(row: ItemRow): Item {
-  const base = {
-    id: row.id,
-    name: row.name,
-    fullName: row.full_name,
-    parentId: row.parent_id,
-    ancestorIds: JSON.parse(row.ancestor_ids) as number[],
-    sourceConfig: row.source_config,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-  if (row.kind === 'folder') return { ...base, kind: 'folder', settings: JSON.parse(row.settings) as FolderSettings };
-  // Settings written by an older version lack the newer fields, which take their defaults.
-  return { ...base, kind: 'job', settings: { ...defaultJobSettings(), ...(JSON.parse(row.settings) as Partial<JobSettings>) }, nextBuildNumber: row.next_build_number };
-}
-
-/** A LIKE pattern (escaped with `\\`) matching the name keys of everything below a folder. */
-function keysBelow(folderFullName: string): string {
-  return `${nameKey(folderFullName).replace(/[\\%_]/g, (ch) => `\\${ch}`)}/%`;
-}
 
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -159,7 +127,7 @@ export class SqliteItemStore implements ItemStore {
         return this.cache.remember(rowToItem(row));
       } catch (error) {
         if (isUniqueViolation(error)) {
-          throw new DomainError('name_taken', `A job already exists with the name "${item.name}".`, 'Choose another name, or update the existing item.').with({ name: item.name });
+          throw itemNameTaken(item.name);
         }
         throw error;
       }
@@ -190,7 +158,7 @@ export class SqliteItemStore implements ItemStore {
         row = this.renameRow.get({ id, name, fullName, key: nameKey(fullName), now: Date.now() }) as ItemRow;
       } catch (error) {
         if (isUniqueViolation(error)) {
-          throw new DomainError('name_taken', `A job already exists with the name "${name}".`, 'Choose another name.').with({ name });
+          throw itemNameTaken(name, 'Choose another name.');
         }
         throw error;
       }

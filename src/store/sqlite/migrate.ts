@@ -1,23 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
+import { latestVersion, pendingMigrations, SchemaTooNewError } from '../sql/schema.js';
+
+export { SchemaTooNewError };
 
 const MIGRATIONS = new URL('./migrations/', import.meta.url);
-
-/**
- * A database whose schema is newer than this build knows: an older Steward started on the home of a
- * newer one. It would misread what it does not know, so it refuses to start.
- */
-export class SchemaTooNewError extends Error {
-  override readonly name = 'SchemaTooNewError';
-  constructor(
-    readonly schema: number,
-    readonly known: number,
-  ) {
-    super(
-      `This database was written by a newer Steward (schema ${schema}, this version knows up to ${known}); a downgrade is not supported: restore a backup taken before the upgrade or run the newer version.`,
-    );
-  }
-}
 
 /**
  * Applies the numbered SQL files in `migrations/` that this database has not seen, each in its own
@@ -27,14 +14,8 @@ export class SchemaTooNewError extends Error {
 export function migrate(db: Database): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((row) => row.version));
-  const files = migrationFiles();
-  const known = latestSchemaVersion();
-  const schema = Math.max(0, ...applied);
-  if (schema > known) throw new SchemaTooNewError(schema, known);
   const done: number[] = [];
-  for (const file of files) {
-    const version = Number(file.slice(0, 4));
-    if (applied.has(version)) continue;
+  for (const { version, file } of pendingMigrations(MIGRATIONS, applied)) {
     const sql = readFileSync(new URL(file, MIGRATIONS), 'utf8');
     db.transaction(() => {
       db.exec(sql);
@@ -47,11 +28,5 @@ export function migrate(db: Database): number[] {
 
 /** The schema version this code brings a database to: the number of its last migration. */
 export function latestSchemaVersion(): number {
-  return Math.max(0, ...migrationFiles().map((file) => Number(file.slice(0, 4))));
-}
-
-function migrationFiles(): string[] {
-  return readdirSync(MIGRATIONS)
-    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
-    .sort();
+  return latestVersion(MIGRATIONS);
 }

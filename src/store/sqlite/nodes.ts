@@ -1,33 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { DomainError } from '../../core/errors.js';
 import type { AgentNode, AgentSecrets } from '../../core/node.js';
 import type { NodeStore } from '../types.js';
+import { nodeNameTaken, nodeNotFound } from '../sql/refusals.js';
+import { type NodeRow, rowToNode } from '../sql/rows.js';
 import type { WriteBatch } from './write-batch.js';
-
-interface NodeRow {
-  name: string;
-  description: string;
-  labels: string;
-  executors: number;
-  offline_message: string | null;
-  secret: string;
-  previous_secret: string | null;
-  previous_until: number | null;
-  created_at: number;
-  last_seen_at: number | null;
-}
-
-function rowToNode(row: NodeRow): AgentNode {
-  return {
-    name: row.name,
-    description: row.description,
-    labels: JSON.parse(row.labels) as string[],
-    executors: row.executors,
-    offlineMessage: row.offline_message,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-  };
-}
 
 export class SqliteNodeStore implements NodeStore {
   private readonly all: Statement<[], NodeRow>;
@@ -83,7 +59,7 @@ export class SqliteNodeStore implements NodeStore {
         });
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-          throw new DomainError('name_taken', `A node already exists with the name "${node.name}".`, 'Choose another name, or update the existing node.').with({ name: node.name, kind: 'node' });
+          throw nodeNameTaken(node.name);
         }
         throw error;
       }
@@ -94,7 +70,7 @@ export class SqliteNodeStore implements NodeStore {
   update(name: string, changes: Partial<Pick<AgentNode, 'description' | 'labels' | 'executors' | 'offlineMessage'>>): Promise<AgentNode> {
     return this.batch.write(() => {
       const current = this.byKey.get(name.toLowerCase());
-      if (!current) throw new DomainError('item_not_found', `No node named "${name}".`, 'List the nodes at /computer/api/json.');
+      if (!current) throw nodeNotFound(name);
       const node = { ...rowToNode(current), ...changes };
       const row = this.updateRow.get({ key: name.toLowerCase(), description: node.description, labels: JSON.stringify(node.labels), executors: node.executors, offlineMessage: node.offlineMessage }) as NodeRow;
       return rowToNode(row);

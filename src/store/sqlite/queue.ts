@@ -1,24 +1,14 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { DomainError } from '../../core/errors.js';
-import type { ParameterValue } from '../../core/parameters.js';
 import type { QueueItem } from '../../core/queue-item.js';
 import type { EnqueueRequest, EnqueueResult, QueuePosition, QueueStore, WaitingCounts } from '../types.js';
-import { causeKey } from '../../core/cause.js';
+import { Coalescer } from '../sql/coalescer.js';
+import { auditEvents, coalescingKey, createdResults, earliestDue, foldedResults } from '../sql/enqueue.js';
+import { queueFull } from '../sql/refusals.js';
+import { QUEUE_COLUMNS, type QueueRow, rowToQueueItem } from '../sql/rows.js';
 import type { AuditTable } from './audit.js';
 import type { CauseTable } from './causes.js';
 import { BoundedDelete } from './bounded-delete.js';
 import type { WriteBatch } from './write-batch.js';
-
-interface QueueRow {
-  id: number;
-  job_id: number;
-  state: QueueItem['state'];
-  queued_at: number;
-  due_at: number;
-  parameters: string | null;
-  build_number: number | null;
-  left_at: number | null;
-}
 
 export class SqliteQueueStore implements QueueStore {
   private readonly byId: Statement<[number], QueueRow>;
@@ -38,7 +28,7 @@ export class SqliteQueueStore implements QueueStore {
   private readonly countAll: Statement<[], { count: number }>;
   private readonly countQuiet: Statement<[number], { count: number }>;
   private readonly countBlocked: Statement<[string, number], { count: number }>;
-  private readonly pendingGroups = new Map<string, { requests: EnqueueRequest[]; written: Promise<EnqueueResult[]> }>();
+  private readonly groups = new Coalescer<EnqueueRequest, EnqueueResult>();
 
   constructor(
     db: Database,
@@ -46,7 +36,7 @@ export class SqliteQueueStore implements QueueStore {
     private readonly causes: CauseTable,
     private readonly audit: AuditTable,
   ) {
-    const columns = 'id, job_id, state, queued_at, due_at, parameters, build_number, left_at';
+    const columns = QUEUE_COLUMNS;
     this.byId = db.prepare(`SELECT ${columns} FROM queue_items WHERE id = ?`);
     // Every read of waiting items walks the (state, due_at, id) or (job_id, state, …) index and stops
     // at its limit: a wake of the scheduler or a page costs what it returns, however long the queue.
@@ -89,19 +79,7 @@ export class SqliteQueueStore implements QueueStore {
   enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
     if (request.idempotency) return this.batch.write(() => this.enqueueOnce(request));
     if (!request.coalesce) return this.batch.write(() => this.enqueueGroup([request])[0] as EnqueueResult);
-    const key = `${request.jobId}\u0000${request.parametersKey}\u0000${causeKey(request.cause)}`;
-    let group = this.pendingGroups.get(key);
-    if (!group) {
-      const requests: EnqueueRequest[] = [];
-      const written = this.batch.write(() => {
-        this.pendingGroups.delete(key);
-        return this.enqueueGroup(requests);
-      });
-      group = { requests, written };
-      this.pendingGroups.set(key, group);
-    }
-    const index = group.requests.push(request) - 1;
-    return group.written.then((results) => results[index] as EnqueueResult);
+    return this.groups.join(coalescingKey(request), request, (take) => this.batch.write(() => this.enqueueGroup(take())));
   }
 
   /** A request with an idempotency key: the first with its key is queued, later ones get its result. */
@@ -121,20 +99,17 @@ export class SqliteQueueStore implements QueueStore {
   /** Writes requests for one job, with equal parameters and cause, as one. */
   private enqueueGroup(requests: readonly EnqueueRequest[]): EnqueueResult[] {
     const first = requests[0] as EnqueueRequest;
-    const dueAt = requests.reduce((earliest, request) => Math.min(earliest, request.dueAt), first.dueAt);
+    const dueAt = earliestDue(requests);
     const twin = first.coalesce ? this.waitingTwin.get(first.jobId, first.parametersKey) : undefined;
     if (twin) {
-      const earliest = Math.min(twin.due_at, dueAt);
-      if (earliest < twin.due_at) this.moveDue.run(earliest, twin.id);
+      if (dueAt < twin.due_at) this.moveDue.run(dueAt, twin.id);
       this.causes.record(twin.id, first.cause, requests.length);
       this.recordAudit(requests, twin.id);
-      return requests.map((request) => ({ queueId: twin.id, created: false, dueAt: earliest, advanced: request.dueAt < twin.due_at }));
+      return foldedResults(requests, twin.id, twin.due_at);
     }
     if (first.maxWaiting !== undefined) {
       const { waiting } = this.countWaiting.get(first.jobId) as { waiting: number };
-      if (waiting >= first.maxWaiting) {
-        throw new DomainError('queue_full', `The queue already holds ${waiting} builds of this job, its limit.`, 'Wait for some to start, cancel some, or raise the job\'s maxQueued.');
-      }
+      if (waiting >= first.maxWaiting) throw queueFull(waiting);
     }
     const row = this.insert.get({
       jobId: first.jobId,
@@ -145,11 +120,12 @@ export class SqliteQueueStore implements QueueStore {
     }) as QueueRow;
     this.causes.record(row.id, first.cause, requests.length);
     this.recordAudit(requests, row.id);
-    return requests.map((_, index) => ({ queueId: row.id, created: index === 0, dueAt, advanced: index === 0 }));
+    return createdResults(requests, row.id);
   }
 
+
   private recordAudit(requests: readonly EnqueueRequest[], queueId: number): void {
-    const events = requests.flatMap((request) => (request.audit ? [{ ...request.audit, queueId }] : []));
+    const events = auditEvents(requests, queueId);
     if (events.length > 0) this.audit.appendCounted(events);
   }
 
@@ -214,18 +190,4 @@ export class SqliteQueueStore implements QueueStore {
     const causes = this.causes.ofMany(rows.map((row) => row.id));
     return rows.map((row) => rowToQueueItem(row, causes.get(row.id) ?? []));
   }
-}
-
-function rowToQueueItem(row: QueueRow, causes: QueueItem['causes']): QueueItem {
-  return {
-    id: row.id,
-    jobId: row.job_id,
-    state: row.state,
-    queuedAt: row.queued_at,
-    dueAt: row.due_at,
-    parameters: row.parameters === null ? null : (JSON.parse(row.parameters) as ParameterValue[]),
-    causes,
-    buildNumber: row.build_number,
-    leftAt: row.left_at,
-  };
 }

@@ -1,16 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AccessPolicy, Grant } from '../../core/access.js';
-import { findPermission } from '../../core/permissions.js';
+import { type GrantRow, policySettings, type PolicySettings, rowsToGrants } from '../sql/rows.js';
 import type { SecurityStore } from '../types.js';
 import type { WriteBatch } from './write-batch.js';
 
-interface GrantRow {
-  item_id: number | null;
-  sid: string;
-  permission: string;
-}
-
-type Settings = Omit<AccessPolicy, 'grants'>;
+type Settings = PolicySettings;
 
 /** The access policy: one settings document and the rows of the permission matrix. */
 export class SqliteSecurityStore implements SecurityStore {
@@ -42,7 +36,7 @@ export class SqliteSecurityStore implements SecurityStore {
 
   save(policy: Settings, grants: readonly Grant[], scopes: ReadonlyArray<number | null>): Promise<AccessPolicy> {
     return this.batch.write(() => {
-      const settings: Settings = { strategy: policy.strategy, allowAnonymousRead: policy.allowAnonymousRead, crumbs: policy.crumbs };
+      const settings = policySettings(policy);
       this.putSettings.run(JSON.stringify(settings));
       for (const scope of scopes) {
         if (scope === null) this.clearServer.run();
@@ -55,13 +49,8 @@ export class SqliteSecurityStore implements SecurityStore {
     });
   }
 
-  /** Rows naming a permission this version does not know are skipped, never widened. */
   private readGrants(): Grant[] {
-    const grants: Grant[] = [];
-    for (const row of this.grants.all()) {
-      const permission = findPermission(row.permission);
-      if (permission) grants.push({ itemId: row.item_id, sid: row.sid, permission });
-    }
-    return grants;
+    return rowsToGrants(this.grants.all());
   }
+
 }

@@ -1,19 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Session, SessionStore } from '../types.js';
+import { rowToSession, SESSION_SELECT, type SessionRow } from '../sql/rows.js';
 import { BoundedDelete } from './bounded-delete.js';
 import type { WriteBatch } from './write-batch.js';
-
-interface SessionRow {
-  hash: string;
-  user_id: string;
-  created_at: number;
-  last_seen_at: number;
-  address: string | null;
-}
-
-function rowToSession(row: SessionRow): Session {
-  return { hash: row.hash, userId: row.user_id, createdAt: row.created_at, lastSeenAt: row.last_seen_at, address: row.address };
-}
 
 /** Browser sessions, kept in the database so that every node serving the same database shares them. */
 export class SqliteSessionStore implements SessionStore {
@@ -28,9 +17,7 @@ export class SqliteSessionStore implements SessionStore {
     db: Database,
     private readonly batch: WriteBatch,
   ) {
-    this.byHash = db.prepare(
-      'SELECT s.hash, u.id AS user_id, s.created_at, s.last_seen_at, s.address FROM sessions s JOIN users u ON u.id_key = s.user_key WHERE s.hash = ?',
-    );
+    this.byHash = db.prepare(`${SESSION_SELECT} WHERE s.hash = ?`);
     this.insert = db.prepare('INSERT INTO sessions (hash, user_key, created_at, last_seen_at, address) VALUES (@hash, @userKey, @createdAt, @lastSeenAt, @address)');
     this.touchRow = db.prepare('UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE hash = ?');
     this.remove = db.prepare('DELETE FROM sessions WHERE hash = ?');

@@ -1,7 +1,4 @@
-import { DomainError } from '../../core/errors.js';
-
-/** How long a caller refused for a full disk is asked to wait before trying again. */
-export const DISK_FULL_RETRY_SECONDS = 30;
+import { diskFull } from '../sql/refusals.js';
 
 /**
  * Whether an error from SQLite or the file system means the disk cannot take the write: full
@@ -18,11 +15,5 @@ export function isStorageFailure(error: unknown): boolean {
 export function asStorageRefusal(error: unknown): unknown {
   if (!isStorageFailure(error)) return error;
   const detail = error instanceof Error ? error.message : String(error);
-  return new DomainError(
-    'disk_full',
-    `Steward could not save this change: its disk is full or failing (${detail}).`,
-    'Nothing acknowledged earlier was lost. An administrator must free space on the disk of the Steward home (old build logs, workspaces); Steward carries on by itself once there is room. Try again after Retry-After.',
-    undefined,
-    DISK_FULL_RETRY_SECONDS,
-  );
+  return diskFull(detail);
 }

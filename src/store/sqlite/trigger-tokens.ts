@@ -1,41 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { TriggerToken } from '../../core/trigger-token.js';
+import { rowToTriggerToken as rowToToken, type TriggerTokenRow } from '../sql/rows.js';
 import type { NewTriggerToken, TokenUse, TriggerTokenStore } from '../types.js';
 import { TokenTable } from './token-table.js';
 import type { WriteBatch } from './write-batch.js';
-
-interface TriggerTokenRow {
-  uuid: string;
-  name: string;
-  hash: string;
-  item_ids: string;
-  created_by: string;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  allowed_networks: string;
-  can_cancel: number;
-  last_used_at: number | null;
-  last_used_address: string | null;
-  use_count: number;
-}
-
-function rowToToken(row: TriggerTokenRow): TriggerToken {
-  return {
-    uuid: row.uuid,
-    name: row.name,
-    itemIds: JSON.parse(row.item_ids) as number[],
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    allowedNetworks: JSON.parse(row.allowed_networks) as string[],
-    canCancel: row.can_cancel === 1,
-    lastUsedAt: row.last_used_at,
-    lastUsedAddress: row.last_used_address,
-    useCount: row.use_count,
-  };
-}
 
 /** Trigger tokens by the hash of their secret (see TokenTable for the cache and the usage statistics). */
 export class SqliteTriggerTokenStore implements TriggerTokenStore {

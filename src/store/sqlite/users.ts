@@ -2,21 +2,8 @@ import type { Database, Statement } from 'better-sqlite3';
 import { DomainError } from '../../core/errors.js';
 import type { User } from '../../core/user.js';
 import type { UserStore } from '../types.js';
+import { rowToUser, USER_COLUMNS as COLUMNS, type UserRow } from '../sql/rows.js';
 import type { WriteBatch } from './write-batch.js';
-
-interface UserRow {
-  id: string;
-  full_name: string;
-  password_hash: string;
-  groups: string;
-  created_at: number;
-}
-
-const COLUMNS = 'id, full_name, password_hash, groups, created_at';
-
-function rowToUser(row: UserRow): User {
-  return { id: row.id, fullName: row.full_name, passwordHash: row.password_hash, groups: JSON.parse(row.groups) as string[], createdAt: row.created_at };
-}
 
 /** Users are cached by id key; every change goes through this store (the single writer), so it stays exact. */
 export class SqliteUserStore implements UserStore {

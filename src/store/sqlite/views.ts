@@ -2,20 +2,9 @@ import type { Database, Statement } from 'better-sqlite3';
 import { DomainError } from '../../core/errors.js';
 import { nameKey } from '../../core/item-name.js';
 import { type View, type ViewSettings, viewNameTaken } from '../../core/view.js';
+import { rowToView, type ViewRow } from '../sql/rows.js';
 import type { ViewStore } from '../types.js';
 import type { WriteBatch } from './write-batch.js';
-
-interface ViewRow {
-  id: number;
-  parent_id: number | null;
-  name: string;
-  settings: string;
-  source_config: string | null;
-}
-
-function rowToView(row: ViewRow): View {
-  return { id: row.id, parentId: row.parent_id, name: row.name, settings: JSON.parse(row.settings) as ViewSettings, sourceConfig: row.source_config };
-}
 
 export class SqliteViewStore implements ViewStore {
   private readonly ofParent: Statement<[number], ViewRow>;

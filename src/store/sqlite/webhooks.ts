@@ -1,22 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Webhook } from '../../core/webhook.js';
 import type { WebhookStore } from '../types.js';
+import { rowToWebhook, webhookColumns, type WebhookRow } from '../sql/rows.js';
 import type { WriteBatch } from './write-batch.js';
-
-interface WebhookRow {
-  name: string;
-  kind: Webhook['kind'];
-  stored_secret: string;
-  definition: string;
-  created_by: string;
-  created_at: number;
-}
-
-type Definition = Omit<Webhook, 'name' | 'kind' | 'storedSecret' | 'createdBy' | 'createdAt'>;
-
-function rowToWebhook(row: WebhookRow): Webhook {
-  return { name: row.name, kind: row.kind, storedSecret: row.stored_secret, ...(JSON.parse(row.definition) as Definition), createdBy: row.created_by, createdAt: row.created_at };
-}
 
 export class SqliteWebhookStore implements WebhookStore {
   private readonly byKey: Statement<[string], WebhookRow>;
@@ -49,9 +35,9 @@ export class SqliteWebhookStore implements WebhookStore {
 
   put(webhook: Webhook): Promise<Webhook> {
     return this.batch.write(() => {
-      const { name, kind, storedSecret, createdBy, createdAt, ...definition } = webhook;
-      this.upsert.run({ name, key: name.toLowerCase(), kind, storedSecret, definition: JSON.stringify(definition), createdBy, createdAt });
-      return rowToWebhook(this.byKey.get(name.toLowerCase()) as WebhookRow);
+      const columns = webhookColumns(webhook);
+      this.upsert.run(columns);
+      return rowToWebhook(this.byKey.get(columns.key) as WebhookRow);
     });
   }
 

@@ -1,0 +1,116 @@
+import { DomainError } from '../../core/errors.js';
+import type { FolderSettings, Item, Job, JobSettings } from '../../core/item.js';
+import { nameKey } from '../../core/item-name.js';
+import { keysBelow } from '../sql/names.js';
+import { itemNameTaken } from '../sql/refusals.js';
+import { type ItemRow, rowToItem } from '../sql/rows.js';
+import type { ItemStore, NewItem } from '../types.js';
+import { isUniqueViolation, type Sql } from './sql.js';
+import type { PgWriteBatch } from './write-batch.js';
+
+/**
+ * Folders and jobs. Nothing is cached: other nodes write the same rows (a job's build counter moves
+ * with every start), so each read asks the database, one indexed lookup.
+ */
+export class PgItemStore implements ItemStore {
+  constructor(
+    private readonly db: Sql,
+    private readonly batch: PgWriteBatch,
+  ) {}
+
+  async get(id: number): Promise<Item | null> {
+    const row = await this.db.one<ItemRow>('SELECT * FROM items WHERE id = $1', [id]);
+    return row ? rowToItem(row) : null;
+  }
+
+  async findByFullName(fullName: string): Promise<Item | null> {
+    const row = await this.db.one<ItemRow>('SELECT * FROM items WHERE full_name_key = $1', [nameKey(fullName)]);
+    return row ? rowToItem(row) : null;
+  }
+
+  async listChildren(parentId: number | null): Promise<Item[]> {
+    const rows =
+      parentId === null
+        ? await this.db.rows<ItemRow>('SELECT * FROM items WHERE parent_id IS NULL ORDER BY full_name_key')
+        : await this.db.rows<ItemRow>('SELECT * FROM items WHERE parent_id = $1 ORDER BY full_name_key', [parentId]);
+    return rows.map(rowToItem);
+  }
+
+  async listJobsBelow(folderId: number): Promise<Job[]> {
+    const folder = await this.db.one<ItemRow>('SELECT * FROM items WHERE id = $1', [folderId]);
+    if (!folder) return [];
+    const rows = await this.db.rows<ItemRow>(`SELECT * FROM items WHERE kind = 'job' AND full_name_key LIKE $1 ESCAPE '\\' ORDER BY full_name_key`, [keysBelow(folder.full_name)]);
+    return rows.map(rowToItem) as Job[];
+  }
+
+  create(item: NewItem): Promise<Item> {
+    return this.batch.write(async (tx) => {
+      try {
+        const row = await tx.one<ItemRow>(
+          `INSERT INTO items (parent_id, kind, name, full_name, full_name_key, settings, source_config, ancestor_ids, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE((SELECT (ancestor_ids::jsonb || to_jsonb(id))::text FROM items WHERE id = $1), '[]'), $8, $8) RETURNING *`,
+          [item.parentId, item.settings.kind, item.name, item.fullName, nameKey(item.fullName), JSON.stringify(item.settings), item.sourceConfig, Date.now()],
+        );
+        return rowToItem(row as ItemRow);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw itemNameTaken(item.name);
+        throw error;
+      }
+    });
+  }
+
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item> {
+    return this.batch.write(async (tx) => {
+      const current = await tx.one<ItemRow>('SELECT * FROM items WHERE id = $1 FOR NO KEY UPDATE', [id]);
+      if (!current) throw new DomainError('item_not_found', `No item with id ${id}.`);
+      if (current.kind !== settings.kind) {
+        throw new DomainError('item_kind_mismatch', `${current.full_name} is a ${current.kind}, not a ${settings.kind}.`);
+      }
+      const row = await tx.one<ItemRow>('UPDATE items SET settings = $2, source_config = $3, updated_at = $4 WHERE id = $1 RETURNING *', [
+        id,
+        JSON.stringify(settings),
+        sourceConfig,
+        Date.now(),
+      ]);
+      return rowToItem(row as ItemRow);
+    });
+  }
+
+  rename(id: number, name: string): Promise<Item> {
+    return this.batch.write(async (tx) => {
+      const current = await tx.one<ItemRow>('SELECT * FROM items WHERE id = $1', [id]);
+      if (!current) throw new DomainError('item_not_found', `No item with id ${id}.`);
+      const parent = current.parent_id === null ? undefined : await tx.one<ItemRow>('SELECT * FROM items WHERE id = $1', [current.parent_id]);
+      const fullName = parent ? `${parent.full_name}/${name}` : name;
+      let row: ItemRow;
+      try {
+        row = (await tx.one<ItemRow>('UPDATE items SET name = $2, full_name = $3, full_name_key = $4, updated_at = $5 WHERE id = $1 RETURNING *', [
+          id,
+          name,
+          fullName,
+          nameKey(fullName),
+          Date.now(),
+        ])) as ItemRow;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw itemNameTaken(name, 'Choose another name.');
+        throw error;
+      }
+      if (current.kind === 'folder') {
+        // Everything below keeps its path under the item: only the leading old full name changes.
+        await tx.run(
+          `UPDATE items SET full_name = $1::text || substr(full_name, length($2::text) + 1), full_name_key = $3::text || substr(full_name_key, length($4::text) + 1)
+           WHERE full_name_key LIKE $5 ESCAPE '\\'`,
+          [fullName, current.full_name, nameKey(fullName), nameKey(current.full_name), keysBelow(current.full_name)],
+        );
+      }
+      return rowToItem(row);
+    });
+  }
+
+  delete(id: number): Promise<void> {
+    return this.batch.write(async (tx) => {
+      // The deletion cascades to everything below the item, their queue items and builds.
+      await tx.run('DELETE FROM items WHERE id = $1', [id]);
+    });
+  }
+}

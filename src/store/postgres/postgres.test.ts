@@ -1,0 +1,147 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { Cable, createTestDatabase, createTestSchema } from '../../../test/support/postgres.js';
+import type { Build } from '../../core/build.js';
+import { isDomainError } from '../../core/errors.js';
+import { defaultJobSettings, type Job } from '../../core/item.js';
+import { describeStoreContract } from '../contract.suite.js';
+import { SchemaTooNewError } from '../sql/schema.js';
+import type { Store } from '../types.js';
+import { latestPostgresSchemaVersion } from './migrate.js';
+import { openPostgresStore } from './open.js';
+import { QUEUE_STATEMENTS } from './queue.js';
+
+describeStoreContract('postgres', async () => openPostgresStore({ url: await createTestSchema() }));
+
+const alice = { kind: 'user', userId: 'alice', userName: 'Alice' } as const;
+
+async function createJob(store: Store, name: string): Promise<Job> {
+  return (await store.items.create({ parentId: null, name, fullName: name, settings: defaultJobSettings(), sourceConfig: null })) as Job;
+}
+
+function enqueue(store: Store, jobId: number, key = '') {
+  return store.queue.enqueue({ jobId, dueAt: 1, parameters: null, parametersKey: key, cause: alice, coalesce: false, now: 1 });
+}
+
+describe('postgres store shared by several nodes', () => {
+  it('gives unique queue ids and dense build numbers when many nodes trigger and start the same job at once, starting no item twice', async () => {
+    const url = await createTestSchema();
+    // Four "nodes": each store has its own pool of connections and its own write batch.
+    const nodes = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore({ url, maxConnections: 4 })));
+    try {
+      const [first] = nodes as [Store];
+      const job = await createJob(first, 'shared');
+      const other = await createJob(first, 'other');
+      const triggered = await Promise.all(nodes.flatMap((node) => Array.from({ length: 40 }, (_, index) => enqueue(node, index % 4 === 0 ? other.id : job.id))));
+      const ids = triggered.map((result) => result.queueId);
+      expect(new Set(ids).size).toBe(160);
+      // Every node tries to start every item, in its own order, all at once, while more triggers arrive.
+      const starts = nodes.flatMap((node, n) =>
+        [...ids].sort((a, b) => ((a * (n + 7)) % 97) - ((b * (n + 7)) % 97)).map((queueId) => node.builds.start({ queueId, node: `node-${n}`, executor: n, startedAt: 10 })),
+      );
+      const late = nodes.map((node) => enqueue(node, job.id, 'late'));
+      const builds = (await Promise.all(starts)).filter((build): build is Build => build !== null);
+      await Promise.all(late);
+      expect(builds).toHaveLength(160);
+      expect(new Set(builds.map((build) => build.queueId)).size).toBe(160);
+      for (const [jobId, count] of [
+        [job.id, 120],
+        [other.id, 40],
+      ] as const) {
+        const numbers = builds.filter((build) => build.jobId === jobId).map((build) => build.number);
+        expect(numbers.sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, index) => index + 1));
+        expect(await first.builds.count(jobId)).toBe(count);
+        expect(((await first.items.get(jobId)) as Job).nextBuildNumber).toBe(count + 1);
+      }
+      expect(await first.queue.listWaiting(100)).toHaveLength(4);
+    } finally {
+      await Promise.all(nodes.map((node) => node.close()));
+    }
+  });
+
+  it('migrates once when several nodes open a new database at the same moment', async () => {
+    const url = await createTestDatabase('migrations');
+    const nodes = await Promise.all(Array.from({ length: 5 }, () => openPostgresStore({ url, maxConnections: 2 })));
+    await Promise.all(nodes.map((node) => node.close()));
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      expect(rows.map((row) => row.version)).toEqual(Array.from({ length: latestPostgresSchemaVersion() }, (_, index) => index + 1));
+      // A database a newer Steward has migrated is refused before anything changes.
+      await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)', [latestPostgresSchemaVersion() + 1]);
+    } finally {
+      await client.end();
+    }
+    const refused = await openPostgresStore({ url }).catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(SchemaTooNewError);
+    expect((refused as Error).message).toMatch(/newer Steward/);
+  });
+});
+
+describe('postgres store when the database is out of reach', () => {
+  it('refuses reads and writes with storage_unavailable and a Retry-After, and recovers by itself when the database is back', async () => {
+    const direct = new URL(await createTestSchema());
+    const cable = new Cable(Number(direct.port));
+    await cable.plug();
+    const url = new URL(direct);
+    url.port = String(cable.port);
+    const store = await openPostgresStore({ url: url.toString(), maxConnections: 2 });
+    try {
+      const job = await createJob(store, 'demo');
+      await cable.cut();
+      const write = await enqueue(store, job.id).catch((caught: unknown) => caught);
+      expect(isDomainError(write, 'storage_unavailable')).toBe(true);
+      expect(write).toMatchObject({ retryAfterSeconds: 5, message: expect.stringMatching(/could not reach its database/) });
+      const read = await store.items.get(job.id).catch((caught: unknown) => caught);
+      expect(isDomainError(read, 'storage_unavailable')).toBe(true);
+      await expect(store.ping()).rejects.toSatisfy((error: unknown) => isDomainError(error, 'storage_unavailable'));
+      await cable.plug();
+      const queued = await enqueue(store, job.id);
+      expect(queued.created).toBe(true);
+      expect((await store.queue.listWaiting(10)).map((item) => item.id)).toEqual([queued.queueId]);
+    } finally {
+      await store.close();
+      await cable.cut();
+    }
+  });
+});
+
+describe('postgres queue cost', () => {
+  it('finds due items, the next due time and a twin by one index seek each, with 20,000 items waiting and 20,000 gone', async () => {
+    const url = await createTestSchema();
+    const store = await openPostgresStore({ url });
+    await store.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`INSERT INTO items (kind, name, full_name, full_name_key, settings, created_at, updated_at)
+        SELECT 'job', 'j' || g, 'j' || g, 'j' || g, '{}', 0, 0 FROM generate_series(1, 100) AS g`);
+      const job = `(SELECT min(id) FROM items) + g % 100`;
+      await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key) SELECT ${job}, 'waiting', 0, 1000000 + g, g::text FROM generate_series(1, 20000) AS g`);
+      await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key, left_at) SELECT ${job}, 'left', 0, g, g::text, g FROM generate_series(1, 20000) AS g`);
+      await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key) SELECT ${job}, 'waiting', 0, g, 'due' || g FROM generate_series(1, 30) AS g`);
+      await client.query('ANALYZE');
+      // Prepared statements run with a generic plan after a few executions: check that plan.
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      const plan = async (name: string, sql: string, types: string, values: string) => {
+        await client.query(`PREPARE ${name} (${types}) AS ${sql}`);
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE ${name} (${values})`);
+        return rows.map((row) => row['QUERY PLAN']).join('\n');
+      };
+      const rowsRead = (text: string) => Math.max(...[...text.matchAll(/actual rows=(\d+)/g)].map((match) => Number(match[1])));
+      const due = await plan('due', QUEUE_STATEMENTS.due, 'bigint, bigint, bigint, bigint[], integer', "1000, -9007199254740991, 0, '{}', 10");
+      expect(due).toMatch(/Index Scan using queue_items_due/);
+      expect(rowsRead(due)).toBeLessThanOrEqual(10);
+      const next = await plan('next_due', QUEUE_STATEMENTS.nextDue, 'bigint', '1000');
+      expect(next).toMatch(/Index Only Scan using queue_items_due/);
+      expect(rowsRead(next)).toBe(1);
+      const { rows: firstJob } = await client.query<{ id: string }>('SELECT min(id) AS id FROM items');
+      const twin = await plan('twin', QUEUE_STATEMENTS.twin, 'bigint, text', `${Number(firstJob[0]?.id) + 5}, '5'`);
+      expect(twin).toMatch(/Index Scan using queue_items_twin/);
+      expect(twin).not.toMatch(/Seq Scan|Sort/);
+    } finally {
+      await client.end();
+    }
+  });
+});
