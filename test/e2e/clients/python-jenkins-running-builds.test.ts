@@ -27,7 +27,8 @@ beforeAll(async () => {
   chmodSync(gates, 0o755);
 });
 afterAll(async () => {
-  await agent?.stop('SIGKILL');
+  // A clean stop: the agent stops what still runs of its builds, so no step outlives the test.
+  await agent?.stop('SIGTERM');
   await server?.stop();
   rmSync(agent.workDir, { recursive: true, force: true });
   rmSync(gates, { recursive: true, force: true });

@@ -36,7 +36,8 @@ afterAll(async () => {
   // Open every gate, so that a failed case leaves no build waiting for its agent's lease at the stop.
   for (const n of ['a', 'b']) writeFileSync(join(gates, n), '');
   await closeBrowser?.();
-  await agent?.stop('SIGKILL');
+  // A clean stop: the agent stops what still runs of its builds, so no step outlives the test.
+  await agent?.stop('SIGTERM');
   await server?.stop();
   rmSync(agent.workDir, { recursive: true, force: true });
   rmSync(gates, { recursive: true, force: true });
