@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
@@ -23,6 +23,7 @@ import { Webhooks } from './auth/webhooks.js';
 import { applyRetention } from './builds/retention.js';
 import { applyConfigFile } from './config/apply.js';
 import { type ConfigFile, loadConfigFile } from './config/config-file.js';
+import { loadMasterKey } from './config/master-key.js';
 import { resolveSettings, type ServeOptions, type Settings, SettingsError } from './config/settings.js';
 import { BuildUserError, serverUserName } from './executor/build-user.js';
 import { DiskReserve } from './executor/disk-reserve.js';
@@ -95,7 +96,9 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   }
   const secretsDir = join(settings.home, 'secrets');
   mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
-  const secrets = new SecretBox(masterKey(secretsDir));
+  const master = loadMasterKey(secretsDir, settings.keyFile);
+  if (master.warning) announce(master.warning);
+  const secrets = new SecretBox(master.key);
   const metricsToken = settings.metricsTokenFile === null ? null : readMetricsToken(settings.metricsTokenFile);
 
   // The metrics read the scheduler and the disk monitor only when scraped, after they exist.
@@ -309,13 +312,6 @@ function builtInNode(settings: Settings): BuiltInNode {
     if (error instanceof BuildUserError) throw new SettingsError(error.message);
     throw error;
   }
-}
-
-/** The key that seals secrets at rest; created on first start, readable only by the server's user. */
-function masterKey(secretsDir: string): Buffer {
-  const path = join(secretsDir, 'master.key');
-  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-  return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
 }
 
 /**

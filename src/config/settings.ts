@@ -54,6 +54,8 @@ export interface Settings {
   readonly buildEnvironment: Readonly<Record<string, string>>;
   /** A file holding the bearer token `/prometheus/` accepts; null: only administrators read the metrics. */
   readonly metricsTokenFile: string | null;
+  /** The file holding the key that seals secrets (shared by every node of one database); null: `HOME/secrets/master.key`. */
+  readonly keyFile: string | null;
 }
 
 /** Command-line options, as `steward serve` parses them (all optional). */
@@ -70,6 +72,7 @@ export interface ServeOptions {
   buildUser?: string;
   workspaceDir?: string;
   metricsTokenFile?: string;
+  keyFile?: string;
 }
 
 export class SettingsError extends Error {
@@ -80,7 +83,7 @@ export class SettingsError extends Error {
  * Resolves settings with this precedence: command-line option, then environment variable
  * (`STEWARD_HOME`, `STEWARD_HOST`, `STEWARD_PORT`, `STEWARD_EXECUTORS`, `STEWARD_CONFIG`,
  * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`, `STEWARD_LOG_FORMAT`, `STEWARD_BUILD_USER`, `STEWARD_WORKSPACE_DIR`,
- * `STEWARD_METRICS_TOKEN_FILE`, `STEWARD_AGENT_LEASE_SECONDS`, `STEWARD_DATABASE_URL`), then the
+ * `STEWARD_METRICS_TOKEN_FILE`, `STEWARD_AGENT_LEASE_SECONDS`, `STEWARD_DATABASE_URL`, `STEWARD_KEY_FILE`), then the
  * configuration file's `settings:`, then the default.
  */
 export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessEnv, file: ConfigFile | null): Settings {
@@ -121,6 +124,7 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
     workspaceDir: pathOrNull(options.workspaceDir ?? env.STEWARD_WORKSPACE_DIR ?? file?.settings.workspaceDir),
     buildEnvironment: file?.settings.buildEnvironment ?? {},
     metricsTokenFile: pathOrNull(options.metricsTokenFile ?? env.STEWARD_METRICS_TOKEN_FILE ?? file?.settings.metricsTokenFile),
+    keyFile: pathOrNull(options.keyFile ?? env.STEWARD_KEY_FILE),
     trustedProxies: env.STEWARD_TRUSTED_PROXIES !== undefined ? env.STEWARD_TRUSTED_PROXIES.split(',').map((block) => block.trim()).filter((block) => block !== '') : (file?.settings.trustedProxies ?? []),
   });
 }
