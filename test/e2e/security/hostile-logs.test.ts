@@ -59,16 +59,22 @@ async function finished(name: string, number: number): Promise<void> {
 /** The log file of a job's build, found by a text its first lines contain. */
 function logFile(marker: string): string {
   const root = join(home, 'jobs');
+  const seen: string[] = [];
   for (const id of readdirSync(root)) {
     const path = join(root, id, '1', 'log');
-    if (!existsSync(path)) continue;
+    if (!existsSync(path)) {
+      seen.push(`${id}: no log`);
+      continue;
+    }
     const head = Buffer.alloc(4096);
     const fd = openSync(path, 'r');
     const read = readSync(fd, head, 0, head.length, 0);
     closeSync(fd);
     if (head.subarray(0, read).includes(marker)) return path;
+    seen.push(`${id}: ${JSON.stringify(head.subarray(0, Math.min(read, 400)).toString())}`);
   }
-  throw new Error(`no log contains ${marker}`);
+  // What each log begins with, so that a miss says why.
+  throw new Error(`no log contains ${marker}:\n${seen.join('\n')}`);
 }
 
 function sha256OfFile(path: string): Promise<string> {
