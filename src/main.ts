@@ -43,7 +43,7 @@ import { Nodes } from './nodes/nodes.js';
 import { probeWritable } from './logs/write-probe.js';
 import { Metrics } from './metrics/metrics.js';
 import { readMetricsToken } from './config/metrics-token.js';
-import { recoverInterruptedBuilds } from './queue/recovery.js';
+import { reapLostBuilds, recoverInterruptedBuilds } from './queue/recovery.js';
 import { retryAfterAgentLoss } from './queue/agent-loss-retry.js';
 import { Scheduler } from './queue/scheduler.js';
 import { IDEMPOTENCY_KEPT_MS, Triggers } from './queue/trigger.js';
@@ -72,6 +72,8 @@ export interface StartOptions {
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
+/** How often some server of the deployment looks for builds whose server stopped renewing their lease. */
+const REAP_EVERY_MS = 5_000;
 const INITIAL_PASSWORD_FILE = 'initialAdminPassword';
 const CANCELLED_KEPT_MS = 86_400_000;
 
@@ -146,6 +148,8 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     remoteRunner,
     canRun: (job, labels) => labelsMatch(job.settings.labelExpression, labels),
     executors: settings.executors,
+    server: settings.serverName,
+    leaseMs: settings.serverLeaseMs,
     log,
     releaseDiskReserve: () => reserve.release(),
     onFinished: async (job, build) => {
@@ -171,7 +175,10 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     sealer: secrets,
     defaultQuietPeriodSeconds: () => settings.quietPeriodSeconds,
     defaultMaxQueued: () => settings.maxQueuedPerJob,
-    wake: () => scheduler.wake(),
+    wake: () => {
+      scheduler.wake();
+      store.signals.notify('queue');
+    },
     accepted: () => metrics.triggerAccepted(),
   });
 
@@ -179,10 +186,13 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, nodes, endSessions: (userId) => sessions.endAllOf(userId) });
     log.info({ created: report.created, updated: report.updated, users: report.users, nodes: report.nodes }, 'applied the configuration file');
   }
-  const recovered = await recoverInterruptedBuilds(store, runner, log);
+  const recovered = await recoverInterruptedBuilds(store, runner, settings.serverName, log);
   if (recovered > 0) announce(`Aborted ${recovered} build(s) that were running when Steward last stopped.`);
   const adopted = await scheduler.adoptRunning();
   if (adopted.length > 0) announce(`${adopted.length} build(s) running on agents go on; their agents report to this server again.`);
+  // Before any server may reap them: the adopted builds' leases ran on while this server was down.
+  await scheduler.renewLeases();
+  scheduler.listen();
 
   const app = createApp({
     jenkins: {
@@ -245,9 +255,21 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       sessions.pruneIdle(),
       audit.prune(),
     ]).catch((error: unknown) => log.warn({ err: error }, 'pruning old queue items, idempotency keys, sessions or audit events failed'));
-  await prune();
-  const pruner = setInterval(() => void prune(), PRUNE_EVERY_MS);
+  // Once per deployment, by whichever server claims the run (PeriodicStore), however many share the database.
+  const periodic = (task: string, everyMs: number, work: () => Promise<unknown>) => async () => {
+    try {
+      if (await store.periodic.claim(task, Date.now(), everyMs)) await work();
+    } catch (error) {
+      log.warn({ err: error, task }, 'a periodic task failed; it runs again at its next turn');
+    }
+  };
+  const pruneOnce = periodic('prune', PRUNE_EVERY_MS, prune);
+  const reapOnce = periodic('reap lost builds', REAP_EVERY_MS, () => reapLostBuilds(store, runner, settings.serverName, log));
+  await pruneOnce();
+  const pruner = setInterval(() => void pruneOnce(), PRUNE_EVERY_MS / 12);
   pruner.unref();
+  const reaper = setInterval(() => void reapOnce(), REAP_EVERY_MS);
+  reaper.unref();
   scheduler.wake();
   announce(`Steward listening on ${url}`);
 
@@ -259,6 +281,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     close: () => {
       closing ??= (async () => {
         clearInterval(pruner);
+        clearInterval(reaper);
         disk.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await scheduler.shutdown();

@@ -13,7 +13,8 @@ export interface PolicyChange {
 
 /**
  * The server's access policy: loaded from the store at start, held compiled in memory for the
- * checks every request makes, and saved through here so the two never differ.
+ * checks every request makes, and saved through here so the two never differ. A change saved by
+ * another server of the database arrives as the `policy` signal, and is read again then.
  */
 export class Policy {
   private compiled: AccessRules;
@@ -26,7 +27,18 @@ export class Policy {
   }
 
   static async load(store: Store): Promise<Policy> {
-    return new Policy(store, (await store.security.load()) ?? DEFAULT_POLICY);
+    const policy = new Policy(store, (await store.security.load()) ?? DEFAULT_POLICY);
+    store.signals.on('policy', () => void policy.reload());
+    return policy;
+  }
+
+  /** Reads the policy again (another server changed it). A failed read keeps the one held until the next signal. */
+  private async reload(): Promise<void> {
+    try {
+      this.compiled = new AccessRules((await this.store.security.load()) ?? DEFAULT_POLICY);
+    } catch {
+      // The database is out of reach; the signals are sent again once it is back.
+    }
   }
 
   get rules(): AccessRules {
@@ -59,6 +71,7 @@ export class Policy {
     }
     const saved = await this.store.security.save(settings, grants, scopes);
     this.compiled = new AccessRules(saved);
+    this.store.signals.notify('policy');
     return saved;
   }
 

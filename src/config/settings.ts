@@ -1,4 +1,4 @@
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism, homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Retention } from '../core/item.js';
 import type { ConfigFile } from './config-file.js';
@@ -56,6 +56,10 @@ export interface Settings {
   readonly metricsTokenFile: string | null;
   /** The file holding the key that seals secrets (shared by every node of one database); null: `HOME/secrets/master.key`. */
   readonly keyFile: string | null;
+  /** This server's name among the servers of one database (its builds name it); default the host name. */
+  readonly serverName: string;
+  /** How long a build's lease holds when its server stops renewing it (then another server aborts the build). */
+  readonly serverLeaseMs: number;
 }
 
 /** Command-line options, as `steward serve` parses them (all optional). */
@@ -73,6 +77,7 @@ export interface ServeOptions {
   workspaceDir?: string;
   metricsTokenFile?: string;
   keyFile?: string;
+  serverName?: string;
 }
 
 export class SettingsError extends Error {
@@ -83,7 +88,8 @@ export class SettingsError extends Error {
  * Resolves settings with this precedence: command-line option, then environment variable
  * (`STEWARD_HOME`, `STEWARD_HOST`, `STEWARD_PORT`, `STEWARD_EXECUTORS`, `STEWARD_CONFIG`,
  * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`, `STEWARD_LOG_FORMAT`, `STEWARD_BUILD_USER`, `STEWARD_WORKSPACE_DIR`,
- * `STEWARD_METRICS_TOKEN_FILE`, `STEWARD_AGENT_LEASE_SECONDS`, `STEWARD_DATABASE_URL`, `STEWARD_KEY_FILE`), then the
+ * `STEWARD_METRICS_TOKEN_FILE`, `STEWARD_AGENT_LEASE_SECONDS`, `STEWARD_DATABASE_URL`, `STEWARD_KEY_FILE`,
+ * `STEWARD_SERVER_NAME`, `STEWARD_SERVER_LEASE_SECONDS`), then the
  * configuration file's `settings:`, then the default.
  */
 export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessEnv, file: ConfigFile | null): Settings {
@@ -101,6 +107,7 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
     port,
     executors,
     agentLeaseMs: integer(env.STEWARD_AGENT_LEASE_SECONDS ?? '60', 'agent lease (STEWARD_AGENT_LEASE_SECONDS)', 3, 3600) * 1000,
+    serverLeaseMs: integer(env.STEWARD_SERVER_LEASE_SECONDS ?? '30', 'server lease (STEWARD_SERVER_LEASE_SECONDS)', 3, 3600) * 1000,
     configFile: configFile === null ? null : resolve(configFile),
     quietPeriodSeconds: file?.settings.quietPeriod === undefined ? 0 : seconds(file.settings.quietPeriod),
     retention: file?.settings.buildRetention ? toRetention(file.settings.buildRetention) : null,
@@ -125,8 +132,17 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
     buildEnvironment: file?.settings.buildEnvironment ?? {},
     metricsTokenFile: pathOrNull(options.metricsTokenFile ?? env.STEWARD_METRICS_TOKEN_FILE ?? file?.settings.metricsTokenFile),
     keyFile: pathOrNull(options.keyFile ?? env.STEWARD_KEY_FILE),
+    serverName: serverName(options.serverName ?? env.STEWARD_SERVER_NAME ?? hostname()),
     trustedProxies: env.STEWARD_TRUSTED_PROXIES !== undefined ? env.STEWARD_TRUSTED_PROXIES.split(',').map((block) => block.trim()).filter((block) => block !== '') : (file?.settings.trustedProxies ?? []),
   });
+}
+
+/** A server's name: printable, without spaces, at most 100 characters (it appears in causes and logs). */
+function serverName(text: string): string {
+  if (!/^[\x21-\x7e]{1,100}$/.test(text)) {
+    throw new SettingsError(`The server name (--server-name or STEWARD_SERVER_NAME) ${JSON.stringify(text.slice(0, 120))} is not usable: give 1 to 100 printable ASCII characters without spaces, e.g. ci-2.`);
+  }
+  return text;
 }
 
 /** A PostgreSQL address (`postgres://` or `postgresql://`), or null for the embedded SQLite store. */

@@ -19,7 +19,9 @@ export type Interruption =
   /** The agent no longer runs the build: it started afresh (a restart, a crash), or never received it. */
   | { readonly kind: 'agent_restarted'; readonly node: string }
   /** The agent was told to stop (SIGTERM: its service stopped or restarted) and stopped its builds first. */
-  | { readonly kind: 'agent_stopped'; readonly node: string };
+  | { readonly kind: 'agent_stopped'; readonly node: string }
+  /** The Steward server running the build on its built-in executors stopped renewing its lease `silentMs` ago (it died, or lost its database). */
+  | { readonly kind: 'server_lost'; readonly server: string; readonly silentMs: number };
 
 /** Interruptions that mean the build's agent was lost, not that anyone asked the build to stop. */
 export function isAgentLoss(interruption: Interruption | null): interruption is Extract<Interruption, { kind: 'agent_lost' | 'agent_restarted' | 'agent_stopped' }> {
@@ -69,6 +71,8 @@ export function describeInterruption(interruption: Interruption): string {
       return `Agent ${interruption.node} no longer runs this build (it restarted, or never received the build), so the build was aborted.`;
     case 'agent_stopped':
       return `Agent ${interruption.node} was stopped during the build (its service stopped or restarted), so the build was aborted.`;
+    case 'server_lost':
+      return `Steward server ${interruption.server}, which ran this build, stopped answering (no lease renewal for ${Math.round(interruption.silentMs / 1000)} s: it died or lost its database), so another server aborted the build.`;
   }
 }
 

@@ -137,10 +137,10 @@ export class ShellRunner implements BuildRunner {
     if (!job) return;
     if ((await this.options.logs.size(job.id, build.number)) === null) return;
     try {
-      this.options.logs.append(job.id, build.number, `\nBuild was aborted\n${describeInterruption({ kind: 'restart' })}\nFinished: ABORTED\n`);
+      this.options.logs.append(job.id, build.number, `\nBuild was aborted\n${describeInterruption(build.interruption ?? { kind: 'restart' })}\nFinished: ABORTED\n`);
     } catch (error) {
       // The build is recorded ABORTED with the reason all the same; only its log misses the last lines.
-      this.options.log.warn({ err: error, job: job.fullName, build: build.number }, 'could not close the log of a build that was running when Steward stopped');
+      this.options.log.warn({ err: error, job: job.fullName, build: build.number }, 'could not close the log of an aborted build that was running when its server stopped');
     }
   }
 

@@ -14,8 +14,9 @@ import type { Job } from '../core/item.js';
  *   those become a result, explained in the log.
  * - Stop requests arrive through `control` at any time, possibly more than once (a `term` followed by
  *   a `kill`). Once stopped, the result is ABORTED and the interruption is reported back.
- * - `reap` is called, once, for a build that was running when the server died: it removes what the
- *   build left behind (processes) and closes its log with the reason.
+ * - `reap` is called, once, for a build that was running when its server died (this server, before a
+ *   restart, or another whose lease expired): it removes what the build left behind on this machine
+ *   (processes) and closes its log with the build's recorded interruption.
  */
 export interface BuildRunner {
   run(job: Job, build: Build, control: BuildControl): Promise<RunOutcome>;

@@ -35,6 +35,13 @@ export interface SchedulerOptions {
   readonly onFinished?: (job: Job, build: Build) => Promise<void>;
   /** Frees the disk space kept in reserve for recording results on a full disk; true when it freed some. */
   readonly releaseDiskReserve?: () => Promise<boolean>;
+  /**
+   * This Steward server's name among the servers of its database: the builds it starts name it, it
+   * renews their leases, and it applies the stops asked for them through other servers.
+   */
+  readonly server?: string;
+  /** How long a built-in build's lease holds unless renewed; it is renewed every third of that. */
+  readonly leaseMs?: number;
 }
 
 /**
@@ -57,6 +64,9 @@ export interface ExecutorState {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The server name of a scheduler that was given none (one server, tests). */
+export const DEFAULT_SERVER = 'steward';
+export const DEFAULT_LEASE_MS = 30_000;
 const anywhere = (): boolean => true;
 /**
  * How long the scheduler waits before trying again when the storage could not take a build's start or
@@ -93,12 +103,47 @@ export class Scheduler {
   private readonly stopsBeforeStart = new Map<string, { interruption: Interruption; mode: StopMode }>();
   /** Agents waiting for work, oldest first. */
   private readonly claims: AgentClaim[] = [];
+  /** Stops asked through other servers that were applied here already (they stay recorded until the build ends). */
+  private readonly appliedStops = new Map<string, StopMode>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly unlisten: Array<() => void> = [];
+  readonly server: string;
+  private readonly leaseMs: number;
 
   constructor(private readonly options: SchedulerOptions) {
     // Every trigger that waits for its build listens for a moment; there is no sensible maximum.
     this.events.setMaxListeners(0);
     this.free = Array.from({ length: options.executors }, (_, index) => index);
     this.now = options.now ?? Date.now;
+    this.server = options.server ?? DEFAULT_SERVER;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
+  /**
+   * Starts listening to the other servers of the database: queued work and finished builds wake a
+   * dispatch pass, stops asked for builds running here are applied; and the leases of the built-in
+   * node's builds are renewed. Where signals can be lost, the queue and the stops are also looked at
+   * every `pollMs`. Call once, after `adoptRunning`.
+   */
+  listen(): void {
+    const { signals } = this.options.store;
+    this.unlisten.push(
+      signals.on('queue', () => this.wake()),
+      signals.on('builds', () => this.wake()),
+      signals.on('stops', () => void this.applyStopRequests()),
+    );
+    const every = (ms: number, task: () => void) => {
+      const timer = setInterval(task, ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.leaseMs / 3, () => void this.renewLeases());
+    if (signals.pollMs !== null) {
+      every(signals.pollMs, () => {
+        this.wake();
+        void this.applyStopRequests();
+      });
+    }
   }
 
   get executorCount(): number {
@@ -183,12 +228,11 @@ export class Scheduler {
     return this.runningOf(jobId).length > 0;
   }
 
-  isRunning(jobId: number, number: number): boolean {
-    return this.running.has(key(jobId, number));
-  }
-
-  /** Asks a running build to stop; returns false when it is not running here. */
-  stopBuild(jobId: number, number: number, interruption: Interruption, mode: StopMode): boolean {
+  /**
+   * Asks a running build to stop: at once when it runs here, else through the store for the server
+   * that runs it. Resolves false when the build is not running anywhere.
+   */
+  async stopBuild(jobId: number, number: number, interruption: Interruption, mode: StopMode): Promise<boolean> {
     const running = this.running.get(key(jobId, number));
     if (running) {
       running.control.stop(interruption, mode);
@@ -196,9 +240,13 @@ export class Scheduler {
     }
     // Readers see a start as soon as it is committed, while its commit is still being synced and
     // before the build is registered here: a stop for it then waits for it.
-    if (this.starting === 0) return false;
-    this.stopsBeforeStart.set(key(jobId, number), { interruption, mode });
-    return true;
+    if (this.starting > 0) {
+      this.stopsBeforeStart.set(key(jobId, number), { interruption, mode });
+      return true;
+    }
+    const asked = await this.options.store.builds.requestStop({ jobId, number, interruption, mode });
+    if (asked) this.options.store.signals.notify('stops');
+    return asked;
   }
 
   /** Stops every running build of a job and waits until they have ended. */
@@ -215,9 +263,11 @@ export class Scheduler {
    */
   async adoptRunning(): Promise<Array<{ job: Job; build: Build }>> {
     const adopted: Array<{ job: Job; build: Build }> = [];
-    for (const { build } of await this.options.store.builds.listRunning()) {
+    for (const { build, server } of await this.options.store.builds.listRunning()) {
+      // Another server's agent builds are that server's to follow.
+      if (build.node === BUILT_IN_NODE || (server !== this.server && server !== null && server !== undefined)) continue;
       const job = await this.options.store.items.get(build.jobId);
-      if (job?.kind !== 'job' || build.node === BUILT_IN_NODE) continue;
+      if (job?.kind !== 'job') continue;
       this.register(job, build);
       adopted.push({ job, build });
     }
@@ -231,6 +281,8 @@ export class Scheduler {
   async shutdown(interruption: Interruption = { kind: 'shutdown' }): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const timer of this.timers) clearInterval(timer);
+    for (const stop of this.unlisten) stop();
     this.options.remoteRunner?.detach();
     const builds = [...this.running.values()].filter((running) => running.node === BUILT_IN_NODE);
     for (const running of builds) running.control.stop(interruption, 'term');
@@ -355,7 +407,16 @@ export class Scheduler {
   private async begin(item: QueueItem, job: Job, node: string, executor: number): Promise<Build | null> {
     let build: Build | null = null;
     try {
-      build = await this.options.store.builds.start({ queueId: item.id, node, executor, startedAt: this.now() });
+      const startedAt = this.now();
+      build = await this.options.store.builds.start({
+        queueId: item.id,
+        node,
+        executor,
+        startedAt,
+        server: this.server,
+        exclusive: !job.settings.concurrentBuild,
+        leaseUntil: startedAt + this.leaseMs,
+      });
     } catch (error) {
       if (isStorageOutage(error)) {
         // The item stays waiting; trying again at once would only spin while the outage lasts.
@@ -374,6 +435,7 @@ export class Scheduler {
     const early = this.stopsBeforeStart.get(key(job.id, build.number));
     if (early) running.control.stop(early.interruption, early.mode);
     this.events.emit('started', build, item.queuedAt);
+    this.options.store.signals.notify('builds');
     return build;
   }
 
@@ -408,8 +470,12 @@ export class Scheduler {
     }
     const finished = await this.recordResult(running, outcome, log);
     this.running.delete(key(job.id, build.number));
+    this.appliedStops.delete(key(job.id, build.number));
     this.release(running.node, running.executor);
-    if (finished) this.events.emit('finished', finished);
+    if (finished) {
+      this.events.emit('finished', finished);
+      this.options.store.signals.notify('builds');
+    }
     if (finished && this.options.onFinished) {
       await this.options.onFinished(job, finished).catch((error: unknown) => log.warn({ err: error }, 'after-build housekeeping failed'));
     }
@@ -445,6 +511,53 @@ export class Scheduler {
         log.warn({ err: error }, `${storageOutageWords(error)}: recording the result of this build again in ${DISK_RETRY_MS / 1000} s`);
         await new Promise((resolve) => setTimeout(resolve, DISK_RETRY_MS));
       }
+    }
+  }
+
+  /**
+   * Renews the leases of the builds this server holds (its executors' and its agents'). A build the
+   * store no longer has running here was finished by another server (its lease had expired: this
+   * server was cut off from the database for longer than the lease): it is stopped, and its recorded
+   * result stands. Called by `listen` every third of the lease, and once at start by main.ts, before
+   * any lease is reaped.
+   */
+  async renewLeases(): Promise<void> {
+    const mine = [...this.running.values()];
+    if (mine.length === 0) return;
+    let renewed: Array<{ jobId: number; number: number }>;
+    try {
+      renewed = await this.options.store.builds.renewLeases(this.server, this.now() + this.leaseMs);
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'could not renew the leases of the running builds; trying again soon');
+      return;
+    }
+    const held = new Set(renewed.map((build) => key(build.jobId, build.number)));
+    for (const running of mine) {
+      if (held.has(key(running.job.id, running.build.number))) continue;
+      // Not renewed: finished elsewhere, just finished here, or started before servers were named.
+      const recorded = await this.options.store.builds.get(running.job.id, running.build.number).catch(() => null);
+      if (recorded?.state !== 'completed' || !this.running.has(key(running.job.id, running.build.number))) continue;
+      this.options.log.warn({ job: running.job.fullName, build: running.build.number }, 'another server aborted this build after its lease expired; stopping it here');
+      running.control.stop(recorded.interruption ?? { kind: 'server_lost', server: this.server, silentMs: this.leaseMs }, 'kill');
+    }
+  }
+
+  /** Applies the stops asked through other servers for builds running here. */
+  private async applyStopRequests(): Promise<void> {
+    if (this.running.size === 0) return;
+    let requests;
+    try {
+      requests = await this.options.store.builds.stopRequests(this.server);
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'could not read the stops asked through other servers; trying again soon');
+      return;
+    }
+    for (const request of requests) {
+      const id = key(request.jobId, request.number);
+      const running = this.running.get(id);
+      if (!running || this.appliedStops.get(id) === request.mode) continue;
+      this.appliedStops.set(id, request.mode);
+      running.control.stop(request.interruption, request.mode);
     }
   }
 

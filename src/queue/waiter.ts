@@ -10,13 +10,13 @@ export type WaitOutcome =
   | { readonly state: 'cancelled'; readonly timedOut: false }
   | { readonly state: 'started' | 'finished'; readonly build: Build; readonly timedOut: boolean };
 
-/** A wait also looks at the store this often, in case it missed an event (a cancellation, another node). */
+/** A wait also looks at the store this often, in case it missed an event (a cancellation, a lost signal). */
 const RECHECK_MS = 1_000;
 
 /**
  * Waits until the queue item has become a build (`start`) or that build has finished (`finish`), or
- * until `timeoutMs` has passed, and says where the item stands. The scheduler's events end the wait
- * as soon as it can; the store is the truth it returns.
+ * until `timeoutMs` has passed, and says where the item stands. The scheduler's events, and the
+ * signals of other servers' builds, end the wait as soon as it can; the store is the truth it returns.
  */
 export async function waitForQueueItem(deps: { store: Store; scheduler: Scheduler }, queueId: number, until: WaitFor, timeoutMs: number): Promise<WaitOutcome> {
   const deadline = Date.now() + timeoutMs;
@@ -28,7 +28,7 @@ export async function waitForQueueItem(deps: { store: Store; scheduler: Schedule
       const current = await lookNow(deps.store, queueId);
       return current ? { ...current, timedOut: true } : { state: 'queued', timedOut: true };
     }
-    await nextEvent(deps.scheduler, Math.min(left, RECHECK_MS));
+    await nextEvent(deps, Math.min(left, RECHECK_MS));
   }
 }
 
@@ -49,16 +49,18 @@ async function lookNow(store: Store, queueId: number): Promise<{ state: 'started
   return build ? { state: build.state === 'completed' ? 'finished' : 'started', build } : null;
 }
 
-function nextEvent(scheduler: Scheduler, ms: number): Promise<void> {
+function nextEvent({ store, scheduler }: { store: Store; scheduler: Scheduler }, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
       scheduler.events.off('started', done);
       scheduler.events.off('finished', done);
+      unlisten();
       resolve();
     };
     const timer = setTimeout(done, ms);
     scheduler.events.on('started', done);
     scheduler.events.on('finished', done);
+    const unlisten = store.signals.on('builds', done);
   });
 }

@@ -2,9 +2,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../core/audit.js';
 import type { Cause } from '../core/cause.js';
 import { type DomainError, isDomainError } from '../core/errors.js';
+import type { Build } from '../core/build.js';
 import { defaultJobSettings, type Item, type Job } from '../core/item.js';
 import { Permissions } from '../core/permissions.js';
 import type { Store } from './types.js';
+
+async function waitUntil(condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('the condition did not come true in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 /**
  * The contract every store backend keeps. Each backend's test file calls this with a function that
@@ -358,18 +367,74 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(builds.get(a.id)?.causes).toEqual([{ cause: alice, count: 1 }]);
       });
 
-      it('aborts the running builds of one node for crash recovery and remembers their process group', async () => {
+      it('aborts the running builds of one server for crash recovery, with their process group, leaving other servers and agents', async () => {
+        const start = async (name: string, request: { node?: string; server?: string | null }) =>
+          store.builds.start({ queueId: (await enqueue((await job(name)).id, { coalesce: false })).queueId, node: request.node ?? 'built-in', executor: 1, startedAt: 2000, server: request.server });
+        const mine = await start('mine', { server: 'ci-1' });
+        await store.builds.setProcess(mine?.jobId ?? 0, mine?.number ?? 0, 4242);
+        const unnamed = await start('unnamed', { server: null });
+        const theirs = await start('theirs', { server: 'ci-2' });
+        const onAgent = await start('agent', { node: 'linux-1', server: 'ci-1' });
+        expect((await store.builds.listRunning()).map((record) => [record.build.jobId, record.server])).toEqual([
+          [mine?.jobId, 'ci-1'],
+          [unnamed?.jobId, null],
+          [theirs?.jobId, 'ci-2'],
+          [onAgent?.jobId, 'ci-1'],
+        ]);
+        const aborted = await store.builds.abortRunningOn('ci-1', { kind: 'restart' }, 5000);
+        expect(aborted.map((record) => record.build.jobId)).toEqual([mine?.jobId, unnamed?.jobId]);
+        expect(aborted[0]).toMatchObject({ processGroup: 4242, server: 'ci-1', build: { result: 'ABORTED', state: 'completed', durationMs: 3000, interruption: { kind: 'restart' } } });
+        // Another server's build runs on; the agent's build too: the server adopts it again.
+        expect((await store.builds.listRunning()).map((record) => record.build.jobId)).toEqual([theirs?.jobId, onAgent?.jobId]);
+      });
+
+      it('starts no second build of a job whose running build must run alone, and lists none of its items as due', async () => {
+        const alone = await job('alone');
+        const together = await job('together');
+        const first = await store.builds.start({ queueId: (await enqueue(alone.id, { coalesce: false })).queueId, node: 'built-in', executor: 0, startedAt: 2000, exclusive: true });
+        const waiting = (await enqueue(alone.id, { coalesce: false })).queueId;
+        const other = (await enqueue(together.id, { coalesce: false })).queueId;
+        expect((await store.queue.listDue(5000, [], 10)).map((item) => item.id)).toEqual([other]);
+        expect(await store.builds.start({ queueId: waiting, node: 'built-in', executor: 1, startedAt: 2000, exclusive: false })).toBeNull();
+        expect(await store.queue.get(waiting)).toMatchObject({ state: 'waiting' });
+        // Builds of a job that allows concurrent builds run side by side; an exclusive one waits for them.
+        await store.builds.start({ queueId: other, node: 'built-in', executor: 1, startedAt: 2000, exclusive: false });
+        const second = (await enqueue(together.id, { coalesce: false })).queueId;
+        expect(await store.builds.start({ queueId: second, node: 'built-in', executor: 2, startedAt: 2000, exclusive: true })).toBeNull();
+        expect(await store.builds.start({ queueId: second, node: 'built-in', executor: 2, startedAt: 2000, exclusive: false })).toMatchObject({ number: 2 });
+        await store.builds.finish(alone.id, first?.number ?? 0, { result: 'SUCCESS', durationMs: 1, interruption: null });
+        expect((await store.queue.listDue(5000, [], 10)).map((item) => item.id)).toEqual([waiting]);
+        expect(await store.builds.start({ queueId: waiting, node: 'built-in', executor: 0, startedAt: 3000, exclusive: true })).toMatchObject({ number: 2 });
+      });
+
+      it('renews the leases of a server, reaps the expired builds of other servers naming them, and keeps a reaped result', async () => {
+        const start = async (name: string, server: string) =>
+          (await store.builds.start({ queueId: (await enqueue((await job(name)).id, { coalesce: false })).queueId, node: 'built-in', executor: 0, startedAt: 2000, server, leaseUntil: 12_000 })) as Build;
+        const alive = await start('alive', 'ci-1');
+        const dead = await start('dead', 'ci-2');
+        const asking = await start('asking', 'ci-3');
+        expect(await store.builds.renewLeases('ci-1', 50_000)).toEqual([{ jobId: alive.jobId, number: alive.number }]);
+        expect(await store.builds.reapExpired(12_000, 'ci-3')).toEqual([]);
+        const reaped = await store.builds.reapExpired(20_000, 'ci-3');
+        expect(reaped).toEqual([
+          expect.objectContaining({ server: 'ci-2', build: expect.objectContaining({ jobId: dead.jobId, result: 'ABORTED', durationMs: 18_000, interruption: { kind: 'server_lost', server: 'ci-2', silentMs: 8000 } }) }),
+        ]);
+        expect((await store.builds.listRunning()).map((record) => record.build.jobId)).toEqual([alive.jobId, asking.jobId]);
+        // The dead server comes back and finishes its build: the recorded result stands.
+        expect(await store.builds.finish(dead.jobId, dead.number, { result: 'SUCCESS', durationMs: 5, interruption: null })).toMatchObject({ result: 'ABORTED', durationMs: 18_000 });
+        expect(await store.builds.renewLeases('ci-2', 60_000)).toEqual([]);
+      });
+
+      it('records a stop asked through another server for the server running the build', async () => {
         const demo = await job('demo');
-        const build = await startNext(demo.id);
-        await store.builds.setProcess(demo.id, build?.number ?? 0, 4242);
-        const elsewhere = await job('elsewhere');
-        const onAgent = await store.builds.start({ queueId: (await enqueue(elsewhere.id, { coalesce: false })).queueId, node: 'linux-1', executor: 1, startedAt: 2000 });
-        expect((await store.builds.listRunning()).map((record) => record.processGroup).sort()).toEqual([4242, null]);
-        const aborted = await store.builds.abortRunning('built-in', { kind: 'restart' }, 5000);
-        expect(aborted).toHaveLength(1);
-        expect(aborted[0]).toMatchObject({ processGroup: 4242, build: { result: 'ABORTED', state: 'completed', durationMs: 3000, interruption: { kind: 'restart' } } });
-        // The agent's build is still running: the server adopts it again.
-        expect((await store.builds.listRunning()).map((record) => record.build)).toEqual([expect.objectContaining({ jobId: elsewhere.id, number: onAgent?.number, node: 'linux-1', executor: 1, state: 'running' })]);
+        const build = (await store.builds.start({ queueId: (await enqueue(demo.id, { coalesce: false })).queueId, node: 'built-in', executor: 0, startedAt: 2000, server: 'ci-2' })) as Build;
+        const interruption = { kind: 'user', userId: 'alice', userName: 'Alice' } as const;
+        expect(await store.builds.requestStop({ jobId: demo.id, number: build.number, interruption, mode: 'term' })).toBe(true);
+        expect(await store.builds.stopRequests('ci-1')).toEqual([]);
+        expect(await store.builds.stopRequests('ci-2')).toEqual([{ jobId: demo.id, number: build.number, interruption, mode: 'term' }]);
+        await store.builds.finish(demo.id, build.number, { result: 'ABORTED', durationMs: 5, interruption });
+        expect(await store.builds.stopRequests('ci-2')).toEqual([]);
+        expect(await store.builds.requestStop({ jobId: demo.id, number: build.number, interruption, mode: 'kill' })).toBe(false);
       });
 
       it('deletes a build together with its queue item, keeping numbers', async () => {
@@ -379,6 +444,37 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.builds.get(demo.id, 1)).toBeNull();
         expect(await store.queue.get(build?.queueId ?? 0)).toBeNull();
         expect((await startNext(demo.id))?.number).toBe(2);
+      });
+    });
+
+    describe('periodic tasks', () => {
+      it('lets one caller run a task once per period, however many ask at once', async () => {
+        const claims = await Promise.all(Array.from({ length: 8 }, () => store.periodic.claim('prune', 1000, 60_000)));
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        expect(await store.periodic.claim('prune', 60_999, 60_000)).toBe(false);
+        expect(await store.periodic.claim('reap', 60_999, 5000)).toBe(true);
+        expect(await store.periodic.claim('prune', 61_000, 60_000)).toBe(true);
+        expect(await store.periodic.claim('prune', 61_000, 60_000)).toBe(false);
+      });
+    });
+
+    describe('signals', () => {
+      it('tells every listener of a topic once per burst, and stops telling one that stopped listening', async () => {
+        const heard: string[] = [];
+        const stopQueue = store.signals.on('queue', () => heard.push('queue'));
+        store.signals.on('builds', () => heard.push('builds'));
+        for (let i = 0; i < 5; i++) store.signals.notify('queue');
+        store.signals.notify('builds');
+        await waitUntil(() => heard.includes('queue') && heard.includes('builds'));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(heard.filter((topic) => topic === 'queue').length).toBeLessThanOrEqual(2);
+        stopQueue();
+        heard.length = 0;
+        store.signals.notify('queue');
+        store.signals.notify('builds');
+        await waitUntil(() => heard.includes('builds'));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(heard).toEqual(['builds']);
       });
     });
 

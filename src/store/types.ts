@@ -33,6 +33,8 @@ export interface Store {
   readonly webhooks: WebhookStore;
   readonly views: ViewStore;
   readonly nodes: NodeStore;
+  readonly periodic: PeriodicStore;
+  readonly signals: Signals;
   /** Answers a trivial query, or throws when the backend cannot (the readiness check). */
   ping(): Promise<void>;
   /** Flushes pending writes and releases the backend. */
@@ -127,8 +129,9 @@ export interface QueueStore {
   listWaitingOfJob(jobId: number, limit: number): Promise<QueueItem[]>;
   /**
    * The claim query: at most `limit` waiting items due at `now` or earlier, soonest first, after the
-   * position `after` (to read on from a previous batch), skipping the excluded jobs (those that
-   * cannot start another build now). Reads about `limit` items however many wait.
+   * position `after` (to read on from a previous batch), skipping the excluded jobs and the jobs
+   * running an `exclusive` build on any server (those cannot start another build now). Reads about
+   * `limit` items however many wait.
    */
   listDue(now: number, excludedJobIds: readonly number[], limit: number, after?: QueuePosition | null): Promise<QueueItem[]>;
   /** The earliest due time of a waiting item after `now`, or null: when the scheduler must look again. */
@@ -162,6 +165,23 @@ export interface StartBuild {
   readonly node: string;
   readonly executor: number;
   readonly startedAt: number;
+  /** The Steward server that runs the build on its built-in executors, or hands it to its agent. */
+  readonly server?: string | null;
+  /**
+   * The job does not allow concurrent builds: the start is refused while another build of the job
+   * runs, and no other build of the job starts while this one runs, whichever server asks.
+   */
+  readonly exclusive?: boolean;
+  /** The build's lease: until when it holds unless its server renews it (`renewLeases`). */
+  readonly leaseUntil?: number | null;
+}
+
+/** A stop asked for a build through a server that does not run it, for the server that does. */
+export interface StopRequest {
+  readonly jobId: number;
+  readonly number: number;
+  readonly interruption: Interruption;
+  readonly mode: 'term' | 'kill';
 }
 
 export interface FinishBuild {
@@ -174,9 +194,14 @@ export interface BuildStore {
   /**
    * Turns a waiting queue item into a running build, atomically: the item leaves the queue, the job's
    * next build number is taken, and the build is recorded. Returns null when the item is no longer
-   * waiting (cancelled, or started elsewhere).
+   * waiting (cancelled, or started elsewhere), or when the start must wait for a running build of the
+   * job (`exclusive`).
    */
   start(request: StartBuild): Promise<Build | null>;
+  /**
+   * Records a running build's result. A build that another server already finished (it reaped the
+   * build's expired lease) keeps that result: the one recorded is returned.
+   */
   finish(jobId: number, number: number, outcome: FinishBuild): Promise<Build>;
   /** Records the process group of a running build, so that it can be reaped after a crash. */
   setProcess(jobId: number, number: number, processGroup: number | null): Promise<void>;
@@ -194,14 +219,34 @@ export interface BuildStore {
   /** The oldest build of the job. */
   first(jobId: number): Promise<Build | null>;
   listRunning(): Promise<RunningBuildRecord[]>;
-  /** Finishes every build running on `node` as ABORTED with the given interruption (crash recovery). */
-  abortRunning(node: string, interruption: Interruption, now: number): Promise<RunningBuildRecord[]>;
+  /**
+   * Crash recovery of one server: aborts the builds that were running on its built-in executors (and
+   * built-in builds that name no server, started before servers were named), oldest first.
+   */
+  abortRunningOn(server: string, interruption: Interruption, now: number): Promise<RunningBuildRecord[]>;
+  /**
+   * Extends the leases of the builds a server holds (on its built-in executors or its agents) to
+   * `until`; returns the builds it renewed (one it holds and is missing was finished elsewhere: its
+   * lease had expired).
+   */
+  renewLeases(server: string, until: number): Promise<Array<{ jobId: number; number: number }>>;
+  /**
+   * Aborts the running builds whose lease ended before `now` (their server stopped renewing it),
+   * oldest first; never those of the server asking, which knows its own builds are alive.
+   */
+  reapExpired(now: number, asking: string): Promise<RunningBuildRecord[]>;
+  /** Records a stop for a running build's own server to apply; false when the build is not running. */
+  requestStop(request: StopRequest): Promise<boolean>;
+  /** The stops asked for the running builds of a server. */
+  stopRequests(server: string): Promise<StopRequest[]>;
   delete(jobId: number, number: number): Promise<void>;
 }
 
 export interface RunningBuildRecord {
   readonly build: Build;
   readonly processGroup: number | null;
+  /** The server that ran it, when known. */
+  readonly server?: string | null;
 }
 
 export interface UserStore {
@@ -341,4 +386,36 @@ export interface WebhookStore {
   /** Creates the webhook, or replaces the one with its name. */
   put(webhook: Webhook): Promise<Webhook>;
   delete(name: string): Promise<boolean>;
+}
+
+/** Work done once per deployment however many servers share the database (pruning, reaping leases). */
+export interface PeriodicStore {
+  /**
+   * Whether this server should run the task now: true for exactly one caller once `everyMs` has passed
+   * since the task last ran anywhere (the first call ever included); the run is then booked.
+   */
+  claim(task: string, now: number, everyMs: number): Promise<boolean>;
+}
+
+/** What a server tells every server of the deployment (itself included) after a change it committed. */
+export type SignalTopic =
+  /** Items were queued: due work may be waiting. */
+  | 'queue'
+  /** Builds started or finished: waits may end, and jobs may be free to start again. */
+  | 'builds'
+  /** A stop was asked for a build another server runs. */
+  | 'stops'
+  /** The access policy changed: servers holding it in memory read it again. */
+  | 'policy';
+
+/**
+ * Wake-ups between servers. A signal carries no data (listeners read the store) and may be lost (a
+ * connection that dropped), so listeners also look every `pollMs`; null when no signal is ever lost
+ * (one process).
+ */
+export interface Signals {
+  readonly pollMs: number | null;
+  notify(topic: SignalTopic): void;
+  /** Returns a function that stops listening. */
+  on(topic: SignalTopic, listener: () => void): () => void;
 }

@@ -15,7 +15,8 @@ export function registerServe(program: Command): void {
     .option('--log-format <format>', 'json (one JSON object a line) or pretty (one line for a person, coloured on a terminal) (env STEWARD_LOG_FORMAT; default pretty when standard error is a terminal, else json)')
     .option('--build-user <user>', 'the account build steps run as; needs Steward to run as root (env STEWARD_BUILD_USER; default nobody when run as root, else Steward\'s own user)')
     .option('--workspace-dir <dir>', 'where the jobs\' workspaces are (env STEWARD_WORKSPACE_DIR; default HOME/workspace)')
-    .option('--key-file <file>', "the key that seals secrets, shared by every node of one database: a copy of the first node's HOME/secrets/master.key (env STEWARD_KEY_FILE; default HOME/secrets/master.key, made at the first start)")
+    .option('--key-file <file>', "the key that seals secrets, shared by every server of one database: a copy of the first server's HOME/secrets/master.key (env STEWARD_KEY_FILE; default HOME/secrets/master.key, made at the first start)")
+    .option('--server-name <name>', 'this server\'s name among the servers of one database: its builds name it, and another server aborts them naming it if it dies (env STEWARD_SERVER_NAME; default the host name)')
     .option('--metrics-token-file <file>', 'a file holding the bearer token Prometheus reads /prometheus/ with (env STEWARD_METRICS_TOKEN_FILE; default: administrators only)')
     .addHelpText(
       'after',
@@ -26,7 +27,7 @@ Examples:
   sudo steward serve --home /var/lib/steward --build-user steward-build
   steward serve --config steward.yaml --host 0.0.0.0 --public-url https://ci.example.com/
   steward serve --database postgres://steward@db.example.com/steward
-  steward serve --database postgres://steward@db.example.com/steward --key-file /etc/steward/master.key`,
+  steward serve --database postgres://steward@db.example.com/steward --key-file /etc/steward/master.key --server-name ci-2`,
     )
     .action(async (options: Record<string, string | undefined>) => {
       await serve(options);
@@ -50,6 +51,7 @@ async function serve(options: Record<string, string | undefined>): Promise<void>
     workspaceDir: options.workspaceDir,
     metricsTokenFile: options.metricsTokenFile,
     keyFile: options.keyFile,
+    serverName: options.serverName,
   });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

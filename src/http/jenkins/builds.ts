@@ -118,14 +118,16 @@ function progressHeaders(end: number, more: boolean): Record<string, string> {
 export async function stop(scope: Scope, job: Job, build: Build, mode: StopMode): Promise<Response> {
   scope.check(Permissions.ItemCancel, job);
   const by = scope.principal.kind === 'user' ? { userId: scope.principal.id, userName: scope.principal.fullName } : { userId: 'anonymous', userName: 'anonymous' };
-  scope.deps.scheduler.stopBuild(job.id, build.number, { kind: 'user', ...by }, mode);
+  await scope.deps.scheduler.stopBuild(job.id, build.number, { kind: 'user', ...by }, mode);
   return scope.redirect(buildPath(job.fullName, build.number));
 }
 
 /** `…/N/doDelete`: deletes a finished build and its log; 302 to the job. */
 export async function deleteBuild(scope: Scope, job: Job, build: Build): Promise<Response> {
   scope.check(Permissions.RunDelete, job);
-  if (build.state === 'running' || scope.deps.scheduler.isRunning(job.id, build.number)) {
+  // The store is the truth on every server: a build recorded finished has its whole log, even while
+  // the server that ran it is still tidying up after it.
+  if (build.state === 'running') {
     throw new DomainError('build_running', `Build #${build.number} of ${job.fullName} is still running.`, `Stop it first (POST …/${build.number}/stop), then delete it.`);
   }
   await scope.deps.store.builds.delete(job.id, build.number);

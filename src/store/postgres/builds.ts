@@ -2,7 +2,8 @@ import { type Build, type Interruption, PERMALINKS, type PermalinkName } from '.
 import { DomainError } from '../../core/errors.js';
 import { newestNumber } from '../sql/permalinks.js';
 import { type BuildRow, rowToBuild } from '../sql/rows.js';
-import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild } from '../types.js';
+import { type ServerColumns, toStopRequest } from '../sql/rows.js';
+import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild, StopRequest } from '../types.js';
 import type { CauseTable } from './causes.js';
 import { lockJob } from './job-lock.js';
 import type { Sql } from './sql.js';
@@ -15,8 +16,11 @@ const PERMALINK_SQL = Object.fromEntries(
   ]),
 ) as Record<PermalinkName, string>;
 
-const COMPLETE = `UPDATE builds SET state = 'completed', result = $3, duration_ms = $4, interruption = $5, process_group = NULL
-  WHERE job_id = $1 AND number = $2 RETURNING *`;
+const COMPLETE = `UPDATE builds SET state = 'completed', result = $3, duration_ms = $4, interruption = $5, process_group = NULL, lease_until = NULL, stop_request = NULL
+  WHERE job_id = $1 AND number = $2 AND state = 'running' RETURNING *`;
+
+/** The running builds of a server's built-in executors, and built-in builds that name no server. */
+const RUNNING_ON = `state = 'running' AND node = 'built-in' AND (server = $1 OR server IS NULL)`;
 
 export class PgBuildStore implements BuildStore {
   constructor(
@@ -37,6 +41,9 @@ export class PgBuildStore implements BuildStore {
       if (!item) return null;
       const job = await lockJob(tx, item.job_id);
       if (!job) return null;
+      // Under the job's lock, so that two servers cannot both start a build of a job that runs one at a time.
+      const busy = await tx.one(`SELECT 1 FROM builds WHERE job_id = $1 AND state = 'running' AND (exclusive OR $2) LIMIT 1`, [item.job_id, request.exclusive ?? false]);
+      if (busy) return null;
       const number = job.next_build_number;
       const left = await tx.one<{ parameters: string | null }>(
         `UPDATE queue_items SET state = 'left', build_number = $2, left_at = $3 WHERE id = $1 AND state = 'waiting' RETURNING parameters`,
@@ -45,9 +52,9 @@ export class PgBuildStore implements BuildStore {
       if (!left) return null;
       const row = (await tx.one<BuildRow>(
         `WITH counter AS (UPDATE items SET next_build_number = $2 + 1 WHERE id = $1)
-         INSERT INTO builds (job_id, number, queue_id, state, started_at, parameters, executor, node)
-         VALUES ($1, $2, $3, 'running', $4, $5, $6, $7) RETURNING *`,
-        [item.job_id, number, request.queueId, request.startedAt, left.parameters, request.executor, request.node],
+         INSERT INTO builds (job_id, number, queue_id, state, started_at, parameters, executor, node, server, exclusive, lease_until)
+         VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+        [item.job_id, number, request.queueId, request.startedAt, left.parameters, request.executor, request.node, request.server ?? null, request.exclusive ?? false, request.leaseUntil ?? null],
       )) as BuildRow;
       return rowToBuild(row, await this.causes.of(row.queue_id, tx));
     });
@@ -56,7 +63,7 @@ export class PgBuildStore implements BuildStore {
   finish(jobId: number, number: number, outcome: FinishBuild): Promise<Build> {
     return this.batch.write(async (tx) => {
       const interruption = outcome.interruption === null ? null : JSON.stringify(outcome.interruption);
-      const row = await tx.one<BuildRow>(COMPLETE, [jobId, number, outcome.result, outcome.durationMs, interruption]);
+      const row = (await tx.one<BuildRow>(COMPLETE, [jobId, number, outcome.result, outcome.durationMs, interruption])) ?? (await tx.one<BuildRow>('SELECT * FROM builds WHERE job_id = $1 AND number = $2', [jobId, number]));
       if (!row) throw new DomainError('build_not_found', `Build #${number} of job ${jobId} does not exist.`);
       return rowToBuild(row, await this.causes.of(row.queue_id, tx));
     });
@@ -104,25 +111,58 @@ export class PgBuildStore implements BuildStore {
   async listRunning(): Promise<RunningBuildRecord[]> {
     const rows = await this.db.rows<BuildRow>(`SELECT * FROM builds WHERE state = 'running' ORDER BY started_at`);
     const builds = await this.toBuilds(rows);
-    return rows.map((row, index) => ({ build: builds[index] as Build, processGroup: row.process_group }));
+    return rows.map((row, index) => ({ build: builds[index] as Build, processGroup: row.process_group, server: (row as BuildRow & ServerColumns).server }));
   }
 
-  abortRunning(node: string, interruption: Interruption, now: number): Promise<RunningBuildRecord[]> {
+  abortRunningOn(server: string, interruption: Interruption, now: number): Promise<RunningBuildRecord[]> {
+    return this.batch.write(async (tx) => this.abort(tx, await tx.rows<BuildRow & ServerColumns>(`SELECT * FROM builds WHERE ${RUNNING_ON} FOR UPDATE`, [server]), () => interruption, now));
+  }
+
+  renewLeases(server: string, until: number): Promise<Array<{ jobId: number; number: number }>> {
+    return this.batch.write(async (tx) =>
+      (await tx.rows<{ job_id: number; number: number }>(`UPDATE builds SET lease_until = $2 WHERE state = 'running' AND server = $1 RETURNING job_id, number`, [server, until])).map((row) => ({
+        jobId: row.job_id,
+        number: row.number,
+      })),
+    );
+  }
+
+  reapExpired(now: number, asking: string): Promise<RunningBuildRecord[]> {
     return this.batch.write(async (tx) => {
-      // Running builds are few (one per busy executor): the partial index of running builds finds them.
-      const rows = await tx.rows<BuildRow & { old_process_group: number | null }>(
-        `WITH running AS (
-           SELECT job_id, number, process_group FROM builds WHERE state = 'running' AND lower(node) = lower($1) FOR UPDATE
-         )
-         UPDATE builds AS b SET state = 'completed', result = 'ABORTED', duration_ms = GREATEST(0, $2 - b.started_at), interruption = $3, process_group = NULL
-         FROM running WHERE b.job_id = running.job_id AND b.number = running.number
-         RETURNING b.*, running.process_group AS old_process_group`,
-        [node, now, JSON.stringify(interruption)],
-      );
-      rows.sort((a, b) => a.started_at - b.started_at);
-      const builds = await this.toBuilds(rows, tx);
-      return rows.map((row, index) => ({ build: builds[index] as Build, processGroup: row.old_process_group }));
+      // SKIP LOCKED: a build its server is finishing right now is not reaped under it.
+      const rows = await tx.rows<BuildRow & ServerColumns>(`SELECT * FROM builds WHERE state = 'running' AND lease_until < $1 AND server IS DISTINCT FROM $2 FOR UPDATE SKIP LOCKED`, [now, asking]);
+      return this.abort(tx, rows, (row) => ({ kind: 'server_lost', server: row.server ?? 'unknown', silentMs: Math.max(0, now - (row.lease_until ?? now)) }), now);
     });
+  }
+
+  requestStop(request: StopRequest): Promise<boolean> {
+    return this.batch.write(
+      async (tx) =>
+        (await tx.run(`UPDATE builds SET stop_request = $3 WHERE job_id = $1 AND number = $2 AND state = 'running'`, [
+          request.jobId,
+          request.number,
+          JSON.stringify({ interruption: request.interruption, mode: request.mode }),
+        ])) > 0,
+    );
+  }
+
+  async stopRequests(server: string): Promise<StopRequest[]> {
+    const rows = await this.db.rows<{ job_id: number; number: number; stop_request: string }>(
+      `SELECT job_id, number, stop_request FROM builds WHERE state = 'running' AND server = $1 AND stop_request IS NOT NULL`,
+      [server],
+    );
+    return rows.map(toStopRequest);
+  }
+
+  /** Finishes locked running builds as ABORTED, each with its interruption, oldest first. */
+  private async abort(tx: Sql, rows: ReadonlyArray<BuildRow & ServerColumns>, why: (row: BuildRow & ServerColumns) => Interruption, now: number): Promise<RunningBuildRecord[]> {
+    const sorted = [...rows].sort((a, b) => a.started_at - b.started_at);
+    const done: BuildRow[] = [];
+    for (const row of sorted) {
+      done.push((await tx.one<BuildRow>(COMPLETE, [row.job_id, row.number, 'ABORTED', Math.max(0, now - row.started_at), JSON.stringify(why(row))])) as BuildRow);
+    }
+    const builds = await this.toBuilds(done, tx);
+    return sorted.map((row, index) => ({ build: builds[index] as Build, processGroup: row.process_group, server: row.server }));
   }
 
   delete(jobId: number, number: number): Promise<void> {

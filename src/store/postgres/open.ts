@@ -7,9 +7,11 @@ import { CauseTable } from './causes.js';
 import { PgItemStore } from './items.js';
 import { migrate } from './migrate.js';
 import { PgNodeStore } from './nodes.js';
+import { PgPeriodicStore } from './periodic.js';
 import { PgQueueStore } from './queue.js';
 import { PgSecurityStore } from './security.js';
 import { PgSessionStore } from './sessions.js';
+import { PgSignals } from './signals.js';
 import { Sql } from './sql.js';
 import { PgTriggerTokenStore } from './trigger-tokens.js';
 import { PgUserStore } from './users.js';
@@ -50,6 +52,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end();
     throw error;
   }
+  const signals = new PgSignals(pool, { connectionString: options.url, types, connectionTimeoutMillis: 10_000 });
+  await signals.start();
   const db = new Sql(pool);
   const batch = new PgWriteBatch(pool, options.observeCommit);
   const causes = new CauseTable(db);
@@ -67,10 +71,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     webhooks: new PgWebhookStore(db, batch),
     views: new PgViewStore(db, batch),
     nodes: new PgNodeStore(db, batch),
+    periodic: new PgPeriodicStore(batch),
+    signals,
     async ping() {
       await db.rows('SELECT 1');
     },
     async close() {
+      await signals.close();
       await batch.close();
       await pool.end();
     },

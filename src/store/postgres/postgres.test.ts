@@ -11,6 +11,14 @@ import { latestPostgresSchemaVersion } from './migrate.js';
 import { openPostgresStore } from './open.js';
 import { QUEUE_STATEMENTS } from './queue.js';
 
+async function waitUntil(condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('the condition did not come true in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describeStoreContract('postgres', async () => openPostgresStore({ url: await createTestSchema() }));
 
 const alice = { kind: 'user', userId: 'alice', userName: 'Alice' } as const;
@@ -24,6 +32,37 @@ function enqueue(store: Store, jobId: number, key = '') {
 }
 
 describe('postgres store shared by several nodes', () => {
+  it('wakes the other servers through LISTEN/NOTIFY, and listens again after its connection was cut', async () => {
+    const direct = new URL(await createTestDatabase('signals'));
+    const cable = new Cable(Number(direct.port));
+    await cable.plug();
+    const cut = new URL(direct);
+    cut.port = String(cable.port);
+    const [sender, listener] = [await openPostgresStore({ url: direct.toString() }), await openPostgresStore({ url: cut.toString() })];
+    try {
+      expect(listener.signals.pollMs).toBeGreaterThan(0);
+      const heard: string[] = [];
+      listener.signals.on('queue', () => heard.push('queue'));
+      listener.signals.on('stops', () => heard.push('stops'));
+      sender.signals.notify('queue');
+      await waitUntil(() => heard.includes('queue'));
+      expect(heard).toEqual(['queue']);
+      // The listening connection breaks: once it is back, the listener looks at every topic (it may
+      // have missed signals), and hears new ones again.
+      await cable.cut();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      heard.length = 0;
+      await cable.plug();
+      await waitUntil(() => heard.includes('stops'), 15_000);
+      heard.length = 0;
+      sender.signals.notify('stops');
+      await waitUntil(() => heard.includes('stops'));
+    } finally {
+      await Promise.all([sender.close(), listener.close()]);
+      await cable.cut();
+    }
+  });
+
   it('gives unique queue ids and dense build numbers when many nodes trigger and start the same job at once, starting no item twice', async () => {
     const url = await createTestSchema();
     // Four "nodes": each store has its own pool of connections and its own write batch.

@@ -23,9 +23,13 @@ const COLUMNS = QUEUE_COLUMNS;
 export const QUEUE_STATEMENTS = {
   /** A waiting item of the job with the same parameters, to fold a trigger into. */
   twin: `SELECT id, due_at FROM queue_items WHERE job_id = $1 AND state = 'waiting' AND parameters_key = $2 ORDER BY id LIMIT 1`,
-  /** The claim: due items after a position, soonest first, skipping excluded jobs. */
-  due: `SELECT ${COLUMNS} FROM queue_items
+  /**
+   * The claim: due items after a position, soonest first, skipping excluded jobs and jobs that run a
+   * build that must run alone (on any server).
+   */
+  due: `SELECT ${COLUMNS} FROM queue_items AS q
     WHERE state = 'waiting' AND due_at <= $1 AND (due_at, id) > ($2, $3) AND job_id <> ALL ($4::bigint[])
+      AND NOT EXISTS (SELECT 1 FROM builds AS b WHERE b.job_id = q.job_id AND b.state = 'running' AND b.exclusive)
     ORDER BY due_at, id LIMIT $5`,
   /** When the scheduler must look again. */
   nextDue: `SELECT MIN(due_at) AS due_at FROM queue_items WHERE state = 'waiting' AND due_at > $1`,

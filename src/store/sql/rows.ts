@@ -12,7 +12,7 @@ import type { TriggerToken } from '../../core/trigger-token.js';
 import type { User } from '../../core/user.js';
 import type { View, ViewSettings } from '../../core/view.js';
 import type { Webhook } from '../../core/webhook.js';
-import type { Session } from '../types.js';
+import type { Session, StopRequest } from '../types.js';
 
 /**
  * The rows both SQL backends (sqlite/, postgres/) read, and their mapping to the domain. The two
@@ -112,6 +112,18 @@ export interface BuildRow {
   node: string;
   interruption: string | null;
   process_group: number | null;
+}
+
+/** The columns of a build that say which server holds it (migration 0008 on SQLite, 0002 on PostgreSQL). */
+export interface ServerColumns {
+  server: string | null;
+  lease_until: number | null;
+  stop_request: string | null;
+}
+
+export function toStopRequest(row: { job_id: number; number: number; stop_request: string }): StopRequest {
+  const { interruption, mode } = JSON.parse(row.stop_request) as Pick<StopRequest, 'interruption' | 'mode'>;
+  return { jobId: row.job_id, number: row.number, interruption, mode };
 }
 
 export function rowToBuild(row: BuildRow, causes: Build['causes']): Build {

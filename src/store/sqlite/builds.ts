@@ -1,12 +1,16 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { type Build, type Interruption, PERMALINKS, type PermalinkName } from '../../core/build.js';
 import { DomainError } from '../../core/errors.js';
-import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild } from '../types.js';
+import { BUILT_IN_NODE } from '../../core/node.js';
+import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild, StopRequest } from '../types.js';
 import { newestNumber } from '../sql/permalinks.js';
-import { type BuildRow, rowToBuild } from '../sql/rows.js';
+import { type BuildRow, rowToBuild, type ServerColumns, toStopRequest } from '../sql/rows.js';
 import type { CauseTable } from './causes.js';
 import type { ItemCache } from './items.js';
 import type { WriteBatch } from './write-batch.js';
+
+/** The running builds of a server's built-in executors, and built-in builds that name no server. */
+const RUNNING_ON = `state = 'running' AND node = 'built-in' AND (server = ? OR server IS NULL)`;
 
 export class SqliteBuildStore implements BuildStore {
   private readonly one: Statement<[number, number], BuildRow>;
@@ -14,7 +18,11 @@ export class SqliteBuildStore implements BuildStore {
   private readonly ascending: Statement<[number, number, number], BuildRow>;
   private readonly total: Statement<[number], { n: number | null }>;
   private readonly oldest: Statement<[number], BuildRow>;
-  private readonly running: Statement<[], BuildRow>;
+  private readonly running: Statement<[], BuildRow & ServerColumns>;
+  private readonly busy: Statement<[number, number], { found: number }>;
+  private readonly renew: Statement<[number, string], { job_id: number; number: number }>;
+  private readonly stop: Statement<[string, number, number]>;
+  private readonly stops: Statement<[string], { job_id: number; number: number; stop_request: string }>;
   private readonly waitingItem: Statement<[number], { id: number; job_id: number; parameters: string | null }>;
   private readonly takeNumber: Statement<[number], { number: number }>;
   private readonly leaveQueue: Statement<[number, number, number]>;
@@ -44,16 +52,20 @@ export class SqliteBuildStore implements BuildStore {
     ) as Record<PermalinkName, Statement<[string], BuildRow>>;
     this.oldest = db.prepare('SELECT * FROM builds WHERE job_id = ? ORDER BY number ASC LIMIT 1');
     this.running = db.prepare(`SELECT * FROM builds WHERE state = 'running' ORDER BY started_at`);
+    this.busy = db.prepare(`SELECT 1 AS found FROM builds WHERE job_id = ? AND state = 'running' AND (exclusive OR ?) LIMIT 1`);
+    this.renew = db.prepare(`UPDATE builds SET lease_until = ? WHERE state = 'running' AND server = ? RETURNING job_id, number`);
+    this.stop = db.prepare(`UPDATE builds SET stop_request = ? WHERE job_id = ? AND number = ? AND state = 'running'`);
+    this.stops = db.prepare(`SELECT job_id, number, stop_request FROM builds WHERE state = 'running' AND server = ? AND stop_request IS NOT NULL`);
     this.waitingItem = db.prepare(`SELECT id, job_id, parameters FROM queue_items WHERE id = ? AND state = 'waiting'`);
     this.takeNumber = db.prepare('UPDATE items SET next_build_number = next_build_number + 1 WHERE id = ? RETURNING next_build_number - 1 AS number');
     this.leaveQueue = db.prepare(`UPDATE queue_items SET state = 'left', build_number = ?, left_at = ? WHERE id = ?`);
     this.insert = db.prepare(
-      `INSERT INTO builds (job_id, number, queue_id, state, started_at, parameters, executor, node)
-       VALUES (@jobId, @number, @queueId, 'running', @startedAt, @parameters, @executor, @node) RETURNING *`,
+      `INSERT INTO builds (job_id, number, queue_id, state, started_at, parameters, executor, node, server, exclusive, lease_until)
+       VALUES (@jobId, @number, @queueId, 'running', @startedAt, @parameters, @executor, @node, @server, @exclusive, @leaseUntil) RETURNING *`,
     );
     this.complete = db.prepare(
-      `UPDATE builds SET state = 'completed', result = @result, duration_ms = @durationMs, interruption = @interruption, process_group = NULL
-       WHERE job_id = @jobId AND number = @number RETURNING *`,
+      `UPDATE builds SET state = 'completed', result = @result, duration_ms = @durationMs, interruption = @interruption, process_group = NULL, lease_until = NULL, stop_request = NULL
+       WHERE job_id = @jobId AND number = @number AND state = 'running' RETURNING *`,
     );
     this.processGroup = db.prepare('UPDATE builds SET process_group = ? WHERE job_id = ? AND number = ?');
     this.deleteRow = db.prepare('DELETE FROM builds WHERE job_id = ? AND number = ? RETURNING queue_id');
@@ -64,6 +76,7 @@ export class SqliteBuildStore implements BuildStore {
     return this.batch.write(() => {
       const item = this.waitingItem.get(request.queueId);
       if (!item) return null;
+      if (this.busy.get(item.job_id, request.exclusive ? 1 : 0)) return null;
       const { number } = this.takeNumber.get(item.job_id) as { number: number };
       this.items.forget(item.job_id);
       this.leaveQueue.run(number, request.startedAt, item.id);
@@ -75,6 +88,9 @@ export class SqliteBuildStore implements BuildStore {
         parameters: item.parameters,
         executor: request.executor,
         node: request.node,
+        server: request.server ?? null,
+        exclusive: request.exclusive ? 1 : 0,
+        leaseUntil: request.leaseUntil ?? null,
       }) as BuildRow;
       return this.toBuild(row);
     });
@@ -89,8 +105,9 @@ export class SqliteBuildStore implements BuildStore {
         durationMs: outcome.durationMs,
         interruption: outcome.interruption === null ? null : JSON.stringify(outcome.interruption),
       }) as BuildRow | undefined;
-      if (!row) throw new DomainError('build_not_found', `Build #${number} of job ${jobId} does not exist.`);
-      return this.toBuild(row);
+      const recorded = row ?? this.one.get(jobId, number);
+      if (!recorded) throw new DomainError('build_not_found', `Build #${number} of job ${jobId} does not exist.`);
+      return this.toBuild(recorded);
     });
   }
 
@@ -133,23 +150,48 @@ export class SqliteBuildStore implements BuildStore {
   }
 
   async listRunning(): Promise<RunningBuildRecord[]> {
-    return this.running.all().map((row) => ({ build: this.toBuild(row), processGroup: row.process_group }));
+    return this.running.all().map((row) => ({ build: this.toBuild(row), processGroup: row.process_group, server: row.server }));
   }
 
-  abortRunning(node: string, interruption: Interruption, now: number): Promise<RunningBuildRecord[]> {
+  abortRunningOn(server: string, interruption: Interruption, now: number): Promise<RunningBuildRecord[]> {
     // Running builds are few (one per busy executor): filtering them here reads nothing more.
+    return this.batch.write(() => this.abort(this.running.all().filter((row) => row.node === BUILT_IN_NODE && (row.server === server || row.server === null)), () => interruption, now));
+  }
+
+  renewLeases(server: string, until: number): Promise<Array<{ jobId: number; number: number }>> {
+    return this.batch.write(() => this.renew.all(until, server).map((row) => ({ jobId: row.job_id, number: row.number })));
+  }
+
+  reapExpired(now: number, asking: string): Promise<RunningBuildRecord[]> {
     return this.batch.write(() =>
-      this.running.all().filter((row) => row.node.toLowerCase() === node.toLowerCase()).map((row) => {
-        const done = this.complete.get({
-          jobId: row.job_id,
-          number: row.number,
-          result: 'ABORTED',
-          durationMs: Math.max(0, now - row.started_at),
-          interruption: JSON.stringify(interruption),
-        }) as BuildRow;
-        return { build: this.toBuild(done), processGroup: row.process_group };
-      }),
+      this.abort(
+        this.running.all().filter((row) => row.lease_until !== null && row.lease_until < now && row.server !== asking),
+        (row) => ({ kind: 'server_lost', server: row.server ?? 'unknown', silentMs: Math.max(0, now - (row.lease_until ?? now)) }),
+        now,
+      ),
     );
+  }
+
+  requestStop(request: StopRequest): Promise<boolean> {
+    return this.batch.write(() => this.stop.run(JSON.stringify({ interruption: request.interruption, mode: request.mode }), request.jobId, request.number).changes > 0);
+  }
+
+  async stopRequests(server: string): Promise<StopRequest[]> {
+    return this.stops.all(server).map(toStopRequest);
+  }
+
+  /** Finishes running builds (oldest first) as ABORTED, each with its interruption; inside a write. */
+  private abort(rows: ReadonlyArray<BuildRow & ServerColumns>, why: (row: BuildRow & ServerColumns) => Interruption, now: number): RunningBuildRecord[] {
+    return rows.map((row) => {
+      const done = this.complete.get({
+        jobId: row.job_id,
+        number: row.number,
+        result: 'ABORTED',
+        durationMs: Math.max(0, now - row.started_at),
+        interruption: JSON.stringify(why(row)),
+      }) as BuildRow;
+      return { build: this.toBuild(done), processGroup: row.process_group, server: row.server };
+    });
   }
 
   delete(jobId: number, number: number): Promise<void> {

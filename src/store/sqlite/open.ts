@@ -13,6 +13,8 @@ import { SqliteSecurityStore } from './security.js';
 import { SqliteSessionStore } from './sessions.js';
 import { SqliteTriggerTokenStore } from './trigger-tokens.js';
 import { SqliteNodeStore } from './nodes.js';
+import { SqlitePeriodicStore } from './periodic.js';
+import { LocalSignals } from '../local-signals.js';
 import { SqliteViewStore } from './views.js';
 import { SqliteWebhookStore } from './webhooks.js';
 import { SqliteUserStore } from './users.js';
@@ -67,6 +69,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     webhooks: new SqliteWebhookStore(db, batch),
     views: new SqliteViewStore(db, batch),
     nodes: new SqliteNodeStore(db, batch),
+    periodic: new SqlitePeriodicStore(db, batch),
+    signals: new LocalSignals(),
     async ping() {
       ping.get();
     },

@@ -42,8 +42,9 @@ export class SqliteQueueStore implements QueueStore {
     // at its limit: a wake of the scheduler or a page costs what it returns, however long the queue.
     this.waiting = db.prepare(`SELECT ${columns} FROM queue_items WHERE state = 'waiting' ORDER BY due_at, id LIMIT ?`);
     this.due = db.prepare(
-      `SELECT ${columns} FROM queue_items
+      `SELECT ${columns} FROM queue_items AS q
        WHERE state = 'waiting' AND due_at <= @now AND (due_at, id) > (@afterDue, @afterId) AND job_id NOT IN (SELECT value FROM json_each(@excluded))
+         AND NOT EXISTS (SELECT 1 FROM builds AS b WHERE b.job_id = q.job_id AND b.state = 'running' AND b.exclusive)
        ORDER BY due_at, id LIMIT @limit`,
     );
     this.nextDue = db.prepare(`SELECT MIN(due_at) AS due_at FROM queue_items WHERE state = 'waiting' AND due_at > ?`);

@@ -134,6 +134,7 @@ const INTERRUPTION_CLASS: Record<Interruption['kind'], string> = {
   agent_lost: 'io.steward.model.CauseOfInterruption$AgentLost',
   agent_restarted: 'io.steward.model.CauseOfInterruption$AgentRestarted',
   agent_stopped: 'io.steward.model.CauseOfInterruption$AgentStopped',
+  server_lost: 'io.steward.model.CauseOfInterruption$ServerLost',
 };
 
 export function interruptedBuildAction(interruption: Interruption): Bean {

@@ -1,0 +1,167 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Jenkins from 'jenkins';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type ChildServer, CHILD_ADMIN_PASSWORD, startChildServer } from '../../support/child-server.js';
+import { createTestDatabase } from '../../support/postgres.js';
+import { jobXml, stringParameter, waitFor, waitForBuild } from '../../support/server.js';
+
+/**
+ * Several `steward serve` processes on one PostgreSQL database, as behind a load balancer: each has its
+ * own home, the first one's key (--key-file) and a name; builds of a server that dies are aborted by
+ * another once their lease (3 s here) runs out.
+ */
+const homes: string[] = [];
+const servers: ChildServer[] = [];
+const proxies: Server[] = [];
+afterAll(async () => {
+  for (const proxy of proxies) proxy.close();
+  await Promise.all(servers.map((server) => server.kill()));
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+
+const LEASE = { STEWARD_SERVER_LEASE_SECONDS: '3' };
+
+/** Starts `count` servers on a new database, named a, b, c…, with the executors given for each. */
+async function startGroup(executors: readonly number[]): Promise<ChildServer[]> {
+  const url = await createTestDatabase('servers');
+  const group: ChildServer[] = [];
+  let firstHome = '';
+  for (const [index, count] of executors.entries()) {
+    const home = mkdtempSync(join(tmpdir(), 'steward-servers-'));
+    homes.push(home);
+    firstHome ||= home;
+    const key = index === 0 ? [] : ['--key-file', join(firstHome, 'secrets', 'master.key')];
+    const server = await startChildServer(home, ['--database', url, '--executors', String(count), '--server-name', String.fromCharCode(97 + index), ...key], LEASE);
+    servers.push(server);
+    group.push(server);
+  }
+  return group;
+}
+
+/** A load balancer in miniature: each request goes to the next server in turn. */
+async function roundRobin(group: readonly ChildServer[]): Promise<string> {
+  let next = 0;
+  const proxy = createServer((incoming, answer) => {
+    const target = new URL(group[next++ % group.length]?.url ?? '');
+    const forwarded = request(
+      { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: target.host } },
+      (response) => {
+        answer.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(answer);
+      },
+    );
+    forwarded.on('error', () => answer.writeHead(502).end());
+    incoming.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxies.push(proxy);
+  return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+}
+
+interface BuildJson {
+  number: number;
+  result: string | null;
+  building: boolean;
+  queueId: number;
+  actions: Array<{ parameters?: Array<{ name: string; value: string }>; causes?: Array<{ shortDescription: string }> }>;
+}
+
+describe('several servers on one PostgreSQL database', () => {
+  it('keeps every acknowledged trigger of a burst spread over three servers while one is killed: each item becomes one build, numbers dense', async () => {
+    const group = await startGroup([2, 2, 2]);
+    const [a, , c] = group as [ChildServer, ChildServer, ChildServer];
+    await a.createJob('burst', jobXml({ parameters: stringParameter('N'), steps: ['sleep 1'], extra: '<concurrentBuild>true</concurrentBuild>' }));
+    const acknowledged: Array<{ n: number; queueId: number }> = [];
+    let refused = 0;
+    const TRIGGERS = 90;
+    let sent = 0;
+    const trigger = async (n: number) => {
+      const server = group[n % group.length] as ChildServer;
+      try {
+        const response = await server.fetch('/job/burst/buildWithParameters', { method: 'POST', body: new URLSearchParams({ N: String(n) }) });
+        if (response.status === 201) acknowledged.push({ n, queueId: Number(/\/queue\/item\/(\d+)\//.exec(response.headers.get('location') ?? '')?.[1]) });
+        else refused += 1;
+      } catch {
+        refused += 1; // the killed server's connection broke: not acknowledged
+      }
+    };
+    const clients = Array.from({ length: 6 }, async () => {
+      while (sent < TRIGGERS) {
+        const n = sent++;
+        if (n === TRIGGERS / 3) void c.kill();
+        await trigger(n);
+      }
+    });
+    await Promise.all(clients);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(TRIGGERS / 3);
+    expect(refused).toBeGreaterThan(0);
+
+    // Every acknowledged item becomes a build, on the servers still alive (c's running builds end ABORTED once their lease runs out).
+    const builds = await waitFor(
+      async () => {
+        const body = (await (await a.fetch('/job/burst/api/json?tree=builds[number,result,building,queueId,actions[parameters[name,value],causes[shortDescription]]]{0,500}')).json()) as { builds: BuildJson[] };
+        const done = body.builds.filter((build) => !build.building);
+        return done.length >= acknowledged.length && body.builds.every((build) => !build.building) ? body.builds : undefined;
+      },
+      120_000,
+      'every acknowledged trigger to become a finished build',
+      500,
+    );
+    const numbers = builds.map((build) => build.number).sort((x, y) => x - y);
+    expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, index) => index + 1));
+    const queueIds = builds.map((build) => build.queueId);
+    expect(new Set(queueIds).size).toBe(queueIds.length);
+    for (const { queueId } of acknowledged) expect(queueIds).toContain(queueId);
+    // No parameter value ran twice: each item started once.
+    const values = builds.map((build) => build.actions.flatMap((action) => action.parameters ?? []).find((parameter) => parameter.name === 'N')?.value);
+    expect(new Set(values).size).toBe(values.length);
+    // c ran builds when it was killed: another server aborted them, naming it.
+    const lost = builds.filter((build) => build.result === 'ABORTED');
+    expect(lost.length).toBeGreaterThan(0);
+    for (const build of lost) {
+      const log = await (await a.fetch(`/job/burst/${build.number}/api/json?tree=actions[causes[shortDescription]]`)).text();
+      expect(log).toContain('Steward server c');
+    }
+    expect(builds.filter((build) => build.result !== 'SUCCESS' && build.result !== 'ABORTED')).toEqual([]);
+  }, 240_000);
+
+  it('refuses a revoked API token and applies a changed grant on every server within a second, and applies a stop asked through another server', async () => {
+    const [a, b, c] = (await startGroup([0, 1, 0])) as [ChildServer, ChildServer, ChildServer];
+    const made = (await (await a.fetch('/user/admin/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken', { method: 'POST', body: new URLSearchParams({ newTokenName: 'ci' }) })).json()) as {
+      data: { tokenValue: string; tokenUuid: string };
+    };
+    const withToken = { authorization: `Basic ${Buffer.from(`admin:${made.data.tokenValue}`).toString('base64')}` };
+    for (const server of [a, b, c]) expect((await server.fetch('/api/json', { headers: withToken })).status).toBe(200);
+    expect((await a.fetch('/user/admin/descriptorByName/jenkins.security.ApiTokenProperty/revoke', { method: 'POST', body: new URLSearchParams({ tokenUuid: made.data.tokenUuid }) })).status).toBe(200);
+    const revokedAt = Date.now();
+    for (const server of [b, c, a]) expect((await server.fetch('/api/json', { headers: withToken })).status).toBe(401);
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
+
+    // A changed grant, held compiled in each server's memory, counts everywhere within a second.
+    const anonymous = async (server: ChildServer) => (await fetch(new URL('api/json', server.url))).status;
+    expect(await Promise.all([a, b, c].map(anonymous))).toEqual([403, 403, 403]);
+    const patched = await a.fetch('/steward/api/v1/security', {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ authorization: 'matrix', grants: { 'user:admin': ['Overall/Administer'], anonymous: ['Overall/Read'] } }),
+    });
+    expect(patched.status).toBe(200);
+    const grantedAt = Date.now();
+    await waitFor(async () => ((await Promise.all([b, c].map(anonymous))).every((status) => status === 200) ? true : undefined), 1000, 'the grant to count on b and c', 10);
+    expect(Date.now() - grantedAt).toBeLessThan(1000);
+
+    // Only b has an executor: a trigger through a starts there, and a stop through c reaches it.
+    await a.createJob('long', jobXml({ steps: ['echo started; sleep 60'] }));
+    const queued = await a.fetch('/job/long/build?wait=start', { method: 'POST', headers: { accept: 'application/json' } });
+    expect(queued.status).toBe(201);
+    expect(((await queued.json()) as { build: { number: number } | null }).build?.number).toBe(1);
+    await waitFor(async () => ((await (await b.fetch('/job/long/1/consoleText')).text()).includes('started') ? true : undefined), 10_000, 'the step to start on b');
+    expect((await c.fetch('/job/long/1/stop', { method: 'POST' })).status).toBe(302);
+    expect(await waitForBuild(a, '/job/long', 1, 15_000)).toMatchObject({ result: 'ABORTED' });
+    expect(await (await b.fetch('/job/long/1/consoleText')).text()).toContain('Aborted by admin');
+  }, 120_000);
+});
