@@ -517,8 +517,8 @@ export class Scheduler {
   /**
    * Renews the leases of the builds this server holds (its executors' and its agents'). A build the
    * store no longer has running here was finished by another server (its lease had expired: this
-   * server was cut off from the database for longer than the lease): it is stopped, and its recorded
-   * result stands. Called by `listen` every third of the lease, and once at start by main.ts, before
+   * server was cut off from the database for longer than the lease), and its recorded result stands,
+   * or deleted with its job through another server: either way it is stopped. Called by `listen` every third of the lease, and once at start by main.ts, before
    * any lease is reaped.
    */
   async renewLeases(): Promise<void> {
@@ -534,11 +534,22 @@ export class Scheduler {
     const held = new Set(renewed.map((build) => key(build.jobId, build.number)));
     for (const running of mine) {
       if (held.has(key(running.job.id, running.build.number))) continue;
-      // Not renewed: finished elsewhere, just finished here, or started before servers were named.
-      const recorded = await this.options.store.builds.get(running.job.id, running.build.number).catch(() => null);
-      if (recorded?.state !== 'completed' || !this.running.has(key(running.job.id, running.build.number))) continue;
-      this.options.log.warn({ job: running.job.fullName, build: running.build.number }, 'another server aborted this build after its lease expired; stopping it here');
-      running.control.stop(recorded.interruption ?? { kind: 'server_lost', server: this.server, silentMs: this.leaseMs }, 'kill');
+      // Not renewed: finished elsewhere, deleted (its job was, through another server), just finished
+      // here, or started before servers were named.
+      let recorded: Build | null;
+      try {
+        recorded = await this.options.store.builds.get(running.job.id, running.build.number);
+      } catch {
+        continue;
+      }
+      if (!this.running.has(key(running.job.id, running.build.number))) continue;
+      if (recorded === null) {
+        this.options.log.warn({ job: running.job.fullName, build: running.build.number }, 'this build was deleted through another server; stopping it here');
+        running.control.stop({ kind: 'deleted' }, 'kill');
+      } else if (recorded.state === 'completed') {
+        this.options.log.warn({ job: running.job.fullName, build: running.build.number }, 'another server aborted this build after its lease expired; stopping it here');
+        running.control.stop(recorded.interruption ?? { kind: 'server_lost', server: this.server, silentMs: this.leaseMs }, 'kill');
+      }
     }
   }
 

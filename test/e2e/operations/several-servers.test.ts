@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,15 @@ async function roundRobin(group: readonly ChildServer[]): Promise<string> {
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   proxies.push(proxy);
   return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface BuildJson {
@@ -163,5 +172,14 @@ describe('several servers on one PostgreSQL database', () => {
     expect((await c.fetch('/job/long/1/stop', { method: 'POST' })).status).toBe(302);
     expect(await waitForBuild(a, '/job/long', 1, 15_000)).toMatchObject({ result: 'ABORTED' });
     expect(await (await b.fetch('/job/long/1/consoleText')).text()).toContain('Aborted by admin');
+
+    // A job deleted through another server while its build runs: the build's processes end too.
+    const marker = join(homes[homes.length - 2] as string, 'workspace', 'doomed', 'step.pid');
+    await a.createJob('doomed', jobXml({ steps: ['echo $$ > step.pid; sleep 60'] }));
+    expect((await a.fetch('/job/doomed/build', { method: 'POST' })).status).toBe(201);
+    const pid = await waitFor(() => (existsSync(marker) && readFileSync(marker, 'utf8').trim() !== '' ? Number(readFileSync(marker, 'utf8')) : undefined), 10_000, 'the step to start on b');
+    expect((await c.fetch('/job/doomed/doDelete', { method: 'POST' })).status).toBe(302);
+    await waitFor(() => (alive(pid) ? undefined : true), 5_000, 'the deleted job\'s step to end');
+    expect(b.errors()).toContain('this build was deleted through another server');
   }, 120_000);
 });
