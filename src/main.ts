@@ -43,7 +43,7 @@ import { Nodes } from './nodes/nodes.js';
 import { probeWritable } from './logs/write-probe.js';
 import { Metrics } from './metrics/metrics.js';
 import { readMetricsToken } from './config/metrics-token.js';
-import { reapLostBuilds, recoverInterruptedBuilds } from './queue/recovery.js';
+import { anyLeaseExpired, reapLostBuilds, recoverInterruptedBuilds } from './queue/recovery.js';
 import { retryAfterAgentLoss } from './queue/agent-loss-retry.js';
 import { Scheduler } from './queue/scheduler.js';
 import { IDEMPOTENCY_KEPT_MS, Triggers } from './queue/trigger.js';
@@ -268,7 +268,12 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   await pruneOnce();
   const pruner = setInterval(() => void pruneOnce(), PRUNE_EVERY_MS / 12);
   pruner.unref();
-  const reaper = setInterval(() => void reapOnce(), REAP_EVERY_MS);
+  const reaper = setInterval(() => {
+    anyLeaseExpired(store, settings.serverName, Date.now()).then(
+      (expired) => (expired ? reapOnce() : undefined),
+      () => {}, // the database is out of reach: nobody can reap now
+    );
+  }, REAP_EVERY_MS);
   reaper.unref();
   scheduler.wake();
   announce(`Steward listening on ${url}`);

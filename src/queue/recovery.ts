@@ -26,11 +26,19 @@ export async function recoverInterruptedBuilds(store: Store, runner: BuildRunner
  */
 export async function reapLostBuilds(store: Store, runner: BuildRunner, server: string, log: Logger): Promise<number> {
   const lost = await store.builds.reapExpired(Date.now(), server);
-  for (const { build, server } of lost) {
+  for (const { build, server: lostServer } of lost) {
     const item = await store.items.get(build.jobId);
     await runner.reap(item?.kind === 'job' ? item : null, build, null);
-    log.warn({ job: item?.fullName, build: build.number, server }, 'the server of a build stopped renewing its lease; the build was aborted');
+    log.warn({ job: item?.fullName, build: build.number, server: lostServer }, 'the server of a build stopped renewing its lease; the build was aborted');
   }
   if (lost.length > 0) store.signals.notify('builds');
   return lost.length;
+}
+
+/**
+ * Whether some build's lease ran out on another server: read first, every few seconds, so that an
+ * idle deployment only reads (running builds are few: one per busy executor).
+ */
+export async function anyLeaseExpired(store: Store, server: string, now: number): Promise<boolean> {
+  return (await store.builds.listRunning()).some((record) => record.leaseUntil != null && record.leaseUntil < now && record.server !== server);
 }

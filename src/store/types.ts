@@ -247,6 +247,8 @@ export interface RunningBuildRecord {
   readonly processGroup: number | null;
   /** The server that ran it, when known. */
   readonly server?: string | null;
+  /** Until when its lease held (null once finished, or for builds started before leases). */
+  readonly leaseUntil?: number | null;
 }
 
 export interface UserStore {

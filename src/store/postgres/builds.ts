@@ -111,7 +111,7 @@ export class PgBuildStore implements BuildStore {
   async listRunning(): Promise<RunningBuildRecord[]> {
     const rows = await this.db.rows<BuildRow>(`SELECT * FROM builds WHERE state = 'running' ORDER BY started_at`);
     const builds = await this.toBuilds(rows);
-    return rows.map((row, index) => ({ build: builds[index] as Build, processGroup: row.process_group, server: (row as BuildRow & ServerColumns).server }));
+    return rows.map((row, index) => ({ build: builds[index] as Build, processGroup: row.process_group, server: (row as BuildRow & ServerColumns).server, leaseUntil: (row as BuildRow & ServerColumns).lease_until }));
   }
 
   abortRunningOn(server: string, interruption: Interruption, now: number): Promise<RunningBuildRecord[]> {
@@ -162,7 +162,7 @@ export class PgBuildStore implements BuildStore {
       done.push((await tx.one<BuildRow>(COMPLETE, [row.job_id, row.number, 'ABORTED', Math.max(0, now - row.started_at), JSON.stringify(why(row))])) as BuildRow);
     }
     const builds = await this.toBuilds(done, tx);
-    return sorted.map((row, index) => ({ build: builds[index] as Build, processGroup: row.process_group, server: row.server }));
+    return sorted.map((row, index) => ({ build: builds[index] as Build, processGroup: row.process_group, server: row.server, leaseUntil: null }));
   }
 
   delete(jobId: number, number: number): Promise<void> {

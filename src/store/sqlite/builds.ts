@@ -150,7 +150,7 @@ export class SqliteBuildStore implements BuildStore {
   }
 
   async listRunning(): Promise<RunningBuildRecord[]> {
-    return this.running.all().map((row) => ({ build: this.toBuild(row), processGroup: row.process_group, server: row.server }));
+    return this.running.all().map((row) => ({ build: this.toBuild(row), processGroup: row.process_group, server: row.server, leaseUntil: row.lease_until }));
   }
 
   abortRunningOn(server: string, interruption: Interruption, now: number): Promise<RunningBuildRecord[]> {
@@ -190,7 +190,7 @@ export class SqliteBuildStore implements BuildStore {
         durationMs: Math.max(0, now - row.started_at),
         interruption: JSON.stringify(why(row)),
       }) as BuildRow;
-      return { build: this.toBuild(done), processGroup: row.process_group, server: row.server };
+      return { build: this.toBuild(done), processGroup: row.process_group, server: row.server, leaseUntil: null };
     });
   }
 
