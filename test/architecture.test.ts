@@ -30,8 +30,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   agent: ['core', 'executor', 'logs', 'queue', 'remote'],
   // A backup reads the home directly: a consistent snapshot of the store's database, and the console logs.
   backup: ['store', 'logs', 'version.js'],
-  // The command line is an HTTP client: the server's modules load only for `steward serve`, and backup/
-  // only for `steward backup` and `restore` (dynamic imports).
+  // `steward migrate`, `export` and `import`: the stores' databases directly, the archive like a backup's.
+  database: ['store', 'logs', 'backup', 'version.js'],
+  // The command line is an HTTP client: the server's modules load only for `steward serve`, backup/
+  // only for `steward backup` and `restore`, database/ only for `migrate`, `export` and `import` (dynamic imports).
   cli: ['core', 'config', 'version.js'],
 };
 

@@ -145,6 +145,15 @@ function serverName(text: string): string {
   return text;
 }
 
+/**
+ * The PostgreSQL database the options or the environment name (`--database`, else
+ * `STEWARD_DATABASE_URL`), checked, or null for the embedded SQLite database in the home: `steward
+ * serve`, `migrate` and `import` all find the database this way.
+ */
+export function resolveDatabaseUrl(option: string | undefined, env: NodeJS.ProcessEnv): string | null {
+  return databaseUrl(option ?? setVariables(env).STEWARD_DATABASE_URL);
+}
+
 /** A PostgreSQL address (`postgres://` or `postgresql://`), or null for the embedded SQLite store. */
 function databaseUrl(text: string | undefined): string | null {
   if (text === undefined) return null;

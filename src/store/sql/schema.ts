@@ -16,6 +16,13 @@ export class SchemaTooNewError extends Error {
   }
 }
 
+/** What a migration run found and did: the schema version before and after, and the migrations it applied. */
+export interface MigrationOutcome {
+  readonly from: number;
+  readonly to: number;
+  readonly applied: readonly number[];
+}
+
 /** A backend's numbered migration files (`0001_init.sql`…) in a directory, in order. */
 export function migrationFiles(directory: URL): Array<{ version: number; file: string }> {
   return readdirSync(directory)
