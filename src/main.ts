@@ -110,6 +110,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     disk: () => disk.current,
   });
   const store = await openStore(settings, (seconds) => metrics.commit(seconds));
+  await checkKey(store, secrets, settings);
   const accounts = new Accounts(store.users);
   await ensureAdmin(accounts, secretsDir, env, announce);
   const initialPassword = await InitialPassword.load(join(secretsDir, INITIAL_PASSWORD_FILE), accounts);
@@ -330,6 +331,23 @@ async function openStore(settings: Settings, observeCommit: (seconds: number) =>
     }
     throw error;
   }
+}
+
+/**
+ * Refuses to run on a PostgreSQL database whose secrets were sealed with another key: a second server
+ * started without the first one's key (or with a new one after a move) would otherwise fail to open
+ * every sealed value and hand out crumbs and session cookies the other servers refuse. The first
+ * server's key check is recorded on either backend, so that an imported SQLite home carries it.
+ */
+async function checkKey(store: Store, secrets: SecretBox, settings: Settings): Promise<void> {
+  const mine = secrets.digest('steward key check');
+  // On SQLite the key lives beside the database in the home; only a shared database has this trap.
+  if ((await store.security.keyCheck(mine)) === mine || settings.databaseUrl === null) return;
+  await store.close();
+  const given = settings.keyFile === null ? `the key in ${join(settings.home, 'secrets', 'master.key')}` : `the key in ${settings.keyFile}`;
+  throw new SettingsError(
+    `This database's secrets are sealed with another key than ${given}. Every server of one database needs the same key: start this one with --key-file naming a copy of the first server's HOME/secrets/master.key (docs/operations.md, "The key, shared by every server").`,
+  );
 }
 
 /** Prepares the built-in node; a build user that cannot work is a settings problem, reported as one. */

@@ -579,6 +579,14 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       });
     });
 
+    describe('key check', () => {
+      it('keeps the first key check and answers it to every later caller', async () => {
+        expect(await store.security.keyCheck('first')).toBe('first');
+        expect(await store.security.keyCheck('second')).toBe('first');
+        expect(await store.security.load()).toBeNull();
+      });
+    });
+
     describe('audit', () => {
       const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
         at: 1000,

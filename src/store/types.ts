@@ -318,6 +318,11 @@ export interface SecurityStore {
   load(): Promise<AccessPolicy | null>;
   /** Saves the strategy and crumb setting, and replaces the grants of the given scopes. */
   save(policy: Omit<AccessPolicy, 'grants'>, grants: readonly Grant[], scopes: ReadonlyArray<number | null>): Promise<AccessPolicy>;
+  /**
+   * The check value of the key that seals this database's secrets: the first caller's `check` is kept;
+   * returns the kept one, so a server can tell it was given another key than the database's.
+   */
+  keyCheck(check: string): Promise<string>;
 }
 
 export interface AuditStore {

@@ -34,6 +34,13 @@ export class PgSecurityStore implements SecurityStore {
     });
   }
 
+  keyCheck(check: string): Promise<string> {
+    return this.batch.write(async (tx) => {
+      await tx.run("INSERT INTO security_settings (key, value) VALUES ('key check', $1) ON CONFLICT (key) DO NOTHING", [check]);
+      return ((await tx.one<{ value: string }>("SELECT value FROM security_settings WHERE key = 'key check'")) as { value: string }).value;
+    });
+  }
+
   private async readGrants(sql: Sql): Promise<Grant[]> {
     // Grants of items deleted since are gone with them (ON DELETE CASCADE).
     return rowsToGrants(await sql.rows<GrantRow>('SELECT item_id, sid, permission FROM security_grants ORDER BY COALESCE(item_id, 0), id'));

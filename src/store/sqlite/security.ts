@@ -14,6 +14,8 @@ export class SqliteSecurityStore implements SecurityStore {
   private readonly clearServer: Statement<[]>;
   private readonly clearItem: Statement<[number]>;
   private readonly insertGrant: Statement;
+  private readonly keepKeyCheck: Statement<[string]>;
+  private readonly keptKeyCheck: Statement<[], { value: string }>;
 
   constructor(
     db: Database,
@@ -26,6 +28,15 @@ export class SqliteSecurityStore implements SecurityStore {
     this.clearServer = db.prepare('DELETE FROM security_grants WHERE item_id IS NULL');
     this.clearItem = db.prepare('DELETE FROM security_grants WHERE item_id = ?');
     this.insertGrant = db.prepare('INSERT OR IGNORE INTO security_grants (item_id, sid, permission) VALUES (@itemId, @sid, @permission)');
+    this.keepKeyCheck = db.prepare("INSERT INTO security_settings (key, value) VALUES ('key check', ?) ON CONFLICT (key) DO NOTHING");
+    this.keptKeyCheck = db.prepare("SELECT value FROM security_settings WHERE key = 'key check'");
+  }
+
+  keyCheck(check: string): Promise<string> {
+    return this.batch.write(() => {
+      this.keepKeyCheck.run(check);
+      return (this.keptKeyCheck.get() as { value: string }).value;
+    });
   }
 
   async load(): Promise<AccessPolicy | null> {

@@ -7,6 +7,7 @@ import Jenkins from 'jenkins';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ChildServer, CHILD_ADMIN_PASSWORD, startChildServer } from '../../support/child-server.js';
 import { createTestDatabase } from '../../support/postgres.js';
+import { runSteward } from '../../support/process.js';
 import { jobXml, stringParameter, waitFor, waitForBuild } from '../../support/server.js';
 
 /**
@@ -137,6 +138,21 @@ describe('several servers on one PostgreSQL database', () => {
     }
     expect(builds.filter((build) => build.result !== 'SUCCESS' && build.result !== 'ABORTED')).toEqual([]);
   }, 240_000);
+
+  it('refuses to start a server whose key is not the one the database\'s secrets are sealed with, changing nothing', async () => {
+    const url = await createTestDatabase('wrong_key');
+    const first = mkdtempSync(join(tmpdir(), 'steward-servers-'));
+    const second = mkdtempSync(join(tmpdir(), 'steward-servers-'));
+    homes.push(first, second);
+    const server = await startChildServer(first, ['--database', url, '--server-name', 'a']);
+    servers.push(server);
+    // The second server forgot --key-file: it would make a key of its own.
+    const refused = await runSteward(['serve', '--port', '0', '--home', second, '--database', url, '--server-name', 'b'], { STEWARD_ADMIN_PASSWORD: CHILD_ADMIN_PASSWORD, STEWARD_CONFIG: '' });
+    expect(refused.code).toBe(2);
+    expect(refused.output).toContain("This database's secrets are sealed with another key than the key in");
+    expect(refused.output).toContain('--key-file');
+    expect((await server.fetch('/api/json')).status).toBe(200);
+  });
 
   it('refuses a revoked API token and applies a changed grant on every server within a second, and applies a stop asked through another server', async () => {
     const [a, b, c] = (await startGroup([0, 1, 0])) as [ChildServer, ChildServer, ChildServer];
