@@ -31,12 +31,13 @@ export function start(command, args, env, ready) {
  * Steward on a fresh home, with an API token for admin in `auth` (requests authenticate with it, as
  * scripts should: it needs no crumb). Trigger limits are off: the benchmarks measure without them.
  * `checkout` runs another checkout's build (a previous release) for a same-run comparison; `moreConfig`
- * is YAML appended to the configuration file (e.g. a `settings:` section).
+ * is YAML appended to the configuration file (e.g. a `settings:` section); `env` more variables (e.g.
+ * `STEWARD_DATABASE_URL`).
  */
-export async function steward(home, checkout = '.', moreConfig = '') {
+export async function steward(home, checkout = '.', moreConfig = '', env = {}) {
   const config = join(home, 'steward.yaml');
   writeFileSync(config, `security:\n  triggerLimits:\n    perToken: { triggers: 0, window: 1min }\n${moreConfig}`);
-  const { child, match } = await start(process.execPath, [join(checkout, 'bin/steward.js'), 'serve', '--port', '0', '--home', home, '--config', config], { STEWARD_ADMIN_PASSWORD: PASSWORD }, /Steward listening on (\S+)/);
+  const { child, match } = await start(process.execPath, [join(checkout, 'bin/steward.js'), 'serve', '--port', '0', '--home', home, '--config', config], { STEWARD_ADMIN_PASSWORD: PASSWORD, ...env }, /Steward listening on (\S+)/);
   const url = match[1];
   const password = { authorization: basic('admin', PASSWORD) };
   const { crumb } = await (await fetch(new URL('/crumbIssuer/api/json', url), { headers: password })).json();

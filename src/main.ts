@@ -39,6 +39,7 @@ import { RemoteRunner } from './remote/remote-runner.js';
 import { labelsMatch } from './labels/label-expression.js';
 import { Views } from './items/views.js';
 import { LogFiles } from './logs/log-files.js';
+import { ChunkedLogs } from './logs/chunked-logs.js';
 import { Nodes } from './nodes/nodes.js';
 import { probeWritable } from './logs/write-probe.js';
 import { Metrics } from './metrics/metrics.js';
@@ -51,6 +52,7 @@ import { SchemaTooNewError } from './store/sqlite/migrate.js';
 import { serverLog } from './server-log.js';
 import { DomainError } from './core/errors.js';
 import { openPostgresStore } from './store/postgres/open.js';
+import { PgLogChunks } from './store/postgres/log-chunks.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import type { Store } from './store/types.js';
 import { JENKINS_COMPATIBLE_VERSION, STEWARD_VERSION } from './version.js';
@@ -124,7 +126,12 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const webhooks = new Webhooks(store, secrets);
   const nodes = new Nodes({ store, sealer: secrets });
 
-  const logs = new LogFiles(join(settings.home, 'jobs'), (bytes) => metrics.logWritten(bytes));
+  // Logs where every node reads them: in the database when there is a shared one, else files in the home.
+  const logWritten = (bytes: number) => metrics.logWritten(bytes);
+  const logs =
+    settings.databaseUrl !== null
+      ? new ChunkedLogs(new PgLogChunks({ url: settings.databaseUrl }), { onWritten: logWritten, onCompactionFailed: (err, job, build) => log.warn({ err, job, build }, 'could not compact the chunks of a console log') })
+      : new LogFiles(join(settings.home, 'jobs'), logWritten);
   const reserve = new DiskReserve(join(settings.home, 'disk-reserve'));
   const disk = new DiskSpaceMonitor(settings.home, (reading) => reserve.restore(reading.freeBytes));
   await disk.start();
@@ -295,6 +302,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
         await stopped;
         await apiTokens.close();
         await triggerTokens.close();
+        await logs.close();
         await store.close();
         log.flush?.();
       })();

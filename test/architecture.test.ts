@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
  */
 const ALLOWED: Record<string, readonly string[]> = {
   core: [],
-  store: ['core'],
+  // store/postgres/ implements the logs' chunk port (logs/chunked-logs.ts): console logs in PostgreSQL.
+  store: ['core', 'logs'],
   auth: ['core', 'store'],
   logs: [],
   queue: ['core', 'store'],

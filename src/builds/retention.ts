@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Build } from '../core/build.js';
 import type { Job, Retention } from '../core/item.js';
-import type { LogFiles } from '../logs/log-files.js';
+import type { ConsoleLogs } from '../logs/console-logs.js';
 import type { Store } from '../store/types.js';
 
 const DAY_MS = 86_400_000;
@@ -17,7 +17,7 @@ const BATCH = 500;
  */
 export async function applyRetention(
   store: Store,
-  logs: LogFiles,
+  logs: ConsoleLogs,
   job: Job,
   serverDefault: Retention | null,
   now: number = Date.now(),

@@ -1,53 +1,38 @@
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { LogFiles } from '../logs/log-files.js';
+import { LOG_CHUNK_BYTES } from '../store/postgres/log-chunks.js';
 
-/**
- * Where `steward import` puts the console logs it carries. Today a PostgreSQL node reads console logs
- * from files in its home, as a SQLite one does, so they go to `files` (a staging copy of
- * `HOME/jobs`, moved into place once the database's transaction committed). `db` is that
- * transaction: once logs are kept in the database, they are written through it, and the import
- * commits builds and logs together.
- */
+/** Where `steward import` puts the console logs it carries: the import's open transaction. */
 export interface LogImportTarget {
   readonly db: pg.ClientBase;
-  readonly files: LogFiles;
 }
 
-/** A log up to this long is read into memory and written with one call. */
-const IN_MEMORY_BYTES = 1024 * 1024;
+const INSERT = 'INSERT INTO log_chunks (job_id, number, byte_offset, bytes) VALUES ($1, $2, $3, $4)';
 
 /**
- * Stores one build's console log, read from `log` to its end; resolves with its size. The one place
- * where an imported log is written: a `log_chunks` table replaces the file here, and nowhere else.
+ * Stores one build's console log, read from `log` to its end, as the chunks PostgreSQL servers read
+ * (store/postgres/log-chunks.ts), in the import's transaction: builds and their logs are committed
+ * together. Holds one chunk at a time; resolves with the log's size.
  */
 export async function importLog(target: LogImportTarget, jobId: number, number: number, log: Readable | AsyncIterable<Buffer>): Promise<number> {
-  const path = target.files.path(jobId, number);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  // Most logs are small: read whole and written at once. A long one is streamed from where that stopped.
-  const head: Buffer[] = [];
-  let bytes = 0;
-  const chunks = (log as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  for (;;) {
-    const next = await chunks.next();
-    if (next.done) {
-      writeFileSync(path, Buffer.concat(head, bytes), { flag: 'wx', mode: 0o600 });
-      return bytes;
-    }
-    head.push(next.value);
-    bytes += next.value.length;
-    if (bytes >= IN_MEMORY_BYTES) break;
-  }
-  async function* rest(): AsyncGenerator<Buffer> {
-    yield* head;
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-      bytes += next.value.length;
-      yield next.value;
+  let offset = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const store = async (bytes: Buffer) => {
+    await target.db.query(INSERT, [jobId, number, offset, bytes]);
+    offset += bytes.length;
+  };
+  for await (const piece of log as AsyncIterable<Buffer>) {
+    pending.push(piece);
+    pendingBytes += piece.length;
+    while (pendingBytes >= LOG_CHUNK_BYTES) {
+      const joined = Buffer.concat(pending, pendingBytes);
+      await store(joined.subarray(0, LOG_CHUNK_BYTES));
+      const rest = joined.subarray(LOG_CHUNK_BYTES);
+      pending = rest.length > 0 ? [rest] : [];
+      pendingBytes = rest.length;
     }
   }
-  await pipeline(rest(), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
-  return bytes;
+  if (pendingBytes > 0) await store(Buffer.concat(pending, pendingBytes));
+  return offset;
 }

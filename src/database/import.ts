@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import pg from 'pg';
-import { syncDirectory } from '../backup/archive-writer.js';
 import { BackupError } from '../backup/backup-error.js';
 import { throttled } from '../backup/progress.js';
-import { LogFiles } from '../logs/log-files.js';
 import { holdMigrationLock, migrate } from '../store/postgres/migrate.js';
 import { asStorageRefusal } from '../store/postgres/storage-errors.js';
 import { type ExportHeader, type ExportManifest, keyIdOf } from './archive-format.js';
@@ -21,8 +18,6 @@ export interface ImportOptions {
   readonly from: string;
   /** The PostgreSQL database to fill: empty, or made by `steward migrate` and never served. Unused with `check`. */
   readonly database: string | null;
-  /** The home the console logs go to, under `jobs/` (the home the PostgreSQL node runs with). Unused with `check`. */
-  readonly home: string | null;
   /** A key file to check against the exported home's key (the one the PostgreSQL nodes will be given). */
   readonly keyFile: string | null;
   /** Only read the archive and check it against its manifest. */
@@ -45,8 +40,8 @@ export interface ImportSummary {
  * starts on a half-filled database, every table's rows go in with their ids; the id sequences
  * continue after the highest ids SQLite handed out, the counts kept by triggers are worked out once,
  * and only when the whole archive matched its manifest is it committed. Console logs go through
- * `importLog` (import-log.ts), for now into the home's `jobs/`, staged and moved into place after the
- * commit. A database that holds anything, or a home whose `jobs/` does, is refused before any change.
+ * `importLog` (import-log.ts) into the database's log chunks, in the same transaction. A database that
+ * holds anything is refused before any change.
  */
 export async function importArchive(options: ImportOptions): Promise<ImportSummary> {
   const started = performance.now();
@@ -66,10 +61,8 @@ export async function importArchive(options: ImportOptions): Promise<ImportSumma
     const read = await readExport(options.from, { rows: async () => {}, log: async (_job, _number, body) => void (await drain(body)) }, listeners);
     return { ...read, elapsedMs: performance.now() - started };
   }
-  if (options.database === null || options.home === null) throw new Error('importArchive needs a database and a home, or check');
+  if (options.database === null) throw new Error('importArchive needs a database, or check');
   const database = options.database;
-  const jobs = join(options.home, 'jobs');
-  await refuseLogsThere(jobs);
 
   const pool = new pg.Pool({ connectionString: database, max: 1, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => {});
@@ -83,10 +76,7 @@ export async function importArchive(options: ImportOptions): Promise<ImportSumma
       throw asStorageRefusal(error);
     }
     client.on('error', () => {});
-    await mkdir(options.home, { recursive: true, mode: 0o700 });
-    const staging = await mkdtemp(join(options.home, '.import-'));
     let committed = false;
-    let logsPlaced = false;
     try {
       await client.query('BEGIN');
       await holdMigrationLock(client);
@@ -95,7 +85,7 @@ export async function importArchive(options: ImportOptions): Promise<ImportSumma
       if (mismatch.length > 0) throw new Error(`This Steward cannot import into its own PostgreSQL schema: ${mismatch.join('; ')}. src/database/tables.ts must say how to carry it.`);
       await refuseNonEmpty(client, database);
       await switchTriggers(client, 'DISABLE', database);
-      const sink = new PostgresSink(client, columns, { db: client, files: new LogFiles(join(staging, 'jobs')) });
+      const sink = new PostgresSink(client, columns, { db: client });
       const read = await readExport(options.from, sink, listeners);
       report('Setting the sequences and counts');
       for (const [table, value] of Object.entries(read.manifest.sequences)) {
@@ -108,8 +98,6 @@ export async function importArchive(options: ImportOptions): Promise<ImportSumma
       report('Committing');
       await client.query('COMMIT');
       committed = true;
-      await putLogsInPlace(join(staging, 'jobs'), jobs, database);
-      logsPlaced = true;
       report('Updating the statistics of the tables');
       for (const table of TABLES) await client.query(`ANALYZE ${table.name}`).catch(() => {});
       return { ...read, elapsedMs: performance.now() - started };
@@ -119,8 +107,6 @@ export async function importArchive(options: ImportOptions): Promise<ImportSumma
       throw asImportError(error);
     } finally {
       client.release();
-      // Logs the committed database names are kept where they are when they could not be moved (the error says where).
-      if (logsPlaced || !committed) await rm(staging, { recursive: true, force: true });
     }
   } finally {
     await pool.end();
@@ -193,34 +179,6 @@ async function switchTriggers(client: pg.ClientBase, how: 'DISABLE' | 'ENABLE', 
       'refused',
       `The import must run as the owner of Steward's tables in ${describeDatabase(database)}: ${(error as Error).message}.`,
       'Connect as the role that created them (the one steward serve or steward migrate used), or make that role their owner.',
-    );
-  }
-}
-
-/** Refuses a home whose `jobs/` holds anything: logs of another server would be mixed with the imported ones, or replaced. */
-async function refuseLogsThere(jobs: string): Promise<void> {
-  const entries = await readdir(jobs).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
-  if (entries.length === 0) return;
-  throw new BackupError(
-    'refused',
-    `${jobs} already holds console logs.`,
-    'Give --home the home the PostgreSQL node will run with, new or without a jobs/ directory (not the old SQLite home).',
-  );
-}
-
-/** Moves the staged logs into the home, once the database committed. */
-async function putLogsInPlace(staged: string, jobs: string, database: string): Promise<void> {
-  const any = await stat(staged).then(() => true, () => false);
-  if (!any) return;
-  try {
-    await rmdir(jobs).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
-    await rename(staged, jobs);
-    await syncDirectory(join(jobs, '..'));
-  } catch (error) {
-    throw new BackupError(
-      'refused',
-      `The database ${describeDatabase(database)} was imported, but the console logs could not be moved into ${jobs}: ${(error as Error).message}.`,
-      `Move the directory ${staged} to ${jobs} before starting a node on it.`,
     );
   }
 }

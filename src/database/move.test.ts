@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema } from '../../test/support/postgres.js';
 import { BackupError } from '../backup/backup-error.js';
+import { LOG_CHUNK_BYTES } from '../store/postgres/log-chunks.js';
 import { migrate } from '../store/sqlite/migrate.js';
 import { exportHome } from './export.js';
 import { importArchive } from './import.js';
@@ -138,8 +139,23 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
   }
 }
 
-function importInto(database: string, into: string, from = archive, keyFile: string | null = null) {
-  return importArchive({ from, database, home: into, keyFile, check: false });
+function importInto(database: string, from = archive, keyFile: string | null = null) {
+  return importArchive({ from, database, keyFile, check: false });
+}
+
+/** A build's console log as the servers read it: its chunks, in order. */
+async function storedLog(database: string, jobId: number, number: number): Promise<Buffer | null> {
+  return withClient(database, async (client) => {
+    const { rows } = await client.query<{ byte_offset: string; bytes: Buffer }>('SELECT byte_offset, bytes FROM log_chunks WHERE job_id = $1 AND number = $2 ORDER BY byte_offset', [jobId, number]);
+    if (rows.length === 0) return null;
+    let at = 0;
+    for (const row of rows) {
+      expect(Number(row.byte_offset)).toBe(at);
+      expect(row.bytes.length).toBeLessThanOrEqual(LOG_CHUNK_BYTES);
+      at += row.bytes.length;
+    }
+    return Buffer.concat(rows.map((row) => row.bytes));
+  });
 }
 
 async function refusal(promise: Promise<unknown>): Promise<BackupError> {
@@ -160,7 +176,6 @@ async function rowCount(database: string): Promise<number> {
 }
 
 let database = '';
-const imported = join(work, 'pg-home');
 let tablesDone: string[] = [];
 
 beforeAll(async () => {
@@ -169,7 +184,7 @@ beforeAll(async () => {
   expect(exported.manifest.logs).toEqual({ count: 4, bytes: Object.values(logs).reduce((sum, log) => sum + log.length, 0), missing: 1 });
   database = await createTestSchema();
   tablesDone = [];
-  await importArchive({ from: archive, database, home: imported, keyFile: null, check: false, tableDone: (table) => tablesDone.push(table) });
+  await importArchive({ from: archive, database, keyFile: null, check: false, tableDone: (table) => tablesDone.push(table) });
 }, 60_000);
 
 afterAll(() => {
@@ -214,29 +229,25 @@ describe('export, then import into PostgreSQL', () => {
     });
   });
 
-  it('puts every console log under the home given, byte for byte, and none for a build that had none', () => {
-    for (const [path, bytes] of Object.entries(logs)) expect(readFileSync(join(imported, 'jobs', path, 'log')).equals(bytes), path).toBe(true);
-    expect(existsSync(join(imported, 'jobs', '3', '2'))).toBe(false);
-    expect(statSync(join(imported, 'jobs', '2', '1', 'log')).mode & 0o777).toBe(0o600);
-    // Nothing of the staging is left.
-    expect(readdirSync(imported)).toEqual(['jobs']);
+  it('stores every console log in the database as chunks, byte for byte, and none for a build that had none', async () => {
+    for (const [path, bytes] of Object.entries(logs)) {
+      const [jobId, number] = path.split('/').map(Number) as [number, number];
+      // An empty log has no chunk: it reads as empty, as a build that printed nothing.
+      expect(((await storedLog(database, jobId, number)) ?? Buffer.alloc(0)).equals(bytes), path).toBe(true);
+    }
+    expect(await storedLog(database, 3, 2)).toBeNull();
   });
 
-  it('refuses a database that holds anything, and a home whose jobs/ holds logs, changing neither', async () => {
+  it('refuses a database that holds anything, changing nothing', async () => {
     const before = await rowCount(database);
-    const notEmpty = await refusal(importInto(database, join(work, 'another-home')));
+    const notEmpty = await refusal(importInto(database));
     expect(notEmpty.kind).toBe('refused');
     expect(notEmpty.message).toMatch(/^The database postgres:\/\/.* is not empty: it holds items, queue_items, queue_causes, builds, …\.$/);
     expect(await rowCount(database)).toBe(before);
-    expect(existsSync(join(work, 'another-home', 'jobs'))).toBe(false);
-
-    const fresh = await createTestSchema();
-    const logsThere = await refusal(importInto(fresh, imported));
-    expect(logsThere.message).toBe(`${join(imported, 'jobs')} already holds console logs.`);
   });
 
-  it('checks an archive without a database, and refuses a damaged or truncated one, leaving the database and the home empty', async () => {
-    const checked = await importArchive({ from: archive, database: null, home: null, keyFile: null, check: true });
+  it('checks an archive without a database, and refuses a damaged or truncated one, leaving the database empty', async () => {
+    const checked = await importArchive({ from: archive, database: null, keyFile: null, check: true });
     expect(checked.manifest.rows.audit_events).toBe(AUDIT_ROWS - 1);
 
     const bytes = readFileSync(archive);
@@ -247,15 +258,14 @@ describe('export, then import into PostgreSQL', () => {
     const truncated = join(work, 'truncated.tar.gz');
     writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.9)));
     for (const file of [damaged, truncated]) {
-      const check = await refusal(importArchive({ from: file, database: null, home: null, keyFile: null, check: true }));
+      const check = await refusal(importArchive({ from: file, database: null, keyFile: null, check: true }));
       expect(check.kind).toBe('corrupt');
       const target = await createTestSchema();
-      const into = join(work, `home-from-${file.endsWith('damaged.tar.gz') ? 'damaged' : 'truncated'}`);
-      const refused = await refusal(importInto(target, into, file));
+      const refused = await refusal(importInto(target, file));
       expect(refused.kind).toBe('corrupt');
       expect(refused.message).toMatch(/^The archive is damaged/);
       expect(await rowCount(target)).toBe(0);
-      expect(readdirSync(into)).toEqual([]);
+      expect(await withClient(target, async (client) => Number((await client.query('SELECT COUNT(*) AS n FROM log_chunks')).rows[0].n))).toBe(0);
     }
   });
 
@@ -263,12 +273,12 @@ describe('export, then import into PostgreSQL', () => {
     const wrongKey = join(work, 'wrong.key');
     writeFileSync(wrongKey, randomBytes(32).toString('base64'));
     const target = await createTestSchema();
-    const refused = await refusal(importInto(target, join(work, 'home-wrong-key'), archive, wrongKey));
+    const refused = await refusal(importInto(target, archive, wrongKey));
     expect(refused.message).toContain('holds another key than the exported home');
     expect(await rowCount(target)).toBe(0);
     const rightKey = join(work, 'right.key');
     writeFileSync(rightKey, `${KEY}\n`);
-    await importInto(target, join(work, 'home-right-key'), archive, rightKey);
+    await importInto(target, archive, rightKey);
     expect(await rowCount(target)).toBeGreaterThan(AUDIT_ROWS);
   });
 

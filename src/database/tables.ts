@@ -211,6 +211,7 @@ export const TABLES: readonly TableTransfer[] = [
 /** Tables of either schema that are bookkeeping of the database itself, not Steward's data. */
 export const NOT_CARRIED_TABLES: Readonly<Record<string, LeftOut>> = {
   schema_migrations: { in: 'both', why: "each database's own record of its migrations (steward import migrates PostgreSQL first)" },
+  log_chunks: { in: 'postgres', why: "the console logs: carried as the archive's logs/ entries, which importLog stores as chunks" },
   periodic_tasks: { in: 'both', why: 'when periodic work (pruning, reaping) last ran on some server: it runs again soon after the start' },
   sqlite_sequence: { in: 'sqlite', why: "SQLite's AUTOINCREMENT counters: carried as the manifest's sequences, which the import gives PostgreSQL's sequences" },
 };

@@ -9,7 +9,7 @@ import { type Build, describeInterruption, type Result } from '../core/build.js'
 import { describeCause } from '../core/cause.js';
 import type { Job, ShellStep } from '../core/item.js';
 import { plainValue } from '../core/parameters.js';
-import type { LogFiles, LogWriter } from '../logs/log-files.js';
+import type { ConsoleLogs, LogWriter } from '../logs/console-logs.js';
 import type { BuildControl, BuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
 import { type BuildUser, serverUserName } from './build-user.js';
 import { buildEnvironment } from './environment.js';
@@ -18,7 +18,7 @@ import { killProcessesWithCookie } from './orphans.js';
 import type { Workspaces } from './workspaces.js';
 
 export interface ShellRunnerOptions {
-  readonly logs: LogFiles;
+  readonly logs: ConsoleLogs;
   readonly workspaces: Workspaces;
   /** The account steps run as; null to run them as the server's own user. */
   readonly buildUser: BuildUser | null;
@@ -39,6 +39,8 @@ export interface ShellRunnerOptions {
 
 /** How long output may keep arriving after a step's shell exited (from processes that escaped its group). */
 const OUTPUT_DRAIN_MS = 2000;
+/** How many more such moments the reading may be paused by a full log (a slow database) before it stops all the same. */
+const MAX_PAUSED_DRAIN_WAITS = 15;
 
 const SEVERITY: Record<Result, number> = { SUCCESS: 0, UNSTABLE: 1, FAILURE: 2, NOT_BUILT: 3, ABORTED: 4 };
 
@@ -63,7 +65,7 @@ export class ShellRunner implements BuildRunner {
 
   async run(job: Job, build: Build, control: BuildControl): Promise<RunOutcome> {
     let log: LogWriter;
-    const logFailed = (error: NodeJS.ErrnoException) => control.stop({ kind: 'log_unwritable', problem: error.message }, 'kill');
+    const logFailed = (error: Error) => control.stop({ kind: 'log_unwritable', problem: error.message }, 'kill');
     try {
       log = this.options.logs.open(job.id, build.number, logFailed);
     } catch (error) {
@@ -121,13 +123,18 @@ export class ShellRunner implements BuildRunner {
     }
     const leftBehind = await killProcessesWithCookie(this.cookie(job.id, build.number), this.options.buildUser?.uid);
     if (leftBehind.length > 0) log.write(`Killed ${leftBehind.length} process(es) this build left running (pid ${leftBehind.join(', ')}).\n`);
-    const interruption = control.interruption;
+    let interruption = control.interruption;
     if (interruption) {
       result = 'ABORTED';
       log.write(`Build was aborted\n${describeInterruption(interruption)}\n`);
     }
     log.write(`Finished: ${result}\n`);
-    log.close();
+    // The build is over once its whole log is stored: a log stored in a database may still hold its last lines.
+    await log.close();
+    if (log.failure && !interruption) {
+      interruption = control.interruption ?? { kind: 'log_unwritable', problem: log.failure.message };
+      result = 'ABORTED';
+    }
     return { result, interruption };
   }
 
@@ -135,9 +142,9 @@ export class ShellRunner implements BuildRunner {
     // Rare (after a crash), and the build may have run as another account then: every process is looked at.
     await killProcessesWithCookie(this.cookie(build.jobId, build.number), null);
     if (!job) return;
-    if ((await this.options.logs.size(job.id, build.number)) === null) return;
     try {
-      this.options.logs.append(job.id, build.number, `\nBuild was aborted\n${describeInterruption(build.interruption ?? { kind: 'restart' })}\nFinished: ABORTED\n`);
+      if ((await this.options.logs.size(job.id, build.number)) === null) return;
+      await this.options.logs.append(job.id, build.number, `\nBuild was aborted\n${describeInterruption(build.interruption ?? { kind: 'restart' })}\nFinished: ABORTED\n`);
     } catch (error) {
       // The build is recorded ABORTED with the reason all the same; only its log misses the last lines.
       this.options.log.warn({ err: error, job: job.fullName, build: build.number }, 'could not close the log of an aborted build that was running when its server stopped');
@@ -172,8 +179,25 @@ export class ShellRunner implements BuildRunner {
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         const masker = new Masker(context.secrets, (text) => log.write(text));
-        child.stdout.on('data', (chunk: Buffer) => masker.push(chunk));
-        child.stderr.on('data', (chunk: Buffer) => masker.push(chunk));
+        // A log that holds as much unstored output as it should (a database slower than the step
+        // prints) pauses the reading: the pipe fills and the step waits in its write, so memory stays bounded.
+        let paused = false;
+        const take = (chunk: Buffer) => {
+          masker.push(chunk);
+          if (!paused && !log.full) return;
+          // Also when already paused: Node resumes a child's output streams once it exits.
+          child.stdout.pause();
+          child.stderr.pause();
+          if (paused) return;
+          paused = true;
+          void log.drained().then(() => {
+            paused = false;
+            child.stdout.resume();
+            child.stderr.resume();
+          });
+        };
+        child.stdout.on('data', take);
+        child.stderr.on('data', take);
         const pid = child.pid;
         let graceTimer: NodeJS.Timeout | null = null;
         const signalGroup = (signal: NodeJS.Signals) => {
@@ -219,11 +243,18 @@ export class ShellRunner implements BuildRunner {
           signalGroup('SIGKILL');
           // A process that left the group (setsid, a daemon) may still hold the output pipe open;
           // the step is over all the same, so stop reading after a moment instead of waiting forever.
-          leakTimer = setTimeout(() => {
+          // Time spent paused for a slow log does not count: what the step printed before it ended is read.
+          let pausedWaits = 0;
+          const stopReading = () => {
+            if (paused && (pausedWaits += 1) <= MAX_PAUSED_DRAIN_WAITS) {
+              leakTimer = setTimeout(stopReading, OUTPUT_DRAIN_MS);
+              return;
+            }
             log.write('Processes started by this step outside its process group still hold its output; Steward stopped reading it.\n');
             child.stdout.destroy();
             child.stderr.destroy();
-          }, OUTPUT_DRAIN_MS);
+          };
+          leakTimer = setTimeout(stopReading, OUTPUT_DRAIN_MS);
         });
         child.on('close', () => {
           masker.end();

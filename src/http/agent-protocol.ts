@@ -100,7 +100,7 @@ export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
     if (!range || Number(range[2]) - Number(range[1]) + 1 !== bytes.length) {
       throw new Refusal('body_invalid', 'A log upload needs Content-Range: bytes START-END/* matching its body.', 'Send the bytes of the log from offset START, inclusive END.');
     }
-    const taken = deps.remote.appendLog(jobId, number, lease, Number(range[1]), bytes);
+    const taken = await deps.remote.appendLog(jobId, number, lease, Number(range[1]), bytes);
     if ('refused' in taken) throw staleLease(taken);
     if ('gap' in taken) throw logGap(taken.gap);
     return c.json({ size: taken.size }, 202);
@@ -110,7 +110,7 @@ export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
     const { node, jobId, number, lease, body } = await buildRequest(c, deps);
     const result = typeof body.result === 'string' && RESULTS.has(body.result) ? (body.result as Result) : null;
     if (result === null || typeof body.size !== 'number') throw new Refusal('body_invalid', 'A finish report needs the result and the log size.', 'Send {"result":"SUCCESS","size":N}.');
-    const done = deps.remote.finish(jobId, number, lease, { result, interruption: reportedInterruption(body.interruption, node), size: body.size });
+    const done = await deps.remote.finish(jobId, number, lease, { result, interruption: reportedInterruption(body.interruption, node), size: body.size });
     if ('refused' in done) throw staleLease(done);
     if ('gap' in done) throw logGap(done.gap);
     return c.json({ done: true });

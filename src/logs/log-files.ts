@@ -2,22 +2,15 @@ import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, writeSync 
 import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pieceEnd, readFully } from './log-piece.js';
-
-/** A piece of a log chosen for a reader: bytes `start` to `end` (exclusive) of a log of `size` bytes. */
-export interface LogPiece {
-  /** Where the piece starts: the offset asked for, or the log's size when that was beyond it. */
-  readonly start: number;
-  readonly end: number;
-  /** The log's size when the piece was chosen: more of it is there when `end` is less. */
-  readonly size: number;
-}
+import type { ConsoleLogs, LogPiece, LogReader, LogWriter } from './console-logs.js';
+import { fileReader, pieceEnd, readFully } from './log-piece.js';
 
 /**
- * Console logs of builds, one file each under `ROOT/<job id>/<build number>/log`. A running build's
- * log is appended to synchronously as output arrives, so anything a step prints is readable at once.
+ * Console logs of builds, one file each under `ROOT/<job id>/<build number>/log` (the embedded SQLite
+ * deployments, and an agent's own copy). A running build's log is appended to synchronously as output
+ * arrives, so anything a step prints is readable at once, and a writer is never full.
  */
-export class LogFiles {
+export class LogFiles implements ConsoleLogs {
   /** `onWritten` hears how many bytes each write appended (the metrics). */
   constructor(
     readonly root: string,
@@ -32,16 +25,17 @@ export class LogFiles {
    * Opens a build's log for appending, creating it (throws when it cannot). `onFailure` hears, once,
    * of the first write that failed.
    */
-  open(jobId: number, number: number, onFailure: (error: NodeJS.ErrnoException) => void = () => {}): LogWriter {
+  open(jobId: number, number: number, onFailure: (error: NodeJS.ErrnoException) => void = () => {}): FileLogWriter {
     mkdirSync(join(this.root, String(jobId), String(number)), { recursive: true });
-    return new LogWriter(openSync(this.path(jobId, number), 'a'), onFailure, this.onWritten);
+    return new FileLogWriter(openSync(this.path(jobId, number), 'a'), onFailure, this.onWritten);
   }
 
   /** Appends to an existing log without keeping it open (used to close the logs of crashed builds). */
-  append(jobId: number, number: number, text: string): void {
+  async append(jobId: number, number: number, text: string): Promise<void> {
     const writer = this.open(jobId, number);
     writer.write(text);
-    writer.close();
+    await writer.close();
+    if (writer.failure) throw writer.failure;
   }
 
   /** The log's size in bytes, or null when it does not exist. */
@@ -69,9 +63,25 @@ export class LogFiles {
     try {
       const { size } = await handle.stat();
       const from = Math.min(Math.max(0, start), size);
-      return { start: from, end: await pieceEnd(handle, from, size, maxBytes, wholeLines), size };
+      return { start: from, end: await pieceEnd(fileReader(handle), from, size, maxBytes, wholeLines), size };
     } finally {
       await handle.close();
+    }
+  }
+
+  async reader(jobId: number, number: number): Promise<LogReader | null> {
+    let handle;
+    try {
+      handle = await open(this.path(jobId, number), 'r');
+    } catch {
+      return null;
+    }
+    const opened = handle;
+    try {
+      return { size: (await opened.stat()).size, read: fileReader(opened), close: () => opened.close() };
+    } catch (error) {
+      await opened.close();
+      throw error;
     }
   }
 
@@ -88,7 +98,14 @@ export class LogFiles {
 
   /** Bytes `start` to `end` (exclusive) of the log, read at once: for small ranges, where a stream costs more than it saves. */
   async readRange(jobId: number, number: number, start: number, end: number): Promise<Buffer> {
-    const handle = await open(this.path(jobId, number), 'r');
+    let handle;
+    try {
+      handle = await open(this.path(jobId, number), 'r');
+    } catch (error) {
+      // A build deleted meanwhile has no log left to read.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+      throw error;
+    }
     try {
       return await readFully(handle, Buffer.alloc(Math.max(0, end - start)), start);
     } finally {
@@ -103,16 +120,23 @@ export class LogFiles {
   async removeJob(jobId: number): Promise<void> {
     await rm(join(this.root, String(jobId)), { recursive: true, force: true });
   }
+
+  /** Nothing to let go of: each writer holds its own file, closed by its owner. */
+  async close(): Promise<void> {}
 }
 
 /**
- * Appends to one console log. Writing never throws: the first error (a full disk, an I/O error) is
- * kept in `failure` and nothing more is written, so a build's output can never take the server down;
- * whoever owns the build reads `failure` and ends the build with the reason.
+ * Appends to one console log file, synchronously: a write is stored when it returns, so the writer
+ * is never full and holds nothing. Writing never throws: the first error (a full disk, an I/O error)
+ * is kept in `failure` and nothing more is written (see `LogWriter`).
  */
-export class LogWriter {
+export class FileLogWriter implements LogWriter {
   private closed = false;
   private error: NodeJS.ErrnoException | null = null;
+  /** The file's size when last known: what was there at open plus what was written. */
+  private length: number | null = null;
+  readonly buffered = 0;
+  readonly full = false;
 
   constructor(
     private readonly fd: number,
@@ -126,8 +150,9 @@ export class LogWriter {
   }
 
   /** How many bytes the log holds now (what an earlier writer left, plus what this one wrote). */
-  size(): number {
-    return fstatSync(this.fd).size;
+  async size(): Promise<number> {
+    if (!this.closed) this.length = fstatSync(this.fd).size;
+    return this.length ?? 0;
   }
 
   write(text: string | Buffer): void {
@@ -143,8 +168,19 @@ export class LogWriter {
     }
   }
 
-  close(): void {
+  /** At once: a file writer is never full. */
+  async drained(): Promise<void> {}
+
+  /** At once: every write is in the file when it returns. */
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {
     if (this.closed) return;
+    try {
+      this.length = fstatSync(this.fd).size;
+    } catch {
+      // The size stays as last known.
+    }
     this.closed = true;
     try {
       closeSync(this.fd);

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pieceEnd } from './log-piece.js';
+import { fileReader, pieceEnd } from './log-piece.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'steward-log-piece-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,7 +16,7 @@ async function endOf(content: Buffer | string, start: number, maxBytes: number, 
   writeFileSync(path, bytes);
   const handle = await open(path, 'r');
   try {
-    return await pieceEnd(handle, start, bytes.length, maxBytes, wholeLines);
+    return await pieceEnd(fileReader(handle), start, bytes.length, maxBytes, wholeLines);
   } finally {
     await handle.close();
   }
@@ -30,7 +30,7 @@ async function pieces(content: Buffer, maxBytes: number): Promise<Buffer[]> {
   try {
     const found: Buffer[] = [];
     for (let start = 0; start < content.length; ) {
-      const end = await pieceEnd(handle, start, content.length, maxBytes, false);
+      const end = await pieceEnd(fileReader(handle), start, content.length, maxBytes, false);
       expect(end).toBeGreaterThan(start);
       found.push(content.subarray(start, end));
       start = end;

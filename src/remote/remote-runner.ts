@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type Build, describeInterruption, type Interruption, type Result } from '../core/build.js';
 import type { Job } from '../core/item.js';
-import type { LogFiles, LogWriter } from '../logs/log-files.js';
+import type { ConsoleLogs, LogWriter } from '../logs/console-logs.js';
 import { Masker } from '../logs/masking.js';
 import type { BuildControl, RemoteBuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
 
@@ -18,8 +18,10 @@ interface RemoteBuild {
   readonly log: LogWriter;
   /** Masks the build's password values in what the agent sends (it masks them too); null when it has none. */
   readonly masker: Masker | null;
-  /** Bytes of the log received and written, in order. */
+  /** Bytes of the log received and written, in order (known once `turn` first settles). */
   size: number;
+  /** The log's requests, one after the other: each waits for the previous one (the first for the log's size). */
+  turn: Promise<unknown>;
   lastContact: number;
   expiry: NodeJS.Timeout;
   /** The strongest stop asked for and not yet told to the agent (`kill` outranks `term`). */
@@ -65,7 +67,7 @@ export class RemoteRunner implements RemoteBuildRunner {
 
   constructor(
     private readonly options: {
-      readonly logs: LogFiles;
+      readonly logs: ConsoleLogs;
       readonly log: Logger;
       /** Keys the lease tokens; the same key after a restart keeps the leases valid. */
       readonly leaseKey: Buffer;
@@ -97,17 +99,24 @@ export class RemoteRunner implements RemoteBuildRunner {
         log,
         masker: secrets.some((secret) => secret !== '') ? new Masker(secrets, (text) => log.write(text)) : null,
         // The agent's log, masked by the agent, is the server's byte for byte: an adopted build's log
-        // goes on from what the server has, and the agent sends the rest from there.
-        size: log.size(),
+        // goes on from what the server has (read before the first range is taken), and the agent sends the rest from there.
+        size: 0,
+        turn: Promise.resolve(),
         lastContact: this.now(),
         expiry: setTimeout(() => {}, 0),
         stop: null,
         watchers: new Set(),
         finish: (outcome) => {
-          this.drop(remote);
-          resolve(outcome);
+          // Resolved once the whole log is stored: a reader who sees the build completed sees all of it.
+          void this.drop(remote).then(() => resolve(withLogFailure(outcome, remote)));
         },
       };
+      remote.turn = log.size().then(
+        (size) => {
+          remote.size = size;
+        },
+        () => {},
+      );
       control.onStop((mode) => {
         remote.stop = remote.stop === 'kill' ? 'kill' : mode;
         this.tellWatchers(remote);
@@ -122,7 +131,8 @@ export class RemoteRunner implements RemoteBuildRunner {
    * reports fail until the next start adopts the builds again (their `run` promises never settle).
    */
   detach(): void {
-    for (const remote of [...this.builds.values()]) this.drop(remote);
+    // Their logs are stored before the logs close (`ConsoleLogs.close` waits for open writers).
+    for (const remote of [...this.builds.values()]) void this.drop(remote);
   }
 
   /**
@@ -168,33 +178,47 @@ export class RemoteRunner implements RemoteBuildRunner {
   /**
    * Takes bytes `start…start+bytes.length` of the log. Bytes the server already has are skipped (a
    * resend after a lost answer); a range that starts past what the server has is refused with the
-   * server's length, from where the agent sends again. Returns the length the server now has.
+   * server's length, from where the agent sends again. Resolves with the length the server now has,
+   * once the range is stored (a log in a database holds it in memory for a moment): an acknowledged
+   * range survives the server. Ranges of one build are taken one after the other.
    */
-  appendLog(jobId: number, number: number, token: string, start: number, bytes: Buffer): { size: number } | { gap: number } | LeaseRefusal {
+  appendLog(jobId: number, number: number, token: string, start: number, bytes: Buffer): Promise<{ size: number } | { gap: number } | LeaseRefusal> {
     const remote = this.holder(jobId, number, token);
-    if ('refused' in remote) return remote;
+    if ('refused' in remote) return Promise.resolve(remote);
     this.extend(remote);
-    if (start > remote.size) return { gap: remote.size };
-    const fresh = bytes.subarray(remote.size - start);
-    if (fresh.length > 0) {
-      if (remote.masker) remote.masker.push(fresh);
-      else remote.log.write(fresh);
-      remote.size += fresh.length;
-    }
-    return { size: remote.size };
+    return this.inTurn(remote, async () => {
+      if (start > remote.size) return { gap: remote.size };
+      const fresh = bytes.subarray(remote.size - start);
+      if (fresh.length > 0) {
+        if (remote.masker) remote.masker.push(fresh);
+        else remote.log.write(fresh);
+        remote.size += fresh.length;
+      }
+      // A log that could not be written has aborted the build (log_unwritable); the agent's ranges are
+      // still taken, so that it can report the end.
+      await remote.log.flush();
+      return { size: remote.size };
+    });
   }
 
   /**
    * The agent's report that the build ended, accepted only when the server has the whole log (`size`
    * bytes), so a reader who sees the build completed sees its whole log too.
    */
-  finish(jobId: number, number: number, token: string, report: { result: Result; interruption: Interruption | null; size: number }): { done: true } | { gap: number } | LeaseRefusal {
+  finish(
+    jobId: number,
+    number: number,
+    token: string,
+    report: { result: Result; interruption: Interruption | null; size: number },
+  ): Promise<{ done: true } | { gap: number } | LeaseRefusal> {
     const remote = this.holder(jobId, number, token);
-    if ('refused' in remote) return remote;
-    if (report.size !== remote.size) return { gap: remote.size };
-    const interruption = remote.control.interruption ?? report.interruption;
-    remote.finish({ result: interruption ? 'ABORTED' : report.result, interruption });
-    return { done: true };
+    if ('refused' in remote) return Promise.resolve(remote);
+    return this.inTurn(remote, async () => {
+      if (report.size !== remote.size) return { gap: remote.size };
+      const interruption = remote.control.interruption ?? report.interruption;
+      remote.finish({ result: interruption ? 'ABORTED' : report.result, interruption });
+      return { done: true as const };
+    });
   }
 
   /** How long a lease lasts without renewal. */
@@ -204,6 +228,13 @@ export class RemoteRunner implements RemoteBuildRunner {
 
   private tokenOf(build: Build): Buffer {
     return createHmac('sha256', this.options.leaseKey).update(`${build.jobId}:${build.number}:${build.startedAt}:${build.node}`).digest();
+  }
+
+  /** Runs `work` after the build's earlier log requests; a build that ended meanwhile is refused as unknown. */
+  private inTurn<T>(remote: RemoteBuild, work: () => Promise<T>): Promise<T | LeaseRefusal> {
+    const next = remote.turn.then<T | LeaseRefusal>(() => (this.builds.get(key(remote.job.id, remote.build.number)) === remote ? work() : { refused: 'unknown' }));
+    remote.turn = next.catch(() => {});
+    return next;
   }
 
   private holder(jobId: number, number: number, token: string): RemoteBuild | LeaseRefusal {
@@ -230,13 +261,16 @@ export class RemoteRunner implements RemoteBuildRunner {
     remote.finish({ result: 'ABORTED', interruption });
   }
 
-  /** Forgets a build: its lease, its log handle, and the agent's waiting long polls (answered with no stop). */
-  private drop(remote: RemoteBuild): void {
+  /**
+   * Forgets a build: its lease, its log writer, and the agent's waiting long polls (answered with no
+   * stop). Resolves once the log's writer stored the rest and closed.
+   */
+  private drop(remote: RemoteBuild): Promise<void> {
     clearTimeout(remote.expiry);
     this.builds.delete(key(remote.job.id, remote.build.number));
     this.tellWatchers(remote);
     remote.masker?.end();
-    remote.log.close();
+    return remote.log.close();
   }
 
   private tellWatchers(remote: RemoteBuild): void {
@@ -246,6 +280,13 @@ export class RemoteRunner implements RemoteBuildRunner {
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
+}
+
+/** A build whose log could not all be stored ends ABORTED with that reason, unless it was stopped for another. */
+function withLogFailure(outcome: RunOutcome, remote: RemoteBuild): RunOutcome {
+  const failure = remote.log.failure;
+  if (!failure || outcome.interruption) return outcome;
+  return { result: 'ABORTED', interruption: remote.control.interruption ?? { kind: 'log_unwritable', problem: failure.message } };
 }
 
 function key(jobId: number, number: number): string {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveDatabaseUrl, resolveHome } from '../../config/settings.js';
+import { resolveDatabaseUrl } from '../../config/settings.js';
 import { count, seconds } from '../backups.js';
 import type { CliContext } from '../context.js';
 import { asDatabaseCliError, loadDatabaseCommands } from '../databases.js';
@@ -8,10 +8,9 @@ import { CliError, ExitCode } from '../exit-codes.js';
 export function registerImport(program: Command, context: CliContext): void {
   program
     .command('import')
-    .description('fill an empty PostgreSQL database from a steward export archive (and the console logs into a home)')
+    .description('fill an empty PostgreSQL database from a steward export archive, console logs included')
     .requiredOption('--from <file>', 'the archive steward export wrote')
     .option('--database <url>', 'the empty PostgreSQL database to fill (postgres://user@host/db; env STEWARD_DATABASE_URL)')
-    .option('--home <dir>', 'the home the PostgreSQL node runs with: the console logs go to its jobs/ (env STEWARD_HOME; default ~/.steward)')
     .option('--key-file <file>', "check that this key file (the nodes' --key-file) is the exported home's key (env STEWARD_KEY_FILE)")
     .option('--check', 'only read the archive and check it against its manifest; no database needed')
     .addHelpText(
@@ -19,21 +18,20 @@ export function registerImport(program: Command, context: CliContext): void {
       `
 Runs in one transaction: the database is changed only if the whole archive is sound, and a
 database that already holds anything is refused. Ids, build numbers and queue ids are kept;
-new ones continue after the highest the old server handed out. No node may start on the
-database before the import has ended (a node that starts meanwhile waits for it).
+new ones continue after the highest the old server handed out; console logs go into the
+database with their builds. No server may start on the database before the import has ended
+(a server that starts meanwhile waits for it).
 
 Examples:
   steward import --from steward-export.tar.gz --check
   steward import --from steward-export.tar.gz --database postgres://steward@db.example.com/steward \\
-    --home /var/lib/steward-pg --key-file /etc/steward/master.key
-  steward serve --database postgres://steward@db.example.com/steward --home /var/lib/steward-pg \\
-    --key-file /etc/steward/master.key`,
+    --key-file /etc/steward/master.key
+  steward serve --database postgres://steward@db.example.com/steward --key-file /etc/steward/master.key`,
     )
-    .action(async (options: { from: string; database?: string; home?: string; keyFile?: string; check?: boolean }) => {
+    .action(async (options: { from: string; database?: string; keyFile?: string; check?: boolean }) => {
       const check = options.check === true;
       const database = check ? null : resolveDatabaseUrl(options.database, context.env);
       if (!check && database === null) throw new CliError('steward import needs the PostgreSQL database to fill: give --database URL (or STEWARD_DATABASE_URL), or --check to only check the archive.', ExitCode.usage);
-      const home = check ? null : resolveHome(options.home, context.env);
       const keyFile = options.keyFile ?? (context.env.STEWARD_KEY_FILE || null);
       const commands = await loadDatabaseCommands();
       let summary;
@@ -41,7 +39,6 @@ Examples:
         summary = await commands.importArchive({
           from: options.from,
           database,
-          home,
           keyFile,
           check,
           progress: (text) => context.out.status(text),
@@ -59,8 +56,8 @@ Examples:
         return;
       }
       const target = commands.describeDatabase(database as string);
-      context.out.line(`Imported ${contents} into ${target}, logs into ${home}/jobs, in ${seconds(summary.elapsedMs)} (${origin})`);
-      if (keyFile === null) context.out.note("the key file was not checked: start every node with --key-file naming a copy of the old home's secrets/master.key, which the sealed secrets need.");
-      context.out.note(`start it with: steward serve --database ${target} --home ${home} --key-file ${keyFile ?? 'FILE'}`);
+      context.out.line(`Imported ${contents} into ${target} in ${seconds(summary.elapsedMs)} (${origin})`);
+      if (keyFile === null) context.out.note("the key file was not checked: start every server with --key-file naming a copy of the old home's secrets/master.key, which the sealed secrets need.");
+      context.out.note(`start it with: steward serve --database ${target} --key-file ${keyFile ?? 'FILE'}`);
     });
 }

@@ -31,7 +31,7 @@ export const HTML_PIECE_BYTES = 1024 * 1024;
 
 /**
  * `…/N/consoleText`: the log as plain text, as long as it was when asked (a running build's later
- * output is for the next request), streamed from the file as the client reads it.
+ * output is for the next request), streamed from the log's storage as the client reads it.
  */
 export async function consoleText(scope: Scope, job: Job, build: Build): Promise<Response> {
   const size = (await scope.deps.logs.size(job.id, build.number)) ?? 0;
@@ -41,7 +41,7 @@ export async function consoleText(scope: Scope, job: Job, build: Build): Promise
 
 /**
  * `…/N/logText/progressiveText?start=K` (GET, or POST with a `start` form field): the log from byte
- * K, at most `TEXT_PIECE_BYTES` of it (see `LogFiles.piece` for where a piece is cut), streamed;
+ * K, at most `TEXT_PIECE_BYTES` of it (see `ConsoleLogs.piece` for where a piece is cut), streamed;
  * `X-Text-Size` the offset to ask for next, and `X-More-Data: true` while the build runs (only whole
  * lines are sent then, unless one line is longer than a piece) or more of the log is left. Before the
  * log exists: empty, size 0, more data while the build runs.
@@ -64,7 +64,7 @@ export async function progressiveHtml(scope: Scope, job: Job, build: Build): Pro
   const piece = await progressivePiece(scope, job, build, HTML_PIECE_BYTES);
   const logs = scope.deps.logs;
   const sent = scope.c.req.header('x-console-state');
-  const state = piece.start === 0 ? '' : sent !== undefined && isConsoleState(sent) ? sent : await consoleStateAt(logs.path(job.id, build.number), piece.start);
+  const state = piece.start === 0 ? '' : sent !== undefined && isConsoleState(sent) ? sent : await consoleStateAt(logs, job.id, build.number, piece.start);
   const read = (from: number, to: number) => logs.stream(job.id, build.number, from, to, SLICE_BYTES);
   const html = await prepareHtmlPiece(read, piece.start, piece.end, state, piece.more);
   const body = html.end > piece.start ? streamedBody(() => html.body()) : '';
@@ -78,8 +78,8 @@ const READ_AT_ONCE_BYTES = 256 * 1024;
 async function logBytes(scope: Scope, job: Job, build: Build, start: number, end: number): Promise<BodyInit> {
   if (end <= start) return '';
   if (end - start <= READ_AT_ONCE_BYTES) {
-    // A build deleted since its size was read has no log left to send.
-    const bytes = await scope.deps.logs.readRange(job.id, build.number, start, end).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? Buffer.alloc(0) : Promise.reject(error)));
+    // A build deleted since its size was read has no log left to send (an empty range).
+    const bytes = await scope.deps.logs.readRange(job.id, build.number, start, end);
     return new Uint8Array(bytes) as Uint8Array<ArrayBuffer>;
   }
   return streamedBody(() => scope.deps.logs.stream(job.id, build.number, start, end));

@@ -16,7 +16,7 @@ import type { Job } from '../../core/item.js';
 import type { BuiltInNodeStatus } from '../../core/node.js';
 import type { Items } from '../../items/items.js';
 import type { Views } from '../../items/views.js';
-import type { LogFiles } from '../../logs/log-files.js';
+import type { ConsoleLogs } from '../../logs/console-logs.js';
 import type { Nodes } from '../../nodes/nodes.js';
 import type { Scheduler } from '../../queue/scheduler.js';
 import type { Triggers } from '../../queue/trigger.js';
@@ -46,7 +46,7 @@ export interface JenkinsDeps extends SecurityDeps {
   readonly views: Views;
   readonly triggers: Triggers;
   readonly scheduler: Scheduler;
-  readonly logs: LogFiles;
+  readonly logs: ConsoleLogs;
   readonly secrets: SecretBox;
   /** The configured public URL (ending in `/`), or null to derive it from each request. */
   readonly publicUrl: string | null;

@@ -15,7 +15,7 @@ import type { Html } from './page.js';
 export async function buildConsole(scope: Scope, job: Job, build: Build): Promise<Html> {
   const base = `/${buildPath(job.fullName, build.number)}`;
   const running = build.state === 'running';
-  const view = await consoleView(scope.deps.logs.path(job.id, build.number), running);
+  const view = await consoleView(scope.deps.logs, job.id, build.number, running);
   const plainText = html`<p><a href="${base}consoleText">Console as plain text</a></p>`;
   const follow = running ? html` data-follow="${base}logText/progressiveHtml" data-start="${view?.end ?? 0}" data-state="${view?.state ?? ''}"` : '';
   // `raw` only on the renderer's output, in which every character of the log is escaped.

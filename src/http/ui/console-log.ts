@@ -1,7 +1,7 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import type { ConsoleLogs, LogReader } from '../../logs/console-logs.js';
 import { ConsoleRenderer } from './console-ansi.js';
 import { renderInSlices, scanInSlices } from './console-html.js';
-import { isContinuation, readFully } from '../../logs/log-piece.js';
+import { isContinuation } from '../../logs/log-piece.js';
 
 /**
  * How much of a long console log the build page shows: the head (its first lines) and the tail (its
@@ -32,28 +32,28 @@ export interface ConsoleView {
 }
 
 /**
- * Reads and renders the head and tail of the log at `path`, or null when there is none yet. With
+ * Reads and renders the head and tail of a build's log, or null when there is none yet. With
  * `wholeLines` (a running build) it stops after the last complete line, as progressiveText does.
  */
-export async function consoleView(path: string, wholeLines: boolean): Promise<ConsoleView | null> {
-  const handle = await openLog(path);
-  if (!handle) return null;
+export async function consoleView(logs: Pick<ConsoleLogs, 'reader'>, jobId: number, number: number, wholeLines: boolean): Promise<ConsoleView | null> {
+  const log = await logs.reader(jobId, number);
+  if (!log) return null;
   try {
-    const { size } = await handle.stat();
+    const { size } = log;
     const { headBytes, tailBytes } = CONSOLE_LIMITS;
     if (size <= headBytes + tailBytes) {
-      const whole = trimToLine(await readRange(handle, 0, size), wholeLines);
+      const whole = trimToLine(await readRange(log, 0, size), wholeLines);
       const renderer = new ConsoleRenderer();
       return { head: await renderInSlices(whole, renderer), skipped: 0, tail: '', end: whole.length, state: renderer.state };
     }
-    const headWindow = await readRange(handle, 0, headBytes);
+    const headWindow = await readRange(log, 0, headBytes);
     const headPart = headWindow.subarray(0, headCut(headWindow));
     const tailFrom = size - tailBytes;
-    const tailWindow = await readRange(handle, tailFrom, size);
+    const tailWindow = await readRange(log, tailFrom, size);
     const skip = firstLineStart(tailWindow);
     const tailPart = trimToLine(tailWindow.subarray(skip), wholeLines);
     const tailStart = tailFrom + skip;
-    const tailRenderer = new ConsoleRenderer(await stateBefore(handle, tailStart));
+    const tailRenderer = new ConsoleRenderer(await stateBefore(log, tailStart));
     return {
       head: await renderInSlices(headPart, new ConsoleRenderer()),
       skipped: tailStart - headPart.length,
@@ -62,40 +62,32 @@ export async function consoleView(path: string, wholeLines: boolean): Promise<Co
       state: tailRenderer.state,
     };
   } finally {
-    await handle.close();
+    await log.close();
   }
 }
 
-/** The colour state in effect at byte `offset` of the log at `path` (plain when unknown). */
-export async function consoleStateAt(path: string, offset: number): Promise<string> {
+/** The colour state in effect at byte `offset` of a build's log (plain when unknown). */
+export async function consoleStateAt(logs: Pick<ConsoleLogs, 'reader'>, jobId: number, number: number, offset: number): Promise<string> {
   if (offset <= 0) return '';
-  const handle = await openLog(path);
-  if (!handle) return '';
+  const log = await logs.reader(jobId, number);
+  if (!log) return '';
   try {
-    return await stateBefore(handle, offset);
+    return await stateBefore(log, offset);
   } finally {
-    await handle.close();
+    await log.close();
   }
 }
 
-async function stateBefore(handle: FileHandle, offset: number): Promise<string> {
-  const window = await readRange(handle, Math.max(0, offset - LOOK_BACK_BYTES), offset);
+async function stateBefore(log: LogReader, offset: number): Promise<string> {
+  const window = await readRange(log, Math.max(0, offset - LOOK_BACK_BYTES), offset);
   if (window.indexOf(ESC) < 0) return '';
   const renderer = new ConsoleRenderer();
   await scanInSlices(window, renderer);
   return renderer.state;
 }
 
-async function openLog(path: string): Promise<FileHandle | null> {
-  try {
-    return await open(path, 'r');
-  } catch {
-    return null;
-  }
-}
-
-function readRange(handle: FileHandle, from: number, to: number): Promise<Buffer> {
-  return readFully(handle, Buffer.alloc(Math.max(0, to - from)), from);
+function readRange(log: LogReader, from: number, to: number): Promise<Buffer> {
+  return log.read(from, Math.max(0, to - from));
 }
 
 /** Where the head ends: after its `headLines`-th line, else after the window's last line, else before a cut character. */

@@ -30,7 +30,7 @@ export interface PostgresStoreOptions {
 
 /** PostgreSQL's bigint (int8) as a JavaScript number: ids, counters and millisecond times fit in 2^53. */
 const INT8 = 20;
-const types = {
+export const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };

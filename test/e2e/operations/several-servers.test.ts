@@ -198,4 +198,28 @@ describe('several servers on one PostgreSQL database', () => {
     await waitFor(() => (alive(pid) ? undefined : true), 5_000, 'the deleted job\'s step to end');
     expect(b.errors()).toContain('this build was deleted through another server');
   }, 120_000);
+
+  it('serves the npm jenkins client through a round-robin proxy over three servers: crumbs, triggers, queue items and builds', async () => {
+    const group = await startGroup([0, 1, 1]);
+    const proxy = new URL(await roundRobin(group));
+    proxy.username = 'admin';
+    proxy.password = CHILD_ADMIN_PASSWORD;
+    // With a password, the client fetches a crumb before every POST: issued by one server, checked by another.
+    const jenkins = new Jenkins({ baseUrl: proxy.href.replace(/\/$/, ''), crumbIssuer: true });
+    await jenkins.job.create('hello', jobXml({ parameters: stringParameter('WHO', 'world'), steps: ['echo "hello $WHO"'] }));
+    expect(await jenkins.job.exists('hello')).toBe(true);
+    const queueIds: number[] = [];
+    for (const who of ['a', 'b', 'c', 'd']) queueIds.push((await jenkins.job.build({ name: 'hello', parameters: { WHO: who } })) as number);
+    const numbers = await Promise.all(
+      queueIds.map((queueId) =>
+        waitFor(async () => ((await jenkins.queue.item(queueId)) as { executable?: { number: number } }).executable?.number, 30_000, `queue item ${queueId} to start`),
+      ),
+    );
+    expect([...numbers].sort()).toEqual([1, 2, 3, 4]);
+    for (const [index, number] of numbers.entries()) {
+      await waitFor(async () => (((await jenkins.build.get('hello', number)) as { building: boolean }).building ? undefined : true), 30_000, `build ${number} to finish`);
+      expect(await jenkins.build.log('hello', number)).toContain(`hello ${['a', 'b', 'c', 'd'][index]}`);
+    }
+    expect(((await jenkins.job.get('hello')) as { builds: unknown[] }).builds).toHaveLength(4);
+  }, 120_000);
 });
