@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryLogChunks } from '../../test/support/memory-log-chunks.js';
-import type { Build } from '../core/build.js';
-import { defaultJobSettings, type Job } from '../core/item.js';
+import { testBuild, testJob } from '../../test/support/domain.js';
 import { ChunkedLogs } from '../logs/chunked-logs.js';
 import type { ConsoleLogs, LogWriter } from '../logs/console-logs.js';
 import { BuildControl } from '../queue/runner.js';
@@ -15,36 +14,11 @@ import { Workspaces } from './workspaces.js';
 const root = mkdtempSync(join(tmpdir(), 'steward-shell-runner-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function job(command: string): Job {
-  return {
-    kind: 'job',
-    id: 7,
-    name: 'flood',
-    fullName: 'flood',
-    parentId: null,
-    ancestorIds: [],
-    sourceConfig: null,
-    createdAt: 0,
-    updatedAt: 0,
-    nextBuildNumber: 2,
-    settings: { ...defaultJobSettings(), steps: [{ command, unstableReturn: null }] },
-  };
+function job(command: string) {
+  return testJob(7, 'flood', { steps: [{ command, unstableReturn: null }] });
 }
 
-const build: Build = {
-  jobId: 7,
-  number: 1,
-  queueId: 1,
-  state: 'running',
-  result: null,
-  startedAt: Date.now(),
-  durationMs: 0,
-  causes: [{ cause: { kind: 'user', userId: 'alice', userName: 'Alice' }, count: 1 }],
-  parameters: null,
-  node: 'built-in',
-  executor: 0,
-  interruption: null,
-};
+const build = testBuild(7, { startedAt: Date.now(), causes: [{ cause: { kind: 'user', userId: 'alice', userName: 'Alice' }, count: 1 }] });
 
 function runner(logs: ConsoleLogs): ShellRunner {
   return new ShellRunner({

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { defaultJobSettings, type Job } from '../core/item.js';
+import { testJob } from '../../test/support/domain.js';
+import type { Job } from '../core/item.js';
 import { type AgentNode, BUILT_IN_LABELS, BUILT_IN_NODE, NODE_ONLINE_WINDOW_MS } from '../core/node.js';
 import { isStuck, type QueueItem } from '../core/queue-item.js';
 import { labelsMatch } from '../labels/label-expression.js';
@@ -14,19 +15,7 @@ const NOW = 1_700_000_000_000;
 const canRun = (job: Job, labels: ReadonlySet<string>) => labelsMatch(job.settings.labelExpression, labels);
 
 function job(labelExpression: string | null, concurrentBuild = false): Job {
-  return {
-    kind: 'job',
-    id: 7,
-    name: 'app',
-    fullName: 'app',
-    parentId: null,
-    ancestorIds: [],
-    sourceConfig: null,
-    createdAt: 0,
-    updatedAt: 0,
-    nextBuildNumber: 1,
-    settings: { ...defaultJobSettings(), labelExpression, concurrentBuild },
-  };
+  return testJob(7, 'app', { labelExpression, concurrentBuild }, 1);
 }
 
 function item(dueAt = NOW): QueueItem {

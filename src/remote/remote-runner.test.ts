@@ -1,40 +1,14 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { MemoryLogChunks } from '../../test/support/memory-log-chunks.js';
-import type { Build } from '../core/build.js';
-import { defaultJobSettings, type Job } from '../core/item.js';
+import { testBuild, testJob } from '../../test/support/domain.js';
 import { ChunkedLogs } from '../logs/chunked-logs.js';
 import { BuildControl, type RunOutcome } from '../queue/runner.js';
 import { RemoteRunner } from './remote-runner.js';
 
-const job: Job = {
-  kind: 'job',
-  id: 3,
-  name: 'remote',
-  fullName: 'remote',
-  parentId: null,
-  ancestorIds: [],
-  sourceConfig: null,
-  createdAt: 0,
-  updatedAt: 0,
-  nextBuildNumber: 2,
-  settings: defaultJobSettings(),
-};
+const job = testJob(3, 'remote');
 
-const build: Build = {
-  jobId: 3,
-  number: 1,
-  queueId: 1,
-  state: 'running',
-  result: null,
-  startedAt: 1000,
-  durationMs: 0,
-  causes: [],
-  parameters: null,
-  node: 'agent-1',
-  executor: 0,
-  interruption: null,
-};
+const build = testBuild(3, { node: 'agent-1' });
 
 function remoteRunner(chunks: MemoryLogChunks): { runner: RemoteRunner; logs: ChunkedLogs } {
   const logs = new ChunkedLogs(chunks, { flushEveryMs: 60_000 });

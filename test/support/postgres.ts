@@ -222,3 +222,20 @@ export class Cable {
     this.server = null;
   }
 }
+
+/**
+ * EXPLAIN ANALYZE of a statement as prepared statements run after a few executions (a generic plan),
+ * on `client`: `plan(name, sql, types, values)` gives the plan's text, `rowsRead` the most rows any
+ * of its nodes produced.
+ */
+export async function genericPlans(client: pg.ClientBase): Promise<{ plan: (name: string, sql: string, types: string, values: string) => Promise<string>; rowsRead: (plan: string) => number }> {
+  await client.query('SET plan_cache_mode = force_generic_plan');
+  return {
+    async plan(name, sql, types, values) {
+      await client.query(`PREPARE ${name} (${types}) AS ${sql}`);
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE ${name} (${values})`);
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    },
+    rowsRead: (text) => Math.max(...[...text.matchAll(/actual rows=(\d+)/g)].map((match) => Number(match[1]))),
+  };
+}

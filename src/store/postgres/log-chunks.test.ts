@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { Cable, createTestSchema } from '../../../test/support/postgres.js';
+import { Cable, createTestSchema, genericPlans } from '../../../test/support/postgres.js';
 import { ChunkedLogs } from '../../logs/chunked-logs.js';
 import { LOG_CHUNK_BYTES, LOG_STATEMENTS, PgLogChunks } from './log-chunks.js';
 import { openPostgresStore } from './open.js';
@@ -32,13 +32,8 @@ describe('console logs in PostgreSQL', () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      await client.query('SET plan_cache_mode = force_generic_plan');
-      const plan = async (name: string, sql: string, types: string, values: string) => {
-        await client.query(`PREPARE ${name} (${types}) AS ${sql}`);
-        const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE ${name} (${values})`);
-        return rows.map((row) => row['QUERY PLAN']).join('\n');
-      };
-      const rowsRead = (text: string) => Math.max(...[...text.matchAll(/actual rows=(\d+)/g)].map((match) => Number(match[1])));
+      // Prepared statements run with a generic plan after a few executions: check that plan.
+      const { plan, rowsRead } = await genericPlans(client);
       const size = await plan('size', LOG_STATEMENTS.size, 'bigint, bigint', '99, 1');
       expect(size).toMatch(/Index Scan Backward using log_chunks_pkey/);
       expect(size).not.toMatch(/Seq Scan|Sort/);

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { Cable, createTestDatabase, createTestSchema } from '../../../test/support/postgres.js';
+import { Cable, createTestDatabase, createTestSchema, genericPlans } from '../../../test/support/postgres.js';
 import type { Build } from '../../core/build.js';
 import { isDomainError } from '../../core/errors.js';
 import { defaultJobSettings, type Job } from '../../core/item.js';
@@ -162,13 +162,7 @@ describe('postgres queue cost', () => {
       await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key) SELECT ${job}, 'waiting', 0, g, 'due' || g FROM generate_series(1, 30) AS g`);
       await client.query('ANALYZE');
       // Prepared statements run with a generic plan after a few executions: check that plan.
-      await client.query('SET plan_cache_mode = force_generic_plan');
-      const plan = async (name: string, sql: string, types: string, values: string) => {
-        await client.query(`PREPARE ${name} (${types}) AS ${sql}`);
-        const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE ${name} (${values})`);
-        return rows.map((row) => row['QUERY PLAN']).join('\n');
-      };
-      const rowsRead = (text: string) => Math.max(...[...text.matchAll(/actual rows=(\d+)/g)].map((match) => Number(match[1])));
+      const { plan, rowsRead } = await genericPlans(client);
       const due = await plan('due', QUEUE_STATEMENTS.due, 'bigint, bigint, bigint, bigint[], integer', "1000, -9007199254740991, 0, '{}', 10");
       expect(due).toMatch(/Index Scan using queue_items_due/);
       expect(rowsRead(due)).toBeLessThanOrEqual(10);
