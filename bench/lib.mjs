@@ -31,13 +31,13 @@ export function start(command, args, env, ready) {
  * Steward on a fresh home, with an API token for admin in `auth` (requests authenticate with it, as
  * scripts should: it needs no crumb). Trigger limits are off: the benchmarks measure without them.
  * `checkout` runs another checkout's build (a previous release) for a same-run comparison; `moreConfig`
- * is YAML appended to the configuration file (e.g. a `settings:` section); `env` more variables (e.g.
- * `STEWARD_DATABASE_URL`).
+ * is YAML appended to the configuration file (e.g. a `settings:` section); `args` are more options of
+ * `steward serve` (e.g. `--database URL`) and `env` more environment variables.
  */
-export async function steward(home, checkout = '.', moreConfig = '', env = {}) {
+export async function steward(home, checkout = '.', moreConfig = '', { args = [], env = {} } = {}) {
   const config = join(home, 'steward.yaml');
   writeFileSync(config, `security:\n  triggerLimits:\n    perToken: { triggers: 0, window: 1min }\n${moreConfig}`);
-  const { child, match } = await start(process.execPath, [join(checkout, 'bin/steward.js'), 'serve', '--port', '0', '--home', home, '--config', config], { STEWARD_ADMIN_PASSWORD: PASSWORD, ...env }, /Steward listening on (\S+)/);
+  const { child, match } = await start(process.execPath, [join(checkout, 'bin/steward.js'), 'serve', '--port', '0', '--home', home, '--config', config, ...args], { STEWARD_ADMIN_PASSWORD: PASSWORD, ...env }, /Steward listening on (\S+)/);
   const url = match[1];
   const password = { authorization: basic('admin', PASSWORD) };
   const { crumb } = await (await fetch(new URL('/crumbIssuer/api/json', url), { headers: password })).json();
@@ -52,14 +52,14 @@ export async function steward(home, checkout = '.', moreConfig = '', env = {}) {
 /**
  * Starts Steward again on a home `steward` prepared (its configuration file and admin are there), and
  * times it: `listeningMs` from spawning the process to its `Steward listening` line. `output()` is
- * everything it printed so far (its log is JSON lines on stderr).
+ * everything it printed so far (its log is JSON lines on stderr). `args` and `env` as for `steward`.
  */
-export function launch(home, checkout = '.') {
+export function launch(home, checkout = '.', { args = [], env = {} } = {}) {
   const config = join(home, 'steward.yaml');
   if (!existsSync(config)) throw new Error(`${home} was never started by steward(): no steward.yaml`);
   const spawned = performance.now();
-  const child = spawn(process.execPath, [join(checkout, 'bin/steward.js'), 'serve', '--port', '0', '--home', home, '--config', config], {
-    env: { ...process.env, STEWARD_ADMIN_PASSWORD: PASSWORD },
+  const child = spawn(process.execPath, [join(checkout, 'bin/steward.js'), 'serve', '--port', '0', '--home', home, '--config', config, ...args], {
+    env: { ...process.env, STEWARD_ADMIN_PASSWORD: PASSWORD, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

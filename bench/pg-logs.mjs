@@ -30,7 +30,7 @@ database.pathname = '/bench';
 const homes = [mkdtempSync(join(tmpdir(), 'steward-pglogs-files-')), mkdtempSync(join(tmpdir(), 'steward-pglogs-pg-'))];
 const servers = {
   files: await steward(homes[0]),
-  postgres: await steward(homes[1], '.', '', { STEWARD_DATABASE_URL: database.toString() }),
+  postgres: await steward(homes[1], '.', '', { env: { STEWARD_DATABASE_URL: database.toString() } }),
 };
 
 const peakMiB = (server) => Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))?.[1]) / 1024);
