@@ -272,12 +272,12 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     }
   };
   const pruneOnce = periodic('prune', PRUNE_EVERY_MS, prune);
-  const reapOnce = periodic('reap lost builds', REAP_EVERY_MS, () => reapLostBuilds(store, runner, settings.serverName, log));
+  const reapOnce = periodic('reap lost builds', REAP_EVERY_MS, () => reapLostBuilds(store, runner, settings.serverName, remoteRunner.leaseMs, log));
   await pruneOnce();
   const pruner = setInterval(() => void pruneOnce(), PRUNE_EVERY_MS / 12);
   pruner.unref();
   const reaper = setInterval(() => {
-    anyLeaseExpired(store, settings.serverName, Date.now()).then(
+    anyLeaseExpired(store, settings.serverName, Date.now(), remoteRunner.leaseMs).then(
       (expired) => (expired ? reapOnce() : undefined),
       () => {}, // the database is out of reach: nobody can reap now
     );

@@ -28,6 +28,11 @@ const UPLOAD_MAX_BYTES = 1024 * 1024;
 /** Waits between attempts when the server cannot be reached: doubling up to a ceiling. */
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 15_000;
+/**
+ * How often a report that reached a server other than the build's is sent again at once (through a
+ * load balancer without affinity, each try may reach another server), before it waits for its next turn.
+ */
+const HELD_ELSEWHERE_TRIES = 8;
 /** How long a stopping agent keeps trying to report its stopped builds before it exits anyway. */
 const STOP_REPORT_GRACE_MS = 15_000;
 
@@ -154,6 +159,7 @@ async function runBuild(options: AgentOptions, assignment: Assignment, logs: Log
 class Reporter {
   private sent = 0;
   private lost = false;
+  private warnedElsewhere = false;
   private closed = false;
   private uploading: Promise<void> | null = null;
   /** Ends the reporter's requests: when the build is reported, or when a stopping agent gives up on the server. */
@@ -238,10 +244,23 @@ class Reporter {
     if (request.stop) this.control.stop(request.interruption ?? { kind: 'shutdown' }, request.stop);
   }
 
-  /** One request with the lease; null when the server could not be reached. A stale lease stops the build. */
+  /**
+   * One request with the lease; null when the server could not be reached, or when every try reached
+   * a server that does not hold the build. A stale lease stops the build.
+   */
   private async send(path: string, init: Omit<RequestInit, 'headers'> & { headers?: Record<string, string> }): Promise<Response | null> {
+    const attempt = () => request(this.options, path, { ...init, headers: { ...init.headers, 'x-steward-lease': this.lease } }, this.requests.signal);
     try {
-      const response = await request(this.options, path, { ...init, headers: { ...init.headers, 'x-steward-lease': this.lease } }, this.requests.signal);
+      let response = await attempt();
+      for (let tries = 1; heldElsewhere(response); tries++) {
+        if (!this.warnedElsewhere) {
+          this.warnedElsewhere = true;
+          this.options.log.warn(`a report reached a server that does not hold this build (${await problem(response)}); sending it again`);
+        } else await response.body?.cancel();
+        if (tries === HELD_ELSEWHERE_TRIES) return null;
+        await sleep(20 * tries, this.requests.signal);
+        response = await attempt();
+      }
       if (response.status === 409) {
         this.lost = true;
         // The server ended the build (its lease expired): stop what still runs of it here.
@@ -260,6 +279,10 @@ function request(options: AgentOptions, path: string, init: Omit<RequestInit, 'h
     signal,
     headers: { 'content-type': 'application/json', ...init.headers, authorization: `Bearer ${options.secret}`, 'x-steward-agent': options.name },
   });
+}
+
+function heldElsewhere(response: Response): boolean {
+  return response.status === 409 && response.headers.get('x-steward-reason') === 'build_held_elsewhere';
 }
 
 async function problem(response: Response): Promise<string> {

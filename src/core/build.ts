@@ -1,4 +1,5 @@
 import type { CauseCount } from './cause.js';
+import { BUILT_IN_NODE } from './node.js';
 import type { ParameterValue } from './parameters.js';
 
 /** Results in Jenkins' order of severity. */
@@ -22,6 +23,18 @@ export type Interruption =
   | { readonly kind: 'agent_stopped'; readonly node: string }
   /** The Steward server running the build on its built-in executors stopped renewing its lease `silentMs` ago (it died, or lost its database). */
   | { readonly kind: 'server_lost'; readonly server: string; readonly silentMs: number };
+
+/**
+ * Whether another server may end a running build whose server stopped renewing its lease. A build on
+ * the built-in node dies with its server. A build on an agent runs on: its agent's next report makes
+ * the server it reaches take the build over, so such a build is given the agent's lease
+ * (`agentGraceMs`) on top before it is ended. A build without a lease (started before servers were
+ * named) is never ended this way.
+ */
+export function leaseRanOut(build: { readonly node: string }, leaseUntil: number | null | undefined, now: number, agentGraceMs: number): boolean {
+  if (leaseUntil === null || leaseUntil === undefined) return false;
+  return leaseUntil < (build.node === BUILT_IN_NODE ? now : now - agentGraceMs);
+}
 
 /** Interruptions that mean the build's agent was lost, not that anyone asked the build to stop. */
 export function isAgentLoss(interruption: Interruption | null): interruption is Extract<Interruption, { kind: 'agent_lost' | 'agent_restarted' | 'agent_stopped' }> {

@@ -177,6 +177,11 @@ async function buildRequest(c: Context<AppEnv>, deps: AgentProtocolDeps): Promis
   const build = Number.isInteger(jobId) && Number.isInteger(number) ? await deps.store.builds.get(jobId, number) : null;
   // An agent reports only on builds it runs: another node's lease is as good as none.
   if (!build || build.node.toLowerCase() !== node.name.toLowerCase()) throw new DomainError('build_not_found', `No build ${jobId}#${number} runs on ${node.name}.`);
+  // Another server handed the build out: when that server is gone, this one takes the build over.
+  if (!deps.remote.holds(jobId, number) && deps.remote.leaseMatches(build, lease)) {
+    const held = await deps.scheduler.takeOver(jobId, number);
+    if (typeof held === 'object') throw heldElsewhere(held.heldBy, deps.scheduler.server);
+  }
   return { node, jobId, number, lease, body };
 }
 
@@ -194,6 +199,18 @@ function staleLease(refusal: LeaseRefusal): Refusal {
     'lease_stale',
     refusal.refused === 'unknown' ? 'This build is no longer running on an agent (it ended, or its lease expired).' : "This lease is not the build's.",
     'Stop the build on the agent: the server will not take more of it.',
+  );
+}
+
+/**
+ * The report reached a server other than the one holding the build, whose lease still runs. The agent
+ * sends it again (a load balancer without affinity takes it to the holder sooner or later).
+ */
+function heldElsewhere(holder: string | null, here: string): Refusal {
+  return new Refusal(
+    'build_held_elsewhere',
+    `This build is held by Steward server ${holder ?? 'unknown'}, and this report reached server ${here}.`,
+    "An agent's reports on a build go to the server that handed it out while that server lives: give the load balancer source-address affinity for agents, or point agents at one server. The agent sends the report again.",
   );
 }
 

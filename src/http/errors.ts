@@ -19,6 +19,7 @@ export type RefusalCode =
   | 'not_found'
   | 'not_implemented'
   | 'lease_stale'
+  | 'build_held_elsewhere'
   | 'log_gap'
   | 'parameter_missing'
   | 'media_type_unsupported'
@@ -109,6 +110,7 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   not_found: 404,
   not_implemented: 404,
   lease_stale: 409,
+  build_held_elsewhere: 409,
   log_gap: 416,
   parameter_missing: 400,
   xpath_no_match: 404,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { leaseRanOut } from '../core/build.js';
 import type { Store } from '../store/types.js';
 import type { BuildRunner } from './runner.js';
 
@@ -22,10 +23,12 @@ export async function recoverInterruptedBuilds(store: Store, runner: BuildRunner
 /**
  * Periodic, once per deployment: builds whose server stopped renewing their lease (it died, or lost
  * the database for longer than the lease) are finished as ABORTED naming that server, what they left
- * on this machine is reaped, and every server hears that builds ended (jobs may start again).
+ * on this machine is reaped, and every server hears that builds ended (jobs may start again). A build
+ * on an agent is given the agent's lease (`agentGraceMs`) more: its agent's next report makes another
+ * server take it over, and it goes on.
  */
-export async function reapLostBuilds(store: Store, runner: BuildRunner, server: string, log: Logger): Promise<number> {
-  const lost = await store.builds.reapExpired(Date.now(), server);
+export async function reapLostBuilds(store: Store, runner: BuildRunner, server: string, agentGraceMs: number, log: Logger): Promise<number> {
+  const lost = await store.builds.reapExpired(Date.now(), server, agentGraceMs);
   for (const { build, server: lostServer } of lost) {
     const item = await store.items.get(build.jobId);
     await runner.reap(item?.kind === 'job' ? item : null, build, null);
@@ -39,6 +42,6 @@ export async function reapLostBuilds(store: Store, runner: BuildRunner, server: 
  * Whether some build's lease ran out on another server: read first, every few seconds, so that an
  * idle deployment only reads (running builds are few: one per busy executor).
  */
-export async function anyLeaseExpired(store: Store, server: string, now: number): Promise<boolean> {
-  return (await store.builds.listRunning()).some((record) => record.leaseUntil != null && record.leaseUntil < now && record.server !== server);
+export async function anyLeaseExpired(store: Store, server: string, now: number, agentGraceMs: number): Promise<boolean> {
+  return (await store.builds.listRunning()).some((record) => record.server !== server && leaseRanOut(record.build, record.leaseUntil, now, agentGraceMs));
 }

@@ -25,12 +25,14 @@ export interface BuildRunner {
 
 /**
  * Runs builds that outlive the server, on agents. `run` has the BuildRunner's contract, and may be
- * called again for a build already running, after a restart, to adopt it. At shutdown `detach` lets
+ * called again for a build already running, after a restart or on another server, to adopt it. At shutdown `detach` lets
  * the builds go without a result instead of stopping them; nothing of them is left on the server to reap.
  */
 export interface RemoteBuildRunner {
   run(job: Job, build: Build, control: BuildControl): Promise<RunOutcome>;
   detach(): void;
+  /** Lets one build go, as `detach` does, because another server holds it now; its `run` resolves. */
+  release(jobId: number, number: number): void;
 }
 
 export interface RunOutcome {

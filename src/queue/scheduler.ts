@@ -275,6 +275,26 @@ export class Scheduler {
   }
 
   /**
+   * Holds a build of an agent whose report reached this server although another server started it:
+   * when that server's lease ran out (it died, or lost the database), the build moves here and goes
+   * on, adopted as after a restart. Answers `held` when this server holds the build (now or already),
+   * the server that holds it while its lease runs, or `gone` when the build is not running.
+   */
+  async takeOver(jobId: number, number: number): Promise<'held' | 'gone' | { heldBy: string | null }> {
+    if (this.running.has(key(jobId, number))) return 'held';
+    const now = this.now();
+    const outcome = await this.options.store.builds.takeOver({ jobId, number, server: this.server, leaseUntil: now + this.leaseMs, now });
+    if (outcome === null) return 'gone';
+    if ('heldBy' in outcome) return { heldBy: outcome.heldBy };
+    if (this.running.has(key(jobId, number))) return 'held';
+    const job = await this.options.store.items.get(jobId);
+    if (job?.kind !== 'job') return 'gone';
+    this.options.log.warn({ job: job.fullName, build: number, node: outcome.taken.node }, 'took over a build of an agent whose server stopped renewing its lease');
+    this.register(job, outcome.taken);
+    return 'held';
+  }
+
+  /**
    * Stops dispatching and aborts every build on the built-in node, waiting until each has recorded its
    * result. Builds on agents are let go, still running: the next start adopts them.
    */
@@ -468,7 +488,9 @@ export class Scheduler {
     } finally {
       if (timeout) clearTimeout(timeout);
     }
-    const finished = await this.recordResult(running, outcome, log);
+    const recorded = await this.recordResult(running, outcome, log);
+    // Still running: another server took the build over, and records its result.
+    const finished = recorded?.state === 'completed' ? recorded : null;
     this.running.delete(key(job.id, build.number));
     this.appliedStops.delete(key(job.id, build.number));
     this.release(running.node, running.executor);
@@ -491,8 +513,8 @@ export class Scheduler {
     const durationMs = Math.max(1, this.now() - build.startedAt);
     for (;;) {
       try {
-        const finished = await this.options.store.builds.finish(job.id, build.number, { result: outcome.result, durationMs, interruption: outcome.interruption });
-        log.info({ result: outcome.result }, 'build finished');
+        const finished = await this.options.store.builds.finish(job.id, build.number, { result: outcome.result, durationMs, interruption: outcome.interruption, server: this.server });
+        if (finished.state === 'completed') log.info({ result: finished.result }, 'build finished');
         return finished;
       } catch (error) {
         if (!isStorageOutage(error)) {
@@ -518,7 +540,8 @@ export class Scheduler {
    * Renews the leases of the builds this server holds (its executors' and its agents'). A build the
    * store no longer has running here was finished by another server (its lease had expired: this
    * server was cut off from the database for longer than the lease), and its recorded result stands,
-   * or deleted with its job through another server: either way it is stopped. Called by `listen` every third of the lease, and once at start by main.ts, before
+   * or deleted with its job through another server: either way it is stopped. An agent's build that
+   * another server took over meanwhile is let go here, still running. Called by `listen` every third of the lease, and once at start by main.ts, before
    * any lease is reaped.
    */
   async renewLeases(): Promise<void> {
@@ -549,7 +572,19 @@ export class Scheduler {
       } else if (recorded.state === 'completed') {
         this.options.log.warn({ job: running.job.fullName, build: running.build.number }, 'another server aborted this build after its lease expired; stopping it here');
         running.control.stop(recorded.interruption ?? { kind: 'server_lost', server: this.server, silentMs: this.leaseMs }, 'kill');
+      } else if (running.node !== BUILT_IN_NODE && (await this.heldElsewhere(running))) {
+        this.options.remoteRunner?.release(running.job.id, running.build.number);
       }
+    }
+  }
+
+  /** Whether another server holds this running build now (it took the agent's build over). */
+  private async heldElsewhere(running: RunningBuild): Promise<boolean> {
+    try {
+      const record = (await this.options.store.builds.listRunning()).find((each) => each.build.jobId === running.job.id && each.build.number === running.build.number);
+      return record?.server !== undefined && record.server !== null && record.server !== this.server;
+    } catch {
+      return false;
     }
   }
 

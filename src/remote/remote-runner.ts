@@ -78,6 +78,30 @@ export class RemoteRunner implements RemoteBuildRunner {
     },
   ) {}
 
+  /** Whether this server holds the build (it started or adopted it, and it has not ended here). */
+  holds(jobId: number, number: number): boolean {
+    return this.builds.has(key(jobId, number));
+  }
+
+  /** Whether `token` is the lease of this build, held here or not (leases are derived, not stored). */
+  leaseMatches(build: Build, token: string): boolean {
+    const expected = this.tokenOf(build);
+    const presented = Buffer.from(token, 'base64url');
+    return presented.length === expected.length && timingSafeEqual(presented, expected);
+  }
+
+  /**
+   * Lets one build go without a result and without a word to its agent: another server took it over
+   * (this one was cut off from the database for longer than its lease). Its `run` resolves, and the
+   * result the scheduler then tries to record is refused, as the build is no longer this server's.
+   */
+  release(jobId: number, number: number): void {
+    const remote = this.builds.get(key(jobId, number));
+    if (!remote) return;
+    this.options.log.warn({ job: remote.job.fullName, build: number, node: remote.build.node }, 'another server took over this build of an agent; letting it go here');
+    remote.finish({ result: 'ABORTED', interruption: null });
+  }
+
   /** The lease token of a build running on an agent: handed over in the claim's answer. */
   leaseOf(jobId: number, number: number): string | null {
     return this.builds.get(key(jobId, number))?.token.toString('base64url') ?? null;
@@ -240,8 +264,7 @@ export class RemoteRunner implements RemoteBuildRunner {
   private holder(jobId: number, number: number, token: string): RemoteBuild | LeaseRefusal {
     const remote = this.builds.get(key(jobId, number));
     if (!remote) return { refused: 'unknown' };
-    const presented = Buffer.from(token, 'base64url');
-    if (presented.length !== remote.token.length || !timingSafeEqual(presented, remote.token)) return { refused: 'stale' };
+    if (!this.leaseMatches(remote.build, token)) return { refused: 'stale' };
     return remote;
   }
 

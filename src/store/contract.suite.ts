@@ -414,8 +414,8 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         const dead = await start('dead', 'ci-2');
         const asking = await start('asking', 'ci-3');
         expect(await store.builds.renewLeases('ci-1', 50_000)).toEqual([{ jobId: alive.jobId, number: alive.number }]);
-        expect(await store.builds.reapExpired(12_000, 'ci-3')).toEqual([]);
-        const reaped = await store.builds.reapExpired(20_000, 'ci-3');
+        expect(await store.builds.reapExpired(12_000, 'ci-3', 60_000)).toEqual([]);
+        const reaped = await store.builds.reapExpired(20_000, 'ci-3', 60_000);
         expect(reaped).toEqual([
           expect.objectContaining({ server: 'ci-2', build: expect.objectContaining({ jobId: dead.jobId, result: 'ABORTED', durationMs: 18_000, interruption: { kind: 'server_lost', server: 'ci-2', silentMs: 8000 } }) }),
         ]);
@@ -423,6 +423,36 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         // The dead server comes back and finishes its build: the recorded result stands.
         expect(await store.builds.finish(dead.jobId, dead.number, { result: 'SUCCESS', durationMs: 5, interruption: null })).toMatchObject({ result: 'ABORTED', durationMs: 18_000 });
         expect(await store.builds.renewLeases('ci-2', 60_000)).toEqual([]);
+      });
+
+      it("moves an agent's build to another server once its server's lease ran out, and only then; the first server no longer finishes it", async () => {
+        const start = async (name: string, node: string) =>
+          (await store.builds.start({ queueId: (await enqueue((await job(name)).id, { coalesce: false })).queueId, node, executor: 0, startedAt: 2000, server: 'ci-1', leaseUntil: 12_000 })) as Build;
+        const onAgent = await start('on-agent', 'linux-1');
+        const builtIn = await start('built-in-job', 'built-in');
+        const ask = (build: Build, now: number, server = 'ci-2') => store.builds.takeOver({ jobId: build.jobId, number: build.number, server, leaseUntil: now + 30_000, now });
+        // ci-1's lease still runs: the build stays with it.
+        expect(await ask(onAgent, 11_000)).toEqual({ heldBy: 'ci-1' });
+        // A built-in build dies with its server: it is reaped, never moved.
+        expect(await ask(builtIn, 20_000)).toEqual({ heldBy: 'ci-1' });
+        expect(await ask(onAgent, 20_000)).toEqual({ taken: expect.objectContaining({ jobId: onAgent.jobId, number: onAgent.number, state: 'running', node: 'linux-1' }) });
+        expect(await ask(onAgent, 21_000)).toEqual({ taken: expect.objectContaining({ number: onAgent.number }) });
+        expect(await ask(onAgent, 22_000, 'ci-3')).toEqual({ heldBy: 'ci-2' });
+        expect((await store.builds.listRunning()).find((record) => record.build.jobId === onAgent.jobId)).toMatchObject({ server: 'ci-2', leaseUntil: 50_000 });
+        expect(await store.builds.renewLeases('ci-1', 60_000)).toEqual([{ jobId: builtIn.jobId, number: builtIn.number }]);
+        // ci-1 comes back and records a result: refused, the build runs on with ci-2, which finishes it.
+        expect(await store.builds.finish(onAgent.jobId, onAgent.number, { result: 'ABORTED', durationMs: 5, interruption: null, server: 'ci-1' })).toMatchObject({ state: 'running', result: null });
+        expect(await store.builds.finish(onAgent.jobId, onAgent.number, { result: 'SUCCESS', durationMs: 9, interruption: null, server: 'ci-2' })).toMatchObject({ state: 'completed', result: 'SUCCESS' });
+        expect(await ask(onAgent, 90_000)).toBeNull();
+      });
+
+      it("reaps an agent's build of a dead server only after the agent's lease more, when no server took it over", async () => {
+        const demo = await job('demo');
+        const build = (await store.builds.start({ queueId: (await enqueue(demo.id, { coalesce: false })).queueId, node: 'linux-1', executor: 0, startedAt: 2000, server: 'ci-1', leaseUntil: 12_000 })) as Build;
+        expect(await store.builds.reapExpired(20_000, 'ci-2', 60_000)).toEqual([]);
+        expect(await store.builds.reapExpired(72_001, 'ci-2', 60_000)).toEqual([
+          expect.objectContaining({ server: 'ci-1', build: expect.objectContaining({ jobId: demo.id, number: build.number, result: 'ABORTED', interruption: { kind: 'server_lost', server: 'ci-1', silentMs: 60_001 } }) }),
+        ]);
       });
 
       it('records a stop asked through another server for the server running the build', async () => {

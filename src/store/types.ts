@@ -188,7 +188,27 @@ export interface FinishBuild {
   readonly result: Result;
   readonly durationMs: number;
   readonly interruption: Interruption | null;
+  /**
+   * The server recording the result. A build another server holds now (it took the agent's build over
+   * while this one was cut off) is not finished by this one: it comes back still running.
+   */
+  readonly server?: string | null;
 }
+
+/** A server asks to hold an agent's build whose server stopped renewing its lease. */
+export interface TakeOver {
+  readonly jobId: number;
+  readonly number: number;
+  readonly server: string;
+  readonly leaseUntil: number;
+  readonly now: number;
+}
+
+/**
+ * What came of a `takeOver`: the build, now held by the asking server (or already held by it); the
+ * server that holds it and whose lease still runs; or null when the build is not running.
+ */
+export type TakeOverOutcome = { readonly taken: Build } | { readonly heldBy: string | null } | null;
 
 export interface BuildStore {
   /**
@@ -231,10 +251,18 @@ export interface BuildStore {
    */
   renewLeases(server: string, until: number): Promise<Array<{ jobId: number; number: number }>>;
   /**
-   * Aborts the running builds whose lease ended before `now` (their server stopped renewing it),
-   * oldest first; never those of the server asking, which knows its own builds are alive.
+   * Aborts the running builds whose lease ran out (their server stopped renewing it; `leaseRanOut`,
+   * agent builds after `agentGraceMs` more), oldest first; never those of the server asking, which
+   * knows its own builds are alive.
    */
-  reapExpired(now: number, asking: string): Promise<RunningBuildRecord[]>;
+  reapExpired(now: number, asking: string, agentGraceMs: number): Promise<RunningBuildRecord[]>;
+  /**
+   * Moves a running agent build to the asking server, in one transaction, when its server's lease ran
+   * out (that server died or lost the database): the agent's report reached another server, which
+   * holds the build from now on. A build on the built-in node, or whose server's lease still runs, is
+   * not moved.
+   */
+  takeOver(request: TakeOver): Promise<TakeOverOutcome>;
   /** Records a stop for a running build's own server to apply; false when the build is not running. */
   requestStop(request: StopRequest): Promise<boolean>;
   /** The stops asked for the running builds of a server. */

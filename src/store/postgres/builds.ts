@@ -1,9 +1,10 @@
-import { type Build, type Interruption, PERMALINKS, type PermalinkName } from '../../core/build.js';
+import { type Build, type Interruption, leaseRanOut, PERMALINKS, type PermalinkName } from '../../core/build.js';
+import { BUILT_IN_NODE } from '../../core/node.js';
 import { DomainError } from '../../core/errors.js';
 import { newestNumber } from '../sql/permalinks.js';
 import { type BuildRow, rowToBuild } from '../sql/rows.js';
 import { type ServerColumns, toStopRequest } from '../sql/rows.js';
-import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild, StopRequest } from '../types.js';
+import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild, StopRequest, TakeOver, TakeOverOutcome } from '../types.js';
 import type { CauseTable } from './causes.js';
 import { lockJob } from './job-lock.js';
 import type { Sql } from './sql.js';
@@ -17,7 +18,9 @@ const PERMALINK_SQL = Object.fromEntries(
 ) as Record<PermalinkName, string>;
 
 const COMPLETE = `UPDATE builds SET state = 'completed', result = $3, duration_ms = $4, interruption = $5, process_group = NULL, lease_until = NULL, stop_request = NULL
-  WHERE job_id = $1 AND number = $2 AND state = 'running' RETURNING *`;
+  WHERE job_id = $1 AND number = $2 AND state = 'running'`;
+/** A result recorded by a server: not for a build another server holds now (`FinishBuild.server`). */
+const FINISH_HELD = `${COMPLETE} AND ($6::text IS NULL OR server IS NULL OR server = $6) RETURNING *`;
 
 /** The running builds of a server's built-in executors, and built-in builds that name no server. */
 const RUNNING_ON = `state = 'running' AND node = 'built-in' AND (server = $1 OR server IS NULL)`;
@@ -63,7 +66,7 @@ export class PgBuildStore implements BuildStore {
   finish(jobId: number, number: number, outcome: FinishBuild): Promise<Build> {
     return this.batch.write(async (tx) => {
       const interruption = outcome.interruption === null ? null : JSON.stringify(outcome.interruption);
-      const row = (await tx.one<BuildRow>(COMPLETE, [jobId, number, outcome.result, outcome.durationMs, interruption])) ?? (await tx.one<BuildRow>('SELECT * FROM builds WHERE job_id = $1 AND number = $2', [jobId, number]));
+      const row = (await tx.one<BuildRow>(FINISH_HELD, [jobId, number, outcome.result, outcome.durationMs, interruption, outcome.server ?? null])) ?? (await tx.one<BuildRow>('SELECT * FROM builds WHERE job_id = $1 AND number = $2', [jobId, number]));
       if (!row) throw new DomainError('build_not_found', `Build #${number} of job ${jobId} does not exist.`);
       return rowToBuild(row, await this.causes.of(row.queue_id, tx));
     });
@@ -127,11 +130,24 @@ export class PgBuildStore implements BuildStore {
     );
   }
 
-  reapExpired(now: number, asking: string): Promise<RunningBuildRecord[]> {
+  reapExpired(now: number, asking: string, agentGraceMs: number): Promise<RunningBuildRecord[]> {
     return this.batch.write(async (tx) => {
       // SKIP LOCKED: a build its server is finishing right now is not reaped under it.
-      const rows = await tx.rows<BuildRow & ServerColumns>(`SELECT * FROM builds WHERE state = 'running' AND lease_until < $1 AND server IS DISTINCT FROM $2 FOR UPDATE SKIP LOCKED`, [now, asking]);
+      const expired = await tx.rows<BuildRow & ServerColumns>(`SELECT * FROM builds WHERE state = 'running' AND lease_until < $1 AND server IS DISTINCT FROM $2 FOR UPDATE SKIP LOCKED`, [now, asking]);
+      const rows = expired.filter((row) => leaseRanOut(row, row.lease_until, now, agentGraceMs));
       return this.abort(tx, rows, (row) => ({ kind: 'server_lost', server: row.server ?? 'unknown', silentMs: Math.max(0, now - (row.lease_until ?? now)) }), now);
+    });
+  }
+
+  takeOver(request: TakeOver): Promise<TakeOverOutcome> {
+    return this.batch.write(async (tx) => {
+      const row = await tx.one<BuildRow & ServerColumns>(`SELECT * FROM builds WHERE job_id = $1 AND number = $2 AND state = 'running' FOR UPDATE`, [request.jobId, request.number]);
+      if (!row) return null;
+      if (row.server !== request.server) {
+        if (row.node === BUILT_IN_NODE || (row.lease_until !== null && row.lease_until >= request.now)) return { heldBy: row.server };
+        await tx.run('UPDATE builds SET server = $3, lease_until = $4 WHERE job_id = $1 AND number = $2', [request.jobId, request.number, request.server, request.leaseUntil]);
+      }
+      return { taken: rowToBuild(row, await this.causes.of(row.queue_id, tx)) };
     });
   }
 
@@ -159,7 +175,7 @@ export class PgBuildStore implements BuildStore {
     const sorted = [...rows].sort((a, b) => a.started_at - b.started_at);
     const done: BuildRow[] = [];
     for (const row of sorted) {
-      done.push((await tx.one<BuildRow>(COMPLETE, [row.job_id, row.number, 'ABORTED', Math.max(0, now - row.started_at), JSON.stringify(why(row))])) as BuildRow);
+      done.push((await tx.one<BuildRow>(`${COMPLETE} RETURNING *`, [row.job_id, row.number, 'ABORTED', Math.max(0, now - row.started_at), JSON.stringify(why(row))])) as BuildRow);
     }
     const builds = await this.toBuilds(done, tx);
     return sorted.map((row, index) => ({ build: builds[index] as Build, processGroup: row.process_group, server: row.server, leaseUntil: null }));

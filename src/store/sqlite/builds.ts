@@ -1,8 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { type Build, type Interruption, PERMALINKS, type PermalinkName } from '../../core/build.js';
+import { type Build, type Interruption, leaseRanOut, PERMALINKS, type PermalinkName } from '../../core/build.js';
 import { DomainError } from '../../core/errors.js';
 import { BUILT_IN_NODE } from '../../core/node.js';
-import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild, StopRequest } from '../types.js';
+import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild, StopRequest, TakeOver, TakeOverOutcome } from '../types.js';
 import { newestNumber } from '../sql/permalinks.js';
 import { type BuildRow, rowToBuild, type ServerColumns, toStopRequest } from '../sql/rows.js';
 import type { CauseTable } from './causes.js';
@@ -28,6 +28,8 @@ export class SqliteBuildStore implements BuildStore {
   private readonly leaveQueue: Statement<[number, number, number]>;
   private readonly insert: Statement;
   private readonly complete: Statement;
+  private readonly finishHeld: Statement;
+  private readonly move: Statement<[string, number, number, number], BuildRow>;
   private readonly processGroup: Statement<[number | null, number, number]>;
   /** For each permalink, the builds it points to for a JSON array of job ids. */
   private readonly permalinkOf: Record<PermalinkName, Statement<[string], BuildRow>>;
@@ -63,10 +65,11 @@ export class SqliteBuildStore implements BuildStore {
       `INSERT INTO builds (job_id, number, queue_id, state, started_at, parameters, executor, node, server, exclusive, lease_until)
        VALUES (@jobId, @number, @queueId, 'running', @startedAt, @parameters, @executor, @node, @server, @exclusive, @leaseUntil) RETURNING *`,
     );
-    this.complete = db.prepare(
-      `UPDATE builds SET state = 'completed', result = @result, duration_ms = @durationMs, interruption = @interruption, process_group = NULL, lease_until = NULL, stop_request = NULL
-       WHERE job_id = @jobId AND number = @number AND state = 'running' RETURNING *`,
-    );
+    const complete = `UPDATE builds SET state = 'completed', result = @result, duration_ms = @durationMs, interruption = @interruption, process_group = NULL, lease_until = NULL, stop_request = NULL
+       WHERE job_id = @jobId AND number = @number AND state = 'running'`;
+    this.complete = db.prepare(`${complete} RETURNING *`);
+    this.finishHeld = db.prepare(`${complete} AND (@server IS NULL OR server IS NULL OR server = @server) RETURNING *`);
+    this.move = db.prepare(`UPDATE builds SET server = ?, lease_until = ? WHERE job_id = ? AND number = ? AND state = 'running' RETURNING *`);
     this.processGroup = db.prepare('UPDATE builds SET process_group = ? WHERE job_id = ? AND number = ?');
     this.deleteRow = db.prepare('DELETE FROM builds WHERE job_id = ? AND number = ? RETURNING queue_id');
     this.deleteQueueItem = db.prepare('DELETE FROM queue_items WHERE id = ?');
@@ -98,12 +101,13 @@ export class SqliteBuildStore implements BuildStore {
 
   finish(jobId: number, number: number, outcome: FinishBuild): Promise<Build> {
     return this.batch.write(() => {
-      const row = this.complete.get({
+      const row = this.finishHeld.get({
         jobId,
         number,
         result: outcome.result,
         durationMs: outcome.durationMs,
         interruption: outcome.interruption === null ? null : JSON.stringify(outcome.interruption),
+        server: outcome.server ?? null,
       }) as BuildRow | undefined;
       const recorded = row ?? this.one.get(jobId, number);
       if (!recorded) throw new DomainError('build_not_found', `Build #${number} of job ${jobId} does not exist.`);
@@ -162,14 +166,24 @@ export class SqliteBuildStore implements BuildStore {
     return this.batch.write(() => this.renew.all(until, server).map((row) => ({ jobId: row.job_id, number: row.number })));
   }
 
-  reapExpired(now: number, asking: string): Promise<RunningBuildRecord[]> {
+  reapExpired(now: number, asking: string, agentGraceMs: number): Promise<RunningBuildRecord[]> {
     return this.batch.write(() =>
       this.abort(
-        this.running.all().filter((row) => row.lease_until !== null && row.lease_until < now && row.server !== asking),
+        this.running.all().filter((row) => row.server !== asking && leaseRanOut(row, row.lease_until, now, agentGraceMs)),
         (row) => ({ kind: 'server_lost', server: row.server ?? 'unknown', silentMs: Math.max(0, now - (row.lease_until ?? now)) }),
         now,
       ),
     );
+  }
+
+  takeOver(request: TakeOver): Promise<TakeOverOutcome> {
+    return this.batch.write(() => {
+      const row = this.one.get(request.jobId, request.number) as (BuildRow & ServerColumns) | undefined;
+      if (!row || row.state !== 'running') return null;
+      if (row.server === request.server) return { taken: this.toBuild(row) };
+      if (row.node === BUILT_IN_NODE || (row.lease_until !== null && row.lease_until >= request.now)) return { heldBy: row.server };
+      return { taken: this.toBuild(this.move.get(request.server, request.leaseUntil, request.jobId, request.number) as BuildRow) };
+    });
   }
 
   requestStop(request: StopRequest): Promise<boolean> {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Jenkins from 'jenkins';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type AgentProcess, startAgent } from '../../support/agent.js';
 import { type ChildServer, CHILD_ADMIN_PASSWORD, startChildServer } from '../../support/child-server.js';
 import { createTestDatabase } from '../../support/postgres.js';
 import { runSteward } from '../../support/process.js';
@@ -18,7 +19,9 @@ import { jobXml, stringParameter, waitFor, waitForBuild } from '../../support/se
 const homes: string[] = [];
 const servers: ChildServer[] = [];
 const proxies: Server[] = [];
+const agents: AgentProcess[] = [];
 afterAll(async () => {
+  await Promise.all(agents.map((agent) => agent.stop('SIGKILL')));
   for (const proxy of proxies) proxy.close();
   await Promise.all(servers.map((server) => server.kill()));
   for (const home of homes) rmSync(home, { recursive: true, force: true });
@@ -197,6 +200,33 @@ describe('several servers on one PostgreSQL database', () => {
     expect((await c.fetch('/job/doomed/doDelete', { method: 'POST' })).status).toBe(302);
     await waitFor(() => (alive(pid) ? undefined : true), 5_000, 'the deleted job\'s step to end');
     expect(b.errors()).toContain('this build was deleted through another server');
+  }, 120_000);
+
+  it("runs an agent's build through a round-robin proxy, and when the server holding it is killed, another takes it over and the build ends with its whole log", async () => {
+    const group = await startGroup([0, 0]);
+    const [a] = group as [ChildServer, ChildServer];
+    const created = await a.fetch('/steward/api/v1/nodes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'roamer', labels: ['roam'], executors: 1 }) });
+    expect(created.status).toBe(201);
+    const { secret } = (await created.json()) as { secret: string };
+    const TICKS = 60;
+    await a.createJob('ticks', jobXml({ steps: [`for i in $(seq 1 ${TICKS}); do echo tick $i; sleep 0.2; done`] }).replace('<builders>', '<assignedNode>roam</assignedNode><canRoam>false</canRoam><builders>'));
+    // Every request of the agent goes to the next server in turn, none sticks: a balancer without affinity.
+    const agent = startAgent(await roundRobin(group), 'roamer', secret);
+    agents.push(agent);
+    expect((await a.fetch('/job/ticks/build', { method: 'POST' })).status).toBe(201);
+    await waitFor(async () => ((await (await a.fetch('/job/ticks/1/consoleText')).text()).includes('\ntick 10\n') ? true : undefined), 30_000, 'the build to tick 10 times');
+    const holder = group.find((server) => server.errors().split('\n').some((line) => line.includes('"job":"ticks"') && line.includes('build started'))) as ChildServer;
+    const other = group.find((server) => server !== holder) as ChildServer;
+    expect(holder).toBeDefined();
+    // Reports the other server took meanwhile were sent again until they reached the holder.
+    await holder.kill();
+    const build = await waitForBuild(other, '/job/ticks', 1, 60_000);
+    expect(build.result).toBe('SUCCESS');
+    expect(other.errors()).toContain('took over a build of an agent whose server stopped renewing its lease');
+    const log = await (await other.fetch('/job/ticks/1/consoleText')).text();
+    const ticks = log.split('\n').filter((line) => line.startsWith('tick '));
+    expect(ticks).toEqual(Array.from({ length: TICKS }, (_, index) => `tick ${index + 1}`));
+    expect(log).toMatch(/Finished: SUCCESS\n$/);
   }, 120_000);
 
   it('serves the npm jenkins client through a round-robin proxy over three servers: crumbs, triggers, queue items and builds', async () => {
