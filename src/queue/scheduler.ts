@@ -161,21 +161,24 @@ export class Scheduler {
   }
 
   /**
-   * Why waiting items have not started, as things stand now: reads the agents once, then answers for
-   * any number of items without I/O. A page or an API answer takes one and asks it for each item it
+   * Why waiting items have not started, as things stand now: reads the agents and the running builds
+   * once, then answers for any number of items without I/O. A page or an API answer takes one and asks it for each item it
    * shows. The nodes are matched with the same `canRun` and labels as the claims.
    */
   async waitingReasons(): Promise<WaitingReasons> {
-    const agents = await this.options.store.nodes.list();
+    // The running builds of every server (few: one per busy executor): a job may run, and an agent
+    // may be busy, with a build another server holds.
+    const [agents, running] = await Promise.all([this.options.store.nodes.list(), this.options.store.builds.listRunning()]);
     const now = this.now();
     const runningBuild = new Map<number, number>();
     const busy = new Map<string, number>();
-    for (const running of this.running.values()) {
-      if (!runningBuild.has(running.job.id)) runningBuild.set(running.job.id, running.build.number);
-      busy.set(running.node, (busy.get(running.node) ?? 0) + 1);
+    for (const { build } of running) {
+      if (!runningBuild.has(build.jobId)) runningBuild.set(build.jobId, build.number);
+      busy.set(build.node, (busy.get(build.node) ?? 0) + 1);
     }
     const nodes: NodeCapacity[] = [];
     if (this.options.executors > 0) {
+      // This server's built-in executors: the item would start on them as soon as one is free.
       nodes.push({ name: BUILT_IN_NODE, labels: BUILT_IN_LABELS, executors: this.options.executors, busy: this.options.executors - this.free.length, offline: null });
     }
     for (const agent of agents) nodes.push(agentCapacity(agent, busy.get(agent.name) ?? 0, now));

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { testJob } from '../../test/support/domain.js';
+import { testBuild, testJob } from '../../test/support/domain.js';
+import type { Build } from '../core/build.js';
 import type { Job } from '../core/item.js';
 import { type AgentNode, BUILT_IN_LABELS, BUILT_IN_NODE, NODE_ONLINE_WINDOW_MS } from '../core/node.js';
 import { isStuck, type QueueItem } from '../core/queue-item.js';
@@ -90,8 +91,11 @@ describe('why a waiting item has not started', () => {
 describe("the scheduler's waiting reasons", () => {
   const agent = (name: string, labels: string[], lastSeenAt: number | null, offlineMessage: string | null = null): AgentNode => ({ name, description: '', labels: [name, ...labels], executors: 2, offlineMessage, createdAt: 0, lastSeenAt });
 
-  function scheduler(executors: number, agents: AgentNode[], reads: { count: number }): Scheduler {
-    const store = { nodes: { list: async () => (reads.count++, agents) } } as unknown as Store;
+  function scheduler(executors: number, agents: AgentNode[], reads: { count: number }, running: Build[] = []): Scheduler {
+    const store = {
+      nodes: { list: async () => (reads.count++, agents) },
+      builds: { listRunning: async () => running.map((build) => ({ build, processGroup: null, server: 'other', leaseUntil: NOW + 30_000 })) },
+    } as unknown as Store;
     const runner = { run: async () => ({ result: 'SUCCESS', interruption: null }) } as unknown as BuildRunner;
     return new Scheduler({ store, runner, executors, canRun, log: pino({ level: 'silent' }), now: () => NOW });
   }
@@ -108,5 +112,12 @@ describe("the scheduler's waiting reasons", () => {
     const withBuiltIn = await scheduler(2, [], reads).waitingReasons();
     expect(withBuiltIn(item(), job('built-in'))).toEqual({ kind: 'executor', labelExpression: 'built-in', online: ['built-in'], executors: 2, busy: 0, offline: [] });
     expect((await scheduler(0, [], reads).waitingReasons())(item(), job(null))).toEqual({ kind: 'no-node', labelExpression: null });
+  });
+
+  it('count the builds other servers hold: a running build of the job, an agent busy with another server\'s build', async () => {
+    const running = [testBuild(7, { number: 4, node: 'linux-1' }), testBuild(7, { number: 5, node: 'linux-1' })];
+    const reasons = await scheduler(0, [agent('linux-1', ['linux'], NOW)], { count: 0 }, running).waitingReasons();
+    expect(reasons(item(), job('linux'))).toEqual({ kind: 'blocked', runningBuildNumber: 4 });
+    expect(reasons(item(), job('linux', true))).toMatchObject({ kind: 'executor', online: ['linux-1'], executors: 2, busy: 2 });
   });
 });

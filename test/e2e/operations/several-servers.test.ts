@@ -188,6 +188,11 @@ describe('several servers on one PostgreSQL database', () => {
     expect(queued.status).toBe(201);
     expect(((await queued.json()) as { build: { number: number } | null }).build?.number).toBe(1);
     await waitFor(async () => ((await (await b.fetch('/job/long/1/consoleText')).text()).includes('started') ? true : undefined), 10_000, 'the step to start on b');
+    // a, which runs nothing, says why a second build waits: the build b runs.
+    const second = Number(/\/queue\/item\/(\d+)\//.exec((await a.fetch('/job/long/build', { method: 'POST' })).headers.get('location') ?? '')?.[1]);
+    const queue = (await (await a.fetch('/queue/api/json?tree=items[id,why]')).json()) as { items: Array<{ id: number; why: string }> };
+    expect(queue.items.find((item) => item.id === second)?.why).toMatch(/^Build #1 is already in progress/);
+    expect((await a.fetch(`/queue/cancelItem?id=${second}`, { method: 'POST' })).status).toBe(204);
     expect((await c.fetch('/job/long/1/stop', { method: 'POST' })).status).toBe(302);
     expect(await waitForBuild(a, '/job/long', 1, 15_000)).toMatchObject({ result: 'ABORTED' });
     expect(await (await b.fetch('/job/long/1/consoleText')).text()).toContain('Aborted by admin');
