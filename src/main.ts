@@ -215,7 +215,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       builtInNode: () => ({ buildUser: buildUserName, warning: node.warning, diskSpace: disk.current }),
       nodes,
       // What runs on each agent: none until agents claim builds (the scheduler answers it then).
-      runningOn: (name) => scheduler.runningOn(name),
+      runningByNode: () => scheduler.runningByNode(),
       accounts,
       authenticator,
       apiTokens,

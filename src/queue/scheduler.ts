@@ -221,9 +221,18 @@ export class Scheduler {
     };
   }
 
-  /** The builds running on a node (`built-in` or an agent's name). */
-  runningOn(node: string): Array<{ job: Job; build: Build }> {
-    return [...this.running.values()].filter((running) => running.node === node).map(({ job, build }) => ({ job, build }));
+  /**
+   * The builds running on each node (`built-in` or an agent's name), whichever server holds them:
+   * read from the store (few rows: one per busy executor), with their jobs.
+   */
+  async runningByNode(): Promise<Map<string, Array<{ job: Job; build: Build }>>> {
+    const byNode = new Map<string, Array<{ job: Job; build: Build }>>();
+    for (const { build } of await this.options.store.builds.listRunning()) {
+      const job = this.running.get(key(build.jobId, build.number))?.job ?? (await this.options.store.items.get(build.jobId));
+      if (job?.kind !== 'job') continue;
+      byNode.set(build.node, [...(byNode.get(build.node) ?? []), { job, build }]);
+    }
+    return byNode;
   }
 
   /** Whether a build of the job is running here. */

@@ -6,7 +6,7 @@ import { fromBrowser } from '../ui/page.js';
 import { nodesPage } from '../ui/nodes-page.js';
 import { nodeUiActions } from '../ui/node-page.js';
 import { type ActionTable, findAction } from './action.js';
-import type { AgentView } from './beans/agent.js';
+import { agentView, agentViews } from './agent-views.js';
 import { agentComputerBean } from './beans/agent.js';
 import { computerBean, computerSetBean } from './beans/server.js';
 import { serveApi } from './export/api.js';
@@ -37,7 +37,7 @@ export async function serveComputer(scope: Scope, rest: readonly string[]): Prom
     return null;
   }
   const node = await scope.deps.nodes.require(head);
-  if (below[0] === 'api' && below.length === 2 && isFlavor(below[1])) return serveApi(scope.c, agentComputerBean(scope.beans(), agentView(scope, node)), below[1]);
+  if (below[0] === 'api' && below.length === 2 && isFlavor(below[1])) return serveApi(scope.c, agentComputerBean(scope.beans(), await agentView(scope, node)), below[1]);
   const action = findAction([agentActions(node), nodeUiActions(node)], below.join('/'));
   if (!action) {
     refuseUnimplemented({ kind: 'computer' }, below);
@@ -46,15 +46,6 @@ export async function serveComputer(scope: Scope, rest: readonly string[]): Prom
   const handler = action[scope.method as 'GET' | 'POST'] ?? action.ANY;
   if (!handler) return scope.method === 'GET' ? postOnly() : null;
   return handler(scope);
-}
-
-/** Each agent with what it runs, as of now. */
-export async function agentViews(scope: Scope): Promise<AgentView[]> {
-  return (await scope.deps.nodes.list()).map((node) => agentView(scope, node));
-}
-
-export function agentView(scope: Scope, node: AgentNode): AgentView {
-  return { node, running: scope.deps.runningOn(node.name), now: Date.now() };
 }
 
 function postOnly(): never {

@@ -55,5 +55,6 @@ export interface JenkinsDeps extends SecurityDeps {
   /** The registry of agents. */
   readonly nodes: Nodes;
   /** The builds an agent runs now (the scheduler's answer once agents claim builds). */
-  readonly runningOn: (nodeName: string) => Array<{ job: Job; build: Build }>;
+  /** The builds running on each node, whichever server holds them. */
+  readonly runningByNode: () => Promise<ReadonlyMap<string, ReadonlyArray<{ job: Job; build: Build }>>>;
 }

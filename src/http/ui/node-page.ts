@@ -3,7 +3,9 @@ import type { AgentNode } from '../../core/node.js';
 import { buildPath } from '../../core/item-url.js';
 import { Permissions } from '../../core/permissions.js';
 import type { ActionTable } from '../jenkins/action.js';
+import type { AgentView } from '../jenkins/beans/agent.js';
 import { canRead } from '../jenkins/beans/context.js';
+import { agentView } from '../jenkins/agent-views.js';
 import { agentCommand } from '../jenkins/jnlp.js';
 import type { Scope } from '../jenkins/scope.js';
 import { timeAgo } from './format.js';
@@ -13,11 +15,11 @@ import { crumbField, type Html, renderPage } from './page.js';
 /** The node page's actions: the page, and the POST that shows the secret (never shown by a GET). */
 export function nodeUiActions(node: AgentNode): ActionTable {
   return {
-    '': { GET: (scope) => nodePage(scope, node, null) },
+    '': { GET: async (scope) => nodePage(scope, await agentView(scope, node), null) },
     showSecret: {
       POST: async (scope) => {
         scope.check(Permissions.ComputerConnect);
-        return nodePage(scope, node, await scope.deps.nodes.secretOf(node.name));
+        return nodePage(scope, await agentView(scope, node), await scope.deps.nodes.secretOf(node.name));
       },
     },
   };
@@ -28,7 +30,8 @@ export function nodeUiActions(node: AgentNode): ActionTable {
  * connect it. Its secret appears only after "Show secret" (a POST, Agent/Connect), so a GET of the
  * page never carries it into a cache, a screenshot or a proxy's log.
  */
-function nodePage(scope: Scope, node: AgentNode, secret: string | null): Promise<Response> {
+function nodePage(scope: Scope, view: AgentView, secret: string | null): Promise<Response> {
+  const { node } = view;
   const path = `/computer/${encodeURIComponent(node.name)}/`;
   const may = (permission: (typeof Permissions)[keyof typeof Permissions]) => scope.deps.authorizer.has(scope.principal, permission);
   return renderPage(scope, {
@@ -45,7 +48,7 @@ function nodePage(scope: Scope, node: AgentNode, secret: string | null): Promise
 <dt>Last contact</dt><dd>${timeAgo(node.lastSeenAt)}</dd>
 </dl>
 <h2>Executors</h2>
-${agentExecutors(scope, node)}
+${agentExecutors(scope, view)}
 <section aria-labelledby="connect-title"><h2 id="connect-title">Connect this agent</h2>
 <p>On the agent machine (Node 20, the same npm package as this server), with the secret in a file only the agent's user can read:</p>
 <pre><code>${agentCommand(scope.rootUrl, node.name)}</code></pre>
@@ -79,10 +82,10 @@ function offlineForm(scope: Scope, node: AgentNode, path: string): Html {
 }
 
 /** An agent's executors and the builds they run (those the caller may see). */
-export function agentExecutors(scope: Scope, node: AgentNode): Html {
+export function agentExecutors(scope: Scope, { node, running }: AgentView): Html {
   const context = scope.beans();
   // By slot: executor #2 is the one whose builds see EXECUTOR_NUMBER=1.
-  const bySlot = new Map(scope.deps.runningOn(node.name).filter((one) => canRead(context, one.job)).map((one) => [one.build.executor, one]));
+  const bySlot = new Map(running.filter((one) => canRead(context, one.job)).map((one) => [one.build.executor, one]));
   const rows = Array.from({ length: node.executors }, (_, number) => {
     const one = bySlot.get(number);
     return html`<li><span class="muted">#${number + 1}</span> ${one ? html`<a href="/${buildPath(one.job.fullName, one.build.number)}">${one.job.fullName} #${one.build.number}</a>` : html`<span class="muted">idle</span>`}</li>`;

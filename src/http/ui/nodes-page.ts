@@ -2,6 +2,7 @@ import { html } from 'hono/html';
 import { buildPath } from '../../core/item-url.js';
 import { LOW_DISK_BYTES } from '../../core/node.js';
 import { canRead } from '../jenkins/beans/context.js';
+import { agentViews } from '../jenkins/agent-views.js';
 import type { Scope } from '../jenkins/scope.js';
 import { byteSize, timeAgo } from './format.js';
 import { agentExecutors } from './node-page.js';
@@ -65,11 +66,10 @@ export function executorList(scope: Scope): Html {
 
 /** The agents, one row each. */
 async function agentTable(scope: Scope): Promise<Html> {
-  const nodes = await scope.deps.nodes.list();
-  if (nodes.length === 0) return html`<p class="muted">No agents yet: builds run on the built-in node only.</p>`;
-  const now = Date.now();
-  const rows = nodes.map(
-    (node) => html`<tr><td><a href="/computer/${encodeURIComponent(node.name)}/">${node.name}</a></td><td>${nodeState(node, now)}</td><td>${node.labels.join(' ')}</td><td>${agentExecutors(scope, node)}</td><td>${timeAgo(node.lastSeenAt)}</td></tr>`,
+  const views = await agentViews(scope);
+  if (views.length === 0) return html`<p class="muted">No agents yet: builds run on the built-in node only.</p>`;
+  const rows = views.map(
+    (view) => html`<tr><td><a href="/computer/${encodeURIComponent(view.node.name)}/">${view.node.name}</a></td><td>${nodeState(view.node, view.now)}</td><td>${view.node.labels.join(' ')}</td><td>${agentExecutors(scope, view)}</td><td>${timeAgo(view.node.lastSeenAt)}</td></tr>`,
   );
   // data-refresh: the page script swaps in a fresh copy every few seconds (states, running builds, last contact).
   return html`<table id="agents" data-refresh class="wide"><thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col">Labels</th><th scope="col">Executors</th><th scope="col">Last contact</th></tr></thead><tbody>${rows}</tbody></table>`;

@@ -223,6 +223,10 @@ describe('several servers on one PostgreSQL database', () => {
     const holder = group.find((server) => server.errors().split('\n').some((line) => line.includes('"job":"ticks"') && line.includes('build started'))) as ChildServer;
     const other = group.find((server) => server !== holder) as ChildServer;
     expect(holder).toBeDefined();
+    // The server that does not hold it shows it on the agent's executor too.
+    const computer = (await (await other.fetch('/computer/roamer/api/json?depth=1')).json()) as { idle: boolean; executors: Array<{ currentExecutable: { url: string } | null }> };
+    expect(computer.idle).toBe(false);
+    expect(computer.executors[0]?.currentExecutable?.url).toMatch(/\/job\/ticks\/1\/$/);
     // Reports the other server took meanwhile were sent again until they reached the holder.
     await holder.kill();
     const build = await waitForBuild(other, '/job/ticks', 1, 60_000);
