@@ -156,6 +156,8 @@ export function jobSettings(declared: JobDeclaration, current: JobSettings | nul
     maxQueued: declared.maxQueued ?? null,
     labelExpression: declared.label ?? null,
     retryOnAgentLoss: declared.retryOnAgentLoss,
+    // The config.xml a job was last written as stays with it, with what of it Steward does not run.
+    ignoredSettings: current?.ignoredSettings ?? [],
   };
 }
 

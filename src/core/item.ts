@@ -76,6 +76,17 @@ export interface JobSettings {
    * each with a cause naming the lost build; 0 (the default) never re-runs anything.
    */
   readonly retryOnAgentLoss: number;
+  /**
+   * What the job's config.xml asks for that Steward keeps but does not run (`scm (hudson.plugins.git.GitSCM)`,
+   * `triggers/hudson.triggers.TimerTrigger`, …), so that every place a person looks at the job says
+   * so: its page, its configure page, each build's log and its API answer. Empty for a job Steward runs whole.
+   */
+  readonly ignoredSettings: readonly string[];
+}
+
+/** How a build's log says which of its job's settings Steward does not run. */
+export function ignoredSettingsLine(ignored: readonly string[]): string {
+  return `ignored: ${ignored.join(', ')} (Steward keeps ${ignored.length === 1 ? 'this setting' : 'these settings'} of the job's config.xml but does not run ${ignored.length === 1 ? 'it' : 'them'})`;
 }
 
 /** One shell build step: run like Jenkins' Shell builder, `sh -xe` unless the command has a `#!` line. */
@@ -116,6 +127,7 @@ export function defaultJobSettings(): JobSettings {
     maxQueued: null,
     labelExpression: null,
     retryOnAgentLoss: 0,
+    ignoredSettings: [],
   };
 }
 

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { BUILT_IN_NODE } from '../core/node.js';
 import { type Build, describeInterruption, type Result } from '../core/build.js';
 import { describeCause } from '../core/cause.js';
-import type { Job, ShellStep } from '../core/item.js';
+import { ignoredSettingsLine, type Job, type ShellStep } from '../core/item.js';
 import { plainValue } from '../core/parameters.js';
 import type { ConsoleLogs, LogWriter } from '../logs/console-logs.js';
 import type { BuildControl, BuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
@@ -76,6 +76,7 @@ export class ShellRunner implements BuildRunner {
     let result: Result = 'SUCCESS';
     try {
       for (const { cause, count } of build.causes) log.write(`${describeCause(cause)}${count > 1 ? ` (${count} times)` : ''}\n`);
+      if (job.settings.ignoredSettings.length > 0) log.write(`${ignoredSettingsLine(job.settings.ignoredSettings)}\n`);
       const workspace = await this.options.workspaces.acquire(job.fullName);
       try {
         log.write(`${buildingOn(build, this.options.nodeLabels)} in workspace ${workspace.path}\n`);

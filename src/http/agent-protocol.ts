@@ -126,7 +126,7 @@ function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, build: B
   }
   return {
     // Only what running the steps needs: no tokens, no source config, no other job's data.
-    job: { ...job, sourceConfig: null, settings: { ...defaultJobSettings(), description: job.settings.description, steps: job.settings.steps, parameters: job.settings.parameters.map((definition) => ({ ...definition, ...(definition.type === 'password' ? { sealedDefault: '' } : {}) })) } } as Job,
+    job: { ...job, sourceConfig: null, settings: { ...defaultJobSettings(), description: job.settings.description, steps: job.settings.steps, ignoredSettings: job.settings.ignoredSettings, parameters: job.settings.parameters.map((definition) => ({ ...definition, ...(definition.type === 'password' ? { sealedDefault: '' } : {}) })) } } as Job,
     build,
     lease: deps.remote.leaseOf(job.id, build.number) ?? '',
     leaseMs: deps.remote.leaseMs,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FOLDER_XML, jobXml, startTestServer, type TestServer } from '../support/server.js';
+import { FOLDER_XML, jobXml, startTestServer, type TestServer, waitForBuild } from '../support/server.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -171,6 +171,21 @@ describe('config.xml', () => {
     }
     const job = await (await server.fetch('/job/rt/api/json')).json();
     expect(job).toMatchObject({ description: 'round trip', concurrentBuild: true, property: [{ parameterDefinitions: [{ name: 'FOO', defaultParameterValue: { name: 'FOO', value: 'bar' } }, { name: 'ENV', choices: ['dev', 'prod'] }] }] });
+  });
+
+  it('says what of the config it does not run on the job page, the configure page, the API and in every build log', async () => {
+    const ignored = ['scm (hudson.plugins.git.GitSCM)', 'publishers/hudson.tasks.Mailer', 'properties/com.example.UnknownProperty'];
+    const job = (await (await server.fetch('/job/rt/api/json')).json()) as { actions: Array<{ _class?: string; ignoredSettings?: string[] }> };
+    expect(job.actions.find((action) => action._class === 'io.steward.model.IgnoredSettingsAction')?.ignoredSettings).toEqual(ignored);
+    for (const page of ['/job/rt/', '/job/rt/configure']) {
+      const html = await (await server.fetch(page, { headers: { accept: 'text/html' } })).text();
+      expect(html).toContain('Steward keeps but does not run these settings');
+      for (const setting of ignored) expect(html).toContain(`<code>${setting}</code>`);
+    }
+    expect((await server.fetch('/job/rt/buildWithParameters?delay=0sec', { method: 'POST' })).status).toBe(201);
+    await waitForBuild(server, '/job/rt', 1, 15_000);
+    const log = await (await server.fetch('/job/rt/1/consoleText')).text();
+    expect(log).toContain(`\nignored: ${ignored.join(', ')} (Steward keeps these settings of the job's config.xml but does not run them)\n`);
   });
 
   it('updates a job from POST config.xml (200) and shows settings changed elsewhere', async () => {

@@ -4,6 +4,7 @@ import { itemPath } from '../../core/item-url.js';
 import type { Scope } from '../jenkins/scope.js';
 import { errorSummary, type FormErrors, reasonOf } from './item-form-errors.js';
 import { crumbField, type Html, renderPage } from './page.js';
+import { ignoredSettingsNotice } from './job-page.js';
 import { trailOf } from './trail.js';
 
 /**
@@ -19,6 +20,7 @@ export function configureFormPage(scope: Scope, item: Item, errors: FormErrors, 
     status,
     reason: reasonOf(errors),
     body: html`${errorSummary(errors)}
+${item.kind === 'job' ? ignoredSettingsNotice(item) : ''}
 <form method="post" action="${path}configure" class="item-form">
   ${crumbField(scope)}
   <button type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true">Save</button>

@@ -51,6 +51,8 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       // As typed: Items trims it, stores blank as null (any node), and refuses one that does not parse.
       labelExpression: draft.labelExpression,
       retryOnAgentLoss: retryOnAgentLoss ?? 0,
+      // The form keeps the rest of the config.xml the job was last written as, and so what of it is not run.
+      ignoredSettings: job.settings.ignoredSettings,
     },
   };
 }

@@ -42,12 +42,20 @@ async function jobPage(scope: Scope, job: Job, tokenForm: TokenFormState, status
     body: html`<p class="job-status" id="job-status" data-refresh>${statusWithWords(color)}</p>
 ${job.settings.description ? html`<p class="description">${job.settings.description}</p>` : ''}
 ${job.settings.disabled ? disabledNotice(scope, job) : ''}
+${ignoredSettingsNotice(job)}
 ${jobActions(scope, job)}
 <section aria-labelledby="history-title"><h2 id="history-title">Build history</h2>${jobQueue(scope, job)}${historyTable(scope, job)}</section>
 ${triggerPanel(scope, job, tokenForm)}
 ${renameForm(scope, job)}
 ${deleteForm(scope, job)}`,
   });
+}
+
+/** What of the job's config.xml Steward keeps but does not run, said where a person looks at the job. */
+export function ignoredSettingsNotice(job: Job): Html | '' {
+  const ignored = job.settings.ignoredSettings;
+  if (ignored.length === 0) return '';
+  return html`<div class="notice" id="ignored-settings"><p>Steward keeps but does not run ${ignored.length === 1 ? 'this setting' : 'these settings'} of this job's config.xml: each build runs without ${ignored.length === 1 ? 'it' : 'them'}, and its log says so.</p><ul>${ignored.map((setting) => html`<li><code>${setting}</code></li>`)}</ul><p class="hint">Steward's docs/jenkins-compat.md lists, element by element, what of a config.xml it runs.</p></div>`;
 }
 
 function disabledNotice(scope: Scope, job: Job): Html {

@@ -1,6 +1,7 @@
 import { type Interruption, describeInterruption } from '../../../core/build.js';
 import { type Cause, type CauseCount, describeCause } from '../../../core/cause.js';
 import type { ParameterDefinition, ParameterValue } from '../../../core/parameters.js';
+import { ignoredSettingsLine } from '../../../core/item.js';
 import { itemPath } from '../../../core/item-url.js';
 import { type Bean, bean, type Exported } from '../export/bean.js';
 
@@ -143,4 +144,15 @@ export function interruptedBuildAction(interruption: Interruption): Bean {
     ...(interruption.kind === 'user' ? ([['userId', 3, () => interruption.userId]] as const) : []),
   ]);
   return bean('jenkins.model.InterruptedBuildAction', [['causes', 2, () => [cause]]]);
+}
+
+/**
+ * Steward's own action on a job whose config.xml asks for what Steward does not run (a git SCM, a
+ * timer trigger, a publisher): clients that list actions see it; Jenkins clients skip unknown ones.
+ */
+export function ignoredSettingsAction(ignored: readonly string[]): Bean {
+  return bean('io.steward.model.IgnoredSettingsAction', [
+    ['ignoredSettings', 3, () => [...ignored]],
+    ['shortDescription', 3, () => ignoredSettingsLine(ignored)],
+  ]);
 }

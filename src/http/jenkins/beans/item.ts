@@ -2,7 +2,7 @@ import type { Build, PermalinkName, Result } from '../../../core/build.js';
 import type { Folder, Item, Job } from '../../../core/item.js';
 import { itemPath } from '../../../core/item-url.js';
 import { type Bean, bean, type Exported, pagedList, type PropertySpec } from '../export/bean.js';
-import { parametersDefinitionProperty } from './actions.js';
+import { ignoredSettingsAction, parametersDefinitionProperty } from './actions.js';
 import { buildBean } from './build.js';
 import { type BeanContext, canRead } from './context.js';
 import { fullDisplayName } from './names.js';
@@ -53,8 +53,9 @@ export function jobBean(context: BeanContext, job: Job, permalinks = new Permali
   const permalink = (name: PermalinkName): PropertySpec => [name, 1, async () => ref(await permalinks.get(job.id, name))];
   const firstWaiting = async () => (await context.store.queue.listWaitingOfJob(job.id, 1))[0];
   const parameters = settings.parameters.length > 0 ? [parametersDefinitionProperty(settings.parameters)] : [];
+  const ignored = settings.ignoredSettings.length > 0 ? [ignoredSettingsAction(settings.ignoredSettings)] : [];
   return bean(JOB_CLASS, [
-    ...itemHead(context, job, () => parameters),
+    ...itemHead(context, job, () => [...parameters, ...ignored]),
     ['buildable', 1, () => !settings.disabled],
     ['builds', 1, () => buildPages(BUILDS_SHOWN)],
     ['color', 2, () => jobColor(job, (name) => permalinks.get(job.id, name))],

@@ -111,6 +111,7 @@ two</choices></hudson.model.ChoiceParameterDefinition>
       maxQueued: null,
       retryOnAgentLoss: 0,
       labelExpression: null,
+      ignoredSettings: [],
     };
     const xml = renderConfigXml(asJob(settings, null));
     expect(xml).toMatch(/^<\?xml version='1\.1' encoding='UTF-8'\?>\n<project>/);

@@ -76,7 +76,7 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     retryOnAgentLoss: previous?.retryOnAgentLoss ?? 0,
   };
   noteIgnored(root, ignored);
-  return { settings, source: sourceOf(document), ignored };
+  return { settings: { ...settings, ignoredSettings: ignored }, source: sourceOf(document), ignored };
 }
 
 /** The document as stored; the readers have already replaced secrets in the DOM. */
