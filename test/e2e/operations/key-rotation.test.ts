@@ -1,11 +1,11 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ChildServer, CHILD_ADMIN_PASSWORD, startChildServer } from '../../support/child-server.js';
+import { type ChildServer, CHILD_ADMIN_PASSWORD, json, ok, startChildServer } from '../../support/child-server.js';
 import { CliRunner } from '../../support/cli.js';
 import { createTestDatabase } from '../../support/postgres.js';
 import { runSteward } from '../../support/process.js';
@@ -46,17 +46,6 @@ async function start(home: string, args: readonly string[] = []): Promise<ChildS
 async function stop(server: ChildServer): Promise<void> {
   server.child.kill('SIGTERM');
   expect(await server.exited).toBe(0);
-}
-
-function json(method: string, body: unknown): RequestInit {
-  return { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-}
-
-async function ok(response: Promise<Response>, status = 200): Promise<Record<string, unknown>> {
-  const answered = await response;
-  const text = await answered.text();
-  expect(answered.status, text).toBe(status);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
 function writeKey(path: string): string {
@@ -263,7 +252,6 @@ describe('steward key rotate on PostgreSQL', () => {
     const database = await createTestDatabase('rotate');
     const keys = join(work, 'pg-keys');
     const keyFile = join(keys, 'master.key');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(keys, { mode: 0o700 });
     const oldKeyText = writeKey(keyFile);
     const serve = (home: string, key: string) => start(join(work, home), ['--database', database, '--key-file', key]);
