@@ -16,7 +16,7 @@ import { FailureLimiter, TriggerLimiter } from './auth/rate-limits.js';
 import { Networks } from './auth/networks.js';
 import { randomPassword } from './auth/passwords.js';
 import { Policy } from './auth/policy.js';
-import { SecretBox } from './auth/secret-box.js';
+import { keyCheckOf, SecretBox, WrongKeyError } from './auth/secret-box.js';
 import { Sessions } from './auth/sessions.js';
 import { TriggerTokens } from './auth/trigger-tokens.js';
 import { Webhooks } from './auth/webhooks.js';
@@ -102,7 +102,6 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
   const master = loadMasterKey(secretsDir, settings.keyFile);
   if (master.warning) announce(master.warning);
-  const secrets = new SecretBox(master.key);
   const metricsToken = settings.metricsTokenFile === null ? null : readMetricsToken(settings.metricsTokenFile);
 
   // The metrics read the scheduler and the disk monitor only when scraped, after they exist.
@@ -112,7 +111,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     disk: () => disk.current,
   });
   const store = await openStore(settings, (seconds) => metrics.commit(seconds));
-  await checkKey(store, secrets, settings);
+  const secrets = await openSecretBox(store, master.key, settings);
   const accounts = new Accounts(store.users);
   await ensureAdmin(accounts, secretsDir, env, announce);
   const initialPassword = await InitialPassword.load(join(secretsDir, INITIAL_PASSWORD_FILE), accounts);
@@ -342,20 +341,27 @@ async function openStore(settings: Settings, observeCommit: (seconds: number) =>
 }
 
 /**
- * Refuses to run on a PostgreSQL database whose secrets were sealed with another key: a second server
- * started without the first one's key (or with a new one after a move) would otherwise fail to open
- * every sealed value and hand out crumbs and session cookies the other servers refuse. The first
- * server's key check is recorded on either backend, so that an imported SQLite home carries it.
+ * The secret box of the master key, with the digest key a key rotation carried in the database. Refuses
+ * to run on a PostgreSQL database whose secrets were sealed with another key: a second server started
+ * without the first one's key (or with a new one after a move, or the old one after a rotation) would
+ * otherwise fail to open every sealed value and hand out crumbs and session cookies the other servers
+ * refuse. The first server's key check is recorded on either backend, so that an imported SQLite home
+ * carries it. On SQLite the key lives beside the database in the home, so only a carried digest key
+ * the key does not open (a rotation whose new key was not put in place) stops the start there.
  */
-async function checkKey(store: Store, secrets: SecretBox, settings: Settings): Promise<void> {
-  const mine = secrets.digest('steward key check');
-  // On SQLite the key lives beside the database in the home; only a shared database has this trap.
-  if ((await store.security.keyCheck(mine)) === mine || settings.databaseUrl === null) return;
-  await store.close();
-  const given = settings.keyFile === null ? `the key in ${join(settings.home, 'secrets', 'master.key')}` : `the key in ${settings.keyFile}`;
-  throw new SettingsError(
-    `This database's secrets are sealed with another key than ${given}. Every server of one database needs the same key: start this one with --key-file naming a copy of the first server's HOME/secrets/master.key (docs/operations.md, "The key, shared by every server").`,
-  );
+async function openSecretBox(store: Store, key: Buffer, settings: Settings): Promise<SecretBox> {
+  const mine = keyCheckOf(key);
+  try {
+    if ((await store.security.keyCheck(mine)) !== mine && settings.databaseUrl !== null) throw new WrongKeyError();
+    return new SecretBox(key, await store.security.sealedDigestKey());
+  } catch (error) {
+    if (!(error instanceof WrongKeyError)) throw error;
+    await store.close();
+    const given = settings.keyFile === null ? `the key in ${join(settings.home, 'secrets', 'master.key')}` : `the key in ${settings.keyFile}`;
+    throw new SettingsError(
+      `This database's secrets are sealed with another key than ${given}. Every server of one database needs the same key: start this one with --key-file naming a copy of the first server's HOME/secrets/master.key, or, after steward key rotate, the new key (docs/operations.md, "The key, shared by every server").`,
+    );
+  }
 }
 
 /** Prepares the built-in node; a build user that cannot work is a settings problem, reported as one. */

@@ -31,10 +31,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   agent: ['core', 'executor', 'logs', 'queue', 'remote'],
   // A backup reads the home directly: a consistent snapshot of the store's database, and the console logs.
   backup: ['store', 'logs', 'version.js'],
-  // `steward migrate`, `export` and `import`: the stores' databases directly, the archive like a backup's.
-  database: ['store', 'logs', 'backup', 'version.js'],
+  // `steward migrate`, `export`, `import` and `key rotate`: the stores' databases directly, the archive
+  // like a backup's, the secret box (auth/secret-box.ts) to seal values again.
+  database: ['store', 'logs', 'backup', 'auth', 'version.js'],
   // The command line is an HTTP client: the server's modules load only for `steward serve`, backup/
-  // only for `steward backup` and `restore`, database/ only for `migrate`, `export` and `import` (dynamic imports).
+  // only for `steward backup` and `restore`, database/ only for `migrate`, `export`, `import` and `key rotate` (dynamic imports).
   cli: ['core', 'config', 'version.js'],
 };
 

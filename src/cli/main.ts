@@ -12,6 +12,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerJob } from './commands/job.js';
+import { registerKey } from './commands/key.js';
 import { registerLogin } from './commands/login.js';
 import { registerLogs } from './commands/logs.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -58,6 +59,7 @@ Documentation: docs/cli.md. Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 no s
   registerMigrate(root, context);
   registerExport(root, context);
   registerImport(root, context);
+  registerKey(root, context);
   registerBuild(root, context);
   registerLogs(root, context);
   registerStop(root, context);

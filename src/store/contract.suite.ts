@@ -615,6 +615,10 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.security.keyCheck('second')).toBe('first');
         expect(await store.security.load()).toBeNull();
       });
+
+      it('has no digest key until a key rotation carries one', async () => {
+        expect(await store.security.sealedDigestKey()).toBeNull();
+      });
     });
 
     describe('audit', () => {

@@ -351,6 +351,11 @@ export interface SecurityStore {
    * returns the kept one, so a server can tell it was given another key than the database's.
    */
   keyCheck(check: string): Promise<string>;
+  /**
+   * The digest key, sealed with the master key, once a key rotation carried it (`steward key rotate`);
+   * null before (the digest key is then derived from the master key).
+   */
+  sealedDigestKey(): Promise<string | null>;
 }
 
 export interface AuditStore {

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { type ServerProcess, spawnServer } from './process.js';
 import { basicAuth, createApiToken } from './server.js';
 
@@ -35,4 +36,17 @@ export async function startChildServer(home: string, args: readonly string[] = [
     },
   };
   return child;
+}
+
+/** A request with a JSON body. */
+export function json(method: string, body: unknown): RequestInit {
+  return { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+/** Expects the answer's status (its body shown when it differs) and answers its JSON body ({} when empty). */
+export async function ok(response: Promise<Response>, status = 200): Promise<Record<string, unknown>> {
+  const answered = await response;
+  const text = await answered.text();
+  expect(answered.status, text).toBe(status);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }

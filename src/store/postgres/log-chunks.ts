@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { LogChunks } from '../../logs/chunked-logs.js';
-import { types } from './open.js';
+import { serverConnection } from './open.js';
 import { Sql } from './sql.js';
 import { isDatabaseUnavailable } from './storage-errors.js';
 import { PgWriteBatch } from './write-batch.js';
@@ -58,7 +58,7 @@ export class PgLogChunks implements LogChunks {
   private readonly batch: PgWriteBatch;
 
   constructor(options: PostgresLogChunksOptions) {
-    this.pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 4, types, connectionTimeoutMillis: 10_000 });
+    this.pool = new pg.Pool({ ...serverConnection(options.url), max: options.maxConnections ?? 4 });
     // An idle connection the server closed is dropped from the pool; the next query opens another.
     this.pool.on('error', () => {});
     this.db = new Sql(this.pool);

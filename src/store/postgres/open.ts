@@ -36,6 +36,17 @@ export const types = {
 };
 
 /**
+ * The name every connection of a running server carries (`application_name`, shown to every role in
+ * `pg_stat_activity`), by which `steward key rotate` sees that a server still uses the database.
+ */
+export const SERVER_APPLICATION_NAME = 'steward serve';
+
+/** How a server's pools and its listening connection connect to the database at `url`. */
+export function serverConnection(url: string): pg.ClientConfig {
+  return { connectionString: url, types, connectionTimeoutMillis: 10_000, application_name: SERVER_APPLICATION_NAME };
+}
+
+/**
  * Opens the store on a PostgreSQL database, bringing its schema up to date first (migrate.ts: safe when
  * several nodes start at once). Writes are group-committed (write-batch.ts) and acknowledged once
  * PostgreSQL's COMMIT returned; reads go to the pool. Nothing is cached in the process, so several
@@ -43,7 +54,7 @@ export const types = {
  * `storage_unavailable` refusal when the database cannot be reached.
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10, types, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ ...serverConnection(options.url), max: options.maxConnections ?? 10 });
   // An idle connection the server closed is dropped from the pool; the next query opens another.
   pool.on('error', () => {});
   try {
@@ -52,7 +63,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end();
     throw error;
   }
-  const signals = new PgSignals(pool, { connectionString: options.url, types, connectionTimeoutMillis: 10_000 });
+  const signals = new PgSignals(pool, serverConnection(options.url));
   await signals.start();
   const db = new Sql(pool);
   const batch = new PgWriteBatch(pool, options.observeCommit);

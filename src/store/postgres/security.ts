@@ -1,5 +1,5 @@
 import type { AccessPolicy, Grant } from '../../core/access.js';
-import { type GrantRow, policySettings, type PolicySettings, rowsToGrants } from '../sql/rows.js';
+import { DIGEST_KEY, KEY_CHECK, type GrantRow, policySettings, type PolicySettings, rowsToGrants } from '../sql/rows.js';
 import type { SecurityStore } from '../types.js';
 import type { Sql } from './sql.js';
 import type { PgWriteBatch } from './write-batch.js';
@@ -36,9 +36,13 @@ export class PgSecurityStore implements SecurityStore {
 
   keyCheck(check: string): Promise<string> {
     return this.batch.write(async (tx) => {
-      await tx.run("INSERT INTO security_settings (key, value) VALUES ('key check', $1) ON CONFLICT (key) DO NOTHING", [check]);
-      return ((await tx.one<{ value: string }>("SELECT value FROM security_settings WHERE key = 'key check'")) as { value: string }).value;
+      await tx.run(`INSERT INTO security_settings (key, value) VALUES ('${KEY_CHECK}', $1) ON CONFLICT (key) DO NOTHING`, [check]);
+      return ((await tx.one<{ value: string }>(`SELECT value FROM security_settings WHERE key = '${KEY_CHECK}'`)) as { value: string }).value;
     });
+  }
+
+  async sealedDigestKey(): Promise<string | null> {
+    return (await this.db.one<{ value: string }>(`SELECT value FROM security_settings WHERE key = '${DIGEST_KEY}'`))?.value ?? null;
   }
 
   private async readGrants(sql: Sql): Promise<Grant[]> {

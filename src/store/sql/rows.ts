@@ -351,3 +351,10 @@ export function policySettings(policy: PolicySettings): PolicySettings {
 }
 
 export type PolicySettings = Omit<AccessPolicy, 'grants'>;
+
+/**
+ * The keys of `security_settings` that are not the policy: the check value of the master key the
+ * database's secrets are sealed with, and the digest key a key rotation carried (sealed).
+ */
+export const KEY_CHECK = 'key check';
+export const DIGEST_KEY = 'digest key';

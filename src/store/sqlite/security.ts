@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AccessPolicy, Grant } from '../../core/access.js';
-import { type GrantRow, policySettings, type PolicySettings, rowsToGrants } from '../sql/rows.js';
+import { DIGEST_KEY, KEY_CHECK, type GrantRow, policySettings, type PolicySettings, rowsToGrants } from '../sql/rows.js';
 import type { SecurityStore } from '../types.js';
 import type { WriteBatch } from './write-batch.js';
 
@@ -16,6 +16,7 @@ export class SqliteSecurityStore implements SecurityStore {
   private readonly insertGrant: Statement;
   private readonly keepKeyCheck: Statement<[string]>;
   private readonly keptKeyCheck: Statement<[], { value: string }>;
+  private readonly digestKey: Statement<[], { value: string }>;
 
   constructor(
     db: Database,
@@ -28,8 +29,9 @@ export class SqliteSecurityStore implements SecurityStore {
     this.clearServer = db.prepare('DELETE FROM security_grants WHERE item_id IS NULL');
     this.clearItem = db.prepare('DELETE FROM security_grants WHERE item_id = ?');
     this.insertGrant = db.prepare('INSERT OR IGNORE INTO security_grants (item_id, sid, permission) VALUES (@itemId, @sid, @permission)');
-    this.keepKeyCheck = db.prepare("INSERT INTO security_settings (key, value) VALUES ('key check', ?) ON CONFLICT (key) DO NOTHING");
-    this.keptKeyCheck = db.prepare("SELECT value FROM security_settings WHERE key = 'key check'");
+    this.keepKeyCheck = db.prepare(`INSERT INTO security_settings (key, value) VALUES ('${KEY_CHECK}', ?) ON CONFLICT (key) DO NOTHING`);
+    this.keptKeyCheck = db.prepare(`SELECT value FROM security_settings WHERE key = '${KEY_CHECK}'`);
+    this.digestKey = db.prepare(`SELECT value FROM security_settings WHERE key = '${DIGEST_KEY}'`);
   }
 
   keyCheck(check: string): Promise<string> {
@@ -37,6 +39,10 @@ export class SqliteSecurityStore implements SecurityStore {
       this.keepKeyCheck.run(check);
       return (this.keptKeyCheck.get() as { value: string }).value;
     });
+  }
+
+  async sealedDigestKey(): Promise<string | null> {
+    return this.digestKey.get()?.value ?? null;
   }
 
   async load(): Promise<AccessPolicy | null> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChildServer, CHILD_ADMIN_PASSWORD, startChildServer } from '../../support/child-server.js';
+import { type ChildServer, CHILD_ADMIN_PASSWORD, json, ok, startChildServer } from '../../support/child-server.js';
 import { CliRunner } from '../../support/cli.js';
 import { createTestDatabase } from '../../support/postgres.js';
 import { basicAuth, createApiToken, FOLDER_XML, jobXml, queueIdOf, waitFor, waitForBuild } from '../../support/server.js';
@@ -42,17 +42,6 @@ const before = {
 };
 let exported: { code: number | null; stdout: string; stderr: string };
 let imported: { code: number | null; stdout: string; stderr: string };
-
-function json(method: string, body: unknown): RequestInit {
-  return { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-}
-
-async function ok(response: Promise<Response>, status = 200): Promise<Record<string, unknown>> {
-  const answered = await response;
-  const text = await answered.text();
-  expect(answered.status, text).toBe(status);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
 
 beforeAll(async () => {
   sqliteServer = await startChildServer(sqliteHome, ['--executors', '2']);
