@@ -120,7 +120,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const apiTokens = new ApiTokens(store);
   const sessions = new Sessions(store, { idleTimeoutMs: settings.sessionTimeoutMs, cookieName: `JSESSIONID.${secrets.derive('session cookie').toString('hex').slice(0, 8)}` });
   const triggerTokens = new TriggerTokens(store);
-  const authenticator = new Authenticator({ accounts, apiTokens, sessions, triggerTokens, limiter: new FailureLimiter(settings.failedAuthentications) });
+  const authenticator = new Authenticator({ accounts, apiTokens, sessions, triggerTokens, limiter: new FailureLimiter(store.rateWindows, settings.failedAuthentications) });
   const audit = new AuditLog(store, log, settings.auditRetentionMs);
   const webhooks = new Webhooks(store, secrets);
   const nodes = new Nodes({ store, sealer: secrets });
@@ -220,7 +220,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       apiTokens,
       triggerTokens,
       webhooks,
-      triggerLimiter: new TriggerLimiter(settings.triggerLimits),
+      triggerLimiter: new TriggerLimiter(store.rateWindows, settings.triggerLimits),
       sessions,
       policy,
       authorizer: new Authorizer(policy),
@@ -261,7 +261,8 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       store.queue.pruneIdempotencyKeys(Date.now() - IDEMPOTENCY_KEPT_MS),
       sessions.pruneIdle(),
       audit.prune(),
-    ]).catch((error: unknown) => log.warn({ err: error }, 'pruning old queue items, idempotency keys, sessions or audit events failed'));
+      store.rateWindows.prune(Date.now()),
+    ]).catch((error: unknown) => log.warn({ err: error }, 'pruning old queue items, idempotency keys, sessions, audit events or rate windows failed'));
   // Once per deployment, by whichever server claims the run (PeriodicStore), however many share the database.
   const periodic = (task: string, everyMs: number, work: () => Promise<unknown>) => async () => {
     try {

@@ -38,13 +38,13 @@ export class Authenticator {
    */
   async triggerToken(value: string, address: string): Promise<TriggerToken | null> {
     if (!TriggerTokens.isTokenLike(value)) return null;
-    this.deps.limiter.check(address);
+    await this.deps.limiter.check(address);
     try {
       const token = await this.deps.triggerTokens.authenticate(value, address);
-      if (!token) this.failed(address);
+      if (!token) await this.failed(address);
       return token;
     } catch (error) {
-      this.failed(address);
+      await this.failed(address);
       throw error;
     }
   }
@@ -54,7 +54,7 @@ export class Authenticator {
    * then as the password. Throws `credentials_invalid`, `token_revoked` or `token_expired`.
    */
   async basic(userId: string, secret: string, address: string): Promise<UserPrincipal> {
-    this.deps.limiter.check(address);
+    await this.deps.limiter.check(address);
     if (ApiTokens.isTokenLike(secret)) {
       try {
         const token = await this.deps.apiTokens.authenticate(userId, secret, address);
@@ -62,7 +62,7 @@ export class Authenticator {
         if (token && user) return principalOf(user, { kind: 'api_token', uuid: token.uuid, name: token.name });
       } catch (error) {
         // A revoked or expired token: refused by a cheap lookup, counted after it.
-        this.failed(address);
+        await this.failed(address);
         throw error;
       }
     }
@@ -81,7 +81,7 @@ export class Authenticator {
 
   /** A login form: checks the password and opens a session. */
   async login(userId: string, password: string, address: string): Promise<{ principal: UserPrincipal; cookieValue: string }> {
-    this.deps.limiter.check(address);
+    await this.deps.limiter.check(address);
     const user = await this.deps.accounts.checkPassword(userId, password, this.attempt(address));
     if (!user) throw invalid(userId);
     const { cookieValue, session } = await this.deps.sessions.create(user.id, address);
@@ -94,20 +94,20 @@ export class Authenticator {
    * of the address, as at the login form, so a stolen session cannot be used to guess the password.
    */
   async requireCurrentPassword(userId: string, current: string, address: string): Promise<void> {
-    this.deps.limiter.check(address);
+    await this.deps.limiter.check(address);
     if (!(await this.deps.accounts.checkPassword(userId, current, this.attempt(address)))) {
       throw new DomainError('password_wrong', 'The current password is not right.', 'Send your current password as currentPassword; an administrator can set a new one without it.');
     }
   }
 
   /** Counts a failure that was found elsewhere (a wrong job token). */
-  failed(address: string): void {
-    this.deps.limiter.fail(address);
+  failed(address: string): Promise<void> {
+    return this.deps.limiter.fail(address);
   }
 
   /** Refuses when the address has failed too often (before anything is checked). */
-  checkAllowed(address: string): void {
-    this.deps.limiter.check(address);
+  checkAllowed(address: string): Promise<void> {
+    return this.deps.limiter.check(address);
   }
 
   /** A password check on behalf of a client address: its turn in the hash queue, its failures. */

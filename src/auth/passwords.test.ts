@@ -2,15 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../core/errors.js';
 import { HashQueue } from './hash-queue.js';
 import { DUMMY_HASH, hashPassword, type PasswordAttempt, PasswordVerifier } from './passwords.js';
-import { FailureLimiter } from './rate-limits.js';
+import { LocalRateWindows } from '../store/local-rate-windows.js';
+import { FailureLimiter, type WindowLimit } from './rate-limits.js';
+
+function limiterOf(limit: WindowLimit): FailureLimiter {
+  return new FailureLimiter(new LocalRateWindows(), limit);
+}
 
 /** An attempt from one address, counted by a real limiter (3 failures a minute). */
 function counted(limiter: FailureLimiter, address: string): PasswordAttempt & { reserved: number } {
   const attempt = {
     key: address,
     reserved: 0,
-    reserve: () => {
-      const reservation = limiter.reserve(address);
+    reserve: async () => {
+      const reservation = await limiter.reserve(address);
       attempt.reserved += 1;
       return reservation;
     },
@@ -21,7 +26,7 @@ function counted(limiter: FailureLimiter, address: string): PasswordAttempt & { 
 describe('the password verifier', () => {
   it('shares one check among parallel requests with the same password, reserving one failure and refunding it', async () => {
     const stored = await hashPassword('right-password');
-    const limiter = new FailureLimiter({ count: 3, windowMs: 60_000 });
+    const limiter = limiterOf({ count: 3, windowMs: 60_000 });
     const verifier = new PasswordVerifier(new HashQueue());
     const attempt = counted(limiter, '10.0.0.1');
     const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify('alice', 'right-password', stored, attempt)));
@@ -30,12 +35,12 @@ describe('the password verifier', () => {
     // Refunded: the address may still fail three times; and the pair now passes without a reservation.
     expect(await verifier.verify('alice', 'right-password', stored, attempt)).toBe(true);
     expect(attempt.reserved).toBe(1);
-    limiter.check('10.0.0.1');
+    await limiter.check('10.0.0.1');
   });
 
   it('reserves before checking, so parallel guesses beyond the limit are refused unchecked', async () => {
     const stored = await hashPassword('right-password');
-    const limiter = new FailureLimiter({ count: 3, windowMs: 60_000 });
+    const limiter = limiterOf({ count: 3, windowMs: 60_000 });
     const verifier = new PasswordVerifier(new HashQueue());
     const attempt = counted(limiter, '10.0.0.2');
     const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => verifier.verify('alice', `guess-${i}`, stored, attempt)));
@@ -47,7 +52,7 @@ describe('the password verifier', () => {
 
   it('counts a shared failure for every request that shared it', async () => {
     const stored = await hashPassword('right-password');
-    const limiter = new FailureLimiter({ count: 3, windowMs: 60_000 });
+    const limiter = limiterOf({ count: 3, windowMs: 60_000 });
     const verifier = new PasswordVerifier(new HashQueue());
     const attempt = counted(limiter, '10.0.0.3');
     const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => verifier.verify('alice', 'same-guess', stored, attempt)));
@@ -57,19 +62,19 @@ describe('the password verifier', () => {
 
   it('refunds the reservation of a check the queue was too busy to run', async () => {
     const stored = await hashPassword('right-password');
-    const limiter = new FailureLimiter({ count: 1, windowMs: 60_000 });
+    const limiter = limiterOf({ count: 1, windowMs: 60_000 });
     const queue = new HashQueue({ concurrency: 1, maxWaitMs: 1, maxWaiting: 0 });
     const verifier = new PasswordVerifier(queue);
-    const running = verifier.verify('bob', 'guess', stored, counted(new FailureLimiter({ count: 10, windowMs: 60_000 }), '10.0.0.9'));
+    const running = verifier.verify('bob', 'guess', stored, counted(limiterOf({ count: 10, windowMs: 60_000 }), '10.0.0.9'));
     const busy = await verifier.verify('alice', 'guess', stored, counted(limiter, '10.0.0.4')).catch((error: unknown) => error);
     expect(isDomainError(busy, 'authentication_busy')).toBe(true);
-    limiter.check('10.0.0.4');
+    await limiter.check('10.0.0.4');
     expect(await running).toBe(false);
   });
 
   it('never accepts a password against the dummy hash of a missing user', async () => {
     const verifier = new PasswordVerifier(new HashQueue());
-    const attempt = counted(new FailureLimiter({ count: 10, windowMs: 60_000 }), '10.0.0.5');
+    const attempt = counted(limiterOf({ count: 10, windowMs: 60_000 }), '10.0.0.5');
     expect(await verifier.verify('nobody', '', DUMMY_HASH, attempt)).toBe(false);
     expect(attempt.reserved).toBe(1);
   });

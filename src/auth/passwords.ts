@@ -43,12 +43,12 @@ export const DUMMY_HASH = ['scrypt', N, R, P, randomBytes(16).toString('base64ur
 export interface PasswordAttempt {
   /** Whose turn it is in the hash queue: hashes are shared fairly between client addresses. */
   readonly key: string;
-  /** Counts a failure of this client in advance; throws `too_many_failures` when it may not try now. */
-  reserve(): Reservation;
+  /** Counts a failure of this client in advance; rejects with `too_many_failures` when it may not try now. */
+  reserve(): Promise<Reservation>;
 }
 
 /** For checks no client makes (the configuration file at start): nothing is counted. */
-export const UNCOUNTED: PasswordAttempt = { key: '(server)', reserve: () => ({ keep: () => {}, refund: () => {} }) };
+export const UNCOUNTED: PasswordAttempt = { key: '(server)', reserve: async () => ({ keep: async () => {}, refund: async () => {} }) };
 
 /**
  * Checks passwords against stored hashes, paying for scrypt as rarely as possible and never for more
@@ -59,13 +59,15 @@ export const UNCOUNTED: PasswordAttempt = { key: '(server)', reserve: () => ({ k
  *   the password, so a password change invalidates it;
  * - a pair being checked for another request shares that check and reserves nothing, so a script
  *   sending many requests at once with the right password is not locked out; if the check fails, the
- *   failure counts for each request that shared it;
+ *   failure counts for each request that shared it; if it was never made (its own request was over
+ *   the limit, or the queue was too busy), each request that shared it tries for itself;
  * - any other check reserves a failure first (parallel guesses count) and runs in the hash queue; the
  *   failure is refunded when the password is right or the queue was too busy to check it.
  */
 export class PasswordVerifier {
   private readonly verified = new Map<string, number>();
-  private readonly inFlight = new Map<string, Promise<boolean>>();
+  /** Checks running, by pair: their outcome, or null when one could not be made. */
+  private readonly inFlight = new Map<string, Promise<boolean | null>>();
 
   constructor(
     private readonly hashing: HashQueue,
@@ -79,27 +81,34 @@ export class PasswordVerifier {
     const shared = this.inFlight.get(key);
     if (shared) {
       const ok = await shared;
-      if (!ok) attempt.reserve().keep();
+      // The request that started it could not reserve or check: this one tries for itself.
+      if (ok === null) return this.verify(userId, password, stored, attempt);
+      if (!ok) await (await attempt.reserve()).keep();
       return ok;
     }
-    const reservation = attempt.reserve();
-    const check = this.hashing.run(attempt.key, () => verifyPassword(password, stored));
-    this.inFlight.set(key, check);
+    const check = this.reserveAndCheck(password, stored, attempt);
+    this.inFlight.set(key, check.then((ok) => ok, () => null));
     try {
       const ok = await check;
-      if (ok) {
-        reservation.refund();
-        this.remember(key);
-      } else {
-        reservation.keep();
-      }
+      if (ok) this.remember(key);
       return ok;
-    } catch (error) {
-      reservation.refund();
-      throw error;
     } finally {
       this.inFlight.delete(key);
     }
+  }
+
+  /** Reserves the client's failure, checks the password in the hash queue, and settles the reservation by the outcome. */
+  private async reserveAndCheck(password: string, stored: string, attempt: PasswordAttempt): Promise<boolean> {
+    const reservation = await attempt.reserve();
+    let ok: boolean;
+    try {
+      ok = await this.hashing.run(attempt.key, () => verifyPassword(password, stored));
+    } catch (error) {
+      await reservation.refund().catch(() => {}); // the error that brought us here is the one to report
+      throw error;
+    }
+    await (ok ? reservation.refund() : reservation.keep());
+    return ok;
   }
 
   private remember(key: string): void {

@@ -212,6 +212,7 @@ export const TABLES: readonly TableTransfer[] = [
 export const NOT_CARRIED_TABLES: Readonly<Record<string, LeftOut>> = {
   schema_migrations: { in: 'both', why: "each database's own record of its migrations (steward import migrates PostgreSQL first)" },
   log_chunks: { in: 'postgres', why: "the console logs: carried as the archive's logs/ entries, which importLog stores as chunks" },
+  rate_windows: { in: 'postgres', why: "the rate limits' counts of the last minutes (SQLite keeps them in the server's memory): they start empty" },
   periodic_tasks: { in: 'both', why: 'when periodic work (pruning, reaping) last ran on some server: it runs again soon after the start' },
   sqlite_sequence: { in: 'sqlite', why: "SQLite's AUTOINCREMENT counters: carried as the manifest's sequences, which the import gives PostgreSQL's sequences" },
 };

@@ -45,8 +45,8 @@ export function identity(authenticator: Authenticator, sessionCookieName: string
       const userId = colon < 0 ? decoded : decoded.slice(0, colon);
       c.set('claimedUser', userId);
       if (colon < 0) {
-        authenticator.checkAllowed(c.get('address'));
-        authenticator.failed(c.get('address'));
+        await authenticator.checkAllowed(c.get('address'));
+        await authenticator.failed(c.get('address'));
         throw new DomainError('credentials_invalid', 'Malformed HTTP basic Authorization header.', 'Send USER:SECRET, base64-encoded (curl -u USER:SECRET does this).');
       }
       c.set('principal', await authenticator.basic(userId, decoded.slice(colon + 1), c.get('address')));

@@ -43,13 +43,13 @@ async function deliver(c: Context<AppEnv>, deps: JenkinsDeps & { readonly webhoo
   // Failures are counted per webhook and address: one misconfigured webhook of a Git host must not
   // lock out the host's other deliveries, which come from the same addresses.
   const failures = `${address} (webhook ${webhook.name})`;
-  deps.authenticator.checkAllowed(failures);
+  await deps.authenticator.checkAllowed(failures);
   const body = await readBody(c, bodyLimitBytes);
   let delivery;
   try {
     delivery = deps.webhooks.verify(webhook, (header) => c.req.header(header), body);
   } catch (error) {
-    deps.authenticator.failed(failures);
+    await deps.authenticator.failed(failures);
     throw error;
   }
   const answer = { webhook: webhook.name, event: delivery.event, delivery: delivery.id };
@@ -72,7 +72,7 @@ async function deliver(c: Context<AppEnv>, deps: JenkinsDeps & { readonly webhoo
   const fingerprint = hash('sha256', body, 'hex');
   const triggered = [];
   for (const job of jobs) {
-    deps.triggerLimiter.admit(address, { uuid: `webhook:${webhook.name}`, name: `webhook ${webhook.name}` });
+    await deps.triggerLimiter.admit(address, { uuid: `webhook:${webhook.name}`, name: `webhook ${webhook.name}` });
     const result = await deps.triggers.trigger({
       job,
       parameters: job.settings.parameters.length > 0 ? new Map([...parameters].filter(([parameter]) => job.settings.parameters.some((definition) => definition.name === parameter))) : null,

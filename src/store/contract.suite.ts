@@ -488,6 +488,67 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       });
     });
 
+    describe('rate windows', () => {
+      const minute = (key: string, below: number | null, reserve = false) => ({ key, windowMs: 60_000, below, reserve });
+
+      it('counts a key\'s events in a window from its first event, refuses past the limit until it ends, then starts a new one', async () => {
+        expect(await store.rateWindows.read('a', 1000)).toBeNull();
+        expect(await store.rateWindows.count([minute('a', 2)], 1000)).toEqual({ counted: [{ events: 1, reserved: 0, endsAt: 61_000 }], full: null });
+        expect((await store.rateWindows.count([minute('a', 2)], 30_000)).counted).toEqual([{ events: 2, reserved: 0, endsAt: 61_000 }]);
+        expect(await store.rateWindows.count([minute('a', 2)], 60_999)).toEqual({ counted: [], full: { events: 2, reserved: 0, endsAt: 61_000 } });
+        // Without a limit an event always counts; other keys have windows of their own.
+        expect((await store.rateWindows.count([minute('a', null)], 60_999)).counted).toEqual([{ events: 3, reserved: 0, endsAt: 61_000 }]);
+        expect((await store.rateWindows.count([minute('b', 2)], 60_999)).counted).toEqual([{ events: 1, reserved: 0, endsAt: 120_999 }]);
+        expect(await store.rateWindows.read('a', 60_999)).toEqual({ events: 3, reserved: 0, endsAt: 61_000 });
+        expect(await store.rateWindows.read('a', 61_000)).toBeNull();
+        expect((await store.rateWindows.count([minute('a', 2)], 61_000)).counted).toEqual([{ events: 1, reserved: 0, endsAt: 121_000 }]);
+      });
+
+      it('counts several keys in turn and stops at the first whose window is full', async () => {
+        await store.rateWindows.count([minute('token', 1)], 1000);
+        expect(await store.rateWindows.count([minute('token', 1), minute('address', 5)], 2000)).toEqual({ counted: [], full: { events: 1, reserved: 0, endsAt: 61_000 } });
+        expect(await store.rateWindows.read('address', 2000)).toBeNull();
+        expect(await store.rateWindows.count([minute('other', 1), minute('address', 5)], 2000)).toEqual({
+          counted: [
+            { events: 1, reserved: 0, endsAt: 62_000 },
+            { events: 1, reserved: 0, endsAt: 62_000 },
+          ],
+          full: null,
+        });
+      });
+
+      it('never passes a limit however many count at once', async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.rateWindows.count([minute('busy', 5)], 1000)));
+        expect(results.filter((result) => result.full === null)).toHaveLength(5);
+        expect(await store.rateWindows.read('busy', 1000)).toEqual({ events: 5, reserved: 0, endsAt: 61_000 });
+      });
+
+      it('settles reserved events once each, by their window, and forgets a window whose every event was taken back', async () => {
+        await store.rateWindows.count([minute('guess', 3, true)], 1000);
+        await store.rateWindows.count([minute('guess', 3, true)], 2000);
+        expect(await store.rateWindows.read('guess', 2000)).toEqual({ events: 2, reserved: 2, endsAt: 61_000 });
+        await store.rateWindows.settle('guess', 61_000, false);
+        expect(await store.rateWindows.read('guess', 2000)).toEqual({ events: 2, reserved: 1, endsAt: 61_000 });
+        await store.rateWindows.settle('guess', 99_000, true); // another window: nothing
+        await store.rateWindows.settle('guess', 61_000, true);
+        await store.rateWindows.settle('guess', 61_000, true); // nothing reserved any more
+        expect(await store.rateWindows.read('guess', 2000)).toEqual({ events: 1, reserved: 0, endsAt: 61_000 });
+
+        await store.rateWindows.count([minute('right', 3, true)], 1000);
+        await store.rateWindows.settle('right', 61_000, true);
+        expect(await store.rateWindows.read('right', 2000)).toBeNull();
+        expect((await store.rateWindows.count([minute('right', 3)], 5000)).counted).toEqual([{ events: 1, reserved: 0, endsAt: 65_000 }]);
+      });
+
+      it('prunes the windows that ended', async () => {
+        await store.rateWindows.count([minute('old', null)], 1000);
+        await store.rateWindows.count([minute('new', null)], 50_000);
+        expect(await store.rateWindows.prune(61_000)).toBe(1);
+        expect(await store.rateWindows.read('new', 61_000)).toEqual({ events: 1, reserved: 0, endsAt: 110_000 });
+        expect(await store.rateWindows.prune(61_000)).toBe(0);
+      });
+    });
+
     describe('signals', () => {
       it('tells every listener of a topic once per burst, and stops telling one that stopped listening', async () => {
         const heard: string[] = [];

@@ -34,6 +34,7 @@ export interface Store {
   readonly views: ViewStore;
   readonly nodes: NodeStore;
   readonly periodic: PeriodicStore;
+  readonly rateWindows: RateWindowStore;
   readonly signals: Signals;
   /** Answers a trivial query, or throws when the backend cannot (the readiness check). */
   ping(): Promise<void>;
@@ -435,6 +436,53 @@ export interface PeriodicStore {
    * since the task last ran anywhere (the first call ever included); the run is then booked.
    */
   claim(task: string, now: number, everyMs: number): Promise<boolean>;
+}
+
+/**
+ * A key's current window of counted events (failed authentications from an address, triggers of a
+ * token): it started with the key's first event and lasts the window's length from then.
+ */
+export interface RateWindow {
+  /** Events counted in the window, reserved ones included. */
+  readonly events: number;
+  /** Events counted in advance and not yet settled (see `RateWindowStore.settle`). */
+  readonly reserved: number;
+  /** When the window ends, in ms since the epoch. */
+  readonly endsAt: number;
+}
+
+/** One event to count: for `key`, in a window of `windowMs`, only while the window holds fewer than `below` (null: always). */
+export interface EventCount {
+  readonly key: string;
+  readonly windowMs: number;
+  readonly below: number | null;
+  /** Counted as reserved too: a failure counted before the check that decides it. */
+  readonly reserve?: boolean;
+}
+
+/**
+ * Events per key in fixed windows, the rate limits' counts, seen alike by every server of the
+ * deployment. A key has a window from its first event until `windowMs` later; an event after that
+ * starts a new one, and so does an event after a window's every event was taken back. Counts need
+ * not survive a crash of the database: losing them only forgives a few events early.
+ */
+export interface RateWindowStore {
+  /**
+   * Counts one event for each of `counts` in turn, and stops at the first whose window is full:
+   * `counted` holds the windows of the events counted (in order, as they are after the count), `full`
+   * the window that refused the next one (null when all were counted). A count and its check are one
+   * step, so events counted at once through any servers never pass a limit.
+   */
+  count(counts: readonly EventCount[], now: number): Promise<{ counted: RateWindow[]; full: RateWindow | null }>;
+  /** The key's window at `now`, or null when it has none. */
+  read(key: string, now: number): Promise<RateWindow | null>;
+  /**
+   * Settles one reserved event of the key's window that ends at `endsAt`: kept (it stays counted), or
+   * taken back (`refund`). Nothing happens once that window has ended.
+   */
+  settle(key: string, endsAt: number, refund: boolean): Promise<void>;
+  /** Deletes windows that ended at or before `before`; resolves with how many. */
+  prune(before: number): Promise<number>;
 }
 
 /** What a server tells every server of the deployment (itself included) after a change it committed. */

@@ -78,7 +78,7 @@ async function authorize(scope: Scope, job: Job, input: RequestInput): Promise<A
   if (presented) {
     const authority = await tokenAuthority(scope, job, presented);
     if (authority) return authority;
-    scope.deps.authenticator.failed(scope.address);
+    await scope.deps.authenticator.failed(scope.address);
     throw invalidToken(job);
   }
   const requester: Principal = scope.principal.kind === 'user' && scope.principal.credential.kind === 'session' ? ANONYMOUS : scope.principal;

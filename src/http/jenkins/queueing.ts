@@ -42,15 +42,15 @@ export async function tokenAuthority(scope: Scope, job: Job, presented: { value:
   const trigger = await authenticator.triggerToken(presented.value, scope.address);
   if (trigger) {
     if (covers(trigger, job)) return { kind: 'trigger_token', token: trigger, inQuery: presented.inQuery };
-    authenticator.failed(scope.address);
+    await authenticator.failed(scope.address);
     throw notCovered(trigger, job);
   }
   if (TriggerTokens.isTokenLike(presented.value)) throw invalidToken(job);
   const stored = job.settings.remoteToken;
   if (!stored) return null;
-  authenticator.checkAllowed(scope.address);
+  await authenticator.checkAllowed(scope.address);
   if (secrets.matches(presented.value, stored.digest)) return { kind: 'job_token', inQuery: presented.inQuery };
-  authenticator.failed(scope.address);
+  await authenticator.failed(scope.address);
   throw invalidToken(job);
 }
 
@@ -108,7 +108,7 @@ export async function enqueue(
   authority: Authority,
   request: Pick<TriggerRequest, 'parameters' | 'rejectUnknownParameters' | 'delayMs'> & { readonly cause?: Cause },
 ): Promise<EnqueueResult> {
-  scope.deps.triggerLimiter.admit(scope.address, authority.kind === 'trigger_token' ? authority.token : null);
+  await scope.deps.triggerLimiter.admit(scope.address, authority.kind === 'trigger_token' ? authority.token : null);
   const audit = scope.audit({ action: 'trigger', outcome: 'accepted', item: job.fullName, ...auditCredential(scope, authority) });
   const key = scope.c.req.header('idempotency-key');
   if (key !== undefined && (key.trim() === '' || key.length > MAX_IDEMPOTENCY_KEY)) {

@@ -9,6 +9,7 @@ import { migrate } from './migrate.js';
 import { PgNodeStore } from './nodes.js';
 import { PgPeriodicStore } from './periodic.js';
 import { PgQueueStore } from './queue.js';
+import { PgRateWindowStore } from './rate-windows.js';
 import { PgSecurityStore } from './security.js';
 import { PgSessionStore } from './sessions.js';
 import { PgSignals } from './signals.js';
@@ -83,6 +84,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     views: new PgViewStore(db, batch),
     nodes: new PgNodeStore(db, batch),
     periodic: new PgPeriodicStore(batch),
+    rateWindows: new PgRateWindowStore(db, batch),
     signals,
     async ping() {
       await db.rows('SELECT 1');

@@ -10,6 +10,7 @@ import type { Store } from '../types.js';
 import { latestPostgresSchemaVersion } from './migrate.js';
 import { openPostgresStore } from './open.js';
 import { QUEUE_STATEMENTS } from './queue.js';
+import { RATE_WINDOW_STATEMENTS } from './rate-windows.js';
 
 async function waitUntil(condition: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -135,6 +136,9 @@ describe('postgres store when the database is out of reach', () => {
       const read = await store.items.get(job.id).catch((caught: unknown) => caught);
       expect(isDomainError(read, 'storage_unavailable')).toBe(true);
       await expect(store.ping()).rejects.toSatisfy((error: unknown) => isDomainError(error, 'storage_unavailable'));
+      // A rate limit's check or count too: the caller answers 503, as for any other read.
+      await expect(store.rateWindows.read('failures from 10.0.0.1', 1)).rejects.toSatisfy((error: unknown) => isDomainError(error, 'storage_unavailable'));
+      await expect(store.rateWindows.count([{ key: 'triggers of token t', windowMs: 60_000, below: 10 }], 1)).rejects.toSatisfy((error: unknown) => isDomainError(error, 'storage_unavailable'));
       await cable.plug();
       const queued = await enqueue(store, job.id);
       expect(queued.created).toBe(true);
@@ -146,14 +150,22 @@ describe('postgres store when the database is out of reach', () => {
   });
 });
 
+/** Runs `work` on a client of a new schema that a store has migrated (for the plan checks). */
+async function withMigratedSchema(work: (client: pg.Client) => Promise<void>): Promise<void> {
+  const url = await createTestSchema();
+  await (await openPostgresStore({ url })).close();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
 describe('postgres queue cost', () => {
   it('finds due items, the next due time and a twin by one index seek each, with 20,000 items waiting and 20,000 gone', async () => {
-    const url = await createTestSchema();
-    const store = await openPostgresStore({ url });
-    await store.close();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
+    await withMigratedSchema(async (client) => {
       await client.query(`INSERT INTO items (kind, name, full_name, full_name_key, settings, created_at, updated_at)
         SELECT 'job', 'j' || g, 'j' || g, 'j' || g, '{}', 0, 0 FROM generate_series(1, 100) AS g`);
       const job = `(SELECT min(id) FROM items) + g % 100`;
@@ -173,8 +185,28 @@ describe('postgres queue cost', () => {
       const twin = await plan('twin', QUEUE_STATEMENTS.twin, 'bigint, text', `${Number(firstJob[0]?.id) + 5}, '5'`);
       expect(twin).toMatch(/Index Scan using queue_items_twin/);
       expect(twin).not.toMatch(/Seq Scan|Sort/);
-    } finally {
-      await client.end();
-    }
+    });
+  });
+});
+
+describe('postgres rate windows cost', () => {
+  it('checks, counts and settles a key by an index seek, with 20,000 keys counted, and prunes through the index of window ends', async () => {
+    await withMigratedSchema(async (client) => {
+      await client.query("INSERT INTO rate_windows (key, ends_at, events, reserved) SELECT 'failures from 10.0.' || g, g * 10, 1, 0 FROM generate_series(1, 20000) AS g");
+      await client.query('ANALYZE rate_windows');
+      const { plan, rowsRead } = await genericPlans(client);
+      const read = await plan('read', RATE_WINDOW_STATEMENTS.read, 'text, bigint', "'failures from 10.0.77', 0");
+      expect(read).toMatch(/Index Scan using rate_windows_pkey/);
+      expect(rowsRead(read)).toBe(1);
+      const settle = await plan('settle', RATE_WINDOW_STATEMENTS.settle, 'text, bigint, integer', "'failures from 10.0.77', 770, 1");
+      // By the key, or by the window's end (then the few windows ending at that very millisecond).
+      expect(settle).toMatch(/Index Scan using rate_windows_(pkey|ended)/);
+      const count = await plan('count', RATE_WINDOW_STATEMENTS.count, 'bigint, text, bigint, integer, integer', "0, 'failures from 10.0.77', 60000, 10, 0");
+      expect(count).toMatch(/Conflict Arbiter Indexes: rate_windows_pkey/);
+      expect(count).not.toMatch(/Seq Scan/);
+      const ended = await plan('ended', 'SELECT ctid FROM rate_windows WHERE ends_at <= $1 LIMIT $2', 'bigint, integer', '50, 1000');
+      expect(ended).toMatch(/Index Scan using rate_windows_ended/);
+      expect(rowsRead(ended)).toBe(5);
+    });
   });
 });

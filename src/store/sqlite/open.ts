@@ -15,6 +15,7 @@ import { SqliteTriggerTokenStore } from './trigger-tokens.js';
 import { SqliteNodeStore } from './nodes.js';
 import { SqlitePeriodicStore } from './periodic.js';
 import { LocalSignals } from '../local-signals.js';
+import { LocalRateWindows } from '../local-rate-windows.js';
 import { SqliteViewStore } from './views.js';
 import { SqliteWebhookStore } from './webhooks.js';
 import { SqliteUserStore } from './users.js';
@@ -70,6 +71,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     views: new SqliteViewStore(db, batch),
     nodes: new SqliteNodeStore(db, batch),
     periodic: new SqlitePeriodicStore(db, batch),
+    // One server: its rate limits are counted in its memory.
+    rateWindows: new LocalRateWindows(),
     signals: new LocalSignals(),
     async ping() {
       ping.get();

@@ -60,6 +60,10 @@ describe('steward serve on PostgreSQL', () => {
       expect(refused.headers.get('x-steward-reason')).toBe('storage_unavailable');
       expect(refused.headers.get('retry-after')).toBe('5');
       expect(((await refused.json()) as { message: string }).message).toMatch(/could not reach its database/);
+      // The failure limit's check, the first thing a Basic request reads, is refused the same way.
+      const guess = await fetch(new URL('api/json', server.url), { headers: { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` } });
+      expect(guess.status).toBe(503);
+      expect(guess.headers.get('x-steward-reason')).toBe('storage_unavailable');
       const ready = await fetch(new URL('steward/ready', server.url));
       expect(ready.status).toBe(503);
       await cable.plug();

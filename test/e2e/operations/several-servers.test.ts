@@ -75,6 +75,20 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A GET of /api/json with a wrong password (the nth guess) from another loopback address. */
+function guessFrom(localAddress: string, server: ChildServer, n: number): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  const url = new URL('api/json', server.url);
+  const authorization = `Basic ${Buffer.from(`admin:guess-${n}`).toString('base64')}`;
+  return new Promise((resolve, reject) => {
+    const outgoing = request({ host: url.hostname, port: url.port, path: url.pathname, localAddress, headers: { authorization } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
 interface BuildJson {
   number: number;
   result: string | null;
@@ -157,7 +171,7 @@ describe('several servers on one PostgreSQL database', () => {
     expect((await server.fetch('/api/json')).status).toBe(200);
   });
 
-  it('refuses a revoked API token and applies a changed grant on every server within a second, and applies a stop asked through another server', async () => {
+  it('refuses a revoked API token and applies a changed grant on every server within a second, applies a stop asked through another server, and holds failed sign-ins to one limit', async () => {
     const [a, b, c] = (await startGroup([0, 1, 0])) as [ChildServer, ChildServer, ChildServer];
     const made = (await (await a.fetch('/user/admin/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken', { method: 'POST', body: new URLSearchParams({ newTokenName: 'ci' }) })).json()) as {
       data: { tokenValue: string; tokenUuid: string };
@@ -205,6 +219,17 @@ describe('several servers on one PostgreSQL database', () => {
     expect((await c.fetch('/job/doomed/doDelete', { method: 'POST' })).status).toBe(302);
     await waitFor(() => (alive(pid) ? undefined : true), 5_000, 'the deleted job\'s step to end');
     expect(b.errors()).toContain('this build was deleted through another server');
+
+    // Failed sign-ins count against one limit per address, whichever server they reach: the default
+    // 10 a minute, 5 through a and 5 through b (each alone would allow 10), from an address of their own.
+    for (let n = 0; n < 10; n++) expect((await guessFrom('127.0.0.2', n % 2 === 0 ? a : b, n)).status).toBe(401);
+    for (const server of [a, b]) {
+      const refused = await guessFrom('127.0.0.2', server, 10);
+      expect(refused.status).toBe(429);
+      expect(refused.headers['x-steward-reason']).toBe('too_many_failures');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    }
   }, 120_000);
 
   it("runs an agent's build through a round-robin proxy, and when the server holding it is killed, another takes it over and the build ends with its whole log", async () => {
