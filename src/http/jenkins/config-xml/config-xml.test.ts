@@ -163,6 +163,12 @@ two</choices></hudson.model.ChoiceParameterDefinition>
     ).toBe('Parameter type <hudson.model.FileParameterDefinition> (parameter "F") is not supported.');
   });
 
+  it('keeps a "Build periodically" schedule, named as not run yet, and refuses one that is not valid', () => {
+    const timer = (spec: string) => `<project><triggers><hudson.triggers.TimerTrigger><spec>${spec}</spec></hudson.triggers.TimerTrigger></triggers></project>`;
+    expect(parseConfigXml(timer('H 2 * * 1-5'), null, secrets).settings).toMatchObject({ ignoredSettings: ['triggers/hudson.triggers.TimerTrigger'] });
+    expect(() => parseConfigXml(timer('H 25 * * *'), null, secrets)).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringContaining('25 in "25" is out of range for the hour (0-23)') }));
+  });
+
   it('refuses DOCTYPEs and entities before parsing', () => {
     expect(refusalOf(() => parseConfigXml('<!DOCTYPE x><project/>', null, secrets)).code).toBe('xml_doctype_forbidden');
     expect(refusalOf(() => parseConfigXml('<project><description>&amp;&lt;&unknown;</description></project>', null, secrets)).code).toBe('xml_malformed');

@@ -2,6 +2,7 @@ import type { Document, Element } from '@xmldom/xmldom';
 import { remoteTokenFor } from '../../../auth/secret-box.js';
 import { defaultJobSettings, type FolderSettings, type JobSettings, type RemoteTokenDigest, type Retention, type ShellStep } from '../../../core/item.js';
 import { checkPasswordDefault, type ParameterDefinition } from '../../../core/parameters.js';
+import { parseTimerSpec } from '../../../queue/timer-spec.js';
 import { Refusal } from '../../errors.js';
 import { child, elements, parseXml, serialize, text } from './dom.js';
 import {
@@ -227,6 +228,8 @@ function readToken(root: Element, previous: JobSettings | null, secrets: SecretC
   return token;
 }
 
+const TIMER_TRIGGER = 'hudson.triggers.TimerTrigger';
+
 function noteIgnored(root: Element, ignored: string[]): void {
   const scm = child(root, 'scm');
   const scmClass = scm?.getAttribute('class') ?? '';
@@ -234,6 +237,8 @@ function noteIgnored(root: Element, ignored: string[]): void {
   for (const section of ['triggers', 'publishers']) {
     for (const element of elements(child(root, section))) ignored.push(`${section}/${element.nodeName}`);
   }
+  // Not run yet, but a schedule that could never run is refused now, as Jenkins refuses it.
+  for (const timer of elements(child(root, 'triggers'), TIMER_TRIGGER)) parseTimerSpec(text(timer, 'spec') ?? '', 'config.xml');
   for (const element of elements(child(root, 'buildWrappers'))) {
     if (element.nodeName !== TIMEOUT_WRAPPER) ignored.push(`buildWrappers/${element.nodeName}`);
   }
