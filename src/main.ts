@@ -45,6 +45,7 @@ import { probeWritable } from './logs/write-probe.js';
 import { Metrics } from './metrics/metrics.js';
 import { readMetricsToken } from './config/metrics-token.js';
 import { anyLeaseExpired, reapLostBuilds, recoverInterruptedBuilds } from './queue/recovery.js';
+import { fireDueTimers } from './queue/timer-triggers.js';
 import { retryAfterAgentLoss } from './queue/agent-loss-retry.js';
 import { Scheduler } from './queue/scheduler.js';
 import { IDEMPOTENCY_KEPT_MS, Triggers } from './queue/trigger.js';
@@ -76,6 +77,8 @@ export interface StartOptions {
 const PRUNE_EVERY_MS = 3_600_000;
 /** How often some server of the deployment looks for builds whose server stopped renewing their lease. */
 const REAP_EVERY_MS = 5_000;
+/** How often the "Build periodically" timers are looked at: a schedule has minutes, a build starts at most this late. */
+const TIMER_CHECK_MS = 5_000;
 const INITIAL_PASSWORD_FILE = 'initialAdminPassword';
 const CANCELLED_KEPT_MS = 86_400_000;
 
@@ -283,6 +286,11 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     );
   }, REAP_EVERY_MS);
   reaper.unref();
+  // Timers are read every few seconds on every server (one index seek when none is due); each fires once per deployment.
+  const timers = setInterval(() => {
+    fireDueTimers({ store, triggers, log }).catch((error: unknown) => log.warn({ err: error }, 'firing the "Build periodically" timers failed; they are looked at again shortly'));
+  }, TIMER_CHECK_MS);
+  timers.unref();
   scheduler.wake();
   announce(`Steward listening on ${url}`);
 
@@ -295,6 +303,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       closing ??= (async () => {
         clearInterval(pruner);
         clearInterval(reaper);
+        clearInterval(timers);
         disk.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await scheduler.shutdown();

@@ -12,19 +12,21 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ['core', 'logs'],
   auth: ['core', 'store'],
   logs: [],
-  queue: ['core', 'store'],
+  queue: ['core', 'store', 'timers'],
   executor: ['core', 'logs', 'queue'],
   // Label expressions (peggy): the scheduler's and the job settings' one reading of them.
   labels: ['core'],
-  items: ['core', 'store', 'labels'],
+  items: ['core', 'store', 'labels', 'timers'],
+  // "Build periodically" schedules (Jenkins' cron, next fire times by cron-parser): checked with a job's settings, fired by the queue.
+  timers: ['core'],
   builds: ['core', 'store', 'logs'],
-  config: ['core', 'auth', 'items', 'labels', 'nodes'],
+  config: ['core', 'auth', 'items', 'labels', 'nodes', 'timers'],
   // The registry of agents: names, labels, executors and secrets.
   nodes: ['core', 'store', 'auth'],
   // Prometheus metrics (prom-client): fed by main.ts, read by http through an interface of its own.
   metrics: ['core'],
   // version.js is one constant: the pages show it.
-  http: ['core', 'store', 'auth', 'queue', 'items', 'labels', 'logs', 'nodes', 'remote', 'version.js'],
+  http: ['core', 'store', 'auth', 'queue', 'items', 'labels', 'logs', 'nodes', 'remote', 'timers', 'version.js'],
   // The server's side of builds on agents: leases, log ranges, results (a BuildRunner).
   remote: ['core', 'logs', 'queue'],
   // `steward agent`: runs claimed builds with the built-in node's shell runner.

@@ -156,6 +156,7 @@ export function jobSettings(declared: JobDeclaration, current: JobSettings | nul
     maxQueued: declared.maxQueued ?? null,
     labelExpression: declared.label ?? null,
     retryOnAgentLoss: declared.retryOnAgentLoss,
+    timerSpec: blankAsNull(declared.timer),
     // The config.xml a job was last written as stays with it, with what of it Steward does not run.
     ignoredSettings: current?.ignoredSettings ?? [],
   };
@@ -186,4 +187,8 @@ function parameterDefinition(declared: JobDeclaration['parameters'][number], cur
       return { type: 'password', name, description, sealedDefault: kept ?? secrets.seal(checkPasswordDefault(name, text)) };
     }
   }
+}
+
+function blankAsNull(text: string | undefined): string | null {
+  return text === undefined || text.trim() === '' ? null : text;
 }

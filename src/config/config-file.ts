@@ -6,6 +6,7 @@ import { DURATION_FORMS, parseDuration } from '../core/duration.js';
 import { isDomainError } from '../core/errors.js';
 import { MAX_AGENT_LOSS_RETRIES } from '../core/item.js';
 import { labelExpressionSetting } from '../labels/label-expression.js';
+import { parseTimerSpec } from '../timers/timer-spec.js';
 
 /**
  * The native configuration file (`steward.yaml`): server settings, users, folders and jobs, applied
@@ -62,6 +63,8 @@ const job = z
     label: z.string().optional(),
     /** How many times a build that lost its agent is queued again (0: never). */
     retryOnAgentLoss: z.number().int().min(0).max(MAX_AGENT_LOSS_RETRIES).default(0),
+    /** "Build periodically": Jenkins' cron syntax (`H 2 * * 1-5`; several lines, `TZ=`). */
+    timer: z.string().optional(),
     parameters: z.array(parameter).default([]),
     steps: z.array(step).default([]),
   })
@@ -319,16 +322,23 @@ function checkGrants(config: ConfigFile, fail: (message: string, where: Path) =>
 }
 
 /**
- * Label expressions parse. Items checks them again when the job is saved, as it does for every way a
- * job is configured; checking here too lets the error name the line, and stops the start before anything is applied.
+ * Label expressions and timer schedules parse. Items checks them again when the job is saved, as it
+ * does for every way a job is configured; checking here too lets the error name the line, and stops
+ * the start before anything is applied.
  */
 function checkLabels(config: ConfigFile, fail: (message: string, where: Path) => never): void {
   forEachJob(config, (declared, at) => {
-    try {
-      labelExpressionSetting(declared.label ?? null);
-    } catch (error) {
-      if (!isDomainError(error)) throw error;
-      fail(`${error.message}${error.hint ? ` ${error.hint}` : ''}`, [...at, 'label']);
+    const checks: Array<[string, () => unknown]> = [
+      ['label', () => labelExpressionSetting(declared.label ?? null)],
+      ['timer', () => (declared.timer === undefined ? null : parseTimerSpec(declared.timer, declared.name))],
+    ];
+    for (const [key, check] of checks) {
+      try {
+        check();
+      } catch (error) {
+        if (!isDomainError(error)) throw error;
+        fail(`${error.message}${error.hint ? ` ${error.hint}` : ''}`, [...at, key]);
+      }
     }
   });
 }

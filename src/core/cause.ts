@@ -17,7 +17,9 @@ export type Cause =
   /** A build started again with the parameters of an earlier one (Jenkins' Rebuild plugin), by a user. */
   | { readonly kind: 'rebuild'; readonly job: string; readonly build: number; readonly userId: string | null; readonly userName: string }
   /** A build queued again because build `build` lost its agent (the job's `retryOnAgentLoss`); `attempt` counts from 1. */
-  | { readonly kind: 'agent_loss_retry'; readonly build: number; readonly node: string; readonly attempt: number };
+  | { readonly kind: 'agent_loss_retry'; readonly build: number; readonly node: string; readonly attempt: number }
+  /** The job's "Build periodically" schedule came due. */
+  | { readonly kind: 'timer' };
 
 export interface CauseCount {
   readonly cause: Cause;
@@ -33,6 +35,8 @@ export function describeCause(cause: Cause): string {
       return cause.note ? `Started by remote host ${cause.address} with note: ${cause.note}` : `Started by remote host ${cause.address}`;
     case 'rebuild':
       return `Rebuilt from #${cause.build} by user ${cause.userName}`;
+    case 'timer':
+      return 'Started by timer';
     case 'agent_loss_retry':
       return `Started again because build #${cause.build} lost its agent ${cause.node} (retry ${cause.attempt})`;
     case 'webhook':

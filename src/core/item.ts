@@ -77,6 +77,11 @@ export interface JobSettings {
    */
   readonly retryOnAgentLoss: number;
   /**
+   * "Build periodically": a schedule in Jenkins' cron syntax (`H 2 * * 1-5`, several lines, `TZ=`),
+   * checked when the job is saved; null means none.
+   */
+  readonly timerSpec: string | null;
+  /**
    * What the job's config.xml asks for that Steward keeps but does not run (`scm (hudson.plugins.git.GitSCM)`,
    * `triggers/hudson.triggers.TimerTrigger`, …), so that every place a person looks at the job says
    * so: its page, its configure page, each build's log and its API answer. Empty for a job Steward runs whole.
@@ -127,6 +132,7 @@ export function defaultJobSettings(): JobSettings {
     maxQueued: null,
     labelExpression: null,
     retryOnAgentLoss: 0,
+    timerSpec: null,
     ignoredSettings: [],
   };
 }

@@ -50,6 +50,7 @@ export const TABLES: readonly TableTransfer[] = [
       full_name_key: 'text',
       settings: 'json',
       source_config: 'text',
+      timer_next_at: 'integer',
       next_build_number: 'integer',
       ancestor_ids: 'json',
       created_at: 'integer',

@@ -1,10 +1,11 @@
 import type { Interruption } from '../core/build.js';
-import { DomainError } from '../core/errors.js';
+import { DomainError, isDomainError } from '../core/errors.js';
 import { checkJobSettings, type Folder, type FolderSettings, type Item, type Job, type JobSettings } from '../core/item.js';
 import { checkItemName, joinFullName, nameKey, splitFullName } from '../core/item-name.js';
 import { renameInView } from '../core/view.js';
 import { labelExpressionSetting } from '../labels/label-expression.js';
 import type { Store } from '../store/types.js';
+import { nextFire, parseTimerSpec } from '../timers/timer-spec.js';
 
 export interface ItemsDeps {
   readonly store: Store;
@@ -43,6 +44,12 @@ export class Items {
     return relative ?? this.find(bare);
   }
 
+  /** When a job saved now with these settings first fires by its timer; null without one. */
+  private timerNextAt(settings: FolderSettings | JobSettings, fullName: string): number | null {
+    if (settings.kind !== 'job' || settings.timerSpec === null) return null;
+    return nextFire(parseTimerSpec(settings.timerSpec, fullName), (this.deps.now ?? Date.now)());
+  }
+
   find(fullName: string): Promise<Item | null> {
     return this.deps.store.items.findByFullName(splitFullName(fullName).join('/'));
   }
@@ -60,20 +67,17 @@ export class Items {
       throw new DomainError('parent_not_folder', `${parent.fullName} is a job, not a folder: items can only be created in folders.`);
     }
     const name = checkItemName(rawName);
-    return this.deps.store.items.create({
-      parentId: parent?.id ?? null,
-      name,
-      fullName: joinFullName(parent?.fullName ?? null, name),
-      settings: checked(settings),
-      sourceConfig,
-    });
+    const fullName = joinFullName(parent?.fullName ?? null, name);
+    const saved = checked(settings);
+    return this.deps.store.items.create({ parentId: parent?.id ?? null, name, fullName, settings: saved, sourceConfig, timerNextAt: this.timerNextAt(saved, fullName) });
   }
 
   async update(item: Item, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item> {
     if (settings.kind !== item.kind) {
       throw new DomainError('item_kind_mismatch', `${item.fullName} is a ${item.kind}; this configuration describes a ${settings.kind}.`, `Delete the ${item.kind} first, or send a ${item.kind} configuration.`);
     }
-    const updated = await this.deps.store.items.update(item.id, checked(settings), sourceConfig);
+    const saved = checked(settings);
+    const updated = await this.deps.store.items.update(item.id, saved, sourceConfig, this.timerNextAt(saved, item.fullName));
     if (updated.kind === 'job' && updated.settings.disabled && item.kind === 'job' && !item.settings.disabled) {
       await this.deps.store.queue.cancelForJob(updated.id, this.now());
     }
@@ -164,5 +168,14 @@ export class Items {
 function checked<S extends FolderSettings | JobSettings>(settings: S): S {
   if (settings.kind !== 'job') return settings;
   checkJobSettings(settings);
-  return { ...settings, labelExpression: labelExpressionSetting(settings.labelExpression) };
+  const timerSpec = settings.timerSpec === null || settings.timerSpec.trim() === '' ? null : settings.timerSpec;
+  // The job's name only spreads H: any name finds a schedule that cannot be read.
+  if (timerSpec !== null) {
+    try {
+      parseTimerSpec(timerSpec, '');
+    } catch (error) {
+      throw isDomainError(error) ? error.at('timerSpec') : error;
+    }
+  }
+  return { ...settings, labelExpression: labelExpressionSetting(settings.labelExpression), timerSpec };
 }

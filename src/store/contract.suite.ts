@@ -455,6 +455,31 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         ]);
       });
 
+      it('keeps each job\'s timer with its settings, finds the due ones earliest first, and moves each forward for one caller only', async () => {
+        const timed = async (name: string, timerNextAt: number | null) =>
+          (await store.items.create({ parentId: null, name, fullName: name, settings: { ...defaultJobSettings(), timerSpec: '0 * * * *' }, sourceConfig: null, timerNextAt })) as Job;
+        const late = await timed('late', 9000);
+        const early = await timed('early', 5000);
+        await timed('untimed', null);
+        expect(await store.timers.due(4999, 10)).toEqual([]);
+        expect(await store.timers.due(9000, 10)).toEqual([
+          { jobId: early.id, dueAt: 5000 },
+          { jobId: late.id, dueAt: 9000 },
+        ]);
+        expect(await store.timers.due(9000, 1)).toEqual([{ jobId: early.id, dueAt: 5000 }]);
+        // Two servers read it due at 5000: one moves it.
+        const moved = await Promise.all([store.timers.advance(early.id, 5000, 65_000), store.timers.advance(early.id, 5000, 65_000)]);
+        expect(moved.filter(Boolean)).toHaveLength(1);
+        expect(await store.timers.due(10_000, 10)).toEqual([{ jobId: late.id, dueAt: 9000 }]);
+        // Saving the job sets the timer again; without a schedule it stops.
+        await store.items.update(late.id, late.settings, null, 20_000);
+        expect(await store.timers.due(10_000, 10)).toEqual([]);
+        await store.items.update(late.id, { ...late.settings, timerSpec: null }, null, null);
+        expect(await store.timers.due(100_000, 10)).toEqual([{ jobId: early.id, dueAt: 65_000 }]);
+        expect(await store.timers.advance(early.id, 65_000, null)).toBe(true);
+        expect(await store.timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+      });
+
       it('records a stop asked through another server for the server running the build', async () => {
         const demo = await job('demo');
         const build = (await store.builds.start({ queueId: (await enqueue(demo.id, { coalesce: false })).queueId, node: 'built-in', executor: 0, startedAt: 2000, server: 'ci-2' })) as Build;

@@ -35,6 +35,7 @@ export interface Store {
   readonly nodes: NodeStore;
   readonly periodic: PeriodicStore;
   readonly rateWindows: RateWindowStore;
+  readonly timers: TimerStore;
   readonly signals: Signals;
   /** Answers a trivial query, or throws when the backend cannot (the readiness check). */
   ping(): Promise<void>;
@@ -48,6 +49,26 @@ export interface NewItem {
   readonly fullName: string;
   readonly settings: FolderSettings | JobSettings;
   readonly sourceConfig: string | null;
+  /** When the job's "Build periodically" timer next fires; null or absent: it has none. */
+  readonly timerNextAt?: number | null;
+}
+
+/** A job whose timer is due, and the time it came due. */
+export interface DueTimer {
+  readonly jobId: number;
+  readonly dueAt: number;
+}
+
+/**
+ * The jobs' "Build periodically" timers, kept beside the job's settings (`NewItem.timerNextAt`,
+ * `ItemStore.update`). Several servers look at the same timers: `advance` moves a timer for one of
+ * them only, which then queues the build, so a timer fires once per deployment.
+ */
+export interface TimerStore {
+  /** The timers due at `now`, earliest first, at most `limit`: one index range read. */
+  due(now: number, limit: number): Promise<DueTimer[]>;
+  /** Moves a job's timer from `from` to `to` (null: it stops) if it is still at `from`; true for the caller that moved it. */
+  advance(jobId: number, from: number, to: number | null): Promise<boolean>;
 }
 
 export interface ItemStore {
@@ -60,8 +81,8 @@ export interface ItemStore {
   listJobsBelow(folderId: number): Promise<Job[]>;
   /** Fails with DomainError `name_taken` when the name is in use in that folder, ignoring case. */
   create(item: NewItem): Promise<Item>;
-  /** Replaces the settings (the kind must stay the same) and the source document. */
-  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item>;
+  /** Replaces the settings (the kind must stay the same), the source document and when the job's timer next fires. */
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, timerNextAt?: number | null): Promise<Item>;
   /**
    * Gives the item a new name in its folder; the full names of everything below a folder follow.
    * Fails with DomainError `name_taken` like `create`. Ids, and so builds, queue items and grants, stay.

@@ -22,6 +22,8 @@ export interface JobDraft {
   readonly labelExpression: string;
   /** How many times a build that lost its agent is queued again, as typed. */
   readonly retryOnAgentLoss: string;
+  /** "Build periodically", as typed; empty: none. */
+  readonly timerSpec: string;
   readonly parameters: readonly ParameterDraft[];
   readonly steps: readonly StepDraft[];
   /** A new "Trigger builds remotely" token as typed (never rendered back), and whether to remove the current one. */
@@ -86,6 +88,7 @@ export function draftOf(settings: JobSettings): JobDraft {
     maxQueued: settings.maxQueued === null ? '' : String(settings.maxQueued),
     labelExpression: settings.labelExpression ?? '',
     retryOnAgentLoss: settings.retryOnAgentLoss === 0 ? '' : String(settings.retryOnAgentLoss),
+    timerSpec: settings.timerSpec ?? '',
     parameters: settings.parameters.map((definition) => {
       const row = { ...emptyParameter(definition.type), name: definition.name, description: definition.description };
       switch (definition.type) {
@@ -133,6 +136,7 @@ export function draftFromForm(input: RequestInput): JobDraft {
     maxQueued: text('maxQueued'),
     labelExpression: text('labelExpression'),
     retryOnAgentLoss: text('retryOnAgentLoss'),
+    timerSpec: text('timerSpec'),
     parameters: rowIndexes(input, 'parameters').flatMap((index) => {
       const field = (name: string) => `parameters[${index}].${name}`;
       const type = single(input, field('type'));

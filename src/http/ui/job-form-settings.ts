@@ -51,6 +51,8 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       // As typed: Items trims it, stores blank as null (any node), and refuses one that does not parse.
       labelExpression: draft.labelExpression,
       retryOnAgentLoss: retryOnAgentLoss ?? 0,
+      // As typed: Items checks it, and stores blank as null.
+      timerSpec: draft.timerSpec.replace(/\r\n/g, '\n'),
       // The form keeps the rest of the config.xml the job was last written as, and so what of it is not run.
       ignoredSettings: job.settings.ignoredSettings,
     },
@@ -119,5 +121,5 @@ export function jobInputOf(field: string): string | null {
   if (field === 'timeoutMs') return 'timeout';
   const row = /^(parameters\.\d+\.(?:name|description|default|choices)|steps\.\d+\.(?:command|unstableReturn))$/.exec(field);
   if (row) return field.replace(/^(\w+)\.(\d+)\./, '$1[$2].');
-  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression', 'retryOnAgentLoss'].includes(field) ? field : null;
+  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression', 'retryOnAgentLoss', 'timerSpec'].includes(field) ? field : null;
 }

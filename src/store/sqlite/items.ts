@@ -71,11 +71,11 @@ export class SqliteItemStore implements ItemStore {
     this.childrenOf = db.prepare('SELECT * FROM items WHERE parent_id = ? ORDER BY full_name_key');
     this.jobsBelow = db.prepare(`SELECT * FROM items WHERE kind = 'job' AND full_name_key LIKE ? ESCAPE '\\' ORDER BY full_name_key`);
     this.insert = db.prepare(
-      `INSERT INTO items (parent_id, kind, name, full_name, full_name_key, settings, source_config, ancestor_ids, created_at, updated_at)
-       VALUES (@parentId, @kind, @name, @fullName, @key, @settings, @sourceConfig,
+      `INSERT INTO items (parent_id, kind, name, full_name, full_name_key, settings, source_config, timer_next_at, ancestor_ids, created_at, updated_at)
+       VALUES (@parentId, @kind, @name, @fullName, @key, @settings, @sourceConfig, @timerNextAt,
                COALESCE((SELECT json_insert(ancestor_ids, '$[#]', id) FROM items WHERE id = @parentId), '[]'), @now, @now) RETURNING *`,
     );
-    this.updateRow = db.prepare('UPDATE items SET settings = @settings, source_config = @sourceConfig, updated_at = @now WHERE id = @id RETURNING *');
+    this.updateRow = db.prepare('UPDATE items SET settings = @settings, source_config = @sourceConfig, timer_next_at = @timerNextAt, updated_at = @now WHERE id = @id RETURNING *');
     this.deleteRow = db.prepare('DELETE FROM items WHERE id = ?');
     this.renameRow = db.prepare('UPDATE items SET name = @name, full_name = @fullName, full_name_key = @key, updated_at = @now WHERE id = @id RETURNING *');
     // Everything below keeps its path under the item: only the leading old full name changes.
@@ -122,6 +122,7 @@ export class SqliteItemStore implements ItemStore {
           key: nameKey(item.fullName),
           settings: JSON.stringify(item.settings),
           sourceConfig: item.sourceConfig,
+          timerNextAt: item.timerNextAt ?? null,
           now: Date.now(),
         }) as ItemRow;
         return this.cache.remember(rowToItem(row));
@@ -134,14 +135,14 @@ export class SqliteItemStore implements ItemStore {
     });
   }
 
-  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item> {
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, timerNextAt: number | null = null): Promise<Item> {
     return this.batch.write(() => {
       const current = this.byId.get(id);
       if (!current) throw new DomainError('item_not_found', `No item with id ${id}.`);
       if (current.kind !== settings.kind) {
         throw new DomainError('item_kind_mismatch', `${current.full_name} is a ${current.kind}, not a ${settings.kind}.`);
       }
-      const row = this.updateRow.get({ id, settings: JSON.stringify(settings), sourceConfig, now: Date.now() }) as ItemRow;
+      const row = this.updateRow.get({ id, settings: JSON.stringify(settings), sourceConfig, timerNextAt, now: Date.now() }) as ItemRow;
       return this.cache.remember(rowToItem(row));
     });
   }

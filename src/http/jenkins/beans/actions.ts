@@ -70,6 +70,8 @@ function causeBean(cause: Exclude<Cause, { kind: 'rebuild' }>): Bean {
         ['token', 3, () => cause.tokenName],
         ['tokenCreatedBy', 3, () => cause.createdBy],
       ]);
+    case 'timer':
+      return bean('hudson.triggers.TimerTrigger$TimerTriggerCause', [['shortDescription', 3, () => describeCause(cause)]]);
     case 'agent_loss_retry':
       // Jenkins has no freestyle equivalent (Pipeline's `retry(conditions: [agent()])` comes closest).
       return bean('io.steward.model.Cause$AgentLossRetryCause', [

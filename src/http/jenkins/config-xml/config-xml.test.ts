@@ -111,6 +111,7 @@ two</choices></hudson.model.ChoiceParameterDefinition>
       maxQueued: null,
       retryOnAgentLoss: 0,
       labelExpression: null,
+      timerSpec: 'TZ=UTC\nH 2 * * 1-5',
       ignoredSettings: [],
     };
     const xml = renderConfigXml(asJob(settings, null));
@@ -163,10 +164,12 @@ two</choices></hudson.model.ChoiceParameterDefinition>
     ).toBe('Parameter type <hudson.model.FileParameterDefinition> (parameter "F") is not supported.');
   });
 
-  it('keeps a "Build periodically" schedule, named as not run yet, and refuses one that is not valid', () => {
-    const timer = (spec: string) => `<project><triggers><hudson.triggers.TimerTrigger><spec>${spec}</spec></hudson.triggers.TimerTrigger></triggers></project>`;
-    expect(parseConfigXml(timer('H 2 * * 1-5'), null, secrets).settings).toMatchObject({ ignoredSettings: ['triggers/hudson.triggers.TimerTrigger'] });
-    expect(() => parseConfigXml(timer('H 25 * * *'), null, secrets)).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringContaining('25 in "25" is out of range for the hour (0-23)') }));
+  it('reads a "Build periodically" schedule as the job\'s timer, and names other triggers as not run', () => {
+    const triggers = (inner: string) => `<project><triggers>${inner}</triggers></project>`;
+    const timer = '<hudson.triggers.TimerTrigger><spec>H 2 * * 1-5\nH 12 * * 6</spec></hudson.triggers.TimerTrigger>';
+    expect(parseConfigXml(triggers(timer), null, secrets).settings).toMatchObject({ timerSpec: 'H 2 * * 1-5\nH 12 * * 6', ignoredSettings: [] });
+    expect(parseConfigXml(triggers(`${timer}<hudson.triggers.SCMTrigger><spec>H/5 * * * *</spec></hudson.triggers.SCMTrigger>`), null, secrets).settings).toMatchObject({ ignoredSettings: ['triggers/hudson.triggers.SCMTrigger'] });
+    expect(parseConfigXml(triggers('<hudson.triggers.TimerTrigger><spec>  </spec></hudson.triggers.TimerTrigger>'), null, secrets).settings).toMatchObject({ timerSpec: null });
   });
 
   it('refuses DOCTYPEs and entities before parsing', () => {

@@ -14,6 +14,7 @@ export const PARAMETERS_PROPERTY = 'hudson.model.ParametersDefinitionProperty';
 export const DISCARDER_PROPERTY = 'jenkins.model.BuildDiscarderProperty';
 export const SHELL_BUILDER = 'hudson.tasks.Shell';
 export const TIMEOUT_WRAPPER = 'hudson.plugins.build__timeout.BuildTimeoutWrapper';
+export const TIMER_TRIGGER = 'hudson.triggers.TimerTrigger';
 
 /** How a stored trigger token is shown in config.xml: a handle that names it without revealing it. */
 export function tokenPlaceholder(handle: string): string {

@@ -2,7 +2,6 @@ import type { Document, Element } from '@xmldom/xmldom';
 import { remoteTokenFor } from '../../../auth/secret-box.js';
 import { defaultJobSettings, type FolderSettings, type JobSettings, type RemoteTokenDigest, type Retention, type ShellStep } from '../../../core/item.js';
 import { checkPasswordDefault, type ParameterDefinition } from '../../../core/parameters.js';
-import { parseTimerSpec } from '../../../queue/timer-spec.js';
 import { Refusal } from '../../errors.js';
 import { child, elements, parseXml, serialize, text } from './dom.js';
 import {
@@ -13,6 +12,7 @@ import {
   PARAMETERS_PROPERTY,
   SHELL_BUILDER,
   TIMEOUT_WRAPPER,
+  TIMER_TRIGGER,
   tokenPlaceholder,
 } from './kinds.js';
 
@@ -75,6 +75,7 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     coalesce: previous?.coalesce ?? true,
     maxQueued: previous?.maxQueued ?? null,
     retryOnAgentLoss: previous?.retryOnAgentLoss ?? 0,
+    timerSpec: readTimerSpec(root),
   };
   noteIgnored(root, ignored);
   return { settings: { ...settings, ignoredSettings: ignored }, source: sourceOf(document), ignored };
@@ -228,17 +229,24 @@ function readToken(root: Element, previous: JobSettings | null, secrets: SecretC
   return token;
 }
 
-const TIMER_TRIGGER = 'hudson.triggers.TimerTrigger';
+/**
+ * "Build periodically" (`hudson.triggers.TimerTrigger`'s `spec`); null without one, or with a blank
+ * spec. Items checks the schedule when the job is saved.
+ */
+function readTimerSpec(root: Element): string | null {
+  const spec = text(child(child(root, 'triggers'), TIMER_TRIGGER), 'spec');
+  return spec === null || spec.trim() === '' ? null : spec;
+}
 
 function noteIgnored(root: Element, ignored: string[]): void {
   const scm = child(root, 'scm');
   const scmClass = scm?.getAttribute('class') ?? '';
   if (scm && scmClass !== '' && scmClass !== 'hudson.scm.NullSCM') ignored.push(`scm (${scmClass})`);
   for (const section of ['triggers', 'publishers']) {
-    for (const element of elements(child(root, section))) ignored.push(`${section}/${element.nodeName}`);
+    for (const element of elements(child(root, section))) {
+      if (!(section === 'triggers' && element.nodeName === TIMER_TRIGGER)) ignored.push(`${section}/${element.nodeName}`);
+    }
   }
-  // Not run yet, but a schedule that could never run is refused now, as Jenkins refuses it.
-  for (const timer of elements(child(root, 'triggers'), TIMER_TRIGGER)) parseTimerSpec(text(timer, 'spec') ?? '', 'config.xml');
   for (const element of elements(child(root, 'buildWrappers'))) {
     if (element.nodeName !== TIMEOUT_WRAPPER) ignored.push(`buildWrappers/${element.nodeName}`);
   }

@@ -10,6 +10,7 @@ import {
   PARAMETERS_PROPERTY,
   SHELL_BUILDER,
   TIMEOUT_WRAPPER,
+  TIMER_TRIGGER,
   tokenPlaceholder,
 } from './kinds.js';
 
@@ -42,6 +43,9 @@ function overlayJob(document: Document, root: Element, settings: JobSettings): v
   removeChildren(root, 'logRotator');
   placeOrRemove(properties, PARAMETERS_PROPERTY, settings.parameters.length === 0 ? null : parametersXml(settings.parameters), document);
   placeOrRemove(properties, DISCARDER_PROPERTY, settings.retention === null ? null : discarderXml(settings.retention.maxBuilds, settings.retention.maxDays), document);
+
+  const triggers = ensure(document, root, 'triggers');
+  placeOrRemove(triggers, TIMER_TRIGGER, settings.timerSpec === null ? null : `<${TIMER_TRIGGER}><spec>${escapeXml(settings.timerSpec)}</spec></${TIMER_TRIGGER}>`, document);
 
   const builders = ensure(document, root, 'builders');
   removeChildren(builders, SHELL_BUILDER);
