@@ -73,7 +73,7 @@ export class PgItemStore implements ItemStore {
         Date.now(),
       ]);
       return rowToItem(row as ItemRow);
-    });
+    }, { jobIds: [id] });
   }
 
   rename(id: number, name: string): Promise<Item> {

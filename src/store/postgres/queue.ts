@@ -9,7 +9,7 @@ import type { EnqueueRequest, EnqueueResult, QueuePosition, QueueStore, WaitingC
 import type { AuditTable } from './audit.js';
 import { BoundedDelete } from './bounded-delete.js';
 import type { CauseTable } from './causes.js';
-import { holdJob, lockJob, lockJobOfItem } from './job-lock.js';
+import { holdJob } from './job-lock.js';
 import type { Sql } from './sql.js';
 import type { PgWriteBatch } from './write-batch.js';
 
@@ -55,9 +55,10 @@ export class PgQueueStore implements QueueStore {
    * count (as on SQLite); each caller still gets its own answer, once the commit returned.
    */
   enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
-    if (request.idempotency) return this.batch.write((tx) => this.enqueueOnce(tx, request));
-    if (!request.coalesce) return this.batch.write(async (tx) => (await this.enqueueGroup(tx, [request]))[0] as EnqueueResult);
-    return this.groups.join(coalescingKey(request), request, (take) => this.batch.write((tx) => this.enqueueGroup(tx, take())));
+    const locks = { jobIds: [request.jobId] };
+    if (request.idempotency) return this.batch.write((tx) => this.enqueueOnce(tx, request), locks);
+    if (!request.coalesce) return this.batch.write(async (tx) => (await this.enqueueGroup(tx, [request]))[0] as EnqueueResult, locks);
+    return this.groups.join(coalescingKey(request), request, (take) => this.batch.write((tx) => this.enqueueGroup(tx, take()), locks));
   }
 
   /**
@@ -88,7 +89,7 @@ export class PgQueueStore implements QueueStore {
     return result;
   }
 
-  /** Writes requests for one job, with equal parameters and cause, as one; the job is locked first. */
+  /** Writes requests for one job, with equal parameters and cause, as one; the job is locked first (declared by `enqueue`). */
   private async enqueueGroup(tx: Sql, requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]> {
     const first = requests[0] as EnqueueRequest;
     if (!(await holdJob(tx, first.jobId))) throw new DomainError('item_not_found', `No job with id ${first.jobId}.`);
@@ -163,19 +164,17 @@ export class PgQueueStore implements QueueStore {
 
   cancel(id: number, now: number): Promise<QueueItem | null> {
     return this.batch.write(async (tx) => {
-      if ((await lockJobOfItem(tx, id)) === undefined) return null;
       const row = await tx.one<QueueRow>(`UPDATE queue_items SET state = 'cancelled', left_at = $2 WHERE id = $1 AND state = 'waiting' RETURNING ${COLUMNS}`, [id, now]);
       return row ? rowToQueueItem(row, await this.causes.of(row.id, tx)) : null;
-    });
+    }, { queueIds: [id] });
   }
 
   cancelForJob(jobId: number, now: number): Promise<QueueItem[]> {
     return this.batch.write(async (tx) => {
-      await lockJob(tx, jobId);
       const rows = await tx.rows<QueueRow>(`UPDATE queue_items SET state = 'cancelled', left_at = $2 WHERE job_id = $1 AND state = 'waiting' RETURNING ${COLUMNS}`, [jobId, now]);
       rows.sort((a, b) => a.due_at - b.due_at || a.id - b.id);
       return this.toItems(rows, tx);
-    });
+    }, { jobIds: [jobId] });
   }
 
   pruneCancelled(before: number): Promise<number> {
