@@ -10,7 +10,7 @@ import type { Store } from '../types.js';
 import { LOCK_IN_ORDER } from './job-lock.js';
 import { latestPostgresSchemaVersion } from './migrate.js';
 import { openPostgresStore } from './open.js';
-import { QUEUE_STATEMENTS } from './queue.js';
+import { ENQUEUE, QUEUE_STATEMENTS } from './queue.js';
 
 async function waitUntil(condition: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -190,6 +190,7 @@ describe('postgres queue cost', () => {
       await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key) SELECT ${job}, 'waiting', 0, 1000000 + g, g::text FROM generate_series(1, 20000) AS g`);
       await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key, left_at) SELECT ${job}, 'left', 0, g, g::text, g FROM generate_series(1, 20000) AS g`);
       await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key) SELECT ${job}, 'waiting', 0, g, 'due' || g FROM generate_series(1, 30) AS g`);
+      await client.query(`INSERT INTO queue_causes (queue_id, position, cause, count) SELECT id, 1, 'cause', 1 FROM queue_items`);
       await client.query('ANALYZE');
       // Prepared statements run with a generic plan after a few executions: check that plan.
       const { plan, rowsRead } = await genericPlans(client);
@@ -207,6 +208,17 @@ describe('postgres queue cost', () => {
       expect(locks).toMatch(/Index Scan using queue_items_pkey[\s\S]*Index Scan using items_pkey/);
       expect(locks).not.toMatch(/Seq Scan/);
       expect(rowsRead(locks)).toBe(3);
+      // A trigger's one statement: a twin found by its index (and the waiting items then not counted), or
+      // the job's waiting items counted through its index.
+      const enqueue = (twinKey: string, limit: number) => `${Number(firstJob[0]?.id) + 5}, '${twinKey}', true, 1, 1, NULL, ${limit}, 'cause', 1, '[]'`;
+      const types = 'bigint, text, boolean, bigint, bigint, text, integer, text, bigint, text';
+      const folded = await plan('enqueue', ENQUEUE, types, enqueue('5', 1000));
+      expect(folded).toMatch(/Index Scan using queue_items_twin/);
+      expect(folded).not.toMatch(/Seq Scan/);
+      expect(rowsRead(folded)).toBe(1);
+      const full = await plan('enqueue_full', ENQUEUE, types, enqueue('none', 50));
+      expect(full).toMatch(/Index Scan (using|on) queue_items_job_due/);
+      expect(full).not.toMatch(/Seq Scan/);
     } finally {
       await client.end();
     }
