@@ -113,7 +113,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     executors: () => ({ busy: scheduler.busyExecutors, total: scheduler.executorCount }),
     disk: () => disk.current,
   });
-  const store = await openStore(settings, (seconds) => metrics.commit(seconds));
+  const store = await openStore(settings, metrics);
   const secrets = await openSecretBox(store, master.key, settings);
   const accounts = new Accounts(store.users);
   await ensureAdmin(accounts, secretsDir, env, announce);
@@ -337,9 +337,10 @@ function listen(fetch: Parameters<typeof getRequestListener>[0], settings: Setti
  * Opens the database: PostgreSQL when an address was given, else SQLite in the home. One of a newer
  * Steward, or a PostgreSQL server out of reach, is a problem of the start, reported as one (exit 2).
  */
-async function openStore(settings: Settings, observeCommit: (seconds: number) => void): Promise<Store> {
+async function openStore(settings: Settings, metrics: Metrics): Promise<Store> {
+  const observeCommit = (seconds: number) => metrics.commit(seconds);
   try {
-    if (settings.databaseUrl !== null) return await openPostgresStore({ url: settings.databaseUrl, observeCommit });
+    if (settings.databaseUrl !== null) return await openPostgresStore({ url: settings.databaseUrl, observeCommit, observeConflict: () => metrics.dbConflict() });
     return openSqliteStore({ path: join(settings.home, 'steward.db'), observeCommit });
   } catch (error) {
     if (error instanceof SchemaTooNewError) throw new SettingsError(error.message);

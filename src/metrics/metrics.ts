@@ -30,6 +30,7 @@ export class Metrics {
   private readonly triggersRefused: Counter<'reason'>;
   private readonly requestDuration: Histogram<'route' | 'method' | 'code'>;
   private readonly commitDuration: Histogram;
+  private readonly dbConflicts: Counter;
   private readonly logBytes: Counter;
 
   constructor(sources: MetricSources) {
@@ -67,6 +68,11 @@ export class Metrics {
       name: 'steward_db_commit_duration_seconds',
       help: 'Group commits of the database, from BEGIN until the commit was on disk.',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.dbConflicts = new Counter({
+      name: 'steward_db_conflicts_total',
+      help: 'Transactions of the group commit rolled back because they deadlocked or failed a serialization check with another server\'s (PostgreSQL); their writes were run again.',
       registers,
     });
     this.logBytes = new Counter({ name: 'steward_log_written_bytes_total', help: 'Bytes written to console logs.', registers });
@@ -148,6 +154,10 @@ export class Metrics {
 
   commit(seconds: number): void {
     this.commitDuration.observe(seconds);
+  }
+
+  dbConflict(): void {
+    this.dbConflicts.inc();
   }
 
   logWritten(bytes: number): void {

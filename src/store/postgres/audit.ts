@@ -1,17 +1,14 @@
 import type { AuditEvent, AuditFilter, StoredAuditEvent } from '../../core/audit.js';
-import { countIdentical } from '../sql/audit-groups.js';
 import { type AuditRow, rowToAuditEvent } from '../sql/rows.js';
 import type { AuditStore } from '../types.js';
 import { BoundedDelete } from './bounded-delete.js';
 import type { Sql } from './sql.js';
 import type { PgWriteBatch } from './write-batch.js';
 
-/** Appends audit events; used by the audit store and, inside its own writes, by the queue store. */
-export class AuditTable {
-  /** Appends events, each with its count, in one statement. Call inside a write. */
-  async append(tx: Sql, events: ReadonlyArray<{ event: AuditEvent; count: number }>): Promise<void> {
-    if (events.length === 0) return;
-    const rows = events.map(({ event: e, count }) => ({
+/** Audit events, each with its count, as the JSON array parameter that `insertAuditEvents` reads. */
+export function auditRows(events: ReadonlyArray<{ event: AuditEvent; count: number }>): string {
+  return JSON.stringify(
+    events.map(({ event: e, count }) => ({
       at: e.at,
       request_id: e.requestId,
       action: e.action,
@@ -24,21 +21,29 @@ export class AuditTable {
       queue_id: e.queueId,
       detail: JSON.stringify(e.detail),
       count,
-    }));
-    await tx.run(
-      `INSERT INTO audit_events (at, request_id, action, outcome, reason, actor, credential, address, item, queue_id, detail, count)
-       SELECT r.at, r.request_id, r.action, r.outcome, r.reason, r.actor, r.credential, r.address, r.item, r.queue_id, r.detail, r.count
-       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e (value, n),
-         jsonb_to_record(e.value) AS r (at bigint, request_id text, action text, outcome text, reason text, actor text,
-           credential text, address text, item text, queue_id bigint, detail text, count bigint)
-       ORDER BY e.n`,
-      [JSON.stringify(rows)],
-    );
-  }
+    })),
+  );
+}
 
-  /** Appends events, one row for each set of identical ones, counted (see countIdentical). Call inside a write. */
-  appendCounted(tx: Sql, events: readonly AuditEvent[]): Promise<void> {
-    return this.append(tx, countIdentical(events));
+/**
+ * An INSERT of the audit events in the JSON array parameter `parameter` (`auditRows`), in their order.
+ * `queueId` is the SQL of each event's queue id, the event's own unless given, and `from` names what it
+ * reads: the enqueue statement gives the id of the queue item it made or joined.
+ */
+export function insertAuditEvents(parameter: string, queueId = 'r.queue_id', from = ''): string {
+  return `INSERT INTO audit_events (at, request_id, action, outcome, reason, actor, credential, address, item, queue_id, detail, count)
+    SELECT r.at, r.request_id, r.action, r.outcome, r.reason, r.actor, r.credential, r.address, r.item, ${queueId}, r.detail, r.count
+    FROM ${from}jsonb_array_elements(${parameter}::jsonb) WITH ORDINALITY AS e (value, n),
+      jsonb_to_record(e.value) AS r (at bigint, request_id text, action text, outcome text, reason text, actor text,
+        credential text, address text, item text, queue_id bigint, detail text, count bigint)
+    ORDER BY e.n`;
+}
+
+/** Appends audit events; used by the audit store and, inside its own writes, by the queue store. */
+export class AuditTable {
+  /** Appends events, each with its count, in one statement. Call inside a write. */
+  async append(tx: Sql, events: ReadonlyArray<{ event: AuditEvent; count: number }>): Promise<void> {
+    if (events.length > 0) await tx.run(insertAuditEvents('$1'), [auditRows(events)]);
   }
 }
 

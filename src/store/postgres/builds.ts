@@ -6,7 +6,6 @@ import { type BuildRow, rowToBuild } from '../sql/rows.js';
 import { type ServerColumns, toStopRequest } from '../sql/rows.js';
 import type { BuildStore, FinishBuild, RunningBuildRecord, StartBuild, StopRequest, TakeOver, TakeOverOutcome } from '../types.js';
 import type { CauseTable } from './causes.js';
-import { lockJob } from './job-lock.js';
 import type { Sql } from './sql.js';
 import type { PgWriteBatch } from './write-batch.js';
 
@@ -33,19 +32,22 @@ export class PgBuildStore implements BuildStore {
   ) {}
 
   /**
-   * The claim: in one transaction the job's row is locked (its build counter), the item leaves the
-   * queue only if it is still waiting, and the build takes the job's next number. A start of the same
-   * item on another node waits for the lock and then finds the item gone; starts of different jobs'
-   * items never wait for each other.
+   * The claim: in one transaction the job's row is locked (declared, so that the batch takes it with
+   * its other jobs, in order) and its build counter read, the item leaves the queue only if it is still
+   * waiting, and the build takes the job's next number. A start of the same item on another node waits
+   * for the lock and then finds the item gone; starts of different jobs' items never wait for each other.
    */
   start(request: StartBuild): Promise<Build | null> {
     return this.batch.write(async (tx) => {
-      const item = await tx.one<{ job_id: number }>(`SELECT job_id FROM queue_items WHERE id = $1 AND state = 'waiting'`, [request.queueId]);
-      if (!item) return null;
-      const job = await lockJob(tx, item.job_id);
+      // The batch holds the job's lock already, so the counter read here is the one now; the UPDATE
+      // below checks again that the item still waits.
+      const job = await tx.one<{ job_id: number; next_build_number: number }>(
+        `SELECT q.job_id, i.next_build_number FROM queue_items AS q JOIN items AS i ON i.id = q.job_id WHERE q.id = $1 AND q.state = 'waiting' FOR NO KEY UPDATE OF i`,
+        [request.queueId],
+      );
       if (!job) return null;
       // Under the job's lock, so that two servers cannot both start a build of a job that runs one at a time.
-      const busy = await tx.one(`SELECT 1 FROM builds WHERE job_id = $1 AND state = 'running' AND (exclusive OR $2) LIMIT 1`, [item.job_id, request.exclusive ?? false]);
+      const busy = await tx.one(`SELECT 1 FROM builds WHERE job_id = $1 AND state = 'running' AND (exclusive OR $2) LIMIT 1`, [job.job_id, request.exclusive ?? false]);
       if (busy) return null;
       const number = job.next_build_number;
       const left = await tx.one<{ parameters: string | null }>(
@@ -57,10 +59,10 @@ export class PgBuildStore implements BuildStore {
         `WITH counter AS (UPDATE items SET next_build_number = $2 + 1 WHERE id = $1)
          INSERT INTO builds (job_id, number, queue_id, state, started_at, parameters, executor, node, server, exclusive, lease_until)
          VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-        [item.job_id, number, request.queueId, request.startedAt, left.parameters, request.executor, request.node, request.server ?? null, request.exclusive ?? false, request.leaseUntil ?? null],
+        [job.job_id, number, request.queueId, request.startedAt, left.parameters, request.executor, request.node, request.server ?? null, request.exclusive ?? false, request.leaseUntil ?? null],
       )) as BuildRow;
       return rowToBuild(row, await this.causes.of(row.queue_id, tx));
-    });
+    }, { queueIds: [request.queueId] });
   }
 
   finish(jobId: number, number: number, outcome: FinishBuild): Promise<Build> {

@@ -74,7 +74,7 @@ export class PgItemStore implements ItemStore {
         timerNextAt,
       ]);
       return rowToItem(row as ItemRow);
-    });
+    }, { jobIds: [id] });
   }
 
   rename(id: number, name: string): Promise<Item> {

@@ -28,6 +28,8 @@ export interface PostgresStoreOptions {
   readonly maxConnections?: number;
   /** Hears how long each group commit took, until COMMIT returned (the metrics). */
   readonly observeCommit?: (seconds: number) => void;
+  /** Hears each transaction rolled back because it deadlocked or failed a serialization check with another's (the metrics). */
+  readonly observeConflict?: () => void;
 }
 
 /** PostgreSQL's bigint (int8) as a JavaScript number: ids, counters and millisecond times fit in 2^53. */
@@ -68,7 +70,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const signals = new PgSignals(pool, serverConnection(options.url));
   await signals.start();
   const db = new Sql(pool);
-  const batch = new PgWriteBatch(pool, options.observeCommit);
+  const batch = new PgWriteBatch(pool, options.observeCommit, options.observeConflict);
   const causes = new CauseTable(db);
   const audit = new AuditTable();
   return {

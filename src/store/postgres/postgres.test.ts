@@ -7,9 +7,10 @@ import { defaultJobSettings, type Job } from '../../core/item.js';
 import { describeStoreContract } from '../contract.suite.js';
 import { SchemaTooNewError } from '../sql/schema.js';
 import type { Store } from '../types.js';
+import { LOCK_IN_ORDER } from './job-lock.js';
 import { latestPostgresSchemaVersion } from './migrate.js';
 import { openPostgresStore } from './open.js';
-import { QUEUE_STATEMENTS } from './queue.js';
+import { ENQUEUE, QUEUE_STATEMENTS } from './queue.js';
 import { RATE_WINDOW_STATEMENTS } from './rate-windows.js';
 
 async function waitUntil(condition: () => boolean, ms = 5000): Promise<void> {
@@ -99,6 +100,35 @@ describe('postgres store shared by several nodes', () => {
     }
   });
 
+  it('never deadlocks when two nodes trigger and start builds of the same jobs in opposite orders, batch after batch', async () => {
+    const url = await createTestSchema();
+    let conflicts = 0;
+    const observeConflict = () => {
+      conflicts += 1;
+    };
+    const [a, b] = (await Promise.all([openPostgresStore({ url, observeConflict }), openPostgresStore({ url, observeConflict })])) as [Store, Store];
+    try {
+      const jobs: Job[] = [];
+      for (let index = 0; index < 6; index += 1) jobs.push(await createJob(a, `job-${index}`));
+      const backwards = [...jobs].reverse();
+      let previous: number[] = [];
+      for (let round = 0; round < 25; round += 1) {
+        // Each node's requests of one turn share one write batch: a's touches the jobs first to last,
+        // b's last to first, and b also starts the builds of a's previous triggers, last job first.
+        const forward = jobs.map((job) => enqueue(a, job.id, `a${round}`));
+        const backward = backwards.map((job) => enqueue(b, job.id, `b${round}`));
+        const starts = [...previous].reverse().map((queueId) => b.builds.start({ queueId, node: 'node-b', executor: 0, startedAt: round }));
+        const [created, , started] = await Promise.all([Promise.all(forward), Promise.all(backward), Promise.all(starts)]);
+        expect(started.every((build) => build !== null)).toBe(true);
+        previous = created.map((result) => result.queueId);
+      }
+      expect(conflicts).toBe(0);
+      expect(await a.queue.listWaiting(1000)).toHaveLength(6 * 26);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('migrates once when several nodes open a new database at the same moment', async () => {
     const url = await createTestDatabase('migrations');
     const nodes = await Promise.all(Array.from({ length: 5 }, () => openPostgresStore({ url, maxConnections: 2 })));
@@ -164,14 +194,15 @@ async function withMigratedSchema(work: (client: pg.Client) => Promise<void>): P
 }
 
 describe('postgres queue cost', () => {
-  it('finds due items, the next due time and a twin by one index seek each, with 20,000 items waiting and 20,000 gone', async () => {
+  it('finds due items, the next due time and a twin by one index seek each, and locks a batch\'s jobs in id order through the index, with 20,000 items waiting and 20,000 gone', async () => {
     await withMigratedSchema(async (client) => {
       await client.query(`INSERT INTO items (kind, name, full_name, full_name_key, settings, created_at, updated_at)
-        SELECT 'job', 'j' || g, 'j' || g, 'j' || g, '{}', 0, 0 FROM generate_series(1, 100) AS g`);
+        SELECT 'job', 'j' || g, 'j' || g, 'j' || g, '{}', 0, 0 FROM generate_series(1, 2000) AS g`);
       const job = `(SELECT min(id) FROM items) + g % 100`;
       await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key) SELECT ${job}, 'waiting', 0, 1000000 + g, g::text FROM generate_series(1, 20000) AS g`);
       await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key, left_at) SELECT ${job}, 'left', 0, g, g::text, g FROM generate_series(1, 20000) AS g`);
       await client.query(`INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters_key) SELECT ${job}, 'waiting', 0, g, 'due' || g FROM generate_series(1, 30) AS g`);
+      await client.query(`INSERT INTO queue_causes (queue_id, position, cause, count) SELECT id, 1, 'cause', 1 FROM queue_items`);
       await client.query('ANALYZE');
       // Prepared statements run with a generic plan after a few executions: check that plan.
       const { plan, rowsRead } = await genericPlans(client);
@@ -185,6 +216,21 @@ describe('postgres queue cost', () => {
       const twin = await plan('twin', QUEUE_STATEMENTS.twin, 'bigint, text', `${Number(firstJob[0]?.id) + 5}, '5'`);
       expect(twin).toMatch(/Index Scan using queue_items_twin/);
       expect(twin).not.toMatch(/Seq Scan|Sort/);
+      const locks = await plan('lock_jobs', LOCK_IN_ORDER, 'bigint[], bigint[]', `'{${Number(firstJob[0]?.id) + 5}}', '{1, 2}'`);
+      expect(locks).toMatch(/Index Scan using queue_items_pkey[\s\S]*Index Scan using items_pkey/);
+      expect(locks).not.toMatch(/Seq Scan/);
+      expect(rowsRead(locks)).toBe(3);
+      // A trigger's one statement: a twin found by its index (and the waiting items then not counted), or
+      // the job's waiting items counted through its index.
+      const enqueue = (twinKey: string, limit: number) => `${Number(firstJob[0]?.id) + 5}, '${twinKey}', true, 1, 1, NULL, ${limit}, 'cause', 1, '[]'`;
+      const types = 'bigint, text, boolean, bigint, bigint, text, integer, text, bigint, text';
+      const folded = await plan('enqueue', ENQUEUE, types, enqueue('5', 1000));
+      expect(folded).toMatch(/Index Scan using queue_items_twin/);
+      expect(folded).not.toMatch(/Seq Scan/);
+      expect(rowsRead(folded)).toBe(1);
+      const full = await plan('enqueue_full', ENQUEUE, types, enqueue('none', 50));
+      expect(full).toMatch(/Index Scan (using|on) queue_items_job_due/);
+      expect(full).not.toMatch(/Seq Scan/);
     });
   });
 });

@@ -1,15 +1,16 @@
 import { causeKey } from '../../core/cause.js';
 import { DomainError } from '../../core/errors.js';
 import type { QueueItem } from '../../core/queue-item.js';
+import { countIdentical } from '../sql/audit-groups.js';
 import { Coalescer } from '../sql/coalescer.js';
 import { auditEvents, coalescingKey, createdResults, earliestDue, foldedResults } from '../sql/enqueue.js';
 import { queueFull } from '../sql/refusals.js';
 import { QUEUE_COLUMNS, type QueueRow, rowToQueueItem } from '../sql/rows.js';
 import type { EnqueueRequest, EnqueueResult, QueuePosition, QueueStore, WaitingCounts } from '../types.js';
-import type { AuditTable } from './audit.js';
+import { type AuditTable, auditRows, insertAuditEvents } from './audit.js';
 import { BoundedDelete } from './bounded-delete.js';
 import type { CauseTable } from './causes.js';
-import { holdJob, lockJob, lockJobOfItem } from './job-lock.js';
+import { holdJob } from './job-lock.js';
 import type { Sql } from './sql.js';
 import type { PgWriteBatch } from './write-batch.js';
 
@@ -35,6 +36,42 @@ export const QUEUE_STATEMENTS = {
   nextDue: `SELECT MIN(due_at) AS due_at FROM queue_items WHERE state = 'waiting' AND due_at > $1`,
 } as const;
 
+/**
+ * A group of identical triggers in one statement, run under the job's lock (taken by the batch in an
+ * earlier statement, so this one sees what committed while it waited). When they coalesce and the job
+ * has a twin waiting item ($1 job, $2 parameters key, $3 coalesce), they fold into it, moving its due
+ * time earlier only ($4); else a new item is made unless the job already has $7 items waiting (null: no
+ * limit; counted up to the limit). The item made or joined gets the cause, counted ($8, $9: a cause it
+ * has already counts up), and the audit events ($10). The one row answers the new item's id, or the
+ * twin's id and its due time before the move, or neither: the queue is full.
+ */
+export const ENQUEUE = `WITH twin AS (
+    SELECT id, due_at FROM (${QUEUE_STATEMENTS.twin}) AS twin WHERE $3::boolean
+  ), moved AS (
+    UPDATE queue_items SET due_at = $4 WHERE id = (SELECT id FROM twin) AND due_at > $4
+  ), item AS (
+    INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters, parameters_key)
+    SELECT $1, 'waiting', $5::bigint, $4, $6::text, $2
+    WHERE NOT EXISTS (SELECT 1 FROM twin)
+      AND ($7::integer IS NULL OR (SELECT COUNT(*) FROM (SELECT 1 FROM queue_items WHERE job_id = $1 AND state = 'waiting' LIMIT $7) AS limited) < $7)
+    RETURNING id
+  ), queued AS (
+    SELECT id FROM item UNION ALL SELECT id FROM twin
+  ), cause AS (
+    INSERT INTO queue_causes (queue_id, position, cause, count)
+    SELECT id, (SELECT COALESCE(MAX(position), 0) + 1 FROM queue_causes WHERE queue_id = queued.id), $8::text, $9::bigint FROM queued
+    ON CONFLICT (queue_id, cause) DO UPDATE SET count = queue_causes.count + excluded.count
+  ), audit AS (
+    ${insertAuditEvents('$10', 'queued.id', 'queued, ')}
+  )
+  SELECT (SELECT id FROM item) AS created_id, (SELECT id FROM twin) AS twin_id, (SELECT due_at FROM twin) AS twin_due_at`;
+
+interface EnqueueRow {
+  readonly created_id: number | null;
+  readonly twin_id: number | null;
+  readonly twin_due_at: number | null;
+}
+
 export class PgQueueStore implements QueueStore {
   private readonly groups = new Coalescer<EnqueueRequest, EnqueueResult>();
   private readonly prune: BoundedDelete;
@@ -55,9 +92,10 @@ export class PgQueueStore implements QueueStore {
    * count (as on SQLite); each caller still gets its own answer, once the commit returned.
    */
   enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
-    if (request.idempotency) return this.batch.write((tx) => this.enqueueOnce(tx, request));
-    if (!request.coalesce) return this.batch.write(async (tx) => (await this.enqueueGroup(tx, [request]))[0] as EnqueueResult);
-    return this.groups.join(coalescingKey(request), request, (take) => this.batch.write((tx) => this.enqueueGroup(tx, take())));
+    const locks = { jobIds: [request.jobId] };
+    if (request.idempotency) return this.batch.write((tx) => this.enqueueOnce(tx, request), locks);
+    if (!request.coalesce) return this.batch.write(async (tx) => (await this.enqueueGroup(tx, [request]))[0] as EnqueueResult, locks);
+    return this.groups.join(coalescingKey(request), request, (take) => this.batch.write((tx) => this.enqueueGroup(tx, take()), locks));
   }
 
   /**
@@ -88,40 +126,26 @@ export class PgQueueStore implements QueueStore {
     return result;
   }
 
-  /** Writes requests for one job, with equal parameters and cause, as one; the job is locked first. */
+  /** Writes requests for one job, with equal parameters and cause, as one; the job is locked first (declared by `enqueue`). */
   private async enqueueGroup(tx: Sql, requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]> {
     const first = requests[0] as EnqueueRequest;
     if (!(await holdJob(tx, first.jobId))) throw new DomainError('item_not_found', `No job with id ${first.jobId}.`);
-    const dueAt = earliestDue(requests);
-    const twin = first.coalesce
-      ? await tx.one<{ id: number; due_at: number }>(QUEUE_STATEMENTS.twin, [first.jobId, first.parametersKey])
-      : undefined;
-    if (twin) {
-      if (dueAt < twin.due_at) await tx.run(`UPDATE queue_items SET due_at = $2 WHERE id = $1 AND state = 'waiting'`, [twin.id, dueAt]);
-      await this.causes.record(tx, twin.id, first.cause, requests.length);
-      await this.audit.appendCounted(tx, auditEvents(requests, twin.id));
-      return foldedResults(requests, twin.id, twin.due_at);
-    }
-    if (first.maxWaiting !== undefined) {
-      // Counted through the job's index of waiting items, reading no more than the limit.
-      const { waiting } = (await tx.one<{ waiting: number }>(
-        `SELECT COUNT(*) AS waiting FROM (SELECT 1 FROM queue_items WHERE job_id = $1 AND state = 'waiting' LIMIT $2) AS limited`,
-        [first.jobId, first.maxWaiting],
-      )) as { waiting: number };
-      if (waiting >= first.maxWaiting) throw queueFull(waiting);
-    }
-    const row = (await tx.one<QueueRow>(
-      `WITH item AS (
-         INSERT INTO queue_items (job_id, state, queued_at, due_at, parameters, parameters_key)
-         VALUES ($1, 'waiting', $2, $3, $4, $5) RETURNING ${COLUMNS}
-       ), cause AS (
-         INSERT INTO queue_causes (queue_id, position, cause, count) SELECT id, 1, $6, $7 FROM item
-       )
-       SELECT * FROM item`,
-      [first.jobId, first.now, dueAt, first.parameters === null ? null : JSON.stringify(first.parameters), first.parametersKey, causeKey(first.cause), requests.length],
-    )) as QueueRow;
-    await this.audit.appendCounted(tx, auditEvents(requests, row.id));
-    return createdResults(requests, row.id);
+    const row = (await tx.one<EnqueueRow>(ENQUEUE, [
+      first.jobId,
+      first.parametersKey,
+      first.coalesce,
+      earliestDue(requests),
+      first.now,
+      first.parameters === null ? null : JSON.stringify(first.parameters),
+      first.maxWaiting ?? null,
+      causeKey(first.cause),
+      requests.length,
+      auditRows(countIdentical(auditEvents(requests, null))),
+    ])) as EnqueueRow;
+    if (row.twin_id !== null) return foldedResults(requests, row.twin_id, row.twin_due_at as number);
+    // Counted up to the limit: a full queue holds exactly maxWaiting as far as the count goes.
+    if (row.created_id === null) throw queueFull(first.maxWaiting as number);
+    return createdResults(requests, row.created_id);
   }
 
   async get(id: number): Promise<QueueItem | null> {
@@ -163,19 +187,17 @@ export class PgQueueStore implements QueueStore {
 
   cancel(id: number, now: number): Promise<QueueItem | null> {
     return this.batch.write(async (tx) => {
-      if ((await lockJobOfItem(tx, id)) === undefined) return null;
       const row = await tx.one<QueueRow>(`UPDATE queue_items SET state = 'cancelled', left_at = $2 WHERE id = $1 AND state = 'waiting' RETURNING ${COLUMNS}`, [id, now]);
       return row ? rowToQueueItem(row, await this.causes.of(row.id, tx)) : null;
-    });
+    }, { queueIds: [id] });
   }
 
   cancelForJob(jobId: number, now: number): Promise<QueueItem[]> {
     return this.batch.write(async (tx) => {
-      await lockJob(tx, jobId);
       const rows = await tx.rows<QueueRow>(`UPDATE queue_items SET state = 'cancelled', left_at = $2 WHERE job_id = $1 AND state = 'waiting' RETURNING ${COLUMNS}`, [jobId, now]);
       rows.sort((a, b) => a.due_at - b.due_at || a.id - b.id);
       return this.toItems(rows, tx);
-    });
+    }, { jobIds: [jobId] });
   }
 
   pruneCancelled(before: number): Promise<number> {

@@ -21,6 +21,7 @@ export class PgTimerStore implements TimerStore {
   }
 
   advance(jobId: number, from: number, to: number | null): Promise<boolean> {
-    return this.batch.write(async (tx) => (await tx.run('UPDATE items SET timer_next_at = $3 WHERE id = $1 AND timer_next_at = $2', [jobId, from, to])) > 0);
+    // The job's row, locked with the other jobs of the batch in id order (PgWriteBatch).
+    return this.batch.write(async (tx) => (await tx.run('UPDATE items SET timer_next_at = $3 WHERE id = $1 AND timer_next_at = $2', [jobId, from, to])) > 0, { jobIds: [jobId] });
   }
 }

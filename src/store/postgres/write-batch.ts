@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { type JobLocks, lockDeclaredJobs } from './job-lock.js';
 import { asStorageRefusal, isDatabaseUnavailable, isRetryable } from './storage-errors.js';
 import { Sql } from './sql.js';
 
@@ -7,6 +8,7 @@ export type Write<T> = (tx: Sql) => Promise<T>;
 
 interface Pending {
   readonly write: Write<unknown>;
+  readonly locks: JobLocks;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -25,8 +27,10 @@ const ATTEMPTS = 4;
  * In PostgreSQL a failed statement aborts its transaction, so when one write of a batch fails the
  * batch is rolled back and each of its writes is run again alone, in its own transaction: the failing
  * one fails alone and the others commit. Writes therefore keep no state outside the database that a
- * second run would repeat. A write that loses a deadlock or a serialization check to another node is
- * run again, a few times. Losing the database rejects the writes concerned with `storage_unavailable`
+ * second run would repeat. A write that locks jobs declares them (`JobLocks`): each transaction first
+ * locks the jobs of all its writes, in id order (job-lock.ts), so that two nodes' batches sharing jobs
+ * do not deadlock. A write that loses a deadlock or a serialization check to another node all the same
+ * is run again, a few times. Losing the database rejects the writes concerned with `storage_unavailable`
  * and leaves the batch working: the next writes get a fresh connection from the pool.
  */
 export class PgWriteBatch {
@@ -38,12 +42,14 @@ export class PgWriteBatch {
   constructor(
     private readonly pool: pg.Pool,
     private readonly observeCommit: (seconds: number) => void = () => {},
+    private readonly observeConflict: () => void = () => {},
   ) {}
 
-  write<T>(write: Write<T>): Promise<T> {
+  /** Runs `write` in the next batch, after locking the jobs it declares in `locks`; resolves after COMMIT. */
+  write<T>(write: Write<T>, locks: JobLocks = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('The store is closed.'));
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ write: write as Write<unknown>, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ write: write as Write<unknown>, locks, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -124,12 +130,14 @@ export class PgWriteBatch {
     await client.query('BEGIN');
     const outcomes: Outcome[] = [];
     try {
+      await lockDeclaredJobs(tx, batch.map((entry) => entry.locks));
       for (const entry of batch) outcomes.push({ ok: true, value: await entry.write(tx) });
       await client.query('COMMIT');
       return outcomes;
     } catch (error) {
       if (isDatabaseUnavailable(error)) throw error;
       await client.query('ROLLBACK');
+      if (isRetryable(error)) this.observeConflict();
       return null;
     }
   }
@@ -140,6 +148,7 @@ export class PgWriteBatch {
       const tx = new Sql(client);
       try {
         await client.query('BEGIN');
+        await lockDeclaredJobs(tx, [entry.locks]);
         const value = await entry.write(tx);
         await client.query('COMMIT');
         return { ok: true, value };
@@ -150,7 +159,9 @@ export class PgWriteBatch {
         } catch (rollback) {
           return { ok: false, error: rollback };
         }
-        if (!isRetryable(error) || attempt >= ATTEMPTS) return { ok: false, error };
+        if (!isRetryable(error)) return { ok: false, error };
+        this.observeConflict();
+        if (attempt >= ATTEMPTS) return { ok: false, error };
       }
     }
   }

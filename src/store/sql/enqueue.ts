@@ -23,7 +23,7 @@ export function createdResults(requests: readonly EnqueueRequest[], queueId: num
   return requests.map((_, index) => ({ queueId, created: index === 0, dueAt, advanced: index === 0 }));
 }
 
-/** The audit events of a group of requests, with the queue item they made or joined. */
-export function auditEvents(requests: readonly EnqueueRequest[], queueId: number) {
+/** The audit events of a group of requests, with the queue item they made or joined (null: left to the statement that writes them). */
+export function auditEvents(requests: readonly EnqueueRequest[], queueId: number | null) {
   return requests.flatMap((request) => (request.audit ? [{ ...request.audit, queueId }] : []));
 }
