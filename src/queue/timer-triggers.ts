@@ -3,7 +3,7 @@ import { isDomainError } from '../core/errors.js';
 import type { Job } from '../core/item.js';
 import type { Store } from '../store/types.js';
 import { nextFire, parseTimerSpec } from '../timers/timer-spec.js';
-import type { Triggers } from './trigger.js';
+import { ownTriggerAudit, type Triggers } from './trigger.js';
 
 /** How many due timers one read takes. */
 const BATCH = 100;
@@ -57,19 +57,7 @@ async function queueBuild(deps: TimerTriggerDeps, job: Job, dueAt: number): Prom
       rejectUnknownParameters: false,
       delayMs: null,
       cause: { kind: 'timer' },
-      audit: {
-        at: (deps.now ?? Date.now)(),
-        requestId: null,
-        action: 'trigger',
-        outcome: 'accepted',
-        reason: null,
-        actor: 'steward',
-        credential: 'none',
-        address: null,
-        item: job.fullName,
-        queueId: null,
-        detail: { timer: job.settings.timerSpec, dueAt },
-      },
+      audit: ownTriggerAudit(job.fullName, { timer: job.settings.timerSpec, dueAt }, (deps.now ?? Date.now)()),
     });
     return true;
   } catch (error) {

@@ -124,3 +124,8 @@ export class Triggers {
     return this.deps.sealer.digest(createHash('sha256').update(canonical).digest('base64url'));
   }
 }
+
+/** The audit entry of a build Steward queues on its own (a timer, a retry after a lost agent): actor `steward`, no credential. */
+export function ownTriggerAudit(item: string, detail: AuditEvent['detail'], at: number = Date.now()): AuditEvent {
+  return { at, requestId: null, action: 'trigger', outcome: 'accepted', reason: null, actor: 'steward', credential: 'none', address: null, item, queueId: null, detail };
+}
