@@ -12,6 +12,7 @@ import { latestPostgresSchemaVersion } from './migrate.js';
 import { openPostgresStore } from './open.js';
 import { ENQUEUE, QUEUE_STATEMENTS } from './queue.js';
 import { RATE_WINDOW_STATEMENTS } from './rate-windows.js';
+import { DUE_TIMERS } from './timers.js';
 
 async function waitUntil(condition: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -194,7 +195,7 @@ async function withMigratedSchema(work: (client: pg.Client) => Promise<void>): P
 }
 
 describe('postgres queue cost', () => {
-  it('finds due items, the next due time and a twin by one index seek each, and locks a batch\'s jobs in id order through the index, with 20,000 items waiting and 20,000 gone', async () => {
+  it('finds due items, the next due time, a twin and the due timers by one index seek each, and locks a batch\'s jobs in id order through the index, with 20,000 items waiting and 20,000 gone', async () => {
     await withMigratedSchema(async (client) => {
       await client.query(`INSERT INTO items (kind, name, full_name, full_name_key, settings, created_at, updated_at)
         SELECT 'job', 'j' || g, 'j' || g, 'j' || g, '{}', 0, 0 FROM generate_series(1, 2000) AS g`);
@@ -231,6 +232,12 @@ describe('postgres queue cost', () => {
       const full = await plan('enqueue_full', ENQUEUE, types, enqueue('none', 50));
       expect(full).toMatch(/Index Scan (using|on) queue_items_job_due/);
       expect(full).not.toMatch(/Seq Scan/);
+      // The due "Build periodically" timers: only the jobs that have one, through their partial index.
+      await client.query('UPDATE items SET timer_next_at = id * 1000 WHERE id % 10 = 0');
+      await client.query('ANALYZE items');
+      const timers = await plan('due_timers', DUE_TIMERS, 'bigint, integer', '50000, 100');
+      expect(timers).toMatch(/Index Scan using items_timer_due/);
+      expect(timers).not.toMatch(/Seq Scan|Sort/);
     });
   });
 });

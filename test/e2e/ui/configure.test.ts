@@ -125,11 +125,12 @@ describe('creating and configuring jobs and folders in Chromium', () => {
     await page.getByLabel('Quiet period (seconds)').fill('1');
     await page.getByLabel('Timeout', { exact: true }).fill('10min');
     await page.getByLabel('Builds to keep').fill('20');
+    await page.getByLabel('Build periodically').fill('TZ=UTC\nH 3 * * 1-5');
     expect(await save(page)).toBe(200);
     expect(new URL(page.url()).pathname).toBe(`${JOB}/`);
 
     const xml = await configXml();
-    for (const part of ['<name>GREETING</name>', '<defaultValue>hello world</defaultValue>', '<string>red</string><string>green</string>', '<name>FLAG</name>', '<defaultValue>true</defaultValue>', '<name>SECRET</name>', '<quietPeriod>1</quietPeriod>', '<timeoutMinutes>10</timeoutMinutes>', '<numToKeep>20</numToKeep>', 'length=${#SECRET}']) {
+    for (const part of ['<name>GREETING</name>', '<defaultValue>hello world</defaultValue>', '<string>red</string><string>green</string>', '<name>FLAG</name>', '<defaultValue>true</defaultValue>', '<name>SECRET</name>', '<quietPeriod>1</quietPeriod>', '<timeoutMinutes>10</timeoutMinutes>', '<numToKeep>20</numToKeep>', 'length=${#SECRET}', '<hudson.triggers.TimerTrigger><spec>TZ=UTC\nH 3 * * 1-5</spec></hudson.triggers.TimerTrigger>']) {
       expect(xml).toContain(part);
     }
     expect(xml).not.toContain(PASSWORD_DEFAULT);
@@ -152,6 +153,7 @@ describe('creating and configuring jobs and folders in Chromium', () => {
     expect(await page.getByLabel('Quiet period (seconds)').inputValue()).toBe('1');
     expect(await page.getByLabel('Timeout', { exact: true }).inputValue()).toBe('10min');
     expect(await page.getByLabel('Builds to keep').inputValue()).toBe('20');
+    expect(await page.getByLabel('Build periodically').inputValue()).toBe('TZ=UTC\nH 3 * * 1-5');
     await page.screenshot({ path: 'docs/screenshots/configure.png', fullPage: true });
     // Nothing is wider than a phone's screen.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -177,6 +179,7 @@ describe('creating and configuring jobs and folders in Chromium', () => {
       },
       { what: 'a negative quiet period', change: () => page.getByLabel('Quiet period (seconds)').fill('-1'), input: () => page.getByLabel('Quiet period (seconds)'), message: /Quiet period -1 is not a whole number of seconds/ },
       { what: 'a quiet period that is no number', change: () => page.getByLabel('Quiet period (seconds)').fill('abc'), input: () => page.getByLabel('Quiet period (seconds)'), message: /"abc" is not a number/ },
+      { what: 'a schedule that is none', change: () => page.getByLabel('Build periodically').fill('H 2 * *'), input: () => page.getByLabel('Build periodically'), message: /"Build periodically" schedule is not valid: "H 2 \* \*": a line has five fields/ },
       { what: 'a timeout that is no duration', change: () => page.getByLabel('Timeout', { exact: true }).fill('soon'), input: () => page.getByLabel('Timeout', { exact: true }), message: /Timeout "soon" is not a duration/ },
       { what: 'an unstable exit code out of range', change: () => parameter(page, 'Step 1 (shell)').getByLabel('Unstable exit code (optional)').fill('300'), input: () => parameter(page, 'Step 1 (shell)').getByLabel('Unstable exit code (optional)'), message: /Unstable return code 300 is not an exit code/ },
     ];
