@@ -16,6 +16,7 @@ const NEEDS = [
   // Debian's PostgreSQL server programs, for the throwaway cluster the store tests run against.
   { package: 'postgresql', why: 'runs the PostgreSQL store tests against a real server', present: () => hasPostgres() },
   { package: 'python3-jenkins', why: 'drives Steward with the python-jenkins client', present: () => runs('/usr/bin/python3', ['-c', 'import jenkins']) },
+  { package: 'jenkins-job-builder', why: 'creates jobs from Jenkins Job Builder YAML', present: () => runs('/usr/bin/jenkins-jobs', ['--version']) },
 ];
 
 function has(command) {
