@@ -137,6 +137,7 @@ async function runBuild(options: AgentOptions, assignment: Assignment, logs: Log
     killGraceMs: 10_000,
     log: options.log,
     nodeLabels: assignment.nodeLabels,
+    credentials: async () => new Map((assignment.credentials ?? []).map((credential) => [credential.id, credential])),
   });
   const renewing = setInterval(() => void reporter.renew(), assignment.renewEveryMs);
   const uploading = setInterval(() => void reporter.upload(), UPLOAD_EVERY_MS);

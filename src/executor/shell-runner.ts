@@ -4,6 +4,7 @@ import { chown, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { CredentialSecret } from '../core/credential.js';
 import { BUILT_IN_NODE } from '../core/node.js';
 import { type Build, describeInterruption, type Result } from '../core/build.js';
 import { describeCause } from '../core/cause.js';
@@ -35,6 +36,11 @@ export interface ShellRunnerOptions {
   /** The labels of the node this runner runs builds on, space-separated (NODE_LABELS); `built-in` by default. */
   readonly nodeLabels?: string;
   readonly baseEnvironment?: NodeJS.ProcessEnv;
+  /**
+   * The credentials a build of this job uses (its bindings and its checkout), by id, in clear: read
+   * once when the build starts. None when absent.
+   */
+  readonly credentials?: (job: Job, build: Build) => Promise<ReadonlyMap<string, CredentialSecret>>;
 }
 
 /** How long output may keep arriving after a step's shell exited (from processes that escaped its group). */

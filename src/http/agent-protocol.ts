@@ -135,6 +135,7 @@ function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, build: B
     rootUrl: deps.rootUrl(),
     environment: deps.globalEnvironment,
     nodeLabels: node.labels.join(' '),
+    credentials: [],
   };
 }
 

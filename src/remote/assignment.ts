@@ -1,3 +1,4 @@
+import type { CredentialSecret } from '../core/credential.js';
 import type { Build } from '../core/build.js';
 import type { Job } from '../core/item.js';
 
@@ -13,5 +14,7 @@ export interface Assignment {
   readonly rootUrl: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly nodeLabels: string;
+  /** The credentials this build uses, in clear (see `ShellRunnerOptions.credentials`): only those, and only for this build. */
+  readonly credentials: readonly CredentialSecret[];
 }
 
