@@ -24,6 +24,10 @@ export interface JobDraft {
   readonly retryOnAgentLoss: string;
   /** "Build periodically", as typed; empty: none. */
   readonly timerSpec: string;
+  /** Source Code Management: Git, as typed; an empty URL: none. */
+  readonly scmUrl: string;
+  readonly scmBranch: string;
+  readonly scmCredentialsId: string;
   readonly parameters: readonly ParameterDraft[];
   readonly steps: readonly StepDraft[];
   /** A new "Trigger builds remotely" token as typed (never rendered back), and whether to remove the current one. */
@@ -89,6 +93,9 @@ export function draftOf(settings: JobSettings): JobDraft {
     labelExpression: settings.labelExpression ?? '',
     retryOnAgentLoss: settings.retryOnAgentLoss === 0 ? '' : String(settings.retryOnAgentLoss),
     timerSpec: settings.timerSpec ?? '',
+    scmUrl: settings.scm?.remotes[0]?.url ?? '',
+    scmBranch: settings.scm?.branches[0] ?? '',
+    scmCredentialsId: settings.scm?.remotes[0]?.credentialsId ?? '',
     parameters: settings.parameters.map((definition) => {
       const row = { ...emptyParameter(definition.type), name: definition.name, description: definition.description };
       switch (definition.type) {
@@ -137,6 +144,9 @@ export function draftFromForm(input: RequestInput): JobDraft {
     labelExpression: text('labelExpression'),
     retryOnAgentLoss: text('retryOnAgentLoss'),
     timerSpec: text('timerSpec'),
+    scmUrl: text('scmUrl'),
+    scmBranch: text('scmBranch'),
+    scmCredentialsId: text('scmCredentialsId'),
     parameters: rowIndexes(input, 'parameters').flatMap((index) => {
       const field = (name: string) => `parameters[${index}].${name}`;
       const type = single(input, field('type'));

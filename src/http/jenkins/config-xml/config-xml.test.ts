@@ -112,6 +112,7 @@ two</choices></hudson.model.ChoiceParameterDefinition>
       retryOnAgentLoss: 0,
       labelExpression: null,
       timerSpec: 'TZ=UTC\nH 2 * * 1-5',
+      scm: null,
       ignoredSettings: [],
     };
     const xml = renderConfigXml(asJob(settings, null));
