@@ -29,7 +29,10 @@ export function readGitScm(scm: Element): GitSource {
   const branches = elements(child(scm, 'branches'), BRANCH)
     .map((branch) => (text(branch, 'name') ?? '').trim())
     .filter((name) => name !== '');
-  const extensions = child(scm, 'extensions') ? readExtensions(child(scm, 'extensions') as Element) : readLegacyFlags(scm);
+  // Both may be there (Jenkins Job Builder writes flags and extensions): the plugin adds each flag's
+  // extension unless one of its kind is already listed.
+  const listed = child(scm, 'extensions');
+  const extensions = listed ? withLegacy(readExtensions(listed), readLegacyFlags(scm)) : readLegacyFlags(scm);
   return { remotes, branches: branches.length > 0 ? branches : ['**'], extensions };
 }
 
@@ -71,6 +74,20 @@ function readExtensions(parent: Element): GitExtensions {
     }
   }
   return { ...extensions, unknown };
+}
+
+function withLegacy(listed: GitExtensions, legacy: GitExtensions): GitExtensions {
+  return {
+    cleanBeforeCheckout: listed.cleanBeforeCheckout || legacy.cleanBeforeCheckout,
+    cleanAfterCheckout: listed.cleanAfterCheckout || legacy.cleanAfterCheckout,
+    wipeWorkspace: listed.wipeWorkspace || legacy.wipeWorkspace,
+    clone: listed.clone ?? legacy.clone,
+    relativeTargetDir: listed.relativeTargetDir ?? legacy.relativeTargetDir,
+    submodules: listed.submodules ?? legacy.submodules,
+    localBranch: listed.localBranch ?? legacy.localBranch,
+    userIdentity: listed.userIdentity ?? legacy.userIdentity,
+    unknown: [...new Set([...listed.unknown, ...legacy.unknown])],
+  };
 }
 
 /** The older form's flags, as the plugin turns them into extensions; those Steward does not run are named. */
