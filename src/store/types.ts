@@ -10,6 +10,7 @@ import type { AgentNode, AgentSecrets } from '../core/node.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../core/item.js';
 import type { ParameterValue } from '../core/parameters.js';
 import type { QueueItem } from '../core/queue-item.js';
+import type { BuildSource, PreviousRevisions } from '../core/revision.js';
 import type { User } from '../core/user.js';
 
 /**
@@ -36,6 +37,7 @@ export interface Store {
   readonly periodic: PeriodicStore;
   readonly rateWindows: RateWindowStore;
   readonly timers: TimerStore;
+  readonly sources: BuildSourceStore;
   readonly signals: Signals;
   /** Answers a trivial query, or throws when the backend cannot (the readiness check). */
   ping(): Promise<void>;
@@ -69,6 +71,21 @@ export interface TimerStore {
   due(now: number, limit: number): Promise<DueTimer[]>;
   /** Moves a job's timer from `from` to `to` (null: it stops) if it is still at `from`; true for the caller that moved it. */
   advance(jobId: number, from: number, to: number | null): Promise<boolean>;
+}
+
+/**
+ * What builds checked out: a build's revision and change set (`build_scm`, one row per build, deleted
+ * with it), recorded as soon as its checkout ends, by the server holding the build.
+ */
+export interface BuildSourceStore {
+  /** Records (or replaces) a build's source; nothing when the build does not exist (deleted meanwhile). */
+  record(jobId: number, number: number, source: BuildSource): Promise<void>;
+  get(jobId: number, number: number): Promise<BuildSource | null>;
+  /**
+   * The revisions of the latest build before `number` that recorded one, and of the latest such build
+   * that succeeded: index seeks backwards from `number`.
+   */
+  previous(jobId: number, number: number): Promise<PreviousRevisions>;
 }
 
 export interface ItemStore {

@@ -9,6 +9,7 @@ import { migrate } from './migrate.js';
 import { PgNodeStore } from './nodes.js';
 import { PgPeriodicStore } from './periodic.js';
 import { PgTimerStore } from './timers.js';
+import { PgBuildSourceStore } from './sources.js';
 import { PgQueueStore } from './queue.js';
 import { PgRateWindowStore } from './rate-windows.js';
 import { PgSecurityStore } from './security.js';
@@ -89,6 +90,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     periodic: new PgPeriodicStore(batch),
     rateWindows: new PgRateWindowStore(db, batch),
     timers: new PgTimerStore(db, batch),
+    sources: new PgBuildSourceStore(db, batch),
     signals,
     async ping() {
       await db.rows('SELECT 1');

@@ -15,6 +15,7 @@ import { SqliteTriggerTokenStore } from './trigger-tokens.js';
 import { SqliteNodeStore } from './nodes.js';
 import { SqlitePeriodicStore } from './periodic.js';
 import { SqliteTimerStore } from './timers.js';
+import { SqliteBuildSourceStore } from './sources.js';
 import { LocalSignals } from '../local-signals.js';
 import { LocalRateWindows } from '../local-rate-windows.js';
 import { SqliteViewStore } from './views.js';
@@ -75,6 +76,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     // One server: its rate limits are counted in its memory.
     rateWindows: new LocalRateWindows(),
     timers: new SqliteTimerStore(db, batch),
+    sources: new SqliteBuildSourceStore(db, batch),
     signals: new LocalSignals(),
     async ping() {
       ping.get();
