@@ -169,3 +169,17 @@ describe('lsRemote (for SCM polling)', () => {
     await expect(lsRemote(`${repo.url}-missing`, null)).rejects.toThrow(/does not appear to be a git repository/);
   });
 });
+
+describe('a stopped build', () => {
+  it('runs no git command once the build is stopped', async () => {
+    const control = new BuildControl();
+    control.stop({ kind: 'user', userId: 'alice', userName: 'Alice' }, 'term');
+    const { mkdirSync } = await import('node:fs');
+    const path = workspace();
+    mkdirSync(path, { recursive: true });
+    const { GitStopped } = await import('./git-process.js');
+    const log = memoryLog();
+    await expect(checkout({ source: simpleGitSource(repo.url, '*/main', null), workspace: path, credentials: new Map(), previous: NO_PREVIOUS_REVISIONS, log, control, env: { PATH: process.env.PATH ?? '' }, user: null, killGraceMs: 100 })).rejects.toBeInstanceOf(GitStopped);
+    expect(log.text()).not.toContain('> git');
+  });
+});

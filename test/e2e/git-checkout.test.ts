@@ -14,6 +14,7 @@ let server: TestServer;
 let agent: AgentProcess;
 let repo: TestRepository;
 let first: string;
+let agentSecret: string;
 
 beforeAll(async () => {
   repo = new TestRepository();
@@ -26,7 +27,8 @@ beforeAll(async () => {
   server = await startTestServer({ executors: 1, config: safe });
   const created = await server.fetch('/steward/api/v1/nodes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'git-agent', labels: 'git', executors: 1 }) });
   expect(created.status).toBe(201);
-  agent = startAgent(server.url, 'git-agent', ((await created.json()) as { secret: string }).secret);
+  agentSecret = ((await created.json()) as { secret: string }).secret;
+  agent = startAgent(server.url, 'git-agent', agentSecret);
 });
 
 afterAll(async () => {
@@ -102,6 +104,16 @@ describe('git checkout', () => {
     const again = await build('tagged', 2);
     expect(again.vars).toMatchObject({ GIT_COMMIT: first, GIT_PREVIOUS_COMMIT: first, GIT_PREVIOUS_SUCCESSFUL_COMMIT: first });
     expect(again.log).toContain('Fetching changes from the remote Git repository');
+
+    // The server takes a source report only under the build's lease, like the agent's other reports
+    // (the job's id is not in the Jenkins API: the few ids of this server are tried; only one is this build).
+    const report = { revision: { sha: 'f'.repeat(40), branch: 'origin/main', remoteUrl: repo.url }, changes: [], changesTruncated: false };
+    const reasons = await Promise.all([1, 2, 3, 4].map(async (jobId) => {
+      const answer = await server.fetch(`/steward/agent/v1/builds/${jobId}/2/source`, { method: 'POST', auth: null, headers: { 'content-type': 'application/json', authorization: `Bearer ${agentSecret}`, 'x-steward-agent': 'git-agent', 'x-steward-lease': 'bogus' }, body: JSON.stringify(report) });
+      return `${answer.status} ${answer.headers.get('x-steward-reason')}`;
+    }));
+    expect(reasons.filter((reason) => reason === '409 lease_stale')).toHaveLength(1);
+    expect(again.api.actions.find((action) => action._class === 'hudson.plugins.git.util.BuildData')?.lastBuiltRevision?.SHA1).toBe(first);
 
     await server.createJob('pinned', gitJob(first, 'git-agent'));
     const pinned = await build('pinned', 1);
