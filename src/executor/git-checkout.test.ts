@@ -135,14 +135,19 @@ describe('git checkout', () => {
     afterAll(() => http.close());
 
     const credential = (password: string): CredentialSecret => ({ kind: 'usernamePassword', id: 'git-http', username: 'builder', password });
-    const tempDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('steward-git-') && !name.startsWith('steward-git-repo-'));
-
     it('fetches with a username and password through GIT_ASKPASS, never in the URL or the log, and removes its files', async () => {
-      const before = tempDirs();
-      const { result, log } = await run(simpleGitSource(http.url('app.git'), '*/main', 'git-http'), workspace(), { credentials: [credential('s3cret-pass')] });
+      // The credential files go to a temporary directory of this test's own, to see it empty afterwards.
+      const ownTmp = mkdtempSync(join(tmpdir(), 'steward-http-tmp-'));
+      const previousTmp = process.env.TMPDIR;
+      process.env.TMPDIR = ownTmp;
+      const { result, log } = await run(simpleGitSource(http.url('app.git'), '*/main', 'git-http'), workspace(), { credentials: [credential('s3cret-pass')] }).finally(() => {
+        if (previousTmp === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = previousTmp;
+      });
       expect(result.revision.remoteUrl).toBe(http.url('app.git'));
       expect(log).not.toContain('s3cret-pass');
-      expect(tempDirs()).toEqual(before);
+      expect(readdirSync(ownTmp)).toEqual([]);
+      rmSync(ownTmp, { recursive: true, force: true });
     });
 
     it('fails with a hint naming the credential when the password is wrong or the credential is missing', async () => {
