@@ -74,6 +74,9 @@ describe('checkGitSource', () => {
     expect(() => checkGitSource(simpleGitSource('https://h/x.git', '-x', null))).toThrow(expect.objectContaining({ code: 'config_invalid' }));
     const source = simpleGitSource('https://h/x.git', null, null);
     expect(source.branches).toEqual(['**']);
+    const refspec = (value: string) => ({ ...source, remotes: [{ ...source.remotes[0]!, refspec: value }] });
+    expect(() => checkGitSource(refspec('+refs/heads/main:refs/remotes/origin/main +refs/tags/*:refs/tags/*'))).not.toThrow();
+    expect(() => checkGitSource(refspec('+refs/heads/*:refs/remotes/origin/* --upload-pack=x'))).toThrow(expect.objectContaining({ code: 'config_invalid' }));
     expect(() => checkGitSource({ ...source, extensions: { ...source.extensions, relativeTargetDir: '../out' } })).toThrow(expect.objectContaining({ code: 'config_invalid' }));
     expect(() => checkGitSource({ ...source, extensions: { ...source.extensions, relativeTargetDir: 'src/app' } })).not.toThrow();
   });

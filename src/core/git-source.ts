@@ -79,7 +79,8 @@ export function checkGitSource(source: GitSource): void {
       throw new DomainError('config_invalid', `"${remote.name}" is not a name for a remote, or names two.`, 'Use letters, digits, dots, dashes and underscores, once per remote (origin by default).').at('scm.name');
     }
     names.add(remote.name);
-    if (remote.refspec !== null && (remote.refspec.trim() === '' || /[\0\n\r\s]/.test(remote.refspec.trim()) || remote.refspec.startsWith('-'))) {
+    // Several refspecs may be given, separated by spaces, as Jenkins takes them; none may read as an option.
+    if (remote.refspec !== null && (remote.refspec.trim() === '' || /[\0\n\r]/.test(remote.refspec) || remote.refspec.trim().split(/\s+/).some((part) => part.startsWith('-')))) {
       throw new DomainError('config_invalid', `"${remote.refspec}" is not a refspec.`, 'Use +refs/heads/*:refs/remotes/origin/*, or leave it empty.').at('scm.refspec');
     }
   }
