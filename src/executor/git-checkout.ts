@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { CredentialSecret } from '../core/credential.js';
 import { branchMatches, type GitRemote, type GitSource, isCommitSpec, refspecOf, remoteBranchName } from '../core/git-source.js';
@@ -58,7 +58,7 @@ export async function checkout(request: CheckoutRequest): Promise<CheckoutResult
       log.write('Wiping out workspace first.\n');
       for (const entry of await readdir(request.workspace)) await rm(join(request.workspace, entry), { recursive: true, force: true });
     }
-    await mkdir(directory, { recursive: true });
+    // `git init` makes a missing target directory, as the account git runs as (the build user).
     const fresh = !existsSync(join(directory, '.git'));
     log.write(fresh ? 'Cloning the remote Git repository\n' : 'Fetching changes from the remote Git repository\n');
     if (fresh) await must(runGit(context, request.workspace, ['init', directory]), 'Could not create a git repository in the workspace');

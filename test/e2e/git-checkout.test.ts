@@ -37,10 +37,10 @@ afterAll(async () => {
   repo?.remove();
 });
 
-const STEPS = ['set +x', 'for name in GIT_COMMIT GIT_BRANCH GIT_URL GIT_PREVIOUS_COMMIT GIT_PREVIOUS_SUCCESSFUL_COMMIT; do eval "echo $name=\\${$name-unset}"; done', 'echo "README=$(cat README.md)"'].join('\n');
+const STEPS = ['set +x', 'for name in GIT_COMMIT GIT_BRANCH GIT_URL GIT_PREVIOUS_COMMIT GIT_PREVIOUS_SUCCESSFUL_COMMIT GIT_LOCAL_BRANCH GIT_CHECKOUT_DIR; do eval "echo $name=\\${$name-unset}"; done', 'echo "README=$(cat "${GIT_CHECKOUT_DIR:-.}/README.md")"'].join('\n');
 
-function gitJob(branch: string, node: string): string {
-  const scm = `<scm class="hudson.plugins.git.GitSCM" plugin="git@5.2.1"><configVersion>2</configVersion><userRemoteConfigs><hudson.plugins.git.UserRemoteConfig><url>${repo.url}</url></hudson.plugins.git.UserRemoteConfig></userRemoteConfigs><branches><hudson.plugins.git.BranchSpec><name>${branch}</name></hudson.plugins.git.BranchSpec></branches><doGenerateSubmoduleConfigurations>false</doGenerateSubmoduleConfigurations><submoduleCfg class="empty-list"/><extensions/></scm>`;
+function gitJob(branch: string, node: string, extensions = ''): string {
+  const scm = `<scm class="hudson.plugins.git.GitSCM" plugin="git@5.2.1"><configVersion>2</configVersion><userRemoteConfigs><hudson.plugins.git.UserRemoteConfig><url>${repo.url}</url></hudson.plugins.git.UserRemoteConfig></userRemoteConfigs><branches><hudson.plugins.git.BranchSpec><name>${branch}</name></hudson.plugins.git.BranchSpec></branches><doGenerateSubmoduleConfigurations>false</doGenerateSubmoduleConfigurations><submoduleCfg class="empty-list"/><extensions>${extensions}</extensions></scm>`;
   return jobXml({ steps: [STEPS], extra: `${scm}<assignedNode>${node}</assignedNode><canRoam>false</canRoam>` });
 }
 
@@ -65,7 +65,7 @@ describe('git checkout', () => {
     const one = await build('app', 1);
     expect(one.result).toBe('SUCCESS');
     expect(one.log).toContain(`Checking out Revision ${first} (origin/main)`);
-    expect(one.vars).toEqual({ GIT_COMMIT: first, GIT_BRANCH: 'origin/main', GIT_URL: repo.url, GIT_PREVIOUS_COMMIT: 'unset', GIT_PREVIOUS_SUCCESSFUL_COMMIT: 'unset', README: 'one' });
+    expect(one.vars).toEqual({ GIT_COMMIT: first, GIT_BRANCH: 'origin/main', GIT_URL: repo.url, GIT_PREVIOUS_COMMIT: 'unset', GIT_PREVIOUS_SUCCESSFUL_COMMIT: 'unset', GIT_LOCAL_BRANCH: 'unset', GIT_CHECKOUT_DIR: 'unset', README: 'one' });
     expect(one.api.changeSet).toEqual({ _class: 'hudson.plugins.git.GitChangeSetList', kind: 'git', items: [] });
     const data = one.api.actions.find((action) => action._class === 'hudson.plugins.git.util.BuildData');
     expect(data).toEqual({ _class: 'hudson.plugins.git.util.BuildData', lastBuiltRevision: { SHA1: first, branch: [{ SHA1: first, name: 'origin/main' }] }, remoteUrls: [repo.url], scmName: '' });
@@ -118,6 +118,14 @@ describe('git checkout', () => {
     await server.createJob('pinned', gitJob(first, 'git-agent'));
     const pinned = await build('pinned', 1);
     expect(pinned.vars).toMatchObject({ GIT_COMMIT: first, README: 'one' });
+  });
+
+  it('checks out into a relative target directory as a local branch, as the build user of the built-in node', async () => {
+    const impl = 'hudson.plugins.git.extensions.impl';
+    await server.createJob('sub', gitJob('*/main', 'built-in', `<${impl}.RelativeTargetDirectory><relativeTargetDir>src/app</relativeTargetDir></${impl}.RelativeTargetDirectory><${impl}.LocalBranch><localBranch>**</localBranch></${impl}.LocalBranch>`));
+    const sub = await build('sub', 1);
+    expect(sub.result).toBe('SUCCESS');
+    expect(sub.vars).toMatchObject({ GIT_LOCAL_BRANCH: 'main', GIT_CHECKOUT_DIR: 'src/app', README: 'two' });
   });
 
   it('fails the build with the branch specifier and the branches seen when none matches', async () => {
