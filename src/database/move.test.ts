@@ -70,6 +70,9 @@ function makeHome(): void {
     run(build, 2, 3, 3, 'running', null, 3002, 0, null, 0, null, 4242, 'built-in');
     run(build, 3, 1, 4, 'completed', 'FAILURE', 3003, 7, null, 1, null, null, 'built-in');
     run(build, 3, 2, 5, 'completed', 'UNSTABLE', 3004, 8, null, 0, null, null, 'built-in');
+    const source = 'INSERT INTO build_scm (job_id, number, sha, branch, remote_url, changes, changes_truncated) VALUES (?, ?, ?, ?, ?, ?, ?)';
+    run(source, 2, 1, 'a'.repeat(40), 'origin/main', 'https://git.example.com/app.git', '[{"sha":"' + 'a'.repeat(40) + '","message":"Fix\\nbody","authorName":"Älice","authorEmail":"a@example.com","timestamp":1,"paths":[{"editType":"edit","file":"a.txt"}]}]', 1);
+    run(source, 2, 2, 'b'.repeat(40), null, 'file:///srv/app.git', '[]', 0);
     const user = 'INSERT INTO users (id, id_key, full_name, password_hash, groups, created_at) VALUES (?, ?, ?, ?, ?, ?)';
     run(user, 'Alice', 'alice', 'Alice Example', 'scrypt$abc', '["developers","ops"]', 4000);
     run(user, 'bob', 'bob', 'Bob', 'scrypt$def', '[]', 4001);
