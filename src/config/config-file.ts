@@ -65,6 +65,8 @@ const job = z
     retryOnAgentLoss: z.number().int().min(0).max(MAX_AGENT_LOSS_RETRIES).default(0),
     /** "Build periodically": Jenkins' cron syntax (`H 2 * * 1-5`; several lines, `TZ=`). */
     timer: z.string().optional(),
+    /** "Poll SCM": the same syntax; an empty string polls only when a push notification names the repository. */
+    poll: z.string().optional(),
     parameters: z.array(parameter).default([]),
     steps: z.array(step).default([]),
   })
@@ -331,6 +333,7 @@ function checkLabels(config: ConfigFile, fail: (message: string, where: Path) =>
     const checks: Array<[string, () => unknown]> = [
       ['label', () => labelExpressionSetting(declared.label ?? null)],
       ['timer', () => (declared.timer === undefined ? null : parseTimerSpec(declared.timer, declared.name))],
+      ['poll', () => (declared.poll === undefined || declared.poll.trim() === '' ? null : parseTimerSpec(declared.poll, declared.name))],
     ];
     for (const [key, check] of checks) {
       try {

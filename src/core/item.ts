@@ -82,6 +82,14 @@ export interface JobSettings {
    */
   readonly timerSpec: string | null;
   /**
+   * "Poll SCM" (Jenkins' SCMTrigger): a schedule in the same cron syntax on which the job's repository
+   * is asked whether its branches moved, building when they did; an empty schedule polls only when a
+   * push notification names the repository; null means the job does not poll.
+   */
+  readonly pollSpec: string | null;
+  /** Push notifications (notifyCommit, GitHub pushes) do not make this job poll; only its schedule does. */
+  readonly ignorePostCommitHooks: boolean;
+  /**
    * What the job's config.xml asks for that Steward keeps but does not run (`scm (hudson.plugins.git.GitSCM)`,
    * `triggers/hudson.triggers.TimerTrigger`, …), so that every place a person looks at the job says
    * so: its page, its configure page, each build's log and its API answer. Empty for a job Steward runs whole.
@@ -133,6 +141,8 @@ export function defaultJobSettings(): JobSettings {
     labelExpression: null,
     retryOnAgentLoss: 0,
     timerSpec: null,
+    pollSpec: null,
+    ignorePostCommitHooks: false,
     ignoredSettings: [],
   };
 }

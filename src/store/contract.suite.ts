@@ -455,29 +455,55 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         ]);
       });
 
-      it('keeps each job\'s timer with its settings, finds the due ones earliest first, and moves each forward for one caller only', async () => {
-        const timed = async (name: string, timerNextAt: number | null) =>
-          (await store.items.create({ parentId: null, name, fullName: name, settings: { ...defaultJobSettings(), timerSpec: '0 * * * *' }, sourceConfig: null, timerNextAt })) as Job;
+      it('keeps each job\'s timers with its settings, finds the due ones earliest first, and moves each forward for one caller only', async () => {
+        const timed = async (name: string, build: number | null, poll: number | null = null) =>
+          (await store.items.create({ parentId: null, name, fullName: name, settings: { ...defaultJobSettings(), timerSpec: '0 * * * *' }, sourceConfig: null, nextFires: { build, poll } })) as Job;
         const late = await timed('late', 9000);
         const early = await timed('early', 5000);
-        await timed('untimed', null);
-        expect(await store.timers.due(4999, 10)).toEqual([]);
-        expect(await store.timers.due(9000, 10)).toEqual([
+        const polled = await timed('polled', null, 7000);
+        expect(await store.timers.due('build', 4999, 10)).toEqual([]);
+        expect(await store.timers.due('build', 9000, 10)).toEqual([
           { jobId: early.id, dueAt: 5000 },
           { jobId: late.id, dueAt: 9000 },
         ]);
-        expect(await store.timers.due(9000, 1)).toEqual([{ jobId: early.id, dueAt: 5000 }]);
+        expect(await store.timers.due('build', 9000, 1)).toEqual([{ jobId: early.id, dueAt: 5000 }]);
+        // The polling timer is the other purpose's, moved on its own.
+        expect(await store.timers.due('poll', 9000, 10)).toEqual([{ jobId: polled.id, dueAt: 7000 }]);
+        expect(await store.timers.advance('build', polled.id, 7000, 8000)).toBe(false);
+        expect(await store.timers.advance('poll', polled.id, 7000, 8000)).toBe(true);
+        expect(await store.timers.due('poll', 7999, 10)).toEqual([]);
         // Two servers read it due at 5000: one moves it.
-        const moved = await Promise.all([store.timers.advance(early.id, 5000, 65_000), store.timers.advance(early.id, 5000, 65_000)]);
+        const moved = await Promise.all([store.timers.advance('build', early.id, 5000, 65_000), store.timers.advance('build', early.id, 5000, 65_000)]);
         expect(moved.filter(Boolean)).toHaveLength(1);
-        expect(await store.timers.due(10_000, 10)).toEqual([{ jobId: late.id, dueAt: 9000 }]);
-        // Saving the job sets the timer again; without a schedule it stops.
-        await store.items.update(late.id, late.settings, null, 20_000);
-        expect(await store.timers.due(10_000, 10)).toEqual([]);
-        await store.items.update(late.id, { ...late.settings, timerSpec: null }, null, null);
-        expect(await store.timers.due(100_000, 10)).toEqual([{ jobId: early.id, dueAt: 65_000 }]);
-        expect(await store.timers.advance(early.id, 65_000, null)).toBe(true);
-        expect(await store.timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+        expect(await store.timers.due('build', 10_000, 10)).toEqual([{ jobId: late.id, dueAt: 9000 }]);
+        // Saving the job sets the timers again; without a schedule they stop.
+        await store.items.update(late.id, late.settings, null, { build: 20_000, poll: 30_000 });
+        expect(await store.timers.due('build', 10_000, 10)).toEqual([]);
+        expect(await store.timers.due('poll', 30_000, 10)).toEqual([
+          { jobId: polled.id, dueAt: 8000 },
+          { jobId: late.id, dueAt: 30_000 },
+        ]);
+        await store.items.update(late.id, { ...late.settings, timerSpec: null }, null, { build: null, poll: null });
+        expect(await store.timers.due('build', 100_000, 10)).toEqual([{ jobId: early.id, dueAt: 65_000 }]);
+        expect(await store.timers.due('poll', 100_000, 10)).toEqual([{ jobId: polled.id, dueAt: 8000 }]);
+        expect(await store.timers.advance('build', early.id, 65_000, null)).toBe(true);
+        expect(await store.timers.due('build', Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+      });
+
+      it('keeps each job\'s last poll, written only over the record the poll started from', async () => {
+        const demo = await job('demo');
+        expect(await store.polls.last(demo.id)).toBeNull();
+        const first = { heads: { 'refs/heads/main': 'a'.repeat(40) }, log: 'Started on …\nChanges found\n', polledAt: 1000 };
+        // Two servers poll at once, both from no record: one records.
+        const recorded = await Promise.all([store.polls.record(demo.id, null, first), store.polls.record(demo.id, null, { ...first, polledAt: 1001 })]);
+        expect(recorded.filter(Boolean)).toHaveLength(1);
+        const last = (await store.polls.last(demo.id))!;
+        const second = { heads: { 'refs/heads/main': 'b'.repeat(40) }, log: 'No changes\n', polledAt: 2000 };
+        expect(await store.polls.record(demo.id, last, second)).toBe(true);
+        expect(await store.polls.record(demo.id, last, { ...second, polledAt: 2001 })).toBe(false);
+        expect(await store.polls.last(demo.id)).toEqual(second);
+        await store.items.delete(demo.id);
+        expect(await store.polls.last(demo.id)).toBeNull();
       });
 
       it('records a stop asked through another server for the server running the build', async () => {

@@ -24,6 +24,7 @@ export interface JobDraft {
   readonly retryOnAgentLoss: string;
   /** "Build periodically", as typed; empty: none. */
   readonly timerSpec: string;
+  readonly pollSpec: string;
   readonly parameters: readonly ParameterDraft[];
   readonly steps: readonly StepDraft[];
   /** A new "Trigger builds remotely" token as typed (never rendered back), and whether to remove the current one. */
@@ -89,6 +90,7 @@ export function draftOf(settings: JobSettings): JobDraft {
     labelExpression: settings.labelExpression ?? '',
     retryOnAgentLoss: settings.retryOnAgentLoss === 0 ? '' : String(settings.retryOnAgentLoss),
     timerSpec: settings.timerSpec ?? '',
+    pollSpec: settings.pollSpec ?? '',
     parameters: settings.parameters.map((definition) => {
       const row = { ...emptyParameter(definition.type), name: definition.name, description: definition.description };
       switch (definition.type) {
@@ -137,6 +139,7 @@ export function draftFromForm(input: RequestInput): JobDraft {
     labelExpression: text('labelExpression'),
     retryOnAgentLoss: text('retryOnAgentLoss'),
     timerSpec: text('timerSpec'),
+    pollSpec: text('pollSpec'),
     parameters: rowIndexes(input, 'parameters').flatMap((index) => {
       const field = (name: string) => `parameters[${index}].${name}`;
       const type = single(input, field('type'));

@@ -53,6 +53,9 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       retryOnAgentLoss: retryOnAgentLoss ?? 0,
       // As typed: Items checks it, and stores blank as null.
       timerSpec: draft.timerSpec.replace(/\r\n/g, '\n'),
+      // Blank is no polling here; a config.xml's empty SCMTrigger (notifications only) is kept while the field stays blank.
+      pollSpec: draft.pollSpec.trim() === '' ? (job.settings.pollSpec === '' ? '' : null) : draft.pollSpec.replace(/\r\n/g, '\n'),
+      ignorePostCommitHooks: job.settings.ignorePostCommitHooks,
       // The form keeps the rest of the config.xml the job was last written as, and so what of it is not run.
       ignoredSettings: job.settings.ignoredSettings,
     },
@@ -121,5 +124,5 @@ export function jobInputOf(field: string): string | null {
   if (field === 'timeoutMs') return 'timeout';
   const row = /^(parameters\.\d+\.(?:name|description|default|choices)|steps\.\d+\.(?:command|unstableReturn))$/.exec(field);
   if (row) return field.replace(/^(\w+)\.(\d+)\./, '$1[$2].');
-  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression', 'retryOnAgentLoss', 'timerSpec'].includes(field) ? field : null;
+  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression', 'retryOnAgentLoss', 'timerSpec', 'pollSpec'].includes(field) ? field : null;
 }

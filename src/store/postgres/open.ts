@@ -8,6 +8,7 @@ import { PgItemStore } from './items.js';
 import { migrate } from './migrate.js';
 import { PgNodeStore } from './nodes.js';
 import { PgPeriodicStore } from './periodic.js';
+import { PgPollStore } from './polls.js';
 import { PgTimerStore } from './timers.js';
 import { PgQueueStore } from './queue.js';
 import { PgRateWindowStore } from './rate-windows.js';
@@ -89,6 +90,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     periodic: new PgPeriodicStore(batch),
     rateWindows: new PgRateWindowStore(db, batch),
     timers: new PgTimerStore(db, batch),
+    polls: new PgPollStore(db, batch),
     signals,
     async ping() {
       await db.rows('SELECT 1');

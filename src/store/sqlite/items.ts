@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { DomainError } from '../../core/errors.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../../core/item.js';
 import { nameKey } from '../../core/item-name.js';
-import type { ItemStore, NewItem } from '../types.js';
+import { type ItemStore, type NewItem, type NextFires, NO_FIRES } from '../types.js';
 import { keysBelow } from '../sql/names.js';
 import { itemNameTaken } from '../sql/refusals.js';
 import { type ItemRow, rowToItem } from '../sql/rows.js';
@@ -71,11 +71,11 @@ export class SqliteItemStore implements ItemStore {
     this.childrenOf = db.prepare('SELECT * FROM items WHERE parent_id = ? ORDER BY full_name_key');
     this.jobsBelow = db.prepare(`SELECT * FROM items WHERE kind = 'job' AND full_name_key LIKE ? ESCAPE '\\' ORDER BY full_name_key`);
     this.insert = db.prepare(
-      `INSERT INTO items (parent_id, kind, name, full_name, full_name_key, settings, source_config, timer_next_at, ancestor_ids, created_at, updated_at)
-       VALUES (@parentId, @kind, @name, @fullName, @key, @settings, @sourceConfig, @timerNextAt,
+      `INSERT INTO items (parent_id, kind, name, full_name, full_name_key, settings, source_config, timer_next_at, poll_next_at, ancestor_ids, created_at, updated_at)
+       VALUES (@parentId, @kind, @name, @fullName, @key, @settings, @sourceConfig, @timerNextAt, @pollNextAt,
                COALESCE((SELECT json_insert(ancestor_ids, '$[#]', id) FROM items WHERE id = @parentId), '[]'), @now, @now) RETURNING *`,
     );
-    this.updateRow = db.prepare('UPDATE items SET settings = @settings, source_config = @sourceConfig, timer_next_at = @timerNextAt, updated_at = @now WHERE id = @id RETURNING *');
+    this.updateRow = db.prepare('UPDATE items SET settings = @settings, source_config = @sourceConfig, timer_next_at = @timerNextAt, poll_next_at = @pollNextAt, updated_at = @now WHERE id = @id RETURNING *');
     this.deleteRow = db.prepare('DELETE FROM items WHERE id = ?');
     this.renameRow = db.prepare('UPDATE items SET name = @name, full_name = @fullName, full_name_key = @key, updated_at = @now WHERE id = @id RETURNING *');
     // Everything below keeps its path under the item: only the leading old full name changes.
@@ -122,7 +122,8 @@ export class SqliteItemStore implements ItemStore {
           key: nameKey(item.fullName),
           settings: JSON.stringify(item.settings),
           sourceConfig: item.sourceConfig,
-          timerNextAt: item.timerNextAt ?? null,
+          timerNextAt: item.nextFires?.build ?? null,
+          pollNextAt: item.nextFires?.poll ?? null,
           now: Date.now(),
         }) as ItemRow;
         return this.cache.remember(rowToItem(row));
@@ -135,14 +136,14 @@ export class SqliteItemStore implements ItemStore {
     });
   }
 
-  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, timerNextAt: number | null = null): Promise<Item> {
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, nextFires: NextFires = NO_FIRES): Promise<Item> {
     return this.batch.write(() => {
       const current = this.byId.get(id);
       if (!current) throw new DomainError('item_not_found', `No item with id ${id}.`);
       if (current.kind !== settings.kind) {
         throw new DomainError('item_kind_mismatch', `${current.full_name} is a ${current.kind}, not a ${settings.kind}.`);
       }
-      const row = this.updateRow.get({ id, settings: JSON.stringify(settings), sourceConfig, timerNextAt, now: Date.now() }) as ItemRow;
+      const row = this.updateRow.get({ id, settings: JSON.stringify(settings), sourceConfig, timerNextAt: nextFires.build, pollNextAt: nextFires.poll, now: Date.now() }) as ItemRow;
       return this.cache.remember(rowToItem(row));
     });
   }

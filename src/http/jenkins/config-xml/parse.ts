@@ -12,6 +12,7 @@ import {
   PARAMETERS_PROPERTY,
   SHELL_BUILDER,
   TIMEOUT_WRAPPER,
+  SCM_TRIGGER,
   TIMER_TRIGGER,
   tokenPlaceholder,
 } from './kinds.js';
@@ -76,6 +77,7 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     maxQueued: previous?.maxQueued ?? null,
     retryOnAgentLoss: previous?.retryOnAgentLoss ?? 0,
     timerSpec: readTimerSpec(root),
+    ...readScmTrigger(root),
   };
   noteIgnored(root, ignored);
   return { settings: { ...settings, ignoredSettings: ignored }, source: sourceOf(document), ignored };
@@ -238,13 +240,26 @@ function readTimerSpec(root: Element): string | null {
   return spec === null || spec.trim() === '' ? null : spec;
 }
 
+/**
+ * "Poll SCM" (`hudson.triggers.SCMTrigger`): its schedule, kept as sent (an empty one polls only on
+ * push notifications), and whether notifications are ignored; null without the trigger.
+ */
+function readScmTrigger(root: Element): Pick<JobSettings, 'pollSpec' | 'ignorePostCommitHooks'> {
+  const trigger = child(child(root, 'triggers'), SCM_TRIGGER);
+  if (!trigger) return { pollSpec: null, ignorePostCommitHooks: false };
+  return { pollSpec: text(trigger, 'spec') ?? '', ignorePostCommitHooks: flag(trigger, 'ignorePostCommitHooks') };
+}
+
+/** The triggers Steward runs. */
+const RUN_TRIGGERS = new Set([TIMER_TRIGGER, SCM_TRIGGER]);
+
 function noteIgnored(root: Element, ignored: string[]): void {
   const scm = child(root, 'scm');
   const scmClass = scm?.getAttribute('class') ?? '';
   if (scm && scmClass !== '' && scmClass !== 'hudson.scm.NullSCM') ignored.push(`scm (${scmClass})`);
   for (const section of ['triggers', 'publishers']) {
     for (const element of elements(child(root, section))) {
-      if (!(section === 'triggers' && element.nodeName === TIMER_TRIGGER)) ignored.push(`${section}/${element.nodeName}`);
+      if (!(section === 'triggers' && RUN_TRIGGERS.has(element.nodeName))) ignored.push(`${section}/${element.nodeName}`);
     }
   }
   for (const element of elements(child(root, 'buildWrappers'))) {

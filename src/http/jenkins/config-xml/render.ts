@@ -10,6 +10,7 @@ import {
   PARAMETERS_PROPERTY,
   SHELL_BUILDER,
   TIMEOUT_WRAPPER,
+  SCM_TRIGGER,
   TIMER_TRIGGER,
   tokenPlaceholder,
 } from './kinds.js';
@@ -46,6 +47,12 @@ function overlayJob(document: Document, root: Element, settings: JobSettings): v
 
   const triggers = ensure(document, root, 'triggers');
   placeOrRemove(triggers, TIMER_TRIGGER, settings.timerSpec === null ? null : `<${TIMER_TRIGGER}><spec>${escapeXml(settings.timerSpec)}</spec></${TIMER_TRIGGER}>`, document);
+  placeOrRemove(
+    triggers,
+    SCM_TRIGGER,
+    settings.pollSpec === null ? null : `<${SCM_TRIGGER}><spec>${escapeXml(settings.pollSpec)}</spec><ignorePostCommitHooks>${settings.ignorePostCommitHooks}</ignorePostCommitHooks></${SCM_TRIGGER}>`,
+    document,
+  );
 
   const builders = ensure(document, root, 'builders');
   removeChildren(builders, SHELL_BUILDER);
