@@ -4,6 +4,7 @@ import type { Policy, PolicyChange } from '../auth/policy.js';
 import type { Webhooks } from '../auth/webhooks.js';
 import { type Grant, readGrants } from '../core/access.js';
 import { DomainError } from '../core/errors.js';
+import { type GitSource, simpleGitSource } from '../core/git-source.js';
 import type { Folder, Item, JobSettings, RemoteTokenDigest, Retention } from '../core/item.js';
 import { checkPasswordDefault, type ParameterDefinition } from '../core/parameters.js';
 import type { Items } from '../items/items.js';
@@ -159,6 +160,7 @@ export function jobSettings(declared: JobDeclaration, current: JobSettings | nul
     timerSpec: blankAsNull(declared.timer),
     pollSpec: declared.poll ?? null,
     ignorePostCommitHooks: false,
+    scm: declared.git ? gitSource(declared.git) : null,
     // The config.xml a job was last written as stays with it, with what of it Steward does not run.
     ignoredSettings: current?.ignoredSettings ?? [],
   };
@@ -193,4 +195,18 @@ function parameterDefinition(declared: JobDeclaration['parameters'][number], cur
 
 function blankAsNull(text: string | undefined): string | null {
   return text === undefined || text.trim() === '' ? null : text;
+}
+
+/** The config file's `git:` section as a source: one remote, one branch specifier, a few extensions. */
+function gitSource(declared: NonNullable<JobDeclaration['git']>): GitSource {
+  const source = simpleGitSource(declared.url, declared.branch ?? null, declared.credentials ?? null);
+  return {
+    ...source,
+    extensions: {
+      ...source.extensions,
+      cleanBeforeCheckout: declared.clean,
+      clone: declared.depth === undefined ? null : { shallow: true, depth: declared.depth, noTags: false, timeoutMinutes: null },
+      relativeTargetDir: blankAsNull(declared.directory),
+    },
+  };
 }

@@ -46,6 +46,26 @@ const step = z.union([
   z.object({ sh: z.string(), unstableReturn: z.number().int().min(1).max(255).optional() }).strict(),
 ]);
 
+/**
+ * Source control, kept small: one git repository. Everything else the git plugin offers is for
+ * config.xml (docs/source-control.md).
+ */
+const git = z
+  .object({
+    url: z.string().min(1),
+    /** A branch specifier (`*\/main`, `refs/tags/v1`, a commit); every branch (`**`) when absent. */
+    branch: z.string().optional(),
+    /** The id of the credential the repository is reached with. */
+    credentials: z.string().optional(),
+    /** A shallow clone of this many commits. */
+    depth: z.number().int().min(1).optional(),
+    /** Where in the workspace to check out (a relative path); the workspace itself when absent. */
+    directory: z.string().optional(),
+    /** `git clean -fdx` before each checkout. */
+    clean: z.boolean().default(false),
+  })
+  .strict();
+
 const job = z
   .object({
     name: z.string().min(1),
@@ -67,6 +87,8 @@ const job = z
     timer: z.string().optional(),
     /** "Poll SCM": the same syntax; an empty string polls only when a push notification names the repository. */
     poll: z.string().optional(),
+    /** Source control: the git repository checked out into the workspace before the steps. */
+    git: git.optional(),
     parameters: z.array(parameter).default([]),
     steps: z.array(step).default([]),
   })

@@ -1,4 +1,5 @@
 import { DomainError } from './errors.js';
+import { checkGitSource, type GitSource } from './git-source.js';
 import { checkParameterDefinitions, type ParameterDefinition } from './parameters.js';
 
 /**
@@ -81,6 +82,8 @@ export interface JobSettings {
    * checked when the job is saved; null means none.
    */
   readonly timerSpec: string | null;
+  /** Source control: the git repository checked out into the workspace before the steps; null means none. */
+  readonly scm: GitSource | null;
   /**
    * "Poll SCM" (Jenkins' SCMTrigger): a schedule in the same cron syntax on which the job's repository
    * is asked whether its branches moved, building when they did; an empty schedule polls only when a
@@ -143,6 +146,7 @@ export function defaultJobSettings(): JobSettings {
     timerSpec: null,
     pollSpec: null,
     ignorePostCommitHooks: false,
+    scm: null,
     ignoredSettings: [],
   };
 }
@@ -173,6 +177,7 @@ export function checkJobSettings(settings: JobSettings): void {
   if (!(Number.isInteger(settings.retryOnAgentLoss) && settings.retryOnAgentLoss >= 0 && settings.retryOnAgentLoss <= MAX_AGENT_LOSS_RETRIES)) {
     throw new DomainError('config_invalid', `Retries after a lost agent must be a whole number from 0 to ${MAX_AGENT_LOSS_RETRIES} (got ${settings.retryOnAgentLoss}).`).at('retryOnAgentLoss');
   }
+  if (settings.scm !== null) checkGitSource(settings.scm);
   settings.steps.forEach((step, index) => {
     if (step.unstableReturn !== null && !(Number.isInteger(step.unstableReturn) && step.unstableReturn >= 1 && step.unstableReturn <= 255)) {
       throw new DomainError('config_invalid', `Unstable return code ${step.unstableReturn} is not an exit code.`, 'Use a whole number from 1 to 255.').at(`steps.${index}.unstableReturn`);

@@ -1,4 +1,6 @@
 import type { Build } from '../core/build.js';
+import type { GitSource } from '../core/git-source.js';
+import type { PreviousRevisions, Revision } from '../core/revision.js';
 import type { Job } from '../core/item.js';
 import { baseName } from '../core/item.js';
 import { buildPath, itemPath } from '../core/item-url.js';
@@ -61,5 +63,28 @@ export function buildEnvironment(input: EnvironmentInput): Record<string, string
     NODE_LABELS: input.nodeLabels,
     STEWARD_BUILD_COOKIE: input.cookie,
   });
+  return env;
+}
+
+/**
+ * The git plugin's variables for a build with a git source (its README): GIT_COMMIT, GIT_BRANCH
+ * (`origin/main`), GIT_LOCAL_BRANCH with the LocalBranch extension, GIT_URL (the first remote) and
+ * GIT_URL_n for each of several, GIT_CHECKOUT_DIR with a relative target directory, the
+ * UserIdentity's GIT_AUTHOR_/GIT_COMMITTER_ NAME and EMAIL, and GIT_PREVIOUS_COMMIT /
+ * GIT_PREVIOUS_SUCCESSFUL_COMMIT: the job's earlier builds' commits, set only when those built the
+ * same branch (unset on a branch's first build).
+ */
+export function gitVariables(source: GitSource, checkout: { readonly revision: Revision; readonly localBranch: string | null }, previous: PreviousRevisions): Record<string, string> {
+  const { revision } = checkout;
+  const env: Record<string, string> = { GIT_COMMIT: revision.sha, GIT_BRANCH: revision.branch ?? 'detached' };
+  if (checkout.localBranch !== null) env.GIT_LOCAL_BRANCH = checkout.localBranch;
+  env.GIT_URL = source.remotes[0]?.url ?? '';
+  if (source.remotes.length > 1) source.remotes.forEach((remote, index) => (env[`GIT_URL_${index + 1}`] = remote.url));
+  if (source.extensions.relativeTargetDir !== null) env.GIT_CHECKOUT_DIR = source.extensions.relativeTargetDir;
+  const identity = source.extensions.userIdentity;
+  if (identity?.name) Object.assign(env, { GIT_AUTHOR_NAME: identity.name, GIT_COMMITTER_NAME: identity.name });
+  if (identity?.email) Object.assign(env, { GIT_AUTHOR_EMAIL: identity.email, GIT_COMMITTER_EMAIL: identity.email });
+  if (previous.previous && previous.previous.branch === revision.branch) env.GIT_PREVIOUS_COMMIT = previous.previous.sha;
+  if (previous.previousSuccessful && previous.previousSuccessful.branch === revision.branch) env.GIT_PREVIOUS_SUCCESSFUL_COMMIT = previous.previousSuccessful.sha;
   return env;
 }

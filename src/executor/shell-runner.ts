@@ -13,7 +13,10 @@ import { plainValue } from '../core/parameters.js';
 import type { ConsoleLogs, LogWriter } from '../logs/console-logs.js';
 import type { BuildControl, BuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
 import { type BuildUser, serverUserName } from './build-user.js';
-import { buildEnvironment } from './environment.js';
+import { buildEnvironment, gitVariables } from './environment.js';
+import { checkout, CheckoutFailed } from './git-checkout.js';
+import { GitStopped } from './git-process.js';
+import { type BuildSource, NO_PREVIOUS_REVISIONS, type PreviousRevisions } from '../core/revision.js';
 import { Masker } from '../logs/masking.js';
 import { killProcessesWithCookie } from './orphans.js';
 import type { Workspaces } from './workspaces.js';
@@ -41,6 +44,13 @@ export interface ShellRunnerOptions {
    * once when the build starts. None when absent.
    */
   readonly credentials?: (job: Job, build: Build) => Promise<ReadonlyMap<string, CredentialSecret>>;
+  /** The revisions of the job's earlier builds (GIT_PREVIOUS_COMMIT, the change set); none when absent. */
+  readonly previousRevisions?: (job: Job, build: Build) => Promise<PreviousRevisions>;
+  /**
+   * Records what a build checked out, as soon as its checkout ends: the built-in node writes it to the
+   * store, an agent sends it to the server. A failure to record is logged; the build goes on.
+   */
+  readonly recordSource?: (job: Job, build: Build, source: BuildSource) => Promise<void>;
 }
 
 /** How long output may keep arriving after a step's shell exited (from processes that escaped its group). */
@@ -106,7 +116,9 @@ export class ShellRunner implements BuildRunner {
           cookie: this.cookie(job.id, build.number),
           nodeLabels: this.options.nodeLabels ?? BUILT_IN_NODE,
         });
-        for (const step of job.settings.steps) {
+        const checkedOut = job.settings.scm === null ? 'none' : await this.checkout(job, build, { env, workspace: workspace.path, log, control });
+        if (checkedOut === 'failed') result = 'FAILURE';
+        for (const step of checkedOut === 'failed' ? [] : job.settings.steps) {
           if (control.interruption) break;
           const exitCode = await this.runStep(job, step, { env, cwd: workspace.path, scratch: workspace.tmpPath, log, secrets, control });
           if (control.interruption) break;
@@ -143,6 +155,45 @@ export class ShellRunner implements BuildRunner {
       result = 'ABORTED';
     }
     return { result, interruption };
+  }
+
+  /**
+   * The job's git checkout, before the steps: its variables join the build's environment (`env`), its
+   * revision and change set are recorded. 'failed' when the checkout failed (said in the log) or the
+   * build was stopped meanwhile.
+   */
+  private async checkout(job: Job, build: Build, context: { env: Record<string, string>; workspace: string; log: LogWriter; control: BuildControl }): Promise<'done' | 'failed' | 'none'> {
+    const source = job.settings.scm;
+    if (source === null) return 'none';
+    const { log, control } = context;
+    const { buildUser } = this.options;
+    try {
+      const credentials = (await this.options.credentials?.(job, build)) ?? new Map<string, CredentialSecret>();
+      const previous = (await this.options.previousRevisions?.(job, build)) ?? NO_PREVIOUS_REVISIONS;
+      const checkedOut = await checkout({
+        source,
+        workspace: context.workspace,
+        credentials,
+        previous,
+        log,
+        control,
+        env: context.env,
+        user: buildUser ? { uid: buildUser.uid, gid: buildUser.gid } : null,
+        killGraceMs: this.options.killGraceMs,
+      });
+      try {
+        await this.options.recordSource?.(job, build, { revision: checkedOut.revision, changes: checkedOut.changes, changesTruncated: checkedOut.changesTruncated });
+      } catch (error) {
+        this.options.log.warn({ err: error, job: job.fullName, build: build.number }, 'could not record the revision a build checked out');
+      }
+      Object.assign(context.env, gitVariables(source, checkedOut, previous));
+      return 'done';
+    } catch (error) {
+      if (error instanceof GitStopped) return 'failed';
+      if (!(error instanceof CheckoutFailed)) throw error;
+      log.write(`ERROR: ${error.message}\n${error.hint ? `Hint: ${error.hint}\n` : ''}`);
+      return 'failed';
+    }
   }
 
   async reap(job: Job | null, build: Build, _processGroup: number | null): Promise<void> {

@@ -147,7 +147,7 @@ describe('config.xml', () => {
       </parameterDefinitions>
     </hudson.model.ParametersDefinitionProperty>
   </properties>
-  <scm class="hudson.plugins.git.GitSCM" plugin="git@5.0"><userRemoteConfigs/></scm>
+  <scm class="hudson.scm.SubversionSCM" plugin="subversion@2.17"><locations/></scm>
   <disabled>false</disabled>
   <concurrentBuild>true</concurrentBuild>
   <quietPeriod>3</quietPeriod>
@@ -159,14 +159,14 @@ describe('config.xml', () => {
   it('round-trips a config, keeping elements Steward does not use, and warns about them', async () => {
     const created = await create('/createItem?name=rt', config);
     expect(created.status).toBe(200);
-    expect(created.headers.get('x-steward-warning')).toContain('scm (hudson.plugins.git.GitSCM)');
+    expect(created.headers.get('x-steward-warning')).toContain('scm (hudson.scm.SubversionSCM)');
     expect(created.headers.get('x-steward-warning')).toContain('publishers/hudson.tasks.Mailer');
     const response = await server.fetch('/job/rt/config.xml');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/xml;charset=UTF-8');
     const xml = await response.text();
     expect(xml.startsWith("<?xml version='1.1' encoding='UTF-8'?>")).toBe(true);
-    for (const fragment of ['<com.example.UnknownProperty><setting>kept</setting></com.example.UnknownProperty>', '<recipients>a@example.com</recipients>', '<userRemoteConfigs/>', '<quietPeriod>3</quietPeriod>', '<concurrentBuild>true</concurrentBuild>', '<unstableReturn>3</unstableReturn>', '<string>prod</string>']) {
+    for (const fragment of ['<com.example.UnknownProperty><setting>kept</setting></com.example.UnknownProperty>', '<recipients>a@example.com</recipients>', '<locations/>', '<quietPeriod>3</quietPeriod>', '<concurrentBuild>true</concurrentBuild>', '<unstableReturn>3</unstableReturn>', '<string>prod</string>']) {
       expect(xml).toContain(fragment);
     }
     const job = await (await server.fetch('/job/rt/api/json')).json();
@@ -174,7 +174,7 @@ describe('config.xml', () => {
   });
 
   it('says what of the config it does not run on the job page, the configure page, the API and in every build log', async () => {
-    const ignored = ['scm (hudson.plugins.git.GitSCM)', 'publishers/hudson.tasks.Mailer', 'properties/com.example.UnknownProperty'];
+    const ignored = ['scm (hudson.scm.SubversionSCM)', 'publishers/hudson.tasks.Mailer', 'properties/com.example.UnknownProperty'];
     const job = (await (await server.fetch('/job/rt/api/json')).json()) as { actions: Array<{ _class?: string; ignoredSettings?: string[] }> };
     expect(job.actions.find((action) => action._class === 'io.steward.model.IgnoredSettingsAction')?.ignoredSettings).toEqual(ignored);
     for (const page of ['/job/rt/', '/job/rt/configure']) {

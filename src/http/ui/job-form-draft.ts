@@ -25,6 +25,10 @@ export interface JobDraft {
   /** "Build periodically", as typed; empty: none. */
   readonly timerSpec: string;
   readonly pollSpec: string;
+  /** Source Code Management: Git, as typed; an empty URL: none. */
+  readonly scmUrl: string;
+  readonly scmBranch: string;
+  readonly scmCredentialsId: string;
   readonly parameters: readonly ParameterDraft[];
   readonly steps: readonly StepDraft[];
   /** A new "Trigger builds remotely" token as typed (never rendered back), and whether to remove the current one. */
@@ -91,6 +95,9 @@ export function draftOf(settings: JobSettings): JobDraft {
     retryOnAgentLoss: settings.retryOnAgentLoss === 0 ? '' : String(settings.retryOnAgentLoss),
     timerSpec: settings.timerSpec ?? '',
     pollSpec: settings.pollSpec ?? '',
+    scmUrl: settings.scm?.remotes[0]?.url ?? '',
+    scmBranch: settings.scm?.branches[0] ?? '',
+    scmCredentialsId: settings.scm?.remotes[0]?.credentialsId ?? '',
     parameters: settings.parameters.map((definition) => {
       const row = { ...emptyParameter(definition.type), name: definition.name, description: definition.description };
       switch (definition.type) {
@@ -140,6 +147,9 @@ export function draftFromForm(input: RequestInput): JobDraft {
     retryOnAgentLoss: text('retryOnAgentLoss'),
     timerSpec: text('timerSpec'),
     pollSpec: text('pollSpec'),
+    scmUrl: text('scmUrl'),
+    scmBranch: text('scmBranch'),
+    scmCredentialsId: text('scmCredentialsId'),
     parameters: rowIndexes(input, 'parameters').flatMap((index) => {
       const field = (name: string) => `parameters[${index}].${name}`;
       const type = single(input, field('type'));

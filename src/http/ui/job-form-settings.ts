@@ -1,6 +1,7 @@
 import { requireDuration } from '../../core/duration.js';
 import { remoteTokenFor } from '../../auth/secret-box.js';
 import { DomainError } from '../../core/errors.js';
+import { type GitSource, simpleGitSource } from '../../core/git-source.js';
 import type { Job, JobSettings, RemoteTokenDigest, Retention } from '../../core/item.js';
 import { checkPasswordDefault, type ParameterDefinition } from '../../core/parameters.js';
 import type { SecretCodec } from '../jenkins/config-xml/parse.js';
@@ -56,6 +57,7 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       // Blank is no polling here; a config.xml's empty SCMTrigger (notifications only) is kept while the field stays blank.
       pollSpec: draft.pollSpec.trim() === '' ? (job.settings.pollSpec === '' ? '' : null) : draft.pollSpec.replace(/\r\n/g, '\n'),
       ignorePostCommitHooks: job.settings.ignorePostCommitHooks,
+      scm: scmOf(draft, job.settings.scm),
       // The form keeps the rest of the config.xml the job was last written as, and so what of it is not run.
       ignoredSettings: job.settings.ignoredSettings,
     },
@@ -122,7 +124,28 @@ function remoteToken(draft: JobDraft, current: RemoteTokenDigest | null, secrets
 /** The input that shows an error about a setting (`DomainError.field`): `parameters.2.name` → `parameters[2].name`. */
 export function jobInputOf(field: string): string | null {
   if (field === 'timeoutMs') return 'timeout';
+  if (field === 'scm.url' || field === 'scm.name' || field === 'scm.refspec') return 'scmUrl';
+  if (field === 'scm.branch') return 'scmBranch';
   const row = /^(parameters\.\d+\.(?:name|description|default|choices)|steps\.\d+\.(?:command|unstableReturn))$/.exec(field);
   if (row) return field.replace(/^(\w+)\.(\d+)\./, '$1[$2].');
   return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression', 'retryOnAgentLoss', 'timerSpec', 'pollSpec'].includes(field) ? field : null;
+}
+
+/**
+ * The form edits the first remote's URL and credential and the first branch specifier; what else the
+ * job's source has (more remotes and specifiers, extensions from its config.xml) is kept.
+ */
+function scmOf(draft: JobDraft, current: GitSource | null): GitSource | null {
+  const url = draft.scmUrl.trim();
+  if (url === '') return null;
+  const credentialsId = draft.scmCredentialsId.trim() === '' ? null : draft.scmCredentialsId.trim();
+  const fresh = simpleGitSource(url, draft.scmBranch, credentialsId);
+  if (current === null) return fresh;
+  const [first, ...otherRemotes] = current.remotes;
+  const [, ...otherBranches] = current.branches;
+  return {
+    remotes: [{ ...(first ?? fresh.remotes[0]!), url, credentialsId }, ...otherRemotes],
+    branches: [fresh.branches[0]!, ...otherBranches],
+    extensions: current.extensions,
+  };
 }

@@ -72,6 +72,12 @@ async function jobForm(scope: Scope, job: Job, draft: JobDraft, errors: FormErro
     ${draft.steps.length === 0 ? html`<p class="muted">No steps: a build does nothing.</p>` : draft.steps.map((step, index) => stepRow(step, index, errors.fields))}
     <div class="actions"><button type="submit" name="edit" value="add-step">Add step</button></div>
   </section>
+  <section aria-labelledby="scm-title">
+    <h2 id="scm-title">Source Code Management: Git</h2>
+    ${textField({ ...field('scmUrl', 'Repository URL', 'Checked out into the workspace before the steps run: https://host/org/app.git, git@host:org/app.git or file:///path. Empty: no source control.'), value: draft.scmUrl })}
+    ${textField({ ...field('scmBranch', 'Branch specifier', 'Which branch to build: */main, origin/release-*, refs/tags/v1 or a commit. Empty: any branch (**).'), value: draft.scmBranch })}
+    ${textField({ ...field('scmCredentialsId', 'Credentials id', 'The id of the credential the repository is reached with (a username and password or token, or an SSH key). Empty: none.'), value: draft.scmCredentialsId })}
+  </section>
   <section aria-labelledby="triggers-title">
     <h2 id="triggers-title">Triggers and the queue</h2>
     ${textArea({ ...field('timerSpec', 'Build periodically', 'A schedule in Jenkins\' cron syntax, one per line: MINUTE HOUR DAY MONTH WEEKDAY, with H to spread the load (H 2 * * 1-5: once between 02:00 and 02:59 on weekdays; H/15 * * * *: every quarter hour), @daily, and TZ=Europe/Berlin as the first line. Empty: never.'), value: draft.timerSpec, rows: 2 })}

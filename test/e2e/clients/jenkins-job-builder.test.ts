@@ -10,7 +10,7 @@ const execFileAsync = promisify(execFile);
 
 /**
  * Debian's Jenkins Job Builder 3.11, unmodified (`jenkins-jobs update`), against Steward: what it
- * writes is run where Steward runs it (a timed trigger) and named where it is not (a git SCM, SCM
+ * writes is run where Steward runs it (a timed trigger, a git SCM) and named where it is not (SCM
  * polling), and a schedule Jenkins would refuse is refused (400).
  */
 let server: TestServer;
@@ -56,14 +56,14 @@ const job = (timed: string) => `- job:
 `;
 
 describe('Jenkins Job Builder', () => {
-  it('creates a job whose timed trigger Steward runs, and names the git SCM and SCM polling it does not', async () => {
+  it('creates a job whose timed trigger Steward runs, and names the SCM polling it does not, and reads the git SCM', async () => {
     const created = await update(job('H 2 * * 1-5'));
     expect(created.output).toContain('Number of jobs updated: 1');
     expect(created.code).toBe(0);
     const xml = await (await server.fetch('/job/nightly/config.xml')).text();
     expect(xml).toContain('<hudson.triggers.TimerTrigger><spec>H 2 * * 1-5</spec></hudson.triggers.TimerTrigger>');
     const api = (await (await server.fetch('/job/nightly/api/json')).json()) as { actions: Array<{ _class?: string; ignoredSettings?: string[] }> };
-    expect(api.actions.find((action) => action._class === 'io.steward.model.IgnoredSettingsAction')?.ignoredSettings).toEqual(['scm (hudson.plugins.git.GitSCM)', 'triggers/hudson.triggers.SCMTrigger']);
+    expect(api.actions.find((action) => action._class === 'io.steward.model.IgnoredSettingsAction')?.ignoredSettings).toEqual(['triggers/hudson.triggers.SCMTrigger']);
   });
 
   it('fails an update whose schedule is not one with 400, and keeps the job as it was', async () => {

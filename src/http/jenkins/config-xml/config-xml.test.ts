@@ -114,6 +114,7 @@ two</choices></hudson.model.ChoiceParameterDefinition>
       timerSpec: 'TZ=UTC\nH 2 * * 1-5',
       pollSpec: 'H/5 * * * *',
       ignorePostCommitHooks: true,
+      scm: null,
       ignoredSettings: [],
     };
     const xml = renderConfigXml(asJob(settings, null));

@@ -4,6 +4,7 @@ import { defaultJobSettings, type FolderSettings, type JobSettings, type RemoteT
 import { checkPasswordDefault, type ParameterDefinition } from '../../../core/parameters.js';
 import { Refusal } from '../../errors.js';
 import { child, elements, parseXml, serialize, text } from './dom.js';
+import { GIT_SCM, ignoredOfGitSource, NULL_SCM, readGitScm } from './git-scm.js';
 import {
   DISCARDER_PROPERTY,
   FOLDER_ROOT,
@@ -78,6 +79,7 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     retryOnAgentLoss: previous?.retryOnAgentLoss ?? 0,
     timerSpec: readTimerSpec(root),
     ...readScmTrigger(root),
+    scm: readScm(root, ignored),
   };
   noteIgnored(root, ignored);
   return { settings: { ...settings, ignoredSettings: ignored }, source: sourceOf(document), ignored };
@@ -253,10 +255,24 @@ function readScmTrigger(root: Element): Pick<JobSettings, 'pollSpec' | 'ignorePo
 /** The triggers Steward runs. */
 const RUN_TRIGGERS = new Set([TIMER_TRIGGER, SCM_TRIGGER]);
 
-function noteIgnored(root: Element, ignored: string[]): void {
+/**
+ * A git SCM as the job's source, with its extensions Steward does not run named in `ignored`; any
+ * other SCM class (Subversion, Mercurial…) is kept and named as not run; `hudson.scm.NullSCM`: none.
+ */
+function readScm(root: Element, ignored: string[]): JobSettings['scm'] {
   const scm = child(root, 'scm');
   const scmClass = scm?.getAttribute('class') ?? '';
-  if (scm && scmClass !== '' && scmClass !== 'hudson.scm.NullSCM') ignored.push(`scm (${scmClass})`);
+  if (!scm || scmClass === '' || scmClass === NULL_SCM) return null;
+  if (scmClass !== GIT_SCM) {
+    ignored.push(`scm (${scmClass})`);
+    return null;
+  }
+  const source = readGitScm(scm);
+  ignored.push(...ignoredOfGitSource(source));
+  return source;
+}
+
+function noteIgnored(root: Element, ignored: string[]): void {
   for (const section of ['triggers', 'publishers']) {
     for (const element of elements(child(root, section))) {
       if (!(section === 'triggers' && RUN_TRIGGERS.has(element.nodeName))) ignored.push(`${section}/${element.nodeName}`);

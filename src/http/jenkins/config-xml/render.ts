@@ -1,7 +1,8 @@
 import type { Document, Element } from '@xmldom/xmldom';
 import type { Item, JobSettings } from '../../../core/item.js';
 import type { ParameterDefinition } from '../../../core/parameters.js';
-import { appendIndented, child, escapeXml, fragment, insertIndentedBefore, parseXml, removeChildren, replaceOrAppend, serialize, setText } from './dom.js';
+import { isDeepStrictEqual } from 'node:util';
+import { appendIndented, child, elements, escapeXml, fragment, insertIndentedBefore, parseXml, removeChildren, replaceOrAppend, serialize, setText } from './dom.js';
 import {
   DISCARDER_PROPERTY,
   FOLDER_ROOT,
@@ -14,6 +15,7 @@ import {
   TIMER_TRIGGER,
   tokenPlaceholder,
 } from './kinds.js';
+import { GIT_SCM, gitScmXml, NULL_SCM, readGitScm } from './git-scm.js';
 
 const DECLARATION = "<?xml version='1.1' encoding='UTF-8'?>\n";
 
@@ -44,6 +46,8 @@ function overlayJob(document: Document, root: Element, settings: JobSettings): v
   removeChildren(root, 'logRotator');
   placeOrRemove(properties, PARAMETERS_PROPERTY, settings.parameters.length === 0 ? null : parametersXml(settings.parameters), document);
   placeOrRemove(properties, DISCARDER_PROPERTY, settings.retention === null ? null : discarderXml(settings.retention.maxBuilds, settings.retention.maxDays), document);
+
+  placeScm(document, root, settings.scm);
 
   const triggers = ensure(document, root, 'triggers');
   placeOrRemove(triggers, TIMER_TRIGGER, settings.timerSpec === null ? null : `<${TIMER_TRIGGER}><spec>${escapeXml(settings.timerSpec)}</spec></${TIMER_TRIGGER}>`, document);
@@ -84,6 +88,34 @@ function placeAssignedNode(document: Document, root: Element, labelExpression: s
   const assigned = document.createElement('assignedNode');
   assigned.appendChild(document.createTextNode(labelExpression));
   insertIndentedBefore(root, assigned, child(root, 'canRoam'));
+}
+
+/**
+ * The job's `<scm>`: left as it is while it says what the settings say (so a document written through
+ * the Jenkins API comes back as it was sent, old form and all); otherwise a GitSCM in the current
+ * form, keeping the extensions Steward does not run, or a NullSCM. Another SCM class (Subversion…),
+ * which Steward keeps but does not run, stays while the job has no git source.
+ */
+function placeScm(document: Document, root: Element, source: JobSettings['scm']): void {
+  const scm = child(root, 'scm');
+  const scmClass = scm?.getAttribute('class') ?? '';
+  if (source === null) {
+    if (scm && scmClass !== GIT_SCM) return;
+    replaceOrAppend(root, 'scm', fragment(document, `<scm class="${NULL_SCM}"/>`));
+    return;
+  }
+  let kept: string[] = [];
+  if (scm && scmClass === GIT_SCM) {
+    let current: JobSettings['scm'] = null;
+    try {
+      current = readGitScm(scm);
+    } catch {
+      // A stored document Steward reads no longer: written anew below.
+    }
+    if (current !== null && isDeepStrictEqual(current, source)) return;
+    kept = elements(child(scm, 'extensions')).filter((element) => source.extensions.unknown.includes(element.nodeName)).map((element) => serialize(element));
+  }
+  replaceOrAppend(root, 'scm', fragment(document, gitScmXml(source, kept)));
 }
 
 function ensure(document: Document, root: Element, name: string): Element {
