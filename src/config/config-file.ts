@@ -87,6 +87,8 @@ const job = z
     timer: z.string().optional(),
     /** "Poll SCM": the same syntax; an empty string polls only when a push notification names the repository. */
     poll: z.string().optional(),
+    /** A push GitHub delivers to /github-webhook/ for the job's repository and branch makes it poll. */
+    githubPush: z.boolean().default(false),
     /** Source control: the git repository checked out into the workspace before the steps. */
     git: git.optional(),
     parameters: z.array(parameter).default([]),
@@ -186,6 +188,8 @@ const schema = z
           .strict()
           .optional(),
         auditRetention: duration.optional(),
+        /** The id of the system secret text credential whose value signs GitHub's deliveries to /github-webhook/. */
+        githubWebhookSecretCredential: z.string().min(1).optional(),
       })
       .strict()
       .optional(),

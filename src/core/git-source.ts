@@ -208,3 +208,17 @@ function looseUrl(url: string): { host: string; path: string } | null {
 export function displayUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, '$1:****@');
 }
+
+/**
+ * The key two repository URLs share exactly when `repositoryUrlMatches` says they name the same
+ * repository (`host/path`), so jobs can be looked up by the repository a notification names; null for no URL.
+ */
+export function repositoryKey(url: string): string | null {
+  const loose = looseUrl(url);
+  return loose === null ? null : `${loose.host}/${loose.path}`;
+}
+
+/** The repositories a job's source uses, as keys (`repositoryKey`), without repeats. */
+export function repositoryKeysOf(source: GitSource | null): string[] {
+  return [...new Set((source?.remotes ?? []).flatMap((remote) => repositoryKey(remote.url) ?? []))];
+}

@@ -92,6 +92,8 @@ export interface JobSettings {
   readonly pollSpec: string | null;
   /** Push notifications (notifyCommit, GitHub pushes) do not make this job poll; only its schedule does. */
   readonly ignorePostCommitHooks: boolean;
+  /** "GitHub hook trigger for GITScm polling" (the GitHub plugin's push trigger): a push GitHub delivers to `/github-webhook/` makes the job poll. */
+  readonly githubPushTrigger: boolean;
   /**
    * What the job's config.xml asks for that Steward keeps but does not run (`scm (hudson.plugins.git.GitSCM)`,
    * `triggers/hudson.triggers.TimerTrigger`, …), so that every place a person looks at the job says
@@ -146,6 +148,7 @@ export function defaultJobSettings(): JobSettings {
     timerSpec: null,
     pollSpec: null,
     ignorePostCommitHooks: false,
+    githubPushTrigger: false,
     scm: null,
     ignoredSettings: [],
   };

@@ -191,6 +191,11 @@ export const TABLES: readonly TableTransfer[] = [
     order: 'job_id',
   },
   {
+    name: 'job_repositories',
+    columns: { repository_key: 'text', job_id: 'integer' },
+    order: 'repository_key, job_id',
+  },
+  {
     name: 'views',
     columns: { id: 'integer', parent_id: 'integer', name: 'text', name_key: 'text', settings: 'json', source_config: 'text', created_at: 'integer', updated_at: 'integer' },
     order: 'id',

@@ -4,6 +4,7 @@ import type { Cause } from '../core/cause.js';
 import { type DomainError, isDomainError } from '../core/errors.js';
 import type { Build } from '../core/build.js';
 import { defaultJobSettings, type Item, type Job } from '../core/item.js';
+import { repositoryKey, simpleGitSource } from '../core/git-source.js';
 import { Permissions } from '../core/permissions.js';
 import type { Store } from './types.js';
 
@@ -488,6 +489,26 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.timers.due('poll', 100_000, 10)).toEqual([{ jobId: polled.id, dueAt: 8000 }]);
         expect(await store.timers.advance('build', early.id, 65_000, null)).toBe(true);
         expect(await store.timers.due('build', Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+      });
+
+      it('finds the jobs using a repository through the index kept with their settings, however the URL is written', async () => {
+        const source = (url: string) => simpleGitSource(url, '*/main', null);
+        const create = async (name: string, url: string | null) =>
+          (await store.items.create({ parentId: null, name, fullName: name, settings: { ...defaultJobSettings(), scm: url === null ? null : source(url) }, sourceConfig: null })) as Job;
+        const https = await create('b-https', 'https://ci@Git.Example.com/team/app.git');
+        const ssh = await create('a-ssh', 'git@git.example.com:team/app');
+        const other = await create('other', 'https://git.example.com/team/other.git');
+        await create('none', null);
+        const key = repositoryKey('ssh://git@git.example.com:22/team/app.git/')!;
+        expect((await store.items.listJobsUsingRepository(key, 10)).map((job) => job.fullName)).toEqual(['a-ssh', 'b-https']);
+        expect((await store.items.listJobsUsingRepository(key, 1)).map((job) => job.id)).toEqual([ssh.id]);
+        // Saving a job again moves it in the index; deleting it takes it out.
+        await store.items.update(other.id, { ...other.settings, scm: source('https://git.example.com/team/app') }, null);
+        await store.items.update(https.id, { ...https.settings, scm: null }, null);
+        expect((await store.items.listJobsUsingRepository(key, 10)).map((job) => job.fullName)).toEqual(['a-ssh', 'other']);
+        await store.items.delete(ssh.id);
+        expect((await store.items.listJobsUsingRepository(key, 10)).map((job) => job.fullName)).toEqual(['other']);
+        expect(await store.items.listJobsUsingRepository(repositoryKey('https://git.example.com/team/other')!, 10)).toEqual([]);
       });
 
       it('keeps each job\'s last poll, written only over the record the poll started from', async () => {

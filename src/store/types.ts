@@ -110,6 +110,11 @@ export interface ItemStore {
   listChildren(parentId: number | null): Promise<Item[]>;
   /** Every job below a folder, at any depth. */
   listJobsBelow(folderId: number): Promise<Job[]>;
+  /**
+   * The jobs whose git source uses a repository, by its key (`repositoryKey`), ordered by full name, at
+   * most `limit`: read through an index the store keeps with each job's settings.
+   */
+  listJobsUsingRepository(repositoryKey: string, limit: number): Promise<Job[]>;
   /** Fails with DomainError `name_taken` when the name is in use in that folder, ignoring case. */
   create(item: NewItem): Promise<Item>;
   /** Replaces the settings (the kind must stay the same), the source document and when the job's timer next fires. */

@@ -57,6 +57,7 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       // Blank is no polling here; a config.xml's empty SCMTrigger (notifications only) is kept while the field stays blank.
       pollSpec: draft.pollSpec.trim() === '' ? (job.settings.pollSpec === '' ? '' : null) : draft.pollSpec.replace(/\r\n/g, '\n'),
       ignorePostCommitHooks: job.settings.ignorePostCommitHooks,
+      githubPushTrigger: job.settings.githubPushTrigger,
       scm: scmOf(draft, job.settings.scm),
       // The form keeps the rest of the config.xml the job was last written as, and so what of it is not run.
       ignoredSettings: job.settings.ignoredSettings,

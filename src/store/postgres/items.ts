@@ -1,4 +1,5 @@
 import { DomainError } from '../../core/errors.js';
+import { repositoryKeysOf } from '../../core/git-source.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../../core/item.js';
 import { nameKey } from '../../core/item-name.js';
 import { keysBelow } from '../sql/names.js';
@@ -36,6 +37,14 @@ export class PgItemStore implements ItemStore {
     return rows.map(rowToItem);
   }
 
+  async listJobsUsingRepository(repositoryKey: string, limit: number): Promise<Job[]> {
+    const rows = await this.db.rows<ItemRow>(
+      'SELECT items.* FROM job_repositories JOIN items ON items.id = job_repositories.job_id WHERE job_repositories.repository_key = $1 ORDER BY items.full_name_key LIMIT $2',
+      [repositoryKey, limit],
+    );
+    return rows.map(rowToItem) as Job[];
+  }
+
   async listJobsBelow(folderId: number): Promise<Job[]> {
     const folder = await this.db.one<ItemRow>('SELECT * FROM items WHERE id = $1', [folderId]);
     if (!folder) return [];
@@ -51,7 +60,9 @@ export class PgItemStore implements ItemStore {
            VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, COALESCE((SELECT (ancestor_ids::jsonb || to_jsonb(id))::text FROM items WHERE id = $1), '[]'), $8, $8) RETURNING *`,
           [item.parentId, item.settings.kind, item.name, item.fullName, nameKey(item.fullName), JSON.stringify(item.settings), item.sourceConfig, Date.now(), item.nextFires?.build ?? null, item.nextFires?.poll ?? null],
         );
-        return rowToItem(row as ItemRow);
+        const created = rowToItem(row as ItemRow);
+        await indexRepositories(tx, created);
+        return created;
       } catch (error) {
         if (isUniqueViolation(error)) throw itemNameTaken(item.name);
         throw error;
@@ -74,7 +85,9 @@ export class PgItemStore implements ItemStore {
         nextFires.build,
         nextFires.poll,
       ]);
-      return rowToItem(row as ItemRow);
+      const updated = rowToItem(row as ItemRow);
+      await indexRepositories(tx, updated);
+      return updated;
     }, { jobIds: [id] });
   }
 
@@ -115,4 +128,11 @@ export class PgItemStore implements ItemStore {
       await tx.run('DELETE FROM items WHERE id = $1', [id]);
     });
   }
+}
+
+/** Writes the job's rows of `job_repositories` in the same transaction as its settings. */
+async function indexRepositories(tx: Pick<Sql, 'run'>, item: Item): Promise<void> {
+  await tx.run('DELETE FROM job_repositories WHERE job_id = $1', [item.id]);
+  const keys = item.kind === 'job' ? repositoryKeysOf(item.settings.scm) : [];
+  if (keys.length > 0) await tx.run('INSERT INTO job_repositories (repository_key, job_id) SELECT unnest($1::text[]), $2', [keys, item.id]);
 }

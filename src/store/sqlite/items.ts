@@ -1,3 +1,4 @@
+import { repositoryKeysOf } from '../../core/git-source.js';
 import type { Database, Statement } from 'better-sqlite3';
 import { DomainError } from '../../core/errors.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../../core/item.js';
@@ -58,6 +59,9 @@ export class SqliteItemStore implements ItemStore {
   private readonly updateRow: Statement;
   private readonly deleteRow: Statement<[number]>;
   private readonly renameRow: Statement;
+  private readonly usingRepository: Statement<[string, number], ItemRow>;
+  /** Writes the job's rows of `job_repositories` in the same transaction as its settings. */
+  private readonly indexRepositories: (item: Item) => void;
   private readonly renameBelow: Statement;
 
   constructor(
@@ -77,6 +81,15 @@ export class SqliteItemStore implements ItemStore {
     );
     this.updateRow = db.prepare('UPDATE items SET settings = @settings, source_config = @sourceConfig, timer_next_at = @timerNextAt, poll_next_at = @pollNextAt, updated_at = @now WHERE id = @id RETURNING *');
     this.deleteRow = db.prepare('DELETE FROM items WHERE id = ?');
+    this.usingRepository = db.prepare(
+      'SELECT items.* FROM job_repositories JOIN items ON items.id = job_repositories.job_id WHERE job_repositories.repository_key = ? ORDER BY items.full_name_key LIMIT ?',
+    );
+    const forget = db.prepare('DELETE FROM job_repositories WHERE job_id = ?');
+    const remember = db.prepare('INSERT INTO job_repositories (repository_key, job_id) VALUES (?, ?)');
+    this.indexRepositories = (item: Item) => {
+      forget.run(item.id);
+      for (const key of item.kind === 'job' ? repositoryKeysOf(item.settings.scm) : []) remember.run(key, item.id);
+    };
     this.renameRow = db.prepare('UPDATE items SET name = @name, full_name = @fullName, full_name_key = @key, updated_at = @now WHERE id = @id RETURNING *');
     // Everything below keeps its path under the item: only the leading old full name changes.
     this.renameBelow = db.prepare(
@@ -105,6 +118,10 @@ export class SqliteItemStore implements ItemStore {
     return rows.map(rowToItem);
   }
 
+  async listJobsUsingRepository(repositoryKey: string, limit: number): Promise<Job[]> {
+    return this.usingRepository.all(repositoryKey, limit).map(rowToItem) as Job[];
+  }
+
   async listJobsBelow(folderId: number): Promise<Job[]> {
     const folder = this.byId.get(folderId);
     if (!folder) return [];
@@ -126,7 +143,9 @@ export class SqliteItemStore implements ItemStore {
           pollNextAt: item.nextFires?.poll ?? null,
           now: Date.now(),
         }) as ItemRow;
-        return this.cache.remember(rowToItem(row));
+        const created = rowToItem(row);
+        this.indexRepositories(created);
+        return this.cache.remember(created);
       } catch (error) {
         if (isUniqueViolation(error)) {
           throw itemNameTaken(item.name);
@@ -144,7 +163,9 @@ export class SqliteItemStore implements ItemStore {
         throw new DomainError('item_kind_mismatch', `${current.full_name} is a ${current.kind}, not a ${settings.kind}.`);
       }
       const row = this.updateRow.get({ id, settings: JSON.stringify(settings), sourceConfig, timerNextAt: nextFires.build, pollNextAt: nextFires.poll, now: Date.now() }) as ItemRow;
-      return this.cache.remember(rowToItem(row));
+      const updated = rowToItem(row);
+      this.indexRepositories(updated);
+      return this.cache.remember(updated);
     });
   }
 

@@ -14,6 +14,7 @@ import {
   SHELL_BUILDER,
   TIMEOUT_WRAPPER,
   SCM_TRIGGER,
+  GITHUB_PUSH_TRIGGER,
   TIMER_TRIGGER,
   tokenPlaceholder,
 } from './kinds.js';
@@ -79,6 +80,7 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     retryOnAgentLoss: previous?.retryOnAgentLoss ?? 0,
     timerSpec: readTimerSpec(root),
     ...readScmTrigger(root),
+    githubPushTrigger: child(child(root, 'triggers'), GITHUB_PUSH_TRIGGER) !== null,
     scm: readScm(root, ignored),
   };
   noteIgnored(root, ignored);
@@ -253,7 +255,7 @@ function readScmTrigger(root: Element): Pick<JobSettings, 'pollSpec' | 'ignorePo
 }
 
 /** The triggers Steward runs. */
-const RUN_TRIGGERS = new Set([TIMER_TRIGGER, SCM_TRIGGER]);
+const RUN_TRIGGERS = new Set([TIMER_TRIGGER, SCM_TRIGGER, GITHUB_PUSH_TRIGGER]);
 
 /**
  * A git SCM as the job's source, with its extensions Steward does not run named in `ignored`; any

@@ -12,6 +12,7 @@ import {
   SHELL_BUILDER,
   TIMEOUT_WRAPPER,
   SCM_TRIGGER,
+  GITHUB_PUSH_TRIGGER,
   TIMER_TRIGGER,
   tokenPlaceholder,
 } from './kinds.js';
@@ -57,6 +58,7 @@ function overlayJob(document: Document, root: Element, settings: JobSettings): v
     settings.pollSpec === null ? null : `<${SCM_TRIGGER}><spec>${escapeXml(settings.pollSpec)}</spec><ignorePostCommitHooks>${settings.ignorePostCommitHooks}</ignorePostCommitHooks></${SCM_TRIGGER}>`,
     document,
   );
+  placeOrRemove(triggers, GITHUB_PUSH_TRIGGER, settings.githubPushTrigger ? `<${GITHUB_PUSH_TRIGGER} plugin="github"><spec></spec></${GITHUB_PUSH_TRIGGER}>` : null, document);
 
   const builders = ensure(document, root, 'builders');
   removeChildren(builders, SHELL_BUILDER);

@@ -11,3 +11,13 @@ CREATE TABLE scm_polls (
   log TEXT NOT NULL,
   polled_at INTEGER NOT NULL
 );
+
+-- The repositories each job's git source uses, by key (host/path, as GitStatus.looselyMatches
+-- compares URLs), written with the job's settings: a push notification finds the jobs using its
+-- repository through the key, without reading every job.
+CREATE TABLE job_repositories (
+  repository_key TEXT NOT NULL,
+  job_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+  PRIMARY KEY (repository_key, job_id)
+);
+CREATE INDEX job_repositories_job ON job_repositories (job_id);
