@@ -150,6 +150,8 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     cookiePrefix: secrets.digest('build cookie').slice(0, 12),
     killGraceMs: settings.killGraceMs,
     log,
+    previousRevisions: (job, build) => store.sources.previous(job.id, build.number),
+    recordSource: (job, build, source) => store.sources.record(job.id, build.number, source),
   });
   const remoteRunner = new RemoteRunner({ logs, log, leaseKey: secrets.derive('agent lease'), unseal: (sealed) => secrets.unseal(sealed), leaseMs: settings.agentLeaseMs });
   const scheduler = new Scheduler({

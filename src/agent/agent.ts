@@ -3,6 +3,7 @@ import { open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Interruption, Result } from '../core/build.js';
+import { type BuildSource, NO_PREVIOUS_REVISIONS } from '../core/revision.js';
 import { killProcessesWithCookie } from '../executor/orphans.js';
 import { ShellRunner } from '../executor/shell-runner.js';
 import { Workspaces } from '../executor/workspaces.js';
@@ -138,6 +139,8 @@ async function runBuild(options: AgentOptions, assignment: Assignment, logs: Log
     log: options.log,
     nodeLabels: assignment.nodeLabels,
     credentials: async () => new Map((assignment.credentials ?? []).map((credential) => [credential.id, credential])),
+    previousRevisions: async () => assignment.previousRevisions ?? NO_PREVIOUS_REVISIONS,
+    recordSource: (_job, _build, source) => reporter.source(source),
   });
   const renewing = setInterval(() => void reporter.renew(), assignment.renewEveryMs);
   const uploading = setInterval(() => void reporter.upload(), UPLOAD_EVERY_MS);
@@ -204,6 +207,16 @@ class Reporter {
       this.uploading = null;
     });
     return this.uploading;
+  }
+
+  /** Sends what the build checked out; tried a few times, since the build goes on without it. */
+  async source(source: BuildSource): Promise<void> {
+    for (let attempt = 0; attempt < 5 && !this.lost && !this.requests.signal.aborted; attempt++) {
+      const response = await this.send(`${this.base}/source`, { method: 'POST', body: JSON.stringify(source) });
+      if (response?.ok) return;
+      await sleep(Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt), this.requests.signal);
+    }
+    throw new Error('the server did not take the revision this build checked out');
   }
 
   async finish(outcome: RunOutcome): Promise<void> {

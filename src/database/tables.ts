@@ -100,6 +100,11 @@ export const TABLES: readonly TableTransfer[] = [
     order: 'job_id, number',
   },
   {
+    name: 'build_scm',
+    columns: { job_id: 'integer', number: 'integer', sha: 'text', branch: 'text', remote_url: 'text', changes: 'json', changes_truncated: 'boolean' },
+    order: 'job_id, number',
+  },
+  {
     name: 'users',
     columns: { id: 'text', id_key: 'text', full_name: 'text', password_hash: 'text', groups: 'json', created_at: 'integer' },
     order: 'id_key',

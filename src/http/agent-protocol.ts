@@ -6,6 +6,8 @@ import { defaultJobSettings, type Job } from '../core/item.js';
 import { type AgentNode, agentLabels } from '../core/node.js';
 import type { Scheduler } from '../queue/scheduler.js';
 import type { Assignment } from '../remote/assignment.js';
+import { readSourceReport } from '../remote/source-report.js';
+import { NO_PREVIOUS_REVISIONS } from '../core/revision.js';
 import type { HeldBuild, LeaseRefusal, RemoteRunner } from '../remote/remote-runner.js';
 import type { Store } from '../store/types.js';
 import type { AppEnv } from './context.js';
@@ -75,7 +77,7 @@ export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
       });
     });
     if (builds.length === 0) return c.body(null, 204);
-    return c.json({ assignments: builds.map(({ job, build }) => assignment(deps, node, job, build)) });
+    return c.json({ assignments: await Promise.all(builds.map(({ job, build }) => assignment(deps, node, job, build))) });
   });
 
   app.post('/builds/:job/:number/lease', async (c) => {
@@ -106,6 +108,17 @@ export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
     return c.json({ size: taken.size }, 202);
   });
 
+  // What the build checked out, as soon as its checkout ended; a report is also a sign of life.
+  app.post('/builds/:job/:number/source', async (c) => {
+    const { jobId, number, lease, body } = await buildRequest(c, deps);
+    const held = deps.remote.renew(jobId, number, lease);
+    if ('refused' in held) throw staleLease(held);
+    const source = readSourceReport(body);
+    if (source === null) throw new Refusal('body_invalid', 'A source report needs the revision and the change set.', 'Send {"revision":{"sha":"…","branch":"origin/main","remoteUrl":"…"},"changes":[…],"changesTruncated":false}.');
+    await deps.store.sources.record(jobId, number, source);
+    return c.json({ recorded: true });
+  });
+
   app.post('/builds/:job/:number/finish', async (c) => {
     const { node, jobId, number, lease, body } = await buildRequest(c, deps);
     const result = typeof body.result === 'string' && RESULTS.has(body.result) ? (body.result as Result) : null;
@@ -119,14 +132,14 @@ export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
   return app;
 }
 
-function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, build: Build): Assignment {
+async function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, build: Build): Promise<Assignment> {
   const secrets: Record<string, string> = {};
   for (const value of build.parameters ?? []) {
     if (value.type === 'password') secrets[value.sealed] = deps.unseal(value.sealed) ?? '';
   }
   return {
     // Only what running the steps needs: no tokens, no source config, no other job's data.
-    job: { ...job, sourceConfig: null, settings: { ...defaultJobSettings(), description: job.settings.description, steps: job.settings.steps, ignoredSettings: job.settings.ignoredSettings, parameters: job.settings.parameters.map((definition) => ({ ...definition, ...(definition.type === 'password' ? { sealedDefault: '' } : {}) })) } } as Job,
+    job: { ...job, sourceConfig: null, settings: { ...defaultJobSettings(), description: job.settings.description, steps: job.settings.steps, scm: job.settings.scm, ignoredSettings: job.settings.ignoredSettings, parameters: job.settings.parameters.map((definition) => ({ ...definition, ...(definition.type === 'password' ? { sealedDefault: '' } : {}) })) } } as Job,
     build,
     lease: deps.remote.leaseOf(job.id, build.number) ?? '',
     leaseMs: deps.remote.leaseMs,
@@ -136,6 +149,7 @@ function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, build: B
     environment: deps.globalEnvironment,
     nodeLabels: node.labels.join(' '),
     credentials: [],
+    previousRevisions: job.settings.scm === null ? NO_PREVIOUS_REVISIONS : await deps.store.sources.previous(job.id, build.number),
   };
 }
 

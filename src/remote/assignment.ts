@@ -1,6 +1,7 @@
 import type { CredentialSecret } from '../core/credential.js';
 import type { Build } from '../core/build.js';
 import type { Job } from '../core/item.js';
+import type { PreviousRevisions } from '../core/revision.js';
 
 /** What an agent receives for a build it claimed: what to run, and nothing beyond that build. */
 export interface Assignment {
@@ -16,5 +17,7 @@ export interface Assignment {
   readonly nodeLabels: string;
   /** The credentials this build uses, in clear (see `ShellRunnerOptions.credentials`): only those, and only for this build. */
   readonly credentials: readonly CredentialSecret[];
+  /** The revisions of the job's earlier builds, which the agent cannot read (GIT_PREVIOUS_COMMIT, the change set). */
+  readonly previousRevisions: PreviousRevisions;
 }
 

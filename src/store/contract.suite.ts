@@ -539,6 +539,29 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.builds.requestStop({ jobId: demo.id, number: build.number, interruption, mode: 'kill' })).toBe(false);
       });
 
+      it('records what builds checked out, finds the previous and previous successful revisions, and deletes them with the build', async () => {
+        const demo = await job('demo');
+        const one = (await startNext(demo.id)) as Build;
+        const revision = (sha: string) => ({ sha, branch: 'origin/main', remoteUrl: 'https://git.example.com/app.git' });
+        const change = { sha: 'b'.repeat(40), message: 'Fix\n\nbody', authorName: 'Alice', authorEmail: 'alice@example.com', timestamp: 1_700_000_000_000, paths: [{ editType: 'edit' as const, file: 'a.txt' }] };
+        expect(await store.sources.previous(demo.id, one.number)).toEqual({ previous: null, previousSuccessful: null });
+        await store.sources.record(demo.id, one.number, { revision: revision('a'.repeat(40)), changes: [], changesTruncated: false });
+        await store.builds.finish(demo.id, one.number, { result: 'SUCCESS', durationMs: 1, interruption: null });
+        const two = (await startNext(demo.id)) as Build;
+        await store.sources.record(demo.id, two.number, { revision: revision('c'.repeat(40)), changes: [change], changesTruncated: true });
+        // Recorded again (an agent's report sent twice): replaced.
+        await store.sources.record(demo.id, two.number, { revision: revision('b'.repeat(40)), changes: [change], changesTruncated: true });
+        expect(await store.sources.get(demo.id, two.number)).toEqual({ revision: revision('b'.repeat(40)), changes: [change], changesTruncated: true });
+        await store.builds.finish(demo.id, two.number, { result: 'FAILURE', durationMs: 1, interruption: null });
+        expect(await store.sources.previous(demo.id, two.number + 1)).toEqual({ previous: revision('b'.repeat(40)), previousSuccessful: revision('a'.repeat(40)) });
+        expect(await store.sources.previous(demo.id, two.number)).toEqual({ previous: revision('a'.repeat(40)), previousSuccessful: revision('a'.repeat(40)) });
+        // A build that is gone records nothing.
+        await store.sources.record(demo.id, 99, { revision: revision('d'.repeat(40)), changes: [], changesTruncated: false });
+        expect(await store.sources.get(demo.id, 99)).toBeNull();
+        await store.builds.delete(demo.id, two.number);
+        expect(await store.sources.get(demo.id, two.number)).toBeNull();
+      });
+
       it('deletes a build together with its queue item, keeping numbers', async () => {
         const demo = await job('demo');
         const build = await startNext(demo.id);

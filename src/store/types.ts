@@ -10,6 +10,7 @@ import type { AgentNode, AgentSecrets } from '../core/node.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../core/item.js';
 import type { ParameterValue } from '../core/parameters.js';
 import type { QueueItem } from '../core/queue-item.js';
+import type { BuildSource, PreviousRevisions } from '../core/revision.js';
 import type { User } from '../core/user.js';
 
 /**
@@ -37,6 +38,7 @@ export interface Store {
   readonly rateWindows: RateWindowStore;
   readonly timers: TimerStore;
   readonly polls: PollStore;
+  readonly sources: BuildSourceStore;
   readonly signals: Signals;
   /** Answers a trivial query, or throws when the backend cannot (the readiness check). */
   ping(): Promise<void>;
@@ -100,6 +102,21 @@ export interface PollStore {
   last(jobId: number): Promise<PollRecord | null>;
   /** Writes `next` if the job's record is still `from` (compared by `polledAt`; null: none yet); true when written. */
   record(jobId: number, from: PollRecord | null, next: PollRecord): Promise<boolean>;
+}
+
+/**
+ * What builds checked out: a build's revision and change set (`build_scm`, one row per build, deleted
+ * with it), recorded as soon as its checkout ends, by the server holding the build.
+ */
+export interface BuildSourceStore {
+  /** Records (or replaces) a build's source; nothing when the build does not exist (deleted meanwhile). */
+  record(jobId: number, number: number, source: BuildSource): Promise<void>;
+  get(jobId: number, number: number): Promise<BuildSource | null>;
+  /**
+   * The revisions of the latest build before `number` that recorded one, and of the latest such build
+   * that succeeded: index seeks backwards from `number`.
+   */
+  previous(jobId: number, number: number): Promise<PreviousRevisions>;
 }
 
 export interface ItemStore {

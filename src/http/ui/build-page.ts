@@ -8,6 +8,7 @@ import { progressiveHtml } from '../jenkins/builds.js';
 import type { Scope } from '../jenkins/scope.js';
 import { buildConsole } from './build-console.js';
 import { buildSummary } from './build-summary.js';
+import { buildSourceSection } from './build-source.js';
 import { type Html, renderPage } from './page.js';
 import { trailOf } from './trail.js';
 
@@ -34,6 +35,7 @@ async function buildPage(scope: Scope, job: Job, build: Build): Promise<Response
     trail: [...trailOf(job.fullName), [job.name, `/${itemPath(job.fullName)}`]],
     body: html`${neighbours(scope, job, build)}
 ${buildSummary(scope, job, build)}
+${scope.deps.store.sources.get(job.id, build.number).then(buildSourceSection)}
 ${build.parameters && build.parameters.length > 0 ? parametersTable(build.parameters) : ''}
 ${refreshing ? '' : buildConsole(scope, job, build)}`,
   });

@@ -10,6 +10,7 @@ import { PgNodeStore } from './nodes.js';
 import { PgPeriodicStore } from './periodic.js';
 import { PgPollStore } from './polls.js';
 import { PgTimerStore } from './timers.js';
+import { PgBuildSourceStore } from './sources.js';
 import { PgQueueStore } from './queue.js';
 import { PgRateWindowStore } from './rate-windows.js';
 import { PgSecurityStore } from './security.js';
@@ -91,6 +92,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     rateWindows: new PgRateWindowStore(db, batch),
     timers: new PgTimerStore(db, batch),
     polls: new PgPollStore(db, batch),
+    sources: new PgBuildSourceStore(db, batch),
     signals,
     async ping() {
       await db.rows('SELECT 1');

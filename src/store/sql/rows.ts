@@ -1,3 +1,4 @@
+import type { BuildSource, Change, Revision } from '../../core/revision.js';
 import type { AccessPolicy, Grant } from '../../core/access.js';
 import type { ApiToken } from '../../core/api-token.js';
 import type { StoredAuditEvent } from '../../core/audit.js';
@@ -358,3 +359,26 @@ export type PolicySettings = Omit<AccessPolicy, 'grants'>;
  */
 export const KEY_CHECK = 'key check';
 export const DIGEST_KEY = 'digest key';
+
+/** A row of `build_scm` (both schemas). */
+export interface BuildSourceRow {
+  job_id: number;
+  number: number;
+  sha: string;
+  branch: string | null;
+  remote_url: string;
+  changes: string;
+  changes_truncated: number | boolean;
+}
+
+export function buildSourceFromRow(row: BuildSourceRow): BuildSource {
+  return {
+    revision: revisionFromRow(row),
+    changes: JSON.parse(row.changes) as Change[],
+    changesTruncated: Boolean(row.changes_truncated),
+  };
+}
+
+export function revisionFromRow(row: Pick<BuildSourceRow, 'sha' | 'branch' | 'remote_url'>): Revision {
+  return { sha: row.sha, branch: row.branch, remoteUrl: row.remote_url };
+}

@@ -16,6 +16,7 @@ import { SqliteNodeStore } from './nodes.js';
 import { SqlitePeriodicStore } from './periodic.js';
 import { SqlitePollStore } from './polls.js';
 import { SqliteTimerStore } from './timers.js';
+import { SqliteBuildSourceStore } from './sources.js';
 import { LocalSignals } from '../local-signals.js';
 import { LocalRateWindows } from '../local-rate-windows.js';
 import { SqliteViewStore } from './views.js';
@@ -77,6 +78,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     rateWindows: new LocalRateWindows(),
     timers: new SqliteTimerStore(db, batch),
     polls: new SqlitePollStore(db, batch),
+    sources: new SqliteBuildSourceStore(db, batch),
     signals: new LocalSignals(),
     async ping() {
       ping.get();

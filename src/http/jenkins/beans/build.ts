@@ -6,14 +6,19 @@ import { type Bean, bean, type Exported } from '../export/bean.js';
 import { causeAction, interruptedBuildAction, parametersAction } from './actions.js';
 import type { BeanContext } from './context.js';
 import { fullDisplayName } from './names.js';
+import { buildDataAction, changeSetBean } from './scm.js';
+import type { BuildSource } from '../../../core/revision.js';
 
 export const BUILD_CLASS = 'hudson.model.FreeStyleBuild';
 
 /** A build, as `…/job/X/N/api/json` shows it (hudson.model.FreeStyleBuild). */
 export function buildBean(context: BeanContext, job: Job, build: Build): Bean {
   const running = build.state === 'running';
+  // What it checked out: read once, only when a property that shows it is rendered.
+  let reading: Promise<BuildSource | null> | null = null;
+  const source = () => (reading ??= context.store.sources.get(job.id, build.number));
   return bean(BUILD_CLASS, [
-    ['actions', 1, () => buildActions(build)],
+    ['actions', 1, async () => buildActions(build, await source(), job)],
     ['artifacts', 1, () => []],
     ['building', 1, () => running],
     ['description', 1, () => null],
@@ -32,15 +37,21 @@ export function buildBean(context: BeanContext, job: Job, build: Build): Bean {
     ['url', 2, () => context.rootUrl + buildPath(job.fullName, build.number)],
     // The node it ran on, as Jenkins names it: '' for the built-in node, else the agent's name.
     ['builtOn', 1, () => (build.node === BUILT_IN_NODE ? '' : build.node)],
-    ['changeSet', 1, () => bean('hudson.scm.EmptyChangeLogSet', [['items', 1, () => []], ['kind', 1, () => null]])],
+    ['changeSet', 1, async () => changeSetBean(context.rootUrl, await source())],
+    // Newer Jenkins' list of change sets (one per SCM): empty without a recorded source.
+    ['changeSets', 1, async () => {
+      const recorded = await source();
+      return recorded === null ? [] : [changeSetBean(context.rootUrl, recorded)];
+    }],
     ['culprits', 1, () => []],
   ]);
 }
 
-function buildActions(build: Build): Exported[] {
+function buildActions(build: Build, source: BuildSource | null, job: Job): Exported[] {
   const actions: Exported[] = [];
   if (build.parameters) actions.push(parametersAction(build.parameters));
   actions.push(causeAction(build.causes));
+  if (source) actions.push(buildDataAction(source, job.settings.scm));
   if (build.interruption) actions.push(interruptedBuildAction(build.interruption));
   return actions;
 }
