@@ -97,10 +97,12 @@ export class ScmPolling {
     }
     lines.push(...answer.log);
     const changes = answer.heads === null ? [] : changedRefs(last?.heads ?? null, answer.heads);
-    if (answer.heads !== null && last === null) lines.push('No earlier poll of this job: building once to have a baseline.');
+    const found = answer.heads !== null && Object.keys(answer.heads).length > 0;
+    if (answer.heads !== null && !found) lines.push('No branch matches the job\'s branch specifiers: nothing to build.');
+    if (found && last === null) lines.push('No earlier poll of this job: building once to have a baseline.');
     for (const ref of changes) lines.push(`${ref} moved: ${last?.heads[ref]?.slice(0, 12) ?? '(new)'} → ${answer.heads?.[ref]?.slice(0, 12)}`);
     lines.push(`Done. Took ${this.now() - started} ms`);
-    const changed = answer.heads !== null && (last === null || changes.length > 0);
+    const changed = found && (last === null || changes.length > 0);
     lines.push(answer.heads === null ? 'Polling failed: no build.' : changed ? 'Changes found' : 'No changes');
     const record: PollRecord = { heads: answer.heads ?? last?.heads ?? {}, log: bounded(`${lines.join('\n')}\n`), polledAt: Math.max(started, (last?.polledAt ?? 0) + 1) };
     if (!(await this.deps.store.polls.record(job.id, last, record))) {

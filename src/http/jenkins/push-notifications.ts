@@ -31,6 +31,7 @@ export async function serveNotifyCommit(scope: Scope): Promise<Response> {
   const sha1 = single(input, 'sha1')?.trim() || null;
   if (sha1 !== null && !/^[0-9a-f]{7,64}$/i.test(sha1)) throw new DomainError('parameter_invalid', `sha1=${sha1} is not a commit id.`, 'Send the full hexadecimal id of the pushed commit, or leave sha1= out to poll.');
   const token = await notifierToken(scope, single(input, 'token'));
+  await scope.deps.triggerLimiter.admit(scope.address, token);
   const push: Push = { urls: [url], refs: branches, sha1 };
   const results = await scope.deps.pushNotifications.notify(push, {
     listens: (job) => job.settings.pollSpec !== null && !job.settings.ignorePostCommitHooks,
@@ -51,7 +52,7 @@ async function notifierToken(scope: Scope, presented: string | undefined) {
   const token = TriggerTokens.isTokenLike(presented) ? await scope.deps.authenticator.triggerToken(presented, scope.address) : null;
   if (token === null) {
     if (!TriggerTokens.isTokenLike(presented)) await scope.deps.authenticator.failed(scope.address);
-    throw new DomainError('job_token_invalid', 'Invalid access token', '/git/notifyCommit takes a Steward trigger token (stw_trig_…) covering the jobs to poll.');
+    throw new DomainError('job_token_invalid', 'Invalid access token', '/git/notifyCommit takes a Steward trigger token (stwt_…) covering the jobs to poll.');
   }
   return token;
 }
@@ -83,6 +84,7 @@ export async function serveGitHubWebhook(scope: Scope): Promise<Response> {
   if (event !== 'push') return scope.c.json({ status: 'ignored', reason: `Nothing triggered: only push events start builds here (this one is ${event || 'not named'}).` }, 202);
   const payload = pushPayload(scope.c.req.header('content-type') ?? '', body);
   if (payload.deleted) return scope.c.json({ status: 'ignored', reason: `Nothing triggered: ${payload.ref} was deleted.` }, 202);
+  await scope.deps.triggerLimiter.admit(scope.address, { uuid: 'github-webhook', name: 'github-webhook' });
   const cause: Cause = { kind: 'github_push', pushedBy: payload.pushedBy };
   const results = await scope.deps.pushNotifications.notify(
     { urls: payload.urls, refs: [payload.ref], sha1: null },
