@@ -222,3 +222,13 @@ export function repositoryKey(url: string): string | null {
 export function repositoryKeysOf(source: GitSource | null): string[] {
   return [...new Set((source?.remotes ?? []).flatMap((remote) => repositoryKey(remote.url) ?? []))];
 }
+
+/**
+ * Whether a push of `pushed` (`refs/heads/main`, `refs/tags/v1`, or a bare branch name) concerns a
+ * source: some branch specifier selects it on one of `remotes` (all of the source's by default). A
+ * specifier with a parameter (`$BRANCH`) is taken to select every ref, as the git plugin does.
+ */
+export function buildsRef(source: GitSource, pushed: string, remotes: readonly GitRemote[] = source.remotes): boolean {
+  const ref = pushed.startsWith('refs/') ? pushed : `refs/heads/${pushed}`;
+  return source.branches.some((spec) => spec.includes('$') || remotes.some((remote) => branchMatches(spec, remote.name, ref)));
+}

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AuditEvent } from '../core/audit.js';
 import type { Cause } from '../core/cause.js';
 import { isDomainError } from '../core/errors.js';
-import { branchMatches, type GitRemote, repositoryKey, repositoryUrlMatches } from '../core/git-source.js';
+import { buildsRef, repositoryKey, repositoryUrlMatches } from '../core/git-source.js';
 import type { Job } from '../core/item.js';
 import type { Store } from '../store/types.js';
 import type { ScmPolling } from './scm-polling.js';
@@ -69,7 +69,7 @@ export class PushNotifications {
         const source = job.settings.scm;
         if (!source || !listens(job)) continue;
         const remotes = source.remotes.filter((remote) => push.urls.some((url) => repositoryUrlMatches(url, remote.url)));
-        if (remotes.some((remote) => push.refs.length === 0 || push.refs.some((ref) => source.branches.some((spec) => specMatchesPushed(spec, remote, ref))))) found.set(job.id, job);
+        if (remotes.length > 0 && (push.refs.length === 0 || push.refs.some((ref) => buildsRef(source, ref, remotes)))) found.set(job.id, job);
       }
     }
     return [...found.values()].sort((a, b) => a.fullName.localeCompare(b.fullName));
@@ -85,16 +85,6 @@ export class PushNotifications {
       return false;
     }
   }
-}
-
-/**
- * Whether a branch specifier selects a pushed ref, as the git plugin decides it: a specifier with a
- * parameter (`$BRANCH`) always does; a pushed name without `refs/` is a branch.
- */
-function specMatchesPushed(spec: string, remote: GitRemote, pushed: string): boolean {
-  if (spec.includes('$')) return true;
-  const ref = pushed.startsWith('refs/') ? pushed : `refs/heads/${pushed}`;
-  return branchMatches(spec, remote.name, ref);
 }
 
 function parametrizedBranches(job: Job): boolean {

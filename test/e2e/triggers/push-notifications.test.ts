@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,5 +127,27 @@ describe('…/polling and the polling log', () => {
     }, 10_000, 'the poll of app-manual');
     expect(text).toContain('No earlier poll of this job');
     await waitForBuild(server, '/job/app-manual', 1, 20_000);
+  });
+});
+
+describe('signed webhooks and git jobs', () => {
+  it('trigger only the git jobs whose branch specifiers select the pushed ref, and say why the others were not', async () => {
+    const defined = await server.fetch('/steward/api/v1/webhooks/repo-hook', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'github', secret: 'repo-hook-secret-0123456789', jobs: ['app', 'app-release'], events: ['push'] }),
+    });
+    expect(defined.status).toBe(200);
+    const deliver = (ref: string) => {
+      const body = JSON.stringify({ ref, after: 'f'.repeat(40), repository: { clone_url: repo.url } });
+      const signature = `sha256=${createHmac('sha256', 'repo-hook-secret-0123456789').update(body).digest('hex')}`;
+      return server.fetch('/steward/hooks/repo-hook', { method: 'POST', auth: null, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature }, body });
+    };
+    const release = await deliver('refs/heads/release-3');
+    expect(release.status).toBe(201);
+    expect(await release.json()).toMatchObject({ triggered: [expect.objectContaining({ job: 'app-release' })], skipped: [{ job: 'app', reason: 'refs/heads/release-3 matches none of its branch specifiers (*/main)' }] });
+    const feature = await deliver('refs/heads/feature/x');
+    expect(feature.status).toBe(202);
+    expect(((await feature.json()) as { reason: string }).reason).toContain('app-release: refs/heads/feature/x matches none of its branch specifiers (*/release-*)');
   });
 });
