@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jobSettings } from './apply.js';
 import { ConfigFileError, parseConfigFile } from './config-file.js';
 
 const parse = (text: string, env: NodeJS.ProcessEnv = {}) => parseConfigFile(text, 'steward.yaml', env);
@@ -131,5 +132,17 @@ folders:
     expect(failure('folders:\n  - name: f\n    jobs:\n      - name: a\n        label: "linux && (docker"\n')).toMatch(
       /^steward\.yaml:5: Label expression "linux && \(docker": it ends too early at column 17 \(expected .*'\)'.*\)\. Join labels with &&/,
     );
+  });
+
+  it("reads a job's git: section as its git source, and names the line of an unknown key in it", () => {
+    const config = parse('jobs:\n  - name: app\n    git:\n      url: https://git.example.com/app.git\n      branch: "*/main"\n      credentials: git-http\n      depth: 1\n      directory: src\n      clean: true\n');
+    const settings = jobSettings(config.jobs[0]!, null, {} as never);
+    expect(settings.scm).toEqual({
+      remotes: [{ url: 'https://git.example.com/app.git', name: 'origin', refspec: null, credentialsId: 'git-http' }],
+      branches: ['*/main'],
+      extensions: expect.objectContaining({ cleanBeforeCheckout: true, clone: { shallow: true, depth: 1, noTags: false, timeoutMinutes: null }, relativeTargetDir: 'src' }),
+    });
+    expect(jobSettings(parse('jobs:\n  - name: plain\n').jobs[0]!, null, {} as never).scm).toBeNull();
+    expect(failure('jobs:\n  - name: app\n    git:\n      url: x\n      branches: main\n')).toMatch(/steward.yaml:4: jobs\[0\]\.git: Unrecognized key.*branches/);
   });
 });

@@ -163,6 +163,27 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** A ref of a remote and the commit it names, as `git ls-remote` lists them. */
+export interface RemoteRef {
+  readonly ref: string;
+  readonly sha: string;
+}
+
+/**
+ * The refs of one remote a source would build, for SCM polling and push notifications: for each
+ * branch specifier in order, the refs it matches (`branchMatches`), without repeats. A commit
+ * specifier matches no ref: a job pinned to a commit has nothing to poll.
+ */
+export function refsToBuild(source: GitSource, remoteName: string, refs: readonly RemoteRef[]): RemoteRef[] {
+  const found: RemoteRef[] = [];
+  for (const spec of source.branches) {
+    for (const ref of refs) {
+      if (branchMatches(spec, remoteName, ref.ref) && !found.some((seen) => seen.ref === ref.ref)) found.push(ref);
+    }
+  }
+  return found;
+}
+
 /**
  * The short name of a branch a ref of a remote is built as: `origin/main` for `refs/heads/main`
  * (Jenkins' GIT_BRANCH), the tag's full ref for a tag.

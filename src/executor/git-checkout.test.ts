@@ -156,3 +156,16 @@ describe('git checkout', () => {
     });
   });
 });
+
+describe('lsRemote (for SCM polling)', () => {
+  it('lists branches and peeled tags of a remote, which refsToBuild narrows to what a source builds', async () => {
+    const { lsRemote } = await import('./git-ls-remote.js');
+    const { refsToBuild } = await import('../core/git-source.js');
+    const refs = await lsRemote(repo.url, null, { env: { HOME: scratch } });
+    const main = refs.find((ref) => ref.ref === 'refs/heads/main');
+    expect(main?.sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(refs.find((ref) => ref.ref === 'refs/tags/v1')?.sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(refsToBuild(simpleGitSource(repo.url, '*/main', null), 'origin', refs)).toEqual([main]);
+    await expect(lsRemote(`${repo.url}-missing`, null)).rejects.toThrow(/does not appear to be a git repository/);
+  });
+});

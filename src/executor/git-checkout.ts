@@ -236,6 +236,7 @@ function hintOf(stderr: string, remote: GitRemote | null, request: CheckoutReque
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(stderr)) {
     return `The SSH host key of ${url} is not the one known: add the server's key to ~/.ssh/known_hosts of the account builds run as on this node (ssh-keyscan HOST), or remove the stale one.`;
   }
+  if (/detected dubious ownership/i.test(stderr)) return `${url} belongs to another account than the one builds run as here: git refuses it. Serve it over HTTP(S) or SSH, or let the build account trust it (safe.directory in its git configuration).`;
   if (/couldn't find remote ref/i.test(stderr)) return `A ref the job fetches does not exist on ${url}: check the refspec and the branch specifier (${request.source.branches.join(', ')}).`;
   if (/Could not resolve host|Connection refused|Connection timed out|Network is unreachable|timed out after/i.test(stderr)) return `${url} could not be reached from this node: check the URL and the network.`;
   if (/does not appear to be a git repository|repository .* not found|not found/i.test(stderr)) return `No repository at ${url}: check the URL.`;

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ export class TestRepository {
   readonly url = `file://${this.bare}`;
 
   constructor() {
+    // Readable by a build user other than the test's account (the built-in node's, when tests run as root).
+    chmodSync(this.root, 0o755);
     git(this.root, 'init', '--bare', '--initial-branch=main', this.bare);
     git(this.root, 'init', '--initial-branch=main', this.work);
   }

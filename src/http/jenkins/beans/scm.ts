@@ -10,10 +10,11 @@ const ALWAYS = 99;
 
 /** `changeSet` (`hudson.plugins.git.GitChangeSetList`), or Jenkins' empty change log without a recorded source. */
 export function changeSetBean(rootUrl: string, source: BuildSource | null): Bean {
-  if (source === null) return bean('hudson.scm.EmptyChangeLogSet', [['items', 1, () => []], ['kind', 1, () => null]]);
+  // Shown whole at a build's depth 0, as Jenkins shows it.
+  if (source === null) return bean('hudson.scm.EmptyChangeLogSet', [['items', 2, () => []], ['kind', 2, () => null]]);
   return bean('hudson.plugins.git.GitChangeSetList', [
-    ['items', 1, () => source.changes.map((change) => changeBean(rootUrl, change))],
-    ['kind', 1, () => 'git'],
+    ['items', 2, () => source.changes.map((change) => changeBean(rootUrl, change))],
+    ['kind', 2, () => 'git'],
   ]);
 }
 
