@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestRepository } from '../../support/git-repos.js';
@@ -45,7 +45,6 @@ beforeAll(async () => {
   other.commit('elsewhere', { 'x.txt': 'x\n' });
   // Builds run as a build user here (tests run as root), for whom the repositories are another
   // account's: git fetches from them only when told they are safe, as an operator would.
-  for (const root of [repo.root, other.root]) chmodSync(root, 0o755);
   writeFileSync(join(repo.root, 'gitconfig'), '[safe]\n\tdirectory = *\n');
   server = await startTestServer({ config: `security:\n  failedAuthentications: { attempts: 1000, window: 1min }\nsettings:\n  buildEnvironment:\n    GIT_CONFIG_GLOBAL: ${join(repo.root, 'gitconfig')}\n` });
   await server.createJob('app', gitJob(repo.url, '*/main', POLL_ON_PUSH));
@@ -86,7 +85,7 @@ describe('/git/notifyCommit', () => {
       const text = await (await server.fetch('/job/app/scmPollLog/pollingLog')).text();
       return text.includes('No changes') ? text : undefined;
     }, 10_000, 'a poll that found no changes');
-    expect(log).toContain('git ls-remote -h -t -- file://');
+    expect(log).toContain('git ls-remote --heads --tags -- file://');
     expect(await lastBuildNumber('app')).toBe(1);
     // A new commit: the next notification builds it, once.
     const second = repo.commit('second', { 'README.md': 'two\n' });
@@ -107,13 +106,14 @@ describe('/git/notifyCommit', () => {
     expect(audit.events.map((event) => event.detail.result)).toContain(`No git jobs using repository: ${other.url} and branches: main`);
   });
 
-  it('with sha1, builds that commit at once, as the git plugin does', async () => {
+  it('with sha1, builds that commit at once, as the git plugin does, even when the branch moved on since', async () => {
     const third = repo.commit('third', { 'README.md': 'three\n' });
+    repo.commit('fourth', { 'README.md': 'four\n' });
     const before = (await lastBuildNumber('app')) ?? 0;
     expect((await notify(`url=${encodeURIComponent(repo.url)}&branches=main&sha1=${third}&token=${token}`)).text).toBe('Scheduled app\n');
     const build = await waitForBuild(server, `/job/app`, before + 1, 20_000);
     expect((build.actions as Array<{ causes?: Array<{ shortDescription: string }> }>).flatMap((action) => action.causes ?? []).map((cause) => cause.shortDescription)).toEqual([`commit notification ${third}`]);
-    expect(await (await server.fetch(`/job/app/${before + 1}/consoleText`)).text()).toContain(`GIT_COMMIT=${third}`);
+    expect(await (await server.fetch(`/job/app/${before + 1}/consoleText`)).text()).toContain(`GIT_COMMIT=${third} GIT_BRANCH=origin/main`);
   });
 });
 
