@@ -1,3 +1,6 @@
+import { homedir } from 'node:os';
+import type { CredentialSecret } from './core/credential.js';
+import type { Job } from './core/item.js';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -46,6 +49,9 @@ import { Metrics } from './metrics/metrics.js';
 import { readMetricsToken } from './config/metrics-token.js';
 import { anyLeaseExpired, reapLostBuilds, recoverInterruptedBuilds } from './queue/recovery.js';
 import { fireDueTimers } from './queue/timer-triggers.js';
+import { PushNotifications } from './queue/push-notifications.js';
+import { ScmPolling } from './queue/scm-polling.js';
+import { askRemoteHeads } from './executor/git-heads.js';
 import { retryAfterAgentLoss } from './queue/agent-loss-retry.js';
 import { Scheduler } from './queue/scheduler.js';
 import { IDEMPOTENCY_KEPT_MS, Triggers } from './queue/trigger.js';
@@ -194,6 +200,14 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     accepted: () => metrics.triggerAccepted(),
   });
 
+  // Until the credentials store lands: no credentials for polling, no GitHub webhook secret.
+  const credentialsOfJob = async (_job: Job) => new Map<string, CredentialSecret>();
+  const githubWebhookSecret = async (_id: string | null): Promise<string | null> => null;
+  // Polling runs git on this server, with a plain environment: none of the server's own variables.
+  const pollingEnvironment = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: homedir() };
+  const scmPolling = new ScmPolling({ store, triggers, log, ask: async (job) => askRemoteHeads(job, await credentialsOfJob(job), pollingEnvironment) });
+  const pushNotifications = new PushNotifications({ store, polling: scmPolling, triggers, log });
+
   if (file) {
     const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, nodes, endSessions: (userId) => sessions.endAllOf(userId) });
     log.info({ created: report.created, updated: report.updated, users: report.users, nodes: report.nodes }, 'applied the configuration file');
@@ -220,6 +234,9 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       nodes,
       // What runs on each agent: none until agents claim builds (the scheduler answers it then).
       runningByNode: () => scheduler.runningByNode(),
+      scmPolling,
+      pushNotifications,
+      githubWebhookSecret: async () => githubWebhookSecret(settings.githubWebhookSecretCredential),
       accounts,
       authenticator,
       apiTokens,
@@ -291,6 +308,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   // Timers are read every few seconds on every server (one index seek when none is due); each fires once per deployment.
   const timers = setInterval(() => {
     fireDueTimers({ store, triggers, log }).catch((error: unknown) => log.warn({ err: error }, 'firing the "Build periodically" timers failed; they are looked at again shortly'));
+    scmPolling.pollDue().catch((error: unknown) => log.warn({ err: error }, 'polling the jobs\' repositories failed; the due polls are looked at again shortly'));
   }, TIMER_CHECK_MS);
   timers.unref();
   scheduler.wake();

@@ -81,7 +81,7 @@ export class Webhooks {
   verify(webhook: Webhook, header: (name: string) => string | undefined, body: Uint8Array): Delivery {
     switch (webhook.kind) {
       case 'github':
-        this.checkHmac(webhook, { header: 'X-Hub-Signature-256', algorithm: 'sha256', prefix: 'sha256=', encoding: 'hex' }, header, body);
+        this.checkHmac(webhook, GITHUB_SIGNATURE, header, body);
         return { event: header('x-github-event') ?? null, id: header('x-github-delivery') ?? null };
       case 'gitlab': {
         const token = header('x-gitlab-token');
@@ -100,10 +100,18 @@ export class Webhooks {
     if (sent === undefined) throw refused(webhook, `it has no ${signature.header} header`);
     const secret = this.secrets.unseal(webhook.storedSecret);
     if (secret === null) throw new Error(`The secret of webhook ${webhook.name} cannot be unsealed with this server's key.`);
-    const expected = Buffer.from(signature.prefix + createHmac(signature.algorithm, secret).update(body).digest(signature.encoding));
-    const actual = Buffer.from(sent.trim());
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw refused(webhook, `its ${signature.header} does not match the body signed with the secret`);
+    if (!signedWith(secret, signature, sent, body)) throw refused(webhook, `its ${signature.header} does not match the body signed with the secret`);
   }
+}
+
+/** How GitHub signs a delivery: an HMAC-SHA256 of the raw body in `X-Hub-Signature-256`. */
+export const GITHUB_SIGNATURE: HmacSignature = { header: 'X-Hub-Signature-256', algorithm: 'sha256', prefix: 'sha256=', encoding: 'hex' };
+
+/** Whether `sent` (a signature header's value) is the body signed with the secret, compared in constant time. */
+export function signedWith(secret: string, signature: HmacSignature, sent: string, body: Uint8Array): boolean {
+  const expected = Buffer.from(signature.prefix + createHmac(signature.algorithm, secret).update(body).digest(signature.encoding));
+  const actual = Buffer.from(sent.trim());
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 function refused(webhook: Webhook, why: string): DomainError {

@@ -158,6 +158,9 @@ export function jobSettings(declared: JobDeclaration, current: JobSettings | nul
     labelExpression: declared.label ?? null,
     retryOnAgentLoss: declared.retryOnAgentLoss,
     timerSpec: blankAsNull(declared.timer),
+    pollSpec: declared.poll ?? null,
+    ignorePostCommitHooks: false,
+    githubPushTrigger: declared.githubPush,
     scm: declared.git ? gitSource(declared.git) : null,
     // The config.xml a job was last written as stays with it, with what of it Steward does not run.
     ignoredSettings: current?.ignoredSettings ?? [],

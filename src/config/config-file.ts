@@ -85,6 +85,10 @@ const job = z
     retryOnAgentLoss: z.number().int().min(0).max(MAX_AGENT_LOSS_RETRIES).default(0),
     /** "Build periodically": Jenkins' cron syntax (`H 2 * * 1-5`; several lines, `TZ=`). */
     timer: z.string().optional(),
+    /** "Poll SCM": the same syntax; an empty string polls only when a push notification names the repository. */
+    poll: z.string().optional(),
+    /** A push GitHub delivers to /github-webhook/ for the job's repository and branch makes it poll. */
+    githubPush: z.boolean().default(false),
     /** Source control: the git repository checked out into the workspace before the steps. */
     git: git.optional(),
     parameters: z.array(parameter).default([]),
@@ -184,6 +188,8 @@ const schema = z
           .strict()
           .optional(),
         auditRetention: duration.optional(),
+        /** The id of the system secret text credential whose value signs GitHub's deliveries to /github-webhook/. */
+        githubWebhookSecretCredential: z.string().min(1).optional(),
       })
       .strict()
       .optional(),
@@ -353,6 +359,7 @@ function checkLabels(config: ConfigFile, fail: (message: string, where: Path) =>
     const checks: Array<[string, () => unknown]> = [
       ['label', () => labelExpressionSetting(declared.label ?? null)],
       ['timer', () => (declared.timer === undefined ? null : parseTimerSpec(declared.timer, declared.name))],
+      ['poll', () => (declared.poll === undefined || declared.poll.trim() === '' ? null : parseTimerSpec(declared.poll, declared.name))],
     ];
     for (const [key, check] of checks) {
       try {

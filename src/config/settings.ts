@@ -39,6 +39,8 @@ export interface Settings {
   /** Failed authentications allowed from one address per window, before it gets 429. */
   readonly failedAuthentications: { readonly count: number; readonly windowMs: number };
   /** Triggers allowed per trigger token and per address (null: unlimited). */
+  /** The system secret text credential GitHub signs deliveries to `/github-webhook/` with; null: that URL refuses every delivery. */
+  readonly githubWebhookSecretCredential: string | null;
   readonly triggerLimits: { readonly perToken: { count: number; windowMs: number } | null; readonly perAddress: { count: number; windowMs: number } | null };
   /** Audit events older than this are deleted. */
   readonly auditRetentionMs: number;
@@ -121,6 +123,7 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
       count: file?.security?.failedAuthentications?.attempts ?? 10,
       windowMs: file?.security?.failedAuthentications ? milliseconds(file.security.failedAuthentications.window) : 60_000,
     },
+    githubWebhookSecretCredential: env.STEWARD_GITHUB_WEBHOOK_SECRET_CREDENTIAL ?? file?.security?.githubWebhookSecretCredential ?? null,
     triggerLimits: {
       perToken: limitOf(file?.security?.triggerLimits?.perToken, { count: 120, windowMs: 60_000 }),
       perAddress: limitOf(file?.security?.triggerLimits?.perAddress, null),

@@ -13,6 +13,7 @@ export type AuditAction =
   | 'trigger_token.create'
   | 'trigger_token.revoke'
   | 'webhook.delivery'
+  | 'push.notification'
   | 'webhook.create'
   | 'webhook.delete'
   | 'user.create'

@@ -19,7 +19,13 @@ export type Cause =
   /** A build queued again because build `build` lost its agent (the job's `retryOnAgentLoss`); `attempt` counts from 1. */
   | { readonly kind: 'agent_loss_retry'; readonly build: number; readonly node: string; readonly attempt: number }
   /** The job's "Build periodically" schedule came due. */
-  | { readonly kind: 'timer' };
+  | { readonly kind: 'timer' }
+  /** A poll of the job's repository found its branches moved (on the job's "Poll SCM" schedule, or asked by a push notification). */
+  | { readonly kind: 'scm_change' }
+  /** A push notification (`/git/notifyCommit` with `sha1`) asked for a build of this commit. */
+  | { readonly kind: 'commit_hook'; readonly sha1: string }
+  /** A GitHub push event (`/github-webhook/`) for the job's repository and branch, by the pusher named. */
+  | { readonly kind: 'github_push'; readonly pushedBy: string };
 
 export interface CauseCount {
   readonly cause: Cause;
@@ -37,6 +43,12 @@ export function describeCause(cause: Cause): string {
       return `Rebuilt from #${cause.build} by user ${cause.userName}`;
     case 'timer':
       return 'Started by timer';
+    case 'scm_change':
+      return 'Started by an SCM change';
+    case 'commit_hook':
+      return `commit notification ${cause.sha1}`;
+    case 'github_push':
+      return `Started by GitHub push by ${cause.pushedBy}`;
     case 'agent_loss_retry':
       return `Started again because build #${cause.build} lost its agent ${cause.node} (retry ${cause.attempt})`;
     case 'webhook':

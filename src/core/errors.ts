@@ -29,6 +29,8 @@ export type DomainErrorCode =
   | 'queue_full'
   | 'webhook_not_found'
   | 'webhook_signature_invalid'
+  | 'webhook_secret_missing'
+  | 'access_token_required'
   | 'too_many_triggers'
   | 'user_delete_self'
   | 'queue_item_not_cancellable'

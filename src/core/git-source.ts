@@ -230,3 +230,27 @@ function looseUrl(url: string): { host: string; path: string } | null {
 export function displayUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, '$1:****@');
 }
+
+/**
+ * The key two repository URLs share exactly when `repositoryUrlMatches` says they name the same
+ * repository (`host/path`), so jobs can be looked up by the repository a notification names; null for no URL.
+ */
+export function repositoryKey(url: string): string | null {
+  const loose = looseUrl(url);
+  return loose === null ? null : `${loose.host}/${loose.path}`;
+}
+
+/** The repositories a job's source uses, as keys (`repositoryKey`), without repeats. */
+export function repositoryKeysOf(source: GitSource | null): string[] {
+  return [...new Set((source?.remotes ?? []).flatMap((remote) => repositoryKey(remote.url) ?? []))];
+}
+
+/**
+ * Whether a push of `pushed` (`refs/heads/main`, `refs/tags/v1`, or a bare branch name) concerns a
+ * source: some branch specifier selects it on one of `remotes` (all of the source's by default). A
+ * specifier with a parameter (`$BRANCH`) is taken to select every ref, as the git plugin does.
+ */
+export function buildsRef(source: GitSource, pushed: string, remotes: readonly GitRemote[] = source.remotes): boolean {
+  const ref = pushed.startsWith('refs/') ? pushed : `refs/heads/${pushed}`;
+  return source.branches.some((spec) => spec.includes('$') || remotes.some((remote) => branchMatches(spec, remote.name, ref)));
+}

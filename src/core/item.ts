@@ -85,6 +85,16 @@ export interface JobSettings {
   /** Source control: the git repository checked out into the workspace before the steps; null means none. */
   readonly scm: GitSource | null;
   /**
+   * "Poll SCM" (Jenkins' SCMTrigger): a schedule in the same cron syntax on which the job's repository
+   * is asked whether its branches moved, building when they did; an empty schedule polls only when a
+   * push notification names the repository; null means the job does not poll.
+   */
+  readonly pollSpec: string | null;
+  /** Push notifications (notifyCommit, GitHub pushes) do not make this job poll; only its schedule does. */
+  readonly ignorePostCommitHooks: boolean;
+  /** "GitHub hook trigger for GITScm polling" (the GitHub plugin's push trigger): a push GitHub delivers to `/github-webhook/` makes the job poll. */
+  readonly githubPushTrigger: boolean;
+  /**
    * What the job's config.xml asks for that Steward keeps but does not run (`scm (hudson.plugins.git.GitSCM)`,
    * `triggers/hudson.triggers.TimerTrigger`, …), so that every place a person looks at the job says
    * so: its page, its configure page, each build's log and its API answer. Empty for a job Steward runs whole.
@@ -136,6 +146,9 @@ export function defaultJobSettings(): JobSettings {
     labelExpression: null,
     retryOnAgentLoss: 0,
     timerSpec: null,
+    pollSpec: null,
+    ignorePostCommitHooks: false,
+    githubPushTrigger: false,
     scm: null,
     ignoredSettings: [],
   };

@@ -95,6 +95,8 @@ function makeHome(): void {
     run(key, 'token:uuid-1', 'deploy-42', 'fp-1', 6, 1, 9000);
     run(key, 'token:uuid-1', 'deploy-43', 'fp-1', 6, 0, 9001);
     run('INSERT INTO webhooks (name, name_key, kind, stored_secret, definition, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', 'GitHub', 'github', 'github', 'v1:sealed', '{"jobs":["Team/app"],"events":["push"]}', 'alice', 10000);
+    run('INSERT INTO scm_polls (job_id, heads, log, polled_at) VALUES (?, ?, ?, ?)', 3, '{"refs/heads/main":"0123456789abcdef0123456789abcdef01234567"}', 'Polling log\nNo changes\n', 10500);
+    run('INSERT INTO job_repositories (repository_key, job_id) VALUES (?, ?)', 'git.example.com/team/app', 2);
     const view = 'INSERT INTO views (id, parent_id, name, name_key, settings, source_config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
     run(view, 1, null, 'Mine', 'mine', '{"jobNames":["Sölo"]}', null, 11000, 11001);
     run(view, 2, 1, 'Apps', 'apps', '{"includeRegex":"a.*"}', '<hudson.model.ListView/>', 11002, 11003);

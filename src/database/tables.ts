@@ -51,6 +51,7 @@ export const TABLES: readonly TableTransfer[] = [
       settings: 'json',
       source_config: 'text',
       timer_next_at: 'integer',
+      poll_next_at: 'integer',
       next_build_number: 'integer',
       ancestor_ids: 'json',
       created_at: 'integer',
@@ -188,6 +189,16 @@ export const TABLES: readonly TableTransfer[] = [
     name: 'webhooks',
     columns: { name: 'text', name_key: 'text', kind: 'text', stored_secret: 'text', definition: 'json', created_by: 'text', created_at: 'integer' },
     order: 'name_key',
+  },
+  {
+    name: 'scm_polls',
+    columns: { job_id: 'integer', heads: 'json', log: 'text', polled_at: 'integer' },
+    order: 'job_id',
+  },
+  {
+    name: 'job_repositories',
+    columns: { repository_key: 'text', job_id: 'integer' },
+    order: 'repository_key, job_id',
   },
   {
     name: 'views',

@@ -14,6 +14,11 @@ export interface CheckoutRequest extends Omit<GitRunContext, 'timeoutMs'> {
   readonly credentials: ReadonlyMap<string, CredentialSecret>;
   /** The job's earlier builds' revisions: the change set starts after the previous one. */
   readonly previous: PreviousRevisions;
+  /**
+   * A commit to build instead of resolving the branch specifiers, when it was fetched: what a commit
+   * notification names (`/git/notifyCommit?sha1=`, the git plugin's RevisionParameterAction).
+   */
+  readonly revision?: string | null;
 }
 
 export interface CheckoutResult extends BuildSource {
@@ -78,7 +83,7 @@ export async function checkout(request: CheckoutRequest): Promise<CheckoutResult
       const fetched = await runGit(context, directory, ['fetch', tags, '--force', '--progress', ...depth, '--', remote.url, ...refspecOf(remote).split(/\s+/)], { show: true, env: access.env, secrets: access.secrets });
       if (fetched.code !== 0) throw new CheckoutFailed(`Error fetching remote repo '${remote.name}'`, fetchHint(fetched, remote, request));
     }
-    const chosen = await choose(context, directory, source);
+    const chosen = (request.revision ? await notified(context, directory, source, request.revision) : null) ?? (await choose(context, directory, source));
     const firstAccess = accesses.get(source.remotes[0]!.name)!;
     if (extensions.cleanBeforeCheckout) {
       log.write('Cleaning workspace\n');
@@ -133,6 +138,25 @@ async function must(pending: Promise<GitOutput>, message: string): Promise<GitOu
  * fetched remote branches it matches (`branchMatches`); the first specifier that finds anything wins,
  * and of several branches the first by name.
  */
+/** The notified commit, on the first fetched branch the specifiers select that holds it; null (said in the log) when it was not fetched. */
+async function notified(context: GitRunContext, directory: string, source: GitSource, sha1: string): Promise<Revision | null> {
+  const found = await runGit(context, directory, ['rev-parse', '--verify', '--quiet', `${sha1}^{commit}`]);
+  if (found.code !== 0) {
+    context.log.write(`The notified commit ${sha1} is not on the fetched branches: building the branch specifiers' revision instead\n`);
+    return null;
+  }
+  const sha = found.stdout.trim();
+  const holding = await runGit(context, directory, ['for-each-ref', '--contains', sha, '--format=%(refname)', 'refs/remotes/']);
+  for (const remote of source.remotes) {
+    const prefix = `refs/remotes/${remote.name}/`;
+    for (const ref of holding.stdout.split('\n').filter((line) => line.startsWith(prefix) && line !== `${prefix}HEAD`)) {
+      const branchRef = `refs/heads/${ref.slice(prefix.length)}`;
+      if (source.branches.some((spec) => branchMatches(spec, remote.name, branchRef))) return { sha, branch: remoteBranchName(remote.name, branchRef), remoteUrl: remote.url };
+    }
+  }
+  return { sha, branch: null, remoteUrl: source.remotes[0]!.url };
+}
+
 async function choose(context: GitRunContext, directory: string, source: GitSource): Promise<Revision> {
   const refs = await runGit(context, directory, ['for-each-ref', '--format=%(objectname) %(*objectname) %(refname)', 'refs/remotes/', 'refs/tags/']);
   const listed = refs.stdout

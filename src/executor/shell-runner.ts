@@ -175,6 +175,7 @@ export class ShellRunner implements BuildRunner {
         workspace: context.workspace,
         credentials,
         previous,
+        revision: notifiedCommit(build),
         log,
         control,
         env: context.env,
@@ -350,4 +351,10 @@ export function interpreterOf(command: string): string[] {
 function signalNumber(signal: NodeJS.Signals | null): number {
   const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
   return (signal && numbers[signal]) ?? 0;
+}
+
+/** The commit a commit notification asked this build to build (`/git/notifyCommit?sha1=`), if one did. */
+function notifiedCommit(build: Build): string | null {
+  for (const { cause } of build.causes) if (cause.kind === 'commit_hook') return cause.sha1;
+  return null;
 }

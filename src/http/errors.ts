@@ -97,6 +97,8 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   queue_full: 503,
   webhook_not_found: 404,
   webhook_signature_invalid: 403,
+  webhook_secret_missing: 403,
+  access_token_required: 401,
   too_many_triggers: 429,
   user_delete_self: 409,
   queue_item_not_cancellable: 422,

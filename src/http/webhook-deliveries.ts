@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { isDomainError, DomainError } from '../core/errors.js';
 import type { Job } from '../core/item.js';
 import { queueItemPath } from '../core/item-url.js';
+import { buildsRef } from '../core/git-source.js';
 import { fieldOf, filterOut, type Webhook } from '../core/webhook.js';
 import { auditEvent } from './audit.js';
 import { readBody, refuseDeepJson } from './body.js';
@@ -59,10 +60,18 @@ async function deliver(c: Context<AppEnv>, deps: JenkinsDeps & { readonly webhoo
   if (ignored) return c.json({ status: 'ignored', reason: `Nothing triggered: ${ignored}.`, ...answer }, 202);
 
   const jobs: Job[] = [];
+  const skipped: Array<{ job: string; reason: string }> = [];
+  // A git job builds only the branches its specifiers select: a push of another ref is not for it.
+  const ref = fieldOf(payload, webhook.refField);
   for (const fullName of webhook.jobs) {
     const item = await deps.items.find(fullName);
     if (item?.kind !== 'job') throw new DomainError('item_not_found', `Webhook ${webhook.name} triggers ${fullName}, which is not a job here.`, 'Fix the webhook\'s jobs, or create the job.');
-    jobs.push(item);
+    const source = item.settings.scm;
+    if (source && ref !== null && !buildsRef(source, ref)) skipped.push({ job: item.fullName, reason: `${ref} matches none of its branch specifiers (${source.branches.join(', ')})` });
+    else jobs.push(item);
+  }
+  if (jobs.length === 0) {
+    return c.json({ status: 'ignored', reason: `Nothing triggered: ${skipped.map((skip) => `${skip.job}: ${skip.reason}`).join('; ')}.`, ...answer, skipped }, 202);
   }
   const parameters = new Map<string, string[]>();
   for (const [parameter, path] of Object.entries(webhook.parameters)) {
@@ -87,7 +96,7 @@ async function deliver(c: Context<AppEnv>, deps: JenkinsDeps & { readonly webhoo
   }
   const duplicate = triggered.every((entry) => entry.duplicate);
   const headers: Record<string, string> = triggered.length === 1 && triggered[0] ? { Location: triggered[0].queueUrl } : {};
-  return c.json({ status: duplicate ? 'duplicate' : 'triggered', ...answer, triggered }, duplicate ? 200 : 201, headers);
+  return c.json({ status: duplicate ? 'duplicate' : 'triggered', ...answer, triggered, ...(skipped.length > 0 ? { skipped } : {}) }, duplicate ? 200 : 201, headers);
 }
 
 /** JSON, or GitHub's form-encoded variant (`payload=` JSON). Unreadable payloads are a 400. */

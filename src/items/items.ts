@@ -4,7 +4,7 @@ import { checkJobSettings, type Folder, type FolderSettings, type Item, type Job
 import { checkItemName, joinFullName, nameKey, splitFullName } from '../core/item-name.js';
 import { renameInView } from '../core/view.js';
 import { labelExpressionSetting } from '../labels/label-expression.js';
-import type { Store } from '../store/types.js';
+import { type NextFires, NO_FIRES, type Store } from '../store/types.js';
 import { nextFire, parseTimerSpec } from '../timers/timer-spec.js';
 
 export interface ItemsDeps {
@@ -44,10 +44,12 @@ export class Items {
     return relative ?? this.find(bare);
   }
 
-  /** When a job saved now with these settings first fires by its timer; null without one. */
-  private timerNextAt(settings: FolderSettings | JobSettings, fullName: string): number | null {
-    if (settings.kind !== 'job' || settings.timerSpec === null) return null;
-    return nextFire(parseTimerSpec(settings.timerSpec, fullName), (this.deps.now ?? Date.now)());
+  /** When a job saved now with these settings first fires by each of its timers. */
+  private nextFires(settings: FolderSettings | JobSettings, fullName: string): NextFires {
+    if (settings.kind !== 'job') return NO_FIRES;
+    const now = (this.deps.now ?? Date.now)();
+    const fire = (spec: string | null) => (spec === null || spec === '' ? null : nextFire(parseTimerSpec(spec, fullName), now));
+    return { build: fire(settings.timerSpec), poll: fire(settings.pollSpec) };
   }
 
   find(fullName: string): Promise<Item | null> {
@@ -69,7 +71,7 @@ export class Items {
     const name = checkItemName(rawName);
     const fullName = joinFullName(parent?.fullName ?? null, name);
     const saved = checked(settings);
-    return this.deps.store.items.create({ parentId: parent?.id ?? null, name, fullName, settings: saved, sourceConfig, timerNextAt: this.timerNextAt(saved, fullName) });
+    return this.deps.store.items.create({ parentId: parent?.id ?? null, name, fullName, settings: saved, sourceConfig, nextFires: this.nextFires(saved, fullName) });
   }
 
   async update(item: Item, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item> {
@@ -77,7 +79,7 @@ export class Items {
       throw new DomainError('item_kind_mismatch', `${item.fullName} is a ${item.kind}; this configuration describes a ${settings.kind}.`, `Delete the ${item.kind} first, or send a ${item.kind} configuration.`);
     }
     const saved = checked(settings);
-    const updated = await this.deps.store.items.update(item.id, saved, sourceConfig, this.timerNextAt(saved, item.fullName));
+    const updated = await this.deps.store.items.update(item.id, saved, sourceConfig, this.nextFires(saved, item.fullName));
     if (updated.kind === 'job' && updated.settings.disabled && item.kind === 'job' && !item.settings.disabled) {
       await this.deps.store.queue.cancelForJob(updated.id, this.now());
     }
@@ -169,13 +171,19 @@ function checked<S extends FolderSettings | JobSettings>(settings: S): S {
   if (settings.kind !== 'job') return settings;
   checkJobSettings(settings);
   const timerSpec = settings.timerSpec === null || settings.timerSpec.trim() === '' ? null : settings.timerSpec;
-  // The job's name only spreads H: any name finds a schedule that cannot be read.
-  if (timerSpec !== null) {
-    try {
-      parseTimerSpec(timerSpec, '');
-    } catch (error) {
-      throw isDomainError(error) ? error.at('timerSpec') : error;
-    }
+  // A blank polling schedule is kept: it polls when a push notification names the repository.
+  const pollSpec = settings.pollSpec === null ? null : settings.pollSpec.trim() === '' ? '' : settings.pollSpec;
+  checkSchedule(timerSpec, 'timerSpec');
+  checkSchedule(pollSpec === '' ? null : pollSpec, 'pollSpec');
+  return { ...settings, labelExpression: labelExpressionSetting(settings.labelExpression), timerSpec, pollSpec };
+}
+
+/** The job's name only spreads H: any name finds a schedule that cannot be read. */
+function checkSchedule(spec: string | null, field: 'timerSpec' | 'pollSpec'): void {
+  if (spec === null) return;
+  try {
+    parseTimerSpec(spec, '');
+  } catch (error) {
+    throw isDomainError(error) ? error.at(field) : error;
   }
-  return { ...settings, labelExpression: labelExpressionSetting(settings.labelExpression), timerSpec };
 }

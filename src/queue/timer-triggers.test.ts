@@ -54,8 +54,8 @@ describe('"Build periodically" timers, on a real store', () => {
     // Hours missed while no server ran: one build, not three; then the next hour.
     at('2026-12-07T14:20:00Z');
     expect(await fire()).toBe(1);
-    expect(await store.timers.due(Date.parse('2026-12-07T14:59:59Z'), 10)).toEqual([]);
-    expect(await store.timers.due(Date.parse('2026-12-07T15:00:00Z'), 10)).toEqual([{ jobId: job.id, dueAt: Date.parse('2026-12-07T15:00:00Z') }]);
+    expect(await store.timers.due('build', Date.parse('2026-12-07T14:59:59Z'), 10)).toEqual([]);
+    expect(await store.timers.due('build', Date.parse('2026-12-07T15:00:00Z'), 10)).toEqual([{ jobId: job.id, dueAt: Date.parse('2026-12-07T15:00:00Z') }]);
   });
 
   it('fire once when several servers look at the same moment', async () => {
@@ -73,7 +73,7 @@ describe('"Build periodically" timers, on a real store', () => {
     await items.update(job, { ...job.settings, disabled: false, timerSpec: null }, null);
     at('2026-12-07T23:00:01Z');
     expect(await fire()).toBe(0);
-    expect(await store.timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+    expect(await store.timers.due('build', Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
   });
 
   it('refuse to save a schedule that is not one, naming the setting', async () => {

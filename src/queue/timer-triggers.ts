@@ -27,11 +27,11 @@ export async function fireDueTimers(deps: TimerTriggerDeps): Promise<number> {
   const now = (deps.now ?? Date.now)();
   let queued = 0;
   for (;;) {
-    const due = await deps.store.timers.due(now, BATCH);
+    const due = await deps.store.timers.due('build', now, BATCH);
     for (const timer of due) {
       const item = await deps.store.items.get(timer.jobId);
       const job = item?.kind === 'job' ? item : null;
-      if (!(await deps.store.timers.advance(timer.jobId, timer.dueAt, job ? nextTime(job, now, deps.log) : null))) continue;
+      if (!(await deps.store.timers.advance('build', timer.jobId, timer.dueAt, job ? nextTime(job, now, deps.log) : null))) continue;
       if (job && !job.settings.disabled && job.settings.timerSpec !== null && (await queueBuild(deps, job, timer.dueAt))) queued += 1;
     }
     if (due.length < BATCH) return queued;

@@ -4,6 +4,7 @@ import type { Cause } from '../core/cause.js';
 import { type DomainError, isDomainError } from '../core/errors.js';
 import type { Build } from '../core/build.js';
 import { defaultJobSettings, type Item, type Job } from '../core/item.js';
+import { repositoryKey, simpleGitSource } from '../core/git-source.js';
 import { Permissions } from '../core/permissions.js';
 import type { Store } from './types.js';
 
@@ -455,29 +456,75 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         ]);
       });
 
-      it('keeps each job\'s timer with its settings, finds the due ones earliest first, and moves each forward for one caller only', async () => {
-        const timed = async (name: string, timerNextAt: number | null) =>
-          (await store.items.create({ parentId: null, name, fullName: name, settings: { ...defaultJobSettings(), timerSpec: '0 * * * *' }, sourceConfig: null, timerNextAt })) as Job;
+      it('keeps each job\'s timers with its settings, finds the due ones earliest first, and moves each forward for one caller only', async () => {
+        const timed = async (name: string, build: number | null, poll: number | null = null) =>
+          (await store.items.create({ parentId: null, name, fullName: name, settings: { ...defaultJobSettings(), timerSpec: '0 * * * *' }, sourceConfig: null, nextFires: { build, poll } })) as Job;
         const late = await timed('late', 9000);
         const early = await timed('early', 5000);
-        await timed('untimed', null);
-        expect(await store.timers.due(4999, 10)).toEqual([]);
-        expect(await store.timers.due(9000, 10)).toEqual([
+        const polled = await timed('polled', null, 7000);
+        expect(await store.timers.due('build', 4999, 10)).toEqual([]);
+        expect(await store.timers.due('build', 9000, 10)).toEqual([
           { jobId: early.id, dueAt: 5000 },
           { jobId: late.id, dueAt: 9000 },
         ]);
-        expect(await store.timers.due(9000, 1)).toEqual([{ jobId: early.id, dueAt: 5000 }]);
+        expect(await store.timers.due('build', 9000, 1)).toEqual([{ jobId: early.id, dueAt: 5000 }]);
+        // The polling timer is the other purpose's, moved on its own.
+        expect(await store.timers.due('poll', 9000, 10)).toEqual([{ jobId: polled.id, dueAt: 7000 }]);
+        expect(await store.timers.advance('build', polled.id, 7000, 8000)).toBe(false);
+        expect(await store.timers.advance('poll', polled.id, 7000, 8000)).toBe(true);
+        expect(await store.timers.due('poll', 7999, 10)).toEqual([]);
         // Two servers read it due at 5000: one moves it.
-        const moved = await Promise.all([store.timers.advance(early.id, 5000, 65_000), store.timers.advance(early.id, 5000, 65_000)]);
+        const moved = await Promise.all([store.timers.advance('build', early.id, 5000, 65_000), store.timers.advance('build', early.id, 5000, 65_000)]);
         expect(moved.filter(Boolean)).toHaveLength(1);
-        expect(await store.timers.due(10_000, 10)).toEqual([{ jobId: late.id, dueAt: 9000 }]);
-        // Saving the job sets the timer again; without a schedule it stops.
-        await store.items.update(late.id, late.settings, null, 20_000);
-        expect(await store.timers.due(10_000, 10)).toEqual([]);
-        await store.items.update(late.id, { ...late.settings, timerSpec: null }, null, null);
-        expect(await store.timers.due(100_000, 10)).toEqual([{ jobId: early.id, dueAt: 65_000 }]);
-        expect(await store.timers.advance(early.id, 65_000, null)).toBe(true);
-        expect(await store.timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+        expect(await store.timers.due('build', 10_000, 10)).toEqual([{ jobId: late.id, dueAt: 9000 }]);
+        // Saving the job sets the timers again; without a schedule they stop.
+        await store.items.update(late.id, late.settings, null, { build: 20_000, poll: 30_000 });
+        expect(await store.timers.due('build', 10_000, 10)).toEqual([]);
+        expect(await store.timers.due('poll', 30_000, 10)).toEqual([
+          { jobId: polled.id, dueAt: 8000 },
+          { jobId: late.id, dueAt: 30_000 },
+        ]);
+        await store.items.update(late.id, { ...late.settings, timerSpec: null }, null, { build: null, poll: null });
+        expect(await store.timers.due('build', 100_000, 10)).toEqual([{ jobId: early.id, dueAt: 65_000 }]);
+        expect(await store.timers.due('poll', 100_000, 10)).toEqual([{ jobId: polled.id, dueAt: 8000 }]);
+        expect(await store.timers.advance('build', early.id, 65_000, null)).toBe(true);
+        expect(await store.timers.due('build', Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+      });
+
+      it('finds the jobs using a repository through the index kept with their settings, however the URL is written', async () => {
+        const source = (url: string) => simpleGitSource(url, '*/main', null);
+        const create = async (name: string, url: string | null) =>
+          (await store.items.create({ parentId: null, name, fullName: name, settings: { ...defaultJobSettings(), scm: url === null ? null : source(url) }, sourceConfig: null })) as Job;
+        const https = await create('b-https', 'https://ci@Git.Example.com/team/app.git');
+        const ssh = await create('a-ssh', 'git@git.example.com:team/app');
+        const other = await create('other', 'https://git.example.com/team/other.git');
+        await create('none', null);
+        const key = repositoryKey('ssh://git@git.example.com:22/team/app.git/')!;
+        expect((await store.items.listJobsUsingRepository(key, 10)).map((job) => job.fullName)).toEqual(['a-ssh', 'b-https']);
+        expect((await store.items.listJobsUsingRepository(key, 1)).map((job) => job.id)).toEqual([ssh.id]);
+        // Saving a job again moves it in the index; deleting it takes it out.
+        await store.items.update(other.id, { ...other.settings, scm: source('https://git.example.com/team/app') }, null);
+        await store.items.update(https.id, { ...https.settings, scm: null }, null);
+        expect((await store.items.listJobsUsingRepository(key, 10)).map((job) => job.fullName)).toEqual(['a-ssh', 'other']);
+        await store.items.delete(ssh.id);
+        expect((await store.items.listJobsUsingRepository(key, 10)).map((job) => job.fullName)).toEqual(['other']);
+        expect(await store.items.listJobsUsingRepository(repositoryKey('https://git.example.com/team/other')!, 10)).toEqual([]);
+      });
+
+      it('keeps each job\'s last poll, written only over the record the poll started from', async () => {
+        const demo = await job('demo');
+        expect(await store.polls.last(demo.id)).toBeNull();
+        const first = { heads: { 'refs/heads/main': 'a'.repeat(40) }, log: 'Started on …\nChanges found\n', polledAt: 1000 };
+        // Two servers poll at once, both from no record: one records.
+        const recorded = await Promise.all([store.polls.record(demo.id, null, first), store.polls.record(demo.id, null, { ...first, polledAt: 1001 })]);
+        expect(recorded.filter(Boolean)).toHaveLength(1);
+        const last = (await store.polls.last(demo.id))!;
+        const second = { heads: { 'refs/heads/main': 'b'.repeat(40) }, log: 'No changes\n', polledAt: 2000 };
+        expect(await store.polls.record(demo.id, last, second)).toBe(true);
+        expect(await store.polls.record(demo.id, last, { ...second, polledAt: 2001 })).toBe(false);
+        expect(await store.polls.last(demo.id)).toEqual(second);
+        await store.items.delete(demo.id);
+        expect(await store.polls.last(demo.id)).toBeNull();
       });
 
       it('records a stop asked through another server for the server running the build', async () => {

@@ -37,6 +37,7 @@ export interface Store {
   readonly periodic: PeriodicStore;
   readonly rateWindows: RateWindowStore;
   readonly timers: TimerStore;
+  readonly polls: PollStore;
   readonly sources: BuildSourceStore;
   readonly signals: Signals;
   /** Answers a trivial query, or throws when the backend cannot (the readiness check). */
@@ -51,9 +52,20 @@ export interface NewItem {
   readonly fullName: string;
   readonly settings: FolderSettings | JobSettings;
   readonly sourceConfig: string | null;
-  /** When the job's "Build periodically" timer next fires; null or absent: it has none. */
-  readonly timerNextAt?: number | null;
+  /** When the job's timers next fire; absent: it has none. */
+  readonly nextFires?: NextFires;
 }
+
+/**
+ * A job has two timers: "Build periodically" (`build`) queues a build, "Poll SCM" (`poll`) asks its
+ * repository whether it moved.
+ */
+export type TimerPurpose = 'build' | 'poll';
+
+/** When each of a job's timers next fires (ms since the epoch); null: that timer is off. */
+export type NextFires = Readonly<Record<TimerPurpose, number | null>>;
+
+export const NO_FIRES: NextFires = { build: null, poll: null };
 
 /** A job whose timer is due, and the time it came due. */
 export interface DueTimer {
@@ -62,15 +74,34 @@ export interface DueTimer {
 }
 
 /**
- * The jobs' "Build periodically" timers, kept beside the job's settings (`NewItem.timerNextAt`,
+ * The jobs' timers ("Build periodically", "Poll SCM"), kept beside the job's settings (`NewItem.nextFires`,
  * `ItemStore.update`). Several servers look at the same timers: `advance` moves a timer for one of
- * them only, which then queues the build, so a timer fires once per deployment.
+ * them only, which then queues the build or polls, so a timer fires once per deployment.
  */
 export interface TimerStore {
-  /** The timers due at `now`, earliest first, at most `limit`: one index range read. */
-  due(now: number, limit: number): Promise<DueTimer[]>;
+  /** The timers of one purpose due at `now`, earliest first, at most `limit`: one index range read. */
+  due(purpose: TimerPurpose, now: number, limit: number): Promise<DueTimer[]>;
   /** Moves a job's timer from `from` to `to` (null: it stops) if it is still at `from`; true for the caller that moved it. */
-  advance(jobId: number, from: number, to: number | null): Promise<boolean>;
+  advance(purpose: TimerPurpose, jobId: number, from: number, to: number | null): Promise<boolean>;
+}
+
+/** What a job's last poll of its repository saw: the commit at the head of each branch it builds, by ref. */
+export interface PollRecord {
+  readonly heads: Readonly<Record<string, string>>;
+  /** The poll's log, as `/job/X/scmPollLog/` shows it. */
+  readonly log: string;
+  readonly polledAt: number;
+}
+
+/**
+ * The jobs' last polls. A poll builds when the heads it sees differ from the recorded ones; `record`
+ * writes only over the record the poll started from, so of two servers polling one job at once one
+ * records the change, and only it builds.
+ */
+export interface PollStore {
+  last(jobId: number): Promise<PollRecord | null>;
+  /** Writes `next` if the job's record is still `from` (compared by `polledAt`; null: none yet); true when written. */
+  record(jobId: number, from: PollRecord | null, next: PollRecord): Promise<boolean>;
 }
 
 /**
@@ -96,10 +127,15 @@ export interface ItemStore {
   listChildren(parentId: number | null): Promise<Item[]>;
   /** Every job below a folder, at any depth. */
   listJobsBelow(folderId: number): Promise<Job[]>;
+  /**
+   * The jobs whose git source uses a repository, by its key (`repositoryKey`), ordered by full name, at
+   * most `limit`: read through an index the store keeps with each job's settings.
+   */
+  listJobsUsingRepository(repositoryKey: string, limit: number): Promise<Job[]>;
   /** Fails with DomainError `name_taken` when the name is in use in that folder, ignoring case. */
   create(item: NewItem): Promise<Item>;
   /** Replaces the settings (the kind must stay the same), the source document and when the job's timer next fires. */
-  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, timerNextAt?: number | null): Promise<Item>;
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, nextFires?: NextFires): Promise<Item>;
   /**
    * Gives the item a new name in its folder; the full names of everything below a folder follow.
    * Fails with DomainError `name_taken` like `create`. Ids, and so builds, queue items and grants, stay.

@@ -18,7 +18,9 @@ import type { Items } from '../../items/items.js';
 import type { Views } from '../../items/views.js';
 import type { ConsoleLogs } from '../../logs/console-logs.js';
 import type { Nodes } from '../../nodes/nodes.js';
+import type { PushNotifications } from '../../queue/push-notifications.js';
 import type { Scheduler } from '../../queue/scheduler.js';
+import type { ScmPolling } from '../../queue/scm-polling.js';
 import type { Triggers } from '../../queue/trigger.js';
 import type { Store } from '../../store/types.js';
 
@@ -57,4 +59,9 @@ export interface JenkinsDeps extends SecurityDeps {
   /** The builds an agent runs now (the scheduler's answer once agents claim builds). */
   /** The builds running on each node, whichever server holds them. */
   readonly runningByNode: () => Promise<ReadonlyMap<string, ReadonlyArray<{ job: Job; build: Build }>>>;
+  /** "Poll SCM": polls jobs' repositories, and keeps each job's last polling log. */
+  readonly scmPolling: ScmPolling;
+  readonly pushNotifications: PushNotifications;
+  /** The secret GitHub signs deliveries to `/github-webhook/` with; null when none is set. */
+  readonly githubWebhookSecret: () => Promise<string | null>;
 }

@@ -23,6 +23,7 @@ import { isFlavor, serveQueue } from './queue.js';
 import { Scope } from './scope.js';
 import { traverse, type Target } from './traverse.js';
 import { serveBuildByToken } from './build-token-root.js';
+import { serveGitHubWebhook, serveNotifyCommit } from './push-notifications.js';
 import { serveLogin } from './login.js';
 import { checkTokenScope, TOKEN_HEADS } from './token-scope.js';
 import { isTriggerPath } from './trigger-path.js';
@@ -37,6 +38,7 @@ import { buildUiActions } from '../ui/build-page.js';
 import { folderUiActions } from '../ui/folder-page.js';
 import { configureUiActions, newItemUiActions } from '../ui/item-form.js';
 import { jobUiActions } from '../ui/job-page.js';
+import { scmPollLogPage, scmPollLogText } from '../ui/scm-poll-log.js';
 import { itemSecurityUiActions } from '../ui/manage/item-security.js';
 import { serveManage } from '../ui/manage/manage.js';
 import { serveUserPages } from '../ui/user-page.js';
@@ -61,6 +63,9 @@ async function dispatch(c: Context<AppEnv>, deps: JenkinsDeps, bodyLimitBytes: n
   if (page) return page;
   // Build Token Root: a token replaces user, crumb and read access there.
   if (head === 'buildByToken') return (await serveBuildByToken(scope, rest.length === 1 ? rest[0] : undefined)) ?? notFound(c.req.url);
+  // Push notifications: a trigger token (notifyCommit) or GitHub's signature (github-webhook) is the authority.
+  if (head === 'git' && rest.length === 1 && rest[0] === 'notifyCommit') return serveNotifyCommit(scope);
+  if (head === 'github-webhook' && rest.length === 0) return serveGitHubWebhook(scope);
   if (scope.principal.kind === 'token' && !TOKEN_HEADS.has(head ?? '')) throw deps.authorizer.refusal(scope.principal, Permissions.Administer);
   if (!deps.authorizer.has(scope.principal, Permissions.OverallRead)) await refuseRead(scope, segments);
   // Jenkins checks the crumb before anything else; Steward first says when anonymous may not read at
@@ -213,6 +218,8 @@ function actionsOf(target: Target): ActionTable[] {
           build: { ANY: (scope) => build(scope, job) },
           buildWithParameters: { ANY: (scope) => buildWithParameters(scope, job) },
           polling: { ANY: (scope) => polling(scope, job) },
+          scmPollLog: { GET: (scope) => scmPollLogPage(scope, job) },
+          'scmPollLog/pollingLog': { GET: (scope) => scmPollLogText(scope, job) },
         },
         jobUiActions(job),
         configureUiActions(job),

@@ -26,7 +26,7 @@ export class Scope {
   constructor(
     readonly c: Context<AppEnv>,
     readonly deps: JenkinsDeps,
-    private readonly bodyLimitBytes: number,
+    readonly bodyLimitBytes: number,
   ) {
     this.principal = c.get('principal');
     this.url = new URL(c.req.url);

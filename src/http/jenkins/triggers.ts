@@ -89,15 +89,19 @@ function answer(scope: Scope, job: Job, input: RequestInput, result: EnqueueResu
 }
 
 /**
- * `…/polling`: Jenkins polls the job's source control. Steward jobs have none, so polling builds the
- * job (parameters take their defaults), so that the URL is never a dead end; the answer is Jenkins'
- * 302 to the job.
+ * `…/polling`: Jenkins polls the job's source control. A job with a git source polls now (answered at
+ * once; the poll builds when the branches moved, see `/job/X/scmPollLog/`); a job without one builds
+ * (parameters take their defaults), so that the URL is never a dead end. The answer is Jenkins' 302 to the job.
  */
 export async function polling(scope: Scope, job: Job): Promise<Response> {
   const input = await scope.readInput();
   await crumbUnlessToken(scope, input);
   const authority = await authorize(scope, job, input);
   if (job.settings.disabled) throw notBuildable(job);
+  if (job.settings.scm !== null) {
+    void scope.deps.scmPolling.poll(job, { kind: 'scm_change' }).catch((error: unknown) => scope.c.get('log')?.error({ err: error, job: job.fullName }, 'a poll asked for through …/polling failed'));
+    return scope.redirect(itemPath(job.fullName));
+  }
   await enqueue(scope, job, input, authority, { parameters: isParameterized(job) ? new Map() : null, rejectUnknownParameters: false, delayMs: parseDelay(single(input, 'delay')) });
   return scope.redirect(itemPath(job.fullName));
 }

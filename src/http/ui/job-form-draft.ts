@@ -24,6 +24,7 @@ export interface JobDraft {
   readonly retryOnAgentLoss: string;
   /** "Build periodically", as typed; empty: none. */
   readonly timerSpec: string;
+  readonly pollSpec: string;
   /** Source Code Management: Git, as typed; an empty URL: none. */
   readonly scmUrl: string;
   readonly scmBranch: string;
@@ -93,6 +94,7 @@ export function draftOf(settings: JobSettings): JobDraft {
     labelExpression: settings.labelExpression ?? '',
     retryOnAgentLoss: settings.retryOnAgentLoss === 0 ? '' : String(settings.retryOnAgentLoss),
     timerSpec: settings.timerSpec ?? '',
+    pollSpec: settings.pollSpec ?? '',
     scmUrl: settings.scm?.remotes[0]?.url ?? '',
     scmBranch: settings.scm?.branches[0] ?? '',
     scmCredentialsId: settings.scm?.remotes[0]?.credentialsId ?? '',
@@ -144,6 +146,7 @@ export function draftFromForm(input: RequestInput): JobDraft {
     labelExpression: text('labelExpression'),
     retryOnAgentLoss: text('retryOnAgentLoss'),
     timerSpec: text('timerSpec'),
+    pollSpec: text('pollSpec'),
     scmUrl: text('scmUrl'),
     scmBranch: text('scmBranch'),
     scmCredentialsId: text('scmCredentialsId'),

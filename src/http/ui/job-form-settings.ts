@@ -54,6 +54,10 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       retryOnAgentLoss: retryOnAgentLoss ?? 0,
       // As typed: Items checks it, and stores blank as null.
       timerSpec: draft.timerSpec.replace(/\r\n/g, '\n'),
+      // Blank is no polling here; a config.xml's empty SCMTrigger (notifications only) is kept while the field stays blank.
+      pollSpec: draft.pollSpec.trim() === '' ? (job.settings.pollSpec === '' ? '' : null) : draft.pollSpec.replace(/\r\n/g, '\n'),
+      ignorePostCommitHooks: job.settings.ignorePostCommitHooks,
+      githubPushTrigger: job.settings.githubPushTrigger,
       scm: scmOf(draft, job.settings.scm),
       // The form keeps the rest of the config.xml the job was last written as, and so what of it is not run.
       ignoredSettings: job.settings.ignoredSettings,
@@ -125,7 +129,7 @@ export function jobInputOf(field: string): string | null {
   if (field === 'scm.branch') return 'scmBranch';
   const row = /^(parameters\.\d+\.(?:name|description|default|choices)|steps\.\d+\.(?:command|unstableReturn))$/.exec(field);
   if (row) return field.replace(/^(\w+)\.(\d+)\./, '$1[$2].');
-  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression', 'retryOnAgentLoss', 'timerSpec'].includes(field) ? field : null;
+  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression', 'retryOnAgentLoss', 'timerSpec', 'pollSpec'].includes(field) ? field : null;
 }
 
 /**

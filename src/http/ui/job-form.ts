@@ -81,6 +81,7 @@ async function jobForm(scope: Scope, job: Job, draft: JobDraft, errors: FormErro
   <section aria-labelledby="triggers-title">
     <h2 id="triggers-title">Triggers and the queue</h2>
     ${textArea({ ...field('timerSpec', 'Build periodically', 'A schedule in Jenkins\' cron syntax, one per line: MINUTE HOUR DAY MONTH WEEKDAY, with H to spread the load (H 2 * * 1-5: once between 02:00 and 02:59 on weekdays; H/15 * * * *: every quarter hour), @daily, and TZ=Europe/Berlin as the first line. Empty: never.'), value: draft.timerSpec, rows: 2 })}
+    ${textArea({ ...field('pollSpec', 'Poll SCM', "A schedule in the same syntax on which the job's repository is asked whether its branches moved; a build starts when they did (H/5 * * * *: every five minutes). Empty: no polling, unless the job's config.xml asks to poll on push notifications only."), value: draft.pollSpec, rows: 2 })}
     ${textField({ ...field('quietPeriodSeconds', 'Quiet period (seconds)', "How long a trigger waits before its build may start. Empty: the server's default."), value: draft.quietPeriodSeconds })}
     ${checkbox({ ...field('coalesce', 'Coalesce identical triggers', 'A trigger with the same parameters as one still waiting joins it, instead of queueing a build of its own.'), checked: draft.coalesce })}
     ${textField({ ...field('maxQueued', 'Most queued builds', "How many builds of this job may wait in the queue. Empty: the server's default."), value: draft.maxQueued })}

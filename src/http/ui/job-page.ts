@@ -43,12 +43,20 @@ async function jobPage(scope: Scope, job: Job, tokenForm: TokenFormState, status
 ${job.settings.description ? html`<p class="description">${job.settings.description}</p>` : ''}
 ${job.settings.disabled ? disabledNotice(scope, job) : ''}
 ${ignoredSettingsNotice(job)}
+${pollingNote(job)}
 ${jobActions(scope, job)}
 <section aria-labelledby="history-title"><h2 id="history-title">Build history</h2>${jobQueue(scope, job)}${historyTable(scope, job)}</section>
 ${triggerPanel(scope, job, tokenForm)}
 ${renameForm(scope, job)}
 ${deleteForm(scope, job)}`,
   });
+}
+
+/** A job that polls its repository links to the log of its last poll, where "why did it (not) build?" is answered. */
+function pollingNote(job: Job): Html | '' {
+  if (job.settings.pollSpec === null && !job.settings.githubPushTrigger) return '';
+  const when = job.settings.pollSpec ? html`on the schedule <code>${job.settings.pollSpec}</code> and ` : '';
+  return html`<p class="hint" id="polling">Polls its repository ${when}when a push notification names it: <a href="/${itemPath(job.fullName)}scmPollLog/">Git Polling Log</a></p>`;
 }
 
 /** What of the job's config.xml Steward keeps but does not run, said where a person looks at the job. */

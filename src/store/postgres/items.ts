@@ -1,10 +1,11 @@
 import { DomainError } from '../../core/errors.js';
+import { repositoryKeysOf } from '../../core/git-source.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../../core/item.js';
 import { nameKey } from '../../core/item-name.js';
 import { keysBelow } from '../sql/names.js';
 import { itemNameTaken } from '../sql/refusals.js';
 import { type ItemRow, rowToItem } from '../sql/rows.js';
-import type { ItemStore, NewItem } from '../types.js';
+import { type ItemStore, type NewItem, type NextFires, NO_FIRES } from '../types.js';
 import { isUniqueViolation, type Sql } from './sql.js';
 import type { PgWriteBatch } from './write-batch.js';
 
@@ -36,6 +37,14 @@ export class PgItemStore implements ItemStore {
     return rows.map(rowToItem);
   }
 
+  async listJobsUsingRepository(repositoryKey: string, limit: number): Promise<Job[]> {
+    const rows = await this.db.rows<ItemRow>(
+      'SELECT items.* FROM job_repositories JOIN items ON items.id = job_repositories.job_id WHERE job_repositories.repository_key = $1 ORDER BY items.full_name_key LIMIT $2',
+      [repositoryKey, limit],
+    );
+    return rows.map(rowToItem) as Job[];
+  }
+
   async listJobsBelow(folderId: number): Promise<Job[]> {
     const folder = await this.db.one<ItemRow>('SELECT * FROM items WHERE id = $1', [folderId]);
     if (!folder) return [];
@@ -47,11 +56,13 @@ export class PgItemStore implements ItemStore {
     return this.batch.write(async (tx) => {
       try {
         const row = await tx.one<ItemRow>(
-          `INSERT INTO items (parent_id, kind, name, full_name, full_name_key, settings, source_config, timer_next_at, ancestor_ids, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $9, COALESCE((SELECT (ancestor_ids::jsonb || to_jsonb(id))::text FROM items WHERE id = $1), '[]'), $8, $8) RETURNING *`,
-          [item.parentId, item.settings.kind, item.name, item.fullName, nameKey(item.fullName), JSON.stringify(item.settings), item.sourceConfig, Date.now(), item.timerNextAt ?? null],
+          `INSERT INTO items (parent_id, kind, name, full_name, full_name_key, settings, source_config, timer_next_at, poll_next_at, ancestor_ids, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, COALESCE((SELECT (ancestor_ids::jsonb || to_jsonb(id))::text FROM items WHERE id = $1), '[]'), $8, $8) RETURNING *`,
+          [item.parentId, item.settings.kind, item.name, item.fullName, nameKey(item.fullName), JSON.stringify(item.settings), item.sourceConfig, Date.now(), item.nextFires?.build ?? null, item.nextFires?.poll ?? null],
         );
-        return rowToItem(row as ItemRow);
+        const created = rowToItem(row as ItemRow);
+        await indexRepositories(tx, created);
+        return created;
       } catch (error) {
         if (isUniqueViolation(error)) throw itemNameTaken(item.name);
         throw error;
@@ -59,21 +70,24 @@ export class PgItemStore implements ItemStore {
     });
   }
 
-  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, timerNextAt: number | null = null): Promise<Item> {
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, nextFires: NextFires = NO_FIRES): Promise<Item> {
     return this.batch.write(async (tx) => {
       const current = await tx.one<ItemRow>('SELECT * FROM items WHERE id = $1 FOR NO KEY UPDATE', [id]);
       if (!current) throw new DomainError('item_not_found', `No item with id ${id}.`);
       if (current.kind !== settings.kind) {
         throw new DomainError('item_kind_mismatch', `${current.full_name} is a ${current.kind}, not a ${settings.kind}.`);
       }
-      const row = await tx.one<ItemRow>('UPDATE items SET settings = $2, source_config = $3, updated_at = $4, timer_next_at = $5 WHERE id = $1 RETURNING *', [
+      const row = await tx.one<ItemRow>('UPDATE items SET settings = $2, source_config = $3, updated_at = $4, timer_next_at = $5, poll_next_at = $6 WHERE id = $1 RETURNING *', [
         id,
         JSON.stringify(settings),
         sourceConfig,
         Date.now(),
-        timerNextAt,
+        nextFires.build,
+        nextFires.poll,
       ]);
-      return rowToItem(row as ItemRow);
+      const updated = rowToItem(row as ItemRow);
+      await indexRepositories(tx, updated);
+      return updated;
     }, { jobIds: [id] });
   }
 
@@ -114,4 +128,11 @@ export class PgItemStore implements ItemStore {
       await tx.run('DELETE FROM items WHERE id = $1', [id]);
     });
   }
+}
+
+/** Writes the job's rows of `job_repositories` in the same transaction as its settings. */
+async function indexRepositories(tx: Pick<Sql, 'run'>, item: Item): Promise<void> {
+  await tx.run('DELETE FROM job_repositories WHERE job_id = $1', [item.id]);
+  const keys = item.kind === 'job' ? repositoryKeysOf(item.settings.scm) : [];
+  if (keys.length > 0) await tx.run('INSERT INTO job_repositories (repository_key, job_id) SELECT unnest($1::text[]), $2', [keys, item.id]);
 }

@@ -8,6 +8,7 @@ import { PgItemStore } from './items.js';
 import { migrate } from './migrate.js';
 import { PgNodeStore } from './nodes.js';
 import { PgPeriodicStore } from './periodic.js';
+import { PgPollStore } from './polls.js';
 import { PgTimerStore } from './timers.js';
 import { PgBuildSourceStore } from './sources.js';
 import { PgQueueStore } from './queue.js';
@@ -90,6 +91,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     periodic: new PgPeriodicStore(batch),
     rateWindows: new PgRateWindowStore(db, batch),
     timers: new PgTimerStore(db, batch),
+    polls: new PgPollStore(db, batch),
     sources: new PgBuildSourceStore(db, batch),
     signals,
     async ping() {

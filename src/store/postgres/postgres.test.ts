@@ -12,7 +12,7 @@ import { latestPostgresSchemaVersion } from './migrate.js';
 import { openPostgresStore } from './open.js';
 import { ENQUEUE, QUEUE_STATEMENTS } from './queue.js';
 import { RATE_WINDOW_STATEMENTS } from './rate-windows.js';
-import { DUE_TIMERS } from './timers.js';
+import { dueTimers } from './timers.js';
 
 async function waitUntil(condition: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -235,7 +235,7 @@ describe('postgres queue cost', () => {
       // The due "Build periodically" timers: only the jobs that have one, through their partial index.
       await client.query('UPDATE items SET timer_next_at = id * 1000 WHERE id % 10 = 0');
       await client.query('ANALYZE items');
-      const timers = await plan('due_timers', DUE_TIMERS, 'bigint, integer', '50000, 100');
+      const timers = await plan('due_timers', dueTimers('build'), 'bigint, integer', '50000, 100');
       expect(timers).toMatch(/Index Scan using items_timer_due/);
       expect(timers).not.toMatch(/Seq Scan|Sort/);
     });

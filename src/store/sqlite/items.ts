@@ -1,8 +1,9 @@
+import { repositoryKeysOf } from '../../core/git-source.js';
 import type { Database, Statement } from 'better-sqlite3';
 import { DomainError } from '../../core/errors.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../../core/item.js';
 import { nameKey } from '../../core/item-name.js';
-import type { ItemStore, NewItem } from '../types.js';
+import { type ItemStore, type NewItem, type NextFires, NO_FIRES } from '../types.js';
 import { keysBelow } from '../sql/names.js';
 import { itemNameTaken } from '../sql/refusals.js';
 import { type ItemRow, rowToItem } from '../sql/rows.js';
@@ -58,6 +59,9 @@ export class SqliteItemStore implements ItemStore {
   private readonly updateRow: Statement;
   private readonly deleteRow: Statement<[number]>;
   private readonly renameRow: Statement;
+  private readonly usingRepository: Statement<[string, number], ItemRow>;
+  /** Writes the job's rows of `job_repositories` in the same transaction as its settings. */
+  private readonly indexRepositories: (item: Item) => void;
   private readonly renameBelow: Statement;
 
   constructor(
@@ -71,12 +75,21 @@ export class SqliteItemStore implements ItemStore {
     this.childrenOf = db.prepare('SELECT * FROM items WHERE parent_id = ? ORDER BY full_name_key');
     this.jobsBelow = db.prepare(`SELECT * FROM items WHERE kind = 'job' AND full_name_key LIKE ? ESCAPE '\\' ORDER BY full_name_key`);
     this.insert = db.prepare(
-      `INSERT INTO items (parent_id, kind, name, full_name, full_name_key, settings, source_config, timer_next_at, ancestor_ids, created_at, updated_at)
-       VALUES (@parentId, @kind, @name, @fullName, @key, @settings, @sourceConfig, @timerNextAt,
+      `INSERT INTO items (parent_id, kind, name, full_name, full_name_key, settings, source_config, timer_next_at, poll_next_at, ancestor_ids, created_at, updated_at)
+       VALUES (@parentId, @kind, @name, @fullName, @key, @settings, @sourceConfig, @timerNextAt, @pollNextAt,
                COALESCE((SELECT json_insert(ancestor_ids, '$[#]', id) FROM items WHERE id = @parentId), '[]'), @now, @now) RETURNING *`,
     );
-    this.updateRow = db.prepare('UPDATE items SET settings = @settings, source_config = @sourceConfig, timer_next_at = @timerNextAt, updated_at = @now WHERE id = @id RETURNING *');
+    this.updateRow = db.prepare('UPDATE items SET settings = @settings, source_config = @sourceConfig, timer_next_at = @timerNextAt, poll_next_at = @pollNextAt, updated_at = @now WHERE id = @id RETURNING *');
     this.deleteRow = db.prepare('DELETE FROM items WHERE id = ?');
+    this.usingRepository = db.prepare(
+      'SELECT items.* FROM job_repositories JOIN items ON items.id = job_repositories.job_id WHERE job_repositories.repository_key = ? ORDER BY items.full_name_key LIMIT ?',
+    );
+    const forget = db.prepare('DELETE FROM job_repositories WHERE job_id = ?');
+    const remember = db.prepare('INSERT INTO job_repositories (repository_key, job_id) VALUES (?, ?)');
+    this.indexRepositories = (item: Item) => {
+      forget.run(item.id);
+      for (const key of item.kind === 'job' ? repositoryKeysOf(item.settings.scm) : []) remember.run(key, item.id);
+    };
     this.renameRow = db.prepare('UPDATE items SET name = @name, full_name = @fullName, full_name_key = @key, updated_at = @now WHERE id = @id RETURNING *');
     // Everything below keeps its path under the item: only the leading old full name changes.
     this.renameBelow = db.prepare(
@@ -105,6 +118,10 @@ export class SqliteItemStore implements ItemStore {
     return rows.map(rowToItem);
   }
 
+  async listJobsUsingRepository(repositoryKey: string, limit: number): Promise<Job[]> {
+    return this.usingRepository.all(repositoryKey, limit).map(rowToItem) as Job[];
+  }
+
   async listJobsBelow(folderId: number): Promise<Job[]> {
     const folder = this.byId.get(folderId);
     if (!folder) return [];
@@ -122,10 +139,13 @@ export class SqliteItemStore implements ItemStore {
           key: nameKey(item.fullName),
           settings: JSON.stringify(item.settings),
           sourceConfig: item.sourceConfig,
-          timerNextAt: item.timerNextAt ?? null,
+          timerNextAt: item.nextFires?.build ?? null,
+          pollNextAt: item.nextFires?.poll ?? null,
           now: Date.now(),
         }) as ItemRow;
-        return this.cache.remember(rowToItem(row));
+        const created = rowToItem(row);
+        this.indexRepositories(created);
+        return this.cache.remember(created);
       } catch (error) {
         if (isUniqueViolation(error)) {
           throw itemNameTaken(item.name);
@@ -135,15 +155,17 @@ export class SqliteItemStore implements ItemStore {
     });
   }
 
-  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, timerNextAt: number | null = null): Promise<Item> {
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, nextFires: NextFires = NO_FIRES): Promise<Item> {
     return this.batch.write(() => {
       const current = this.byId.get(id);
       if (!current) throw new DomainError('item_not_found', `No item with id ${id}.`);
       if (current.kind !== settings.kind) {
         throw new DomainError('item_kind_mismatch', `${current.full_name} is a ${current.kind}, not a ${settings.kind}.`);
       }
-      const row = this.updateRow.get({ id, settings: JSON.stringify(settings), sourceConfig, timerNextAt, now: Date.now() }) as ItemRow;
-      return this.cache.remember(rowToItem(row));
+      const row = this.updateRow.get({ id, settings: JSON.stringify(settings), sourceConfig, timerNextAt: nextFires.build, pollNextAt: nextFires.poll, now: Date.now() }) as ItemRow;
+      const updated = rowToItem(row);
+      this.indexRepositories(updated);
+      return this.cache.remember(updated);
     });
   }
 

@@ -14,6 +14,7 @@ import { SqliteSessionStore } from './sessions.js';
 import { SqliteTriggerTokenStore } from './trigger-tokens.js';
 import { SqliteNodeStore } from './nodes.js';
 import { SqlitePeriodicStore } from './periodic.js';
+import { SqlitePollStore } from './polls.js';
 import { SqliteTimerStore } from './timers.js';
 import { SqliteBuildSourceStore } from './sources.js';
 import { LocalSignals } from '../local-signals.js';
@@ -76,6 +77,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     // One server: its rate limits are counted in its memory.
     rateWindows: new LocalRateWindows(),
     timers: new SqliteTimerStore(db, batch),
+    polls: new SqlitePollStore(db, batch),
     sources: new SqliteBuildSourceStore(db, batch),
     signals: new LocalSignals(),
     async ping() {

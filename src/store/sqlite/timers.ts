@@ -1,25 +1,32 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { DueTimer, TimerStore } from '../types.js';
+import type { DueTimer, TimerPurpose, TimerStore } from '../types.js';
+import { TIMER_COLUMNS } from '../sql/timer-columns.js';
 import type { WriteBatch } from './write-batch.js';
 
-/** See TimerStore: the timers are the items' `timer_next_at`, found through a partial index. */
+/** See TimerStore: the timers are the items' `timer_next_at` and `poll_next_at`, found through partial indexes. */
 export class SqliteTimerStore implements TimerStore {
-  private readonly dueRows: Statement<[number, number], { id: number; timer_next_at: number }>;
-  private readonly move: Statement<[number | null, number, number]>;
+  private readonly dueRows: Record<TimerPurpose, Statement<[number, number], { id: number; due_at: number }>>;
+  private readonly move: Record<TimerPurpose, Statement<[number | null, number, number]>>;
 
   constructor(
     db: Database,
     private readonly batch: WriteBatch,
   ) {
-    this.dueRows = db.prepare('SELECT id, timer_next_at FROM items WHERE timer_next_at IS NOT NULL AND timer_next_at <= ? ORDER BY timer_next_at LIMIT ?');
-    this.move = db.prepare('UPDATE items SET timer_next_at = ? WHERE id = ? AND timer_next_at = ?');
+    const statements = (column: string) => ({
+      due: db.prepare<[number, number], { id: number; due_at: number }>(`SELECT id, ${column} AS due_at FROM items WHERE ${column} IS NOT NULL AND ${column} <= ? ORDER BY ${column} LIMIT ?`),
+      move: db.prepare<[number | null, number, number]>(`UPDATE items SET ${column} = ? WHERE id = ? AND ${column} = ?`),
+    });
+    const build = statements(TIMER_COLUMNS.build);
+    const poll = statements(TIMER_COLUMNS.poll);
+    this.dueRows = { build: build.due, poll: poll.due };
+    this.move = { build: build.move, poll: poll.move };
   }
 
-  async due(now: number, limit: number): Promise<DueTimer[]> {
-    return this.dueRows.all(now, limit).map((row) => ({ jobId: row.id, dueAt: row.timer_next_at }));
+  async due(purpose: TimerPurpose, now: number, limit: number): Promise<DueTimer[]> {
+    return this.dueRows[purpose].all(now, limit).map((row) => ({ jobId: row.id, dueAt: row.due_at }));
   }
 
-  advance(jobId: number, from: number, to: number | null): Promise<boolean> {
-    return this.batch.write(() => this.move.run(to, jobId, from).changes > 0);
+  advance(purpose: TimerPurpose, jobId: number, from: number, to: number | null): Promise<boolean> {
+    return this.batch.write(() => this.move[purpose].run(to, jobId, from).changes > 0);
   }
 }

@@ -72,6 +72,15 @@ function causeBean(cause: Exclude<Cause, { kind: 'rebuild' }>): Bean {
       ]);
     case 'timer':
       return bean('hudson.triggers.TimerTrigger$TimerTriggerCause', [['shortDescription', 3, () => describeCause(cause)]]);
+    case 'scm_change':
+      return bean('hudson.triggers.SCMTrigger$SCMTriggerCause', [['shortDescription', 3, () => describeCause(cause)]]);
+    case 'commit_hook':
+      return bean('hudson.plugins.git.GitStatus$CommitHookCause', [
+        ['sha1', 3, () => cause.sha1],
+        ['shortDescription', 3, () => describeCause(cause)],
+      ]);
+    case 'github_push':
+      return bean('com.cloudbees.jenkins.GitHubPushCause', [['shortDescription', 3, () => describeCause(cause)]]);
     case 'agent_loss_retry':
       // Jenkins has no freestyle equivalent (Pipeline's `retry(conditions: [agent()])` comes closest).
       return bean('io.steward.model.Cause$AgentLossRetryCause', [

@@ -112,6 +112,9 @@ two</choices></hudson.model.ChoiceParameterDefinition>
       retryOnAgentLoss: 0,
       labelExpression: null,
       timerSpec: 'TZ=UTC\nH 2 * * 1-5',
+      pollSpec: 'H/5 * * * *',
+      ignorePostCommitHooks: true,
+      githubPushTrigger: true,
       scm: null,
       ignoredSettings: [],
     };
@@ -119,6 +122,15 @@ two</choices></hudson.model.ChoiceParameterDefinition>
     expect(xml).toMatch(/^<\?xml version='1\.1' encoding='UTF-8'\?>\n<project>/);
     expect(xml).toContain('<scm class="hudson.scm.NullSCM"/>');
     expect(parseConfigXml(xml, null, secrets).settings).toEqual(settings);
+  });
+
+  it('reads "Poll SCM" (SCMTrigger) as run, an empty schedule as polling on push notifications only', () => {
+    const read = (trigger: string) => parseConfigXml(`<project><triggers>${trigger}</triggers></project>`, null, secrets);
+    const polled = read('<hudson.triggers.SCMTrigger><spec>H/5 * * * *</spec><ignorePostCommitHooks>false</ignorePostCommitHooks></hudson.triggers.SCMTrigger>');
+    expect(polled.settings).toMatchObject({ pollSpec: 'H/5 * * * *', ignorePostCommitHooks: false });
+    expect(polled.ignored).toEqual([]);
+    expect(read('<hudson.triggers.SCMTrigger><spec></spec><ignorePostCommitHooks>true</ignorePostCommitHooks></hudson.triggers.SCMTrigger>').settings).toMatchObject({ pollSpec: '', ignorePostCommitHooks: true });
+    expect(read('<com.cloudbees.jenkins.GitHubPushTrigger><spec></spec></com.cloudbees.jenkins.GitHubPushTrigger>').settings).toMatchObject({ pollSpec: null, githubPushTrigger: true, ignoredSettings: [] });
   });
 
   it("reads where a job may run from Jenkins' assignedNode and canRoam, and writes them back as Jenkins does", () => {
@@ -169,7 +181,7 @@ two</choices></hudson.model.ChoiceParameterDefinition>
     const triggers = (inner: string) => `<project><triggers>${inner}</triggers></project>`;
     const timer = '<hudson.triggers.TimerTrigger><spec>H 2 * * 1-5\nH 12 * * 6</spec></hudson.triggers.TimerTrigger>';
     expect(parseConfigXml(triggers(timer), null, secrets).settings).toMatchObject({ timerSpec: 'H 2 * * 1-5\nH 12 * * 6', ignoredSettings: [] });
-    expect(parseConfigXml(triggers(`${timer}<hudson.triggers.SCMTrigger><spec>H/5 * * * *</spec></hudson.triggers.SCMTrigger>`), null, secrets).settings).toMatchObject({ ignoredSettings: ['triggers/hudson.triggers.SCMTrigger'] });
+    expect(parseConfigXml(triggers(`${timer}<org.jenkinsci.plugins.gwt.GenericTrigger><spec></spec></org.jenkinsci.plugins.gwt.GenericTrigger>`), null, secrets).settings).toMatchObject({ ignoredSettings: ['triggers/org.jenkinsci.plugins.gwt.GenericTrigger'] });
     expect(parseConfigXml(triggers('<hudson.triggers.TimerTrigger><spec>  </spec></hudson.triggers.TimerTrigger>'), null, secrets).settings).toMatchObject({ timerSpec: null });
   });
 

@@ -15,6 +15,8 @@ export const DISCARDER_PROPERTY = 'jenkins.model.BuildDiscarderProperty';
 export const SHELL_BUILDER = 'hudson.tasks.Shell';
 export const TIMEOUT_WRAPPER = 'hudson.plugins.build__timeout.BuildTimeoutWrapper';
 export const TIMER_TRIGGER = 'hudson.triggers.TimerTrigger';
+export const SCM_TRIGGER = 'hudson.triggers.SCMTrigger';
+export const GITHUB_PUSH_TRIGGER = 'com.cloudbees.jenkins.GitHubPushTrigger';
 
 /** How a stored trigger token is shown in config.xml: a handle that names it without revealing it. */
 export function tokenPlaceholder(handle: string): string {

@@ -13,6 +13,8 @@ import {
   PARAMETERS_PROPERTY,
   SHELL_BUILDER,
   TIMEOUT_WRAPPER,
+  SCM_TRIGGER,
+  GITHUB_PUSH_TRIGGER,
   TIMER_TRIGGER,
   tokenPlaceholder,
 } from './kinds.js';
@@ -77,6 +79,8 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     maxQueued: previous?.maxQueued ?? null,
     retryOnAgentLoss: previous?.retryOnAgentLoss ?? 0,
     timerSpec: readTimerSpec(root),
+    ...readScmTrigger(root),
+    githubPushTrigger: child(child(root, 'triggers'), GITHUB_PUSH_TRIGGER) !== null,
     scm: readScm(root, ignored),
   };
   noteIgnored(root, ignored);
@@ -241,6 +245,19 @@ function readTimerSpec(root: Element): string | null {
 }
 
 /**
+ * "Poll SCM" (`hudson.triggers.SCMTrigger`): its schedule, kept as sent (an empty one polls only on
+ * push notifications), and whether notifications are ignored; null without the trigger.
+ */
+function readScmTrigger(root: Element): Pick<JobSettings, 'pollSpec' | 'ignorePostCommitHooks'> {
+  const trigger = child(child(root, 'triggers'), SCM_TRIGGER);
+  if (!trigger) return { pollSpec: null, ignorePostCommitHooks: false };
+  return { pollSpec: text(trigger, 'spec') ?? '', ignorePostCommitHooks: flag(trigger, 'ignorePostCommitHooks') };
+}
+
+/** The triggers Steward runs. */
+const RUN_TRIGGERS = new Set([TIMER_TRIGGER, SCM_TRIGGER, GITHUB_PUSH_TRIGGER]);
+
+/**
  * A git SCM as the job's source, with its extensions Steward does not run named in `ignored`; any
  * other SCM class (Subversion, Mercurial…) is kept and named as not run; `hudson.scm.NullSCM`: none.
  */
@@ -260,7 +277,7 @@ function readScm(root: Element, ignored: string[]): JobSettings['scm'] {
 function noteIgnored(root: Element, ignored: string[]): void {
   for (const section of ['triggers', 'publishers']) {
     for (const element of elements(child(root, section))) {
-      if (!(section === 'triggers' && element.nodeName === TIMER_TRIGGER)) ignored.push(`${section}/${element.nodeName}`);
+      if (!(section === 'triggers' && RUN_TRIGGERS.has(element.nodeName))) ignored.push(`${section}/${element.nodeName}`);
     }
   }
   for (const element of elements(child(root, 'buildWrappers'))) {

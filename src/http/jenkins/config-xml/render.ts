@@ -11,6 +11,8 @@ import {
   PARAMETERS_PROPERTY,
   SHELL_BUILDER,
   TIMEOUT_WRAPPER,
+  SCM_TRIGGER,
+  GITHUB_PUSH_TRIGGER,
   TIMER_TRIGGER,
   tokenPlaceholder,
 } from './kinds.js';
@@ -50,6 +52,13 @@ function overlayJob(document: Document, root: Element, settings: JobSettings): v
 
   const triggers = ensure(document, root, 'triggers');
   placeOrRemove(triggers, TIMER_TRIGGER, settings.timerSpec === null ? null : `<${TIMER_TRIGGER}><spec>${escapeXml(settings.timerSpec)}</spec></${TIMER_TRIGGER}>`, document);
+  placeOrRemove(
+    triggers,
+    SCM_TRIGGER,
+    settings.pollSpec === null ? null : `<${SCM_TRIGGER}><spec>${escapeXml(settings.pollSpec)}</spec><ignorePostCommitHooks>${settings.ignorePostCommitHooks}</ignorePostCommitHooks></${SCM_TRIGGER}>`,
+    document,
+  );
+  placeOrRemove(triggers, GITHUB_PUSH_TRIGGER, settings.githubPushTrigger ? `<${GITHUB_PUSH_TRIGGER} plugin="github"><spec></spec></${GITHUB_PUSH_TRIGGER}>` : null, document);
 
   const builders = ensure(document, root, 'builders');
   removeChildren(builders, SHELL_BUILDER);

@@ -1,7 +1,7 @@
 import { DomainError, isDomainError } from '../../../core/errors.js';
 
 /** The config.xml element a job setting is read from, where the names differ. */
-const ELEMENTS: Readonly<Record<string, string>> = { labelExpression: 'assignedNode', timerSpec: 'hudson.triggers.TimerTrigger' };
+const ELEMENTS: Readonly<Record<string, string>> = { labelExpression: 'assignedNode', timerSpec: 'hudson.triggers.TimerTrigger', pollSpec: 'hudson.triggers.SCMTrigger' };
 
 /**
  * Saves settings read from a config.xml. The domain names a setting at fault by its own name; someone
