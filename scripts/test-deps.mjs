@@ -11,6 +11,7 @@ const NEEDS = [
   { package: 'bash', why: 'loads the CLI completion script', present: () => has('bash') },
   { package: 'zsh', why: 'loads the CLI completion script', present: () => has('zsh') },
   { package: 'git', why: 'clones repositories in builds', present: () => has('git') },
+  { package: 'openssh-server', why: 'serves git over SSH to the checkout tests', present: () => existsSync('/usr/sbin/sshd') },
   { package: 'chromium', why: 'runs the web interface tests (driven by playwright-core)', present: () => has('chromium') },
   // Debian's own python3, not one a version manager put first on PATH: the package installs there.
   // Debian's PostgreSQL server programs, for the throwaway cluster the store tests run against.

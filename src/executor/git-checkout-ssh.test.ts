@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestRepository } from '../../test/support/git-repos.js';
@@ -14,11 +14,12 @@ import { checkout, CheckoutFailed } from './git-checkout.js';
 
 /**
  * A checkout over SSH with an `sshPrivateKey` credential, against a real sshd started for the test
- * on a loopback port (it needs root, as sshd does; skipped otherwise). The host key the client
- * accepts is removed from root's known_hosts afterwards.
+ * on a loopback port (Debian's openssh-server, a test dependency `npm test` installs). It logs in as
+ * the account the tests run as. The host key the client accepts is removed from that account's
+ * known_hosts afterwards.
  */
 const SSHD = '/usr/sbin/sshd';
-const runnable = existsSync(SSHD) && process.getuid?.() === 0;
+const USER = userInfo().username;
 
 let repo: TestRepository;
 let dir: string;
@@ -34,12 +35,13 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!runnable) return;
+  if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: install openssh-server (npm test does, through scripts/test-deps.mjs)`);
   repo = new TestRepository();
   repo.commit('Over SSH', { 'README.md': 'ssh\n' });
   dir = mkdtempSync(join(tmpdir(), 'steward-sshd-'));
   port = await freePort();
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  // sshd checks its privilege separation directory when it runs as root.
+  if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'plain')]);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'key-pass-phrase', '-f', join(dir, 'protected')]);
@@ -62,7 +64,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  if (!runnable) return;
   sshd?.kill('SIGTERM');
   try {
     execFileSync('ssh-keygen', ['-R', `[127.0.0.1]:${port}`], { stdio: 'ignore' });
@@ -83,7 +84,7 @@ async function sshCheckout(credential: CredentialSecret | null) {
   const log = memoryLog();
   try {
     const result = await checkout({
-      source: simpleGitSource(`ssh://root@127.0.0.1:${port}${repo.bare}`, '*/main', credential?.id ?? null),
+      source: simpleGitSource(`ssh://${USER}@127.0.0.1:${port}${repo.bare}`, '*/main', credential?.id ?? null),
       workspace,
       credentials: new Map(credential ? [[credential.id, credential]] : []),
       previous: NO_PREVIOUS_REVISIONS,
@@ -101,8 +102,8 @@ async function sshCheckout(credential: CredentialSecret | null) {
   }
 }
 
-describe.runIf(runnable)('git checkout over SSH', () => {
-  const key = (name: string, passphrase: string | null): CredentialSecret => ({ kind: 'sshPrivateKey', id: `ssh-${name}`, username: 'root', privateKey: readFileSync(join(dir, name), 'utf8'), passphrase });
+describe('git checkout over SSH', () => {
+  const key = (name: string, passphrase: string | null): CredentialSecret => ({ kind: 'sshPrivateKey', id: `ssh-${name}`, username: USER, privateKey: readFileSync(join(dir, name), 'utf8'), passphrase });
 
   it('fetches with a private key, and with a key protected by a passphrase (SSH_ASKPASS), neither left on disk', async () => {
     // The credential files go to a temporary directory of this test's own, to see it empty afterwards.
