@@ -157,6 +157,8 @@ export function jobSettings(declared: JobDeclaration, current: JobSettings | nul
     labelExpression: declared.label ?? null,
     retryOnAgentLoss: declared.retryOnAgentLoss,
     timerSpec: blankAsNull(declared.timer),
+    // Bindings are not declared in the file yet: those set through config.xml stay.
+    bindings: current?.bindings ?? [],
     // The config.xml a job was last written as stays with it, with what of it Steward does not run.
     ignoredSettings: current?.ignoredSettings ?? [],
   };

@@ -1,3 +1,4 @@
+import { type Binding, checkBindings } from './binding.js';
 import { DomainError } from './errors.js';
 import { checkParameterDefinitions, type ParameterDefinition } from './parameters.js';
 
@@ -82,6 +83,11 @@ export interface JobSettings {
    */
   readonly timerSpec: string | null;
   /**
+   * Credentials bound into each build as environment variables and files (Jenkins' "Use secret
+   * text(s) or file(s)", `SecretBuildWrapper`); checked against the credential store when the job is saved.
+   */
+  readonly bindings: readonly Binding[];
+  /**
    * What the job's config.xml asks for that Steward keeps but does not run (`scm (hudson.plugins.git.GitSCM)`,
    * `triggers/hudson.triggers.TimerTrigger`, …), so that every place a person looks at the job says
    * so: its page, its configure page, each build's log and its API answer. Empty for a job Steward runs whole.
@@ -133,6 +139,7 @@ export function defaultJobSettings(): JobSettings {
     labelExpression: null,
     retryOnAgentLoss: 0,
     timerSpec: null,
+    bindings: [],
     ignoredSettings: [],
   };
 }
@@ -163,6 +170,7 @@ export function checkJobSettings(settings: JobSettings): void {
   if (!(Number.isInteger(settings.retryOnAgentLoss) && settings.retryOnAgentLoss >= 0 && settings.retryOnAgentLoss <= MAX_AGENT_LOSS_RETRIES)) {
     throw new DomainError('config_invalid', `Retries after a lost agent must be a whole number from 0 to ${MAX_AGENT_LOSS_RETRIES} (got ${settings.retryOnAgentLoss}).`).at('retryOnAgentLoss');
   }
+  checkBindings(settings.bindings);
   settings.steps.forEach((step, index) => {
     if (step.unstableReturn !== null && !(Number.isInteger(step.unstableReturn) && step.unstableReturn >= 1 && step.unstableReturn <= 255)) {
       throw new DomainError('config_invalid', `Unstable return code ${step.unstableReturn} is not an exit code.`, 'Use a whole number from 1 to 255.').at(`steps.${index}.unstableReturn`);

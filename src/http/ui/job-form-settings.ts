@@ -53,6 +53,8 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       retryOnAgentLoss: retryOnAgentLoss ?? 0,
       // As typed: Items checks it, and stores blank as null.
       timerSpec: draft.timerSpec.replace(/\r\n/g, '\n'),
+      // The form does not edit bindings yet: those set through config.xml stay.
+      bindings: job.settings.bindings,
       // The form keeps the rest of the config.xml the job was last written as, and so what of it is not run.
       ignoredSettings: job.settings.ignoredSettings,
     },

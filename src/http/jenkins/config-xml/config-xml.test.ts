@@ -112,6 +112,13 @@ two</choices></hudson.model.ChoiceParameterDefinition>
       retryOnAgentLoss: 0,
       labelExpression: null,
       timerSpec: 'TZ=UTC\nH 2 * * 1-5',
+      bindings: [
+        { kind: 'string', credentialsId: 'token', variable: 'TOKEN' },
+        { kind: 'usernamePassword', credentialsId: 'login', usernameVariable: 'U', passwordVariable: 'P' },
+        { kind: 'usernameColonPassword', credentialsId: 'login', variable: 'UP' },
+        { kind: 'file', credentialsId: 'kubeconfig', variable: 'KUBECONFIG' },
+        { kind: 'sshUserPrivateKey', credentialsId: 'deploy-key', keyFileVariable: 'KEY', usernameVariable: 'KEY_USER', passphraseVariable: null },
+      ],
       ignoredSettings: [],
     };
     const xml = renderConfigXml(asJob(settings, null));
