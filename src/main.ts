@@ -20,6 +20,8 @@ import { keyCheckOf, SecretBox, WrongKeyError } from './auth/secret-box.js';
 import { Sessions } from './auth/sessions.js';
 import { TriggerTokens } from './auth/trigger-tokens.js';
 import { Webhooks } from './auth/webhooks.js';
+import { Credentials } from './auth/credentials.js';
+import type { Job } from './core/item.js';
 import { applyRetention } from './builds/retention.js';
 import { applyConfigFile } from './config/apply.js';
 import { type ConfigFile, loadConfigFile } from './config/config-file.js';
@@ -126,6 +128,9 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const authenticator = new Authenticator({ accounts, apiTokens, sessions, triggerTokens, limiter: new FailureLimiter(store.rateWindows, settings.failedAuthentications) });
   const audit = new AuditLog(store, log, settings.auditRetentionMs);
   const webhooks = new Webhooks(store, secrets);
+  const credentials = new Credentials(store, secrets);
+  // What a build's bindings (and checkout) get: one read of the store per build, for the ids its job names.
+  const credentialsOf = async (job: Job) => (await credentials.forBuild(job)).found;
   const nodes = new Nodes({ store, sealer: secrets });
 
   // Logs where every node reads them: in the database when there is a shared one, else files in the home.
@@ -150,6 +155,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     cookiePrefix: secrets.digest('build cookie').slice(0, 12),
     killGraceMs: settings.killGraceMs,
     log,
+    credentials: credentialsOf,
   });
   const remoteRunner = new RemoteRunner({ logs, log, leaseKey: secrets.derive('agent lease'), unseal: (sealed) => secrets.unseal(sealed), leaseMs: settings.agentLeaseMs });
   const scheduler = new Scheduler({
@@ -223,6 +229,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       apiTokens,
       triggerTokens,
       webhooks,
+      credentials,
       triggerLimiter: new TriggerLimiter(store.rateWindows, settings.triggerLimits),
       sessions,
       policy,
@@ -248,6 +255,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       remote: remoteRunner,
       authenticate: (name, secret) => nodes.authenticate(name, secret),
       unseal: (sealed) => secrets.unseal(sealed),
+      credentials: credentialsOf,
       rootUrl: () => rootUrl,
       globalEnvironment: settings.buildEnvironment,
     },

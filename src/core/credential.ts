@@ -102,3 +102,17 @@ export function credentialSecret(credential: StoredCredential, fields: Credentia
       return { kind: 'sshPrivateKey', id: credential.id, username: credential.username ?? '', privateKey: f.privateKey ?? '', passphrase: f.passphrase ?? null };
   }
 }
+
+/** The values of a credential that are secret (what a log must never show), in clear; a secret file's content is left to the runner, which decodes it. */
+export function secretValuesOf(secret: CredentialSecret): string[] {
+  switch (secret.kind) {
+    case 'usernamePassword':
+      return [secret.password, `${secret.username}:${secret.password}`];
+    case 'secretText':
+      return [secret.secret];
+    case 'secretFile':
+      return [];
+    case 'sshPrivateKey':
+      return [secret.privateKey.replace(/\n$/, ''), ...(secret.passphrase ? [secret.passphrase] : [])];
+  }
+}

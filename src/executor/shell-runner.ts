@@ -14,6 +14,8 @@ import type { ConsoleLogs, LogWriter } from '../logs/console-logs.js';
 import type { BuildControl, BuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
 import { type BuildUser, serverUserName } from './build-user.js';
 import { buildEnvironment } from './environment.js';
+import { bindCredentials, type BoundCredentials, UnboundCredentials } from './credential-bindings.js';
+import { credentialIdsOf } from '../core/binding.js';
 import { Masker } from '../logs/masking.js';
 import { killProcessesWithCookie } from './orphans.js';
 import type { Workspaces } from './workspaces.js';
@@ -84,6 +86,7 @@ export class ShellRunner implements BuildRunner {
       for (const { cause, count } of build.causes) log.write(`${describeCause(cause)}${count > 1 ? ` (${count} times)` : ''}\n`);
       if (job.settings.ignoredSettings.length > 0) log.write(`${ignoredSettingsLine(job.settings.ignoredSettings)}\n`);
       const workspace = await this.options.workspaces.acquire(job.fullName);
+      let bound: BoundCredentials | null = null;
       try {
         log.write(`${buildingOn(build, this.options.nodeLabels)} in workspace ${workspace.path}\n`);
         const parameters = new Map<string, string>();
@@ -106,7 +109,14 @@ export class ShellRunner implements BuildRunner {
           cookie: this.cookie(job.id, build.number),
           nodeLabels: this.options.nodeLabels ?? BUILT_IN_NODE,
         });
-        for (const step of job.settings.steps) {
+        bound = await this.bind(job, build, workspace.tmpPath, log);
+        if (bound) {
+          Object.assign(env, bound.env);
+          secrets.push(...bound.masks);
+        } else {
+          result = 'FAILURE';
+        }
+        for (const step of bound ? job.settings.steps : []) {
           if (control.interruption) break;
           const exitCode = await this.runStep(job, step, { env, cwd: workspace.path, scratch: workspace.tmpPath, log, secrets, control });
           if (control.interruption) break;
@@ -121,6 +131,8 @@ export class ShellRunner implements BuildRunner {
           break;
         }
       } finally {
+        // Secret files and keys go whatever the end: success, failure, an abort, an error.
+        await bound?.remove();
         workspace.release();
       }
     } catch (error) {
@@ -155,6 +167,23 @@ export class ShellRunner implements BuildRunner {
     } catch (error) {
       // The build is recorded ABORTED with the reason all the same; only its log misses the last lines.
       this.options.log.warn({ err: error, job: job.fullName, build: build.number }, 'could not close the log of an aborted build that was running when its server stopped');
+    }
+  }
+
+  /**
+   * The job's credentials as environment variables and files (one read of them for the build); null,
+   * with the reason in the log, when one is gone, so the build fails before any step runs.
+   */
+  private async bind(job: Job, build: Build, scratch: string, log: LogWriter): Promise<BoundCredentials | null> {
+    const uses = credentialIdsOf(job.settings);
+    const found = uses.length > 0 && this.options.credentials ? await this.options.credentials(job, build) : new Map<string, CredentialSecret>();
+    const { buildUser } = this.options;
+    try {
+      return await bindCredentials(job.settings, found, scratch, buildUser ? { uid: buildUser.uid, gid: buildUser.gid } : null);
+    } catch (error) {
+      if (!(error instanceof UnboundCredentials)) throw error;
+      log.write(`${error.message}\n`);
+      return null;
     }
   }
 

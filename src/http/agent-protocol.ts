@@ -1,4 +1,7 @@
 import { Hono } from 'hono';
+import { credentialIdsOf } from '../core/binding.js';
+import { type CredentialSecret, secretValuesOf } from '../core/credential.js';
+import { maskedForms } from '../logs/masking.js';
 import type { Context } from 'hono';
 import type { Build, Interruption, Result } from '../core/build.js';
 import { DomainError } from '../core/errors.js';
@@ -26,6 +29,8 @@ export interface AgentProtocolDeps {
   /** The agent a request comes from, when its secret is right; null otherwise (never says which is wrong). */
   readonly authenticate: (name: string, secret: string) => Promise<AgentNode | null>;
   readonly unseal: (sealed: string) => string | null;
+  /** The credentials a build of the job uses, in clear, by id (one read; the ids gone are absent). */
+  readonly credentials: (job: Job) => Promise<ReadonlyMap<string, CredentialSecret>>;
   readonly rootUrl: () => string;
   readonly globalEnvironment: Readonly<Record<string, string>>;
   readonly claimWaitMs?: number;
@@ -75,7 +80,7 @@ export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
       });
     });
     if (builds.length === 0) return c.body(null, 204);
-    return c.json({ assignments: builds.map(({ job, build }) => assignment(deps, node, job, build)) });
+    return c.json({ assignments: await Promise.all(builds.map(({ job, build }) => assignment(deps, node, job, build))) });
   });
 
   app.post('/builds/:job/:number/lease', async (c) => {
@@ -119,14 +124,17 @@ export function agentProtocol(deps: AgentProtocolDeps): Hono<AppEnv> {
   return app;
 }
 
-function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, build: Build): Assignment {
+async function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, build: Build): Promise<Assignment> {
   const secrets: Record<string, string> = {};
   for (const value of build.parameters ?? []) {
     if (value.type === 'password') secrets[value.sealed] = deps.unseal(value.sealed) ?? '';
   }
+  // Only the credentials this build uses, read once; the server masks them again in the log it receives.
+  const credentials = credentialIdsOf(job.settings).length > 0 ? [...(await deps.credentials(job)).values()] : [];
+  deps.remote.maskAlso(job.id, build.number, credentials.flatMap(secretValuesOf).flatMap(maskedForms));
   return {
     // Only what running the steps needs: no tokens, no source config, no other job's data.
-    job: { ...job, sourceConfig: null, settings: { ...defaultJobSettings(), description: job.settings.description, steps: job.settings.steps, ignoredSettings: job.settings.ignoredSettings, parameters: job.settings.parameters.map((definition) => ({ ...definition, ...(definition.type === 'password' ? { sealedDefault: '' } : {}) })) } } as Job,
+    job: { ...job, sourceConfig: null, settings: { ...defaultJobSettings(), description: job.settings.description, steps: job.settings.steps, bindings: job.settings.bindings, ignoredSettings: job.settings.ignoredSettings, parameters: job.settings.parameters.map((definition) => ({ ...definition, ...(definition.type === 'password' ? { sealedDefault: '' } : {}) })) } } as Job,
     build,
     lease: deps.remote.leaseOf(job.id, build.number) ?? '',
     leaseMs: deps.remote.leaseMs,
@@ -135,7 +143,7 @@ function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, build: B
     rootUrl: deps.rootUrl(),
     environment: deps.globalEnvironment,
     nodeLabels: node.labels.join(' '),
-    credentials: [],
+    credentials,
   };
 }
 
