@@ -1,5 +1,7 @@
 import type { CredentialInput } from '../../auth/credentials.js';
 import { CREDENTIAL_KIND_TITLES, type StoredCredential } from '../../core/credential.js';
+import { type CredentialStoreRef, credentialDisplayName, storePath } from './credential-store.js';
+import { createFromForm, credentialPage, storePage, updateFromForm } from '../ui/credentials-page.js';
 import { DomainError } from '../../core/errors.js';
 import type { Folder } from '../../core/item.js';
 import { type Permission, Permissions } from '../../core/permissions.js';
@@ -12,11 +14,6 @@ import type { Scope } from './scope.js';
 
 const DOMAIN_CLASS = 'com.cloudbees.plugins.credentials.CredentialsStoreAction$DomainWrapper';
 const CREDENTIAL_CLASS = 'com.cloudbees.plugins.credentials.CredentialsStoreAction$CredentialsWrapper';
-
-/** Which store a URL names: the system store (`/credentials/store/system`) or a folder's (`/job/F/credentials/store/folder`). */
-export interface CredentialStoreRef {
-  readonly folder: Folder | null;
-}
 
 /**
  * The credentials plugin's URL space below `/credentials/` (system) and `/job/F/credentials/`
@@ -33,7 +30,11 @@ export async function serveCredentials(scope: Scope, folder: Folder | null, rest
   }
   const ref: CredentialStoreRef = { folder };
   const [head, id, tail, flavor, ...more] = action;
-  if (head === undefined) return null;
+  if (head === undefined) return scope.method === 'GET' ? storePage(scope, ref) : null;
+  if (head === 'newCredentials' && id === undefined) {
+    if (scope.method !== 'POST') throw methodNotAllowed('POST');
+    return createFromForm(scope, ref);
+  }
   if (head === 'api' && isFlavor(id) && tail === undefined) {
     check(scope, ref, Permissions.CredentialsView);
     return serveApi(scope.c, domainBean(scope, ref), id);
@@ -43,6 +44,11 @@ export async function serveCredentials(scope: Scope, folder: Folder | null, rest
     return create(scope, ref);
   }
   if (head !== 'credential' || id === undefined || more.length > 0) return null;
+  if (tail === undefined && scope.method === 'GET') return credentialPage(scope, ref, id);
+  if (tail === 'updateSubmit' && flavor === undefined) {
+    if (scope.method !== 'POST') throw methodNotAllowed('POST');
+    return updateFromForm(scope, ref, id);
+  }
   if (tail === 'config.xml' && flavor === undefined) {
     if (scope.method === 'GET') {
       check(scope, ref, Permissions.CredentialsView);
@@ -66,11 +72,6 @@ export async function serveCredentials(scope: Scope, folder: Folder | null, rest
     return serveApi(scope.c, credentialBean(scope, ref, await scope.deps.credentials.get(folder?.id ?? null, id)), flavor);
   }
   return null;
-}
-
-/** Where a store lives below the root, ending in `/`. */
-export function storePath(ref: CredentialStoreRef): string {
-  return ref.folder ? `${ref.folder.fullName.split('/').map((name) => `job/${encodeURIComponent(name)}/`).join('')}credentials/store/folder/` : 'credentials/store/system/';
 }
 
 function check(scope: Scope, ref: CredentialStoreRef, permission: Permission): void {
@@ -115,20 +116,6 @@ async function remove(scope: Scope, ref: CredentialStoreRef, id: string): Promis
 /** Who changed which credential where: the id and kind, never a secret. */
 function audit(scope: Scope, ref: CredentialStoreRef, action: 'credential.create' | 'credential.update' | 'credential.delete', credential: StoredCredential): Promise<void> {
   return scope.deps.audit.recordNow(scope.audit({ action, outcome: 'accepted', item: ref.folder?.fullName ?? null, detail: { credential: credential.id, kind: credential.kind, store: ref.folder ? 'folder' : 'system' } }));
-}
-
-/** How Jenkins names a credential in lists (`CredentialsNameProvider`): never a secret. */
-export function credentialDisplayName(credential: StoredCredential): string {
-  const described = credential.description === '' ? '' : ` (${credential.description})`;
-  switch (credential.kind) {
-    case 'usernamePassword':
-    case 'sshPrivateKey':
-      return `${credential.username ?? ''}${credential.kind === 'usernamePassword' ? '/******' : ''}${described}`;
-    case 'secretFile':
-      return `${credential.fileName ?? ''}${described}`;
-    case 'secretText':
-      return credential.description === '' ? credential.id : credential.description;
-  }
 }
 
 function credentialBean(scope: Scope, ref: CredentialStoreRef, credential: StoredCredential): Bean {
