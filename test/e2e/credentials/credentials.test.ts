@@ -119,6 +119,19 @@ describe("the credentials plugin's API", () => {
     expect(audit).not.toContain('first-value-71aa');
   });
 
+  it('the native API creates, updates keeping a left-out secret, lists without secrets, and deletes', async () => {
+    const put = (body: unknown) => server.fetch('/steward/api/v1/credentials/native-1?folder=team', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await put({ kind: 'usernamePassword', username: 'ci', password: 'native-secret-3c2b' })).status).toBe(200);
+    const updated = await put({ kind: 'usernamePassword', username: 'ci-2', description: 'changed' });
+    expect(updated.status).toBe(200);
+    expect(await updated.json()).toMatchObject({ id: 'native-1', kind: 'usernamePassword', username: 'ci-2', folder: 'team' });
+    const listed = await (await server.fetch('/steward/api/v1/credentials?folder=team')).text();
+    expect(listed).toContain('native-1');
+    expect(listed).not.toContain('native-secret-3c2b');
+    expect((await server.fetch('/steward/api/v1/credentials/native-1?folder=team', { method: 'DELETE' })).status).toBe(204);
+    expect((await server.fetch('/steward/api/v1/credentials/native-1?folder=team', { method: 'DELETE' })).status).toBe(404);
+  });
+
   it("python-jenkins creates, lists, finds and deletes a credential in a folder's store", async () => {
     const result = await pythonJenkins(server, `
 server.create_credential('team', '''${stringXml('team-token', 'team-secret-8c7d')}''')
