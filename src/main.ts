@@ -199,7 +199,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   });
 
   if (file) {
-    const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, nodes, endSessions: (userId) => sessions.endAllOf(userId) });
+    const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, credentials, nodes, endSessions: (userId) => sessions.endAllOf(userId) });
     log.info({ created: report.created, updated: report.updated, users: report.users, nodes: report.nodes }, 'applied the configuration file');
   }
   const recovered = await recoverInterruptedBuilds(store, runner, settings.serverName, log);

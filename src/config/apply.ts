@@ -2,6 +2,8 @@ import type { Accounts } from '../auth/accounts.js';
 import { remoteTokenFor } from '../auth/secret-box.js';
 import type { Policy, PolicyChange } from '../auth/policy.js';
 import type { Webhooks } from '../auth/webhooks.js';
+import type { Credentials } from '../auth/credentials.js';
+import { applyCredentials } from './apply-credentials.js';
 import { type Grant, readGrants } from '../core/access.js';
 import { DomainError } from '../core/errors.js';
 import type { Folder, Item, JobSettings, RemoteTokenDigest, Retention } from '../core/item.js';
@@ -34,6 +36,7 @@ export interface ApplyDeps {
   readonly secrets: SecretTools;
   readonly policy: Policy;
   readonly webhooks: Webhooks;
+  readonly credentials: Credentials;
   readonly nodes: Nodes;
   /** Ends a user's sessions (when the file changes their password). */
   readonly endSessions: (userId: string) => Promise<unknown>;
@@ -63,7 +66,9 @@ export async function applyConfigFile(config: ConfigFile, deps: ApplyDeps): Prom
     report.users.push(user.id);
   }
   const scoped: ScopedGrants = [];
+  await applyCredentials(config.credentials, deps, true);
   await applyLevel(deps, null, config.folders, config.jobs, report, scoped);
+  await applyCredentials(config.credentials, deps, false);
   const security = config.security;
   if (security?.grants !== undefined) scoped.unshift({ itemId: null, grants: readGrants(security.grants, null, 'security.grants') });
   const change: PolicyChange = {

@@ -214,3 +214,20 @@ describe('bindings in a freestyle job', () => {
     expect(await (await server.fetch('/job/team/job/inside/1/consoleText')).text()).toContain('Credential "team-only" (bindings.0.credentialsId) no longer exists');
   });
 });
+
+describe('the configuration file', () => {
+  it('declares system and folder credentials whose secrets come from the environment', async () => {
+    const configured = await startTestServer({
+      env: { REGISTRY_TOKEN: 'env-secret-7e6d5c' },
+      config: ['folders:', '  - name: team', 'credentials:', '  - id: registry', '    kind: secretText', '    secret: ${REGISTRY_TOKEN}', '  - id: nexus', '    kind: usernamePassword', '    folder: team', '    username: ci', "    password: 'literal-5b4a'"].join('\n'),
+    });
+    try {
+      const system = await (await configured.fetch('/steward/api/v1/credentials')).json();
+      expect(system).toMatchObject([{ id: 'registry', kind: 'secretText', folder: null }]);
+      expect(await (await configured.fetch('/steward/api/v1/credentials?folder=team')).json()).toMatchObject([{ id: 'nexus', username: 'ci', folder: 'team' }]);
+      expect(JSON.stringify(system)).not.toContain('env-secret-7e6d5c');
+    } finally {
+      await configured.stop();
+    }
+  });
+});
