@@ -46,6 +46,16 @@ const step = z.union([
   z.object({ sh: z.string(), unstableReturn: z.number().int().min(1).max(255).optional() }).strict(),
 ]);
 
+/** A job's binding of a credential, as core's `Binding` (docs/credentials.md). */
+const variable = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and _, not starting with a digit');
+const binding = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('string'), credentialsId: z.string().min(1), variable }).strict(),
+  z.object({ kind: z.literal('usernamePassword'), credentialsId: z.string().min(1), usernameVariable: variable, passwordVariable: variable }).strict(),
+  z.object({ kind: z.literal('usernameColonPassword'), credentialsId: z.string().min(1), variable }).strict(),
+  z.object({ kind: z.literal('file'), credentialsId: z.string().min(1), variable }).strict(),
+  z.object({ kind: z.literal('sshUserPrivateKey'), credentialsId: z.string().min(1), keyFileVariable: variable, usernameVariable: variable.optional(), passphraseVariable: variable.optional() }).strict(),
+]);
+
 const job = z
   .object({
     name: z.string().min(1),
@@ -67,6 +77,8 @@ const job = z
     timer: z.string().optional(),
     parameters: z.array(parameter).default([]),
     steps: z.array(step).default([]),
+    /** Credentials bound into each build; absent keeps those set through config.xml. */
+    bindings: z.array(binding).optional(),
   })
   .strict();
 

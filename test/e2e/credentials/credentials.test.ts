@@ -216,16 +216,19 @@ describe('bindings in a freestyle job', () => {
 });
 
 describe('the configuration file', () => {
-  it('declares system and folder credentials whose secrets come from the environment', async () => {
+  it('declares system and folder credentials whose secrets come from the environment, and a job that binds one', async () => {
     const configured = await startTestServer({
       env: { REGISTRY_TOKEN: 'env-secret-7e6d5c' },
-      config: ['folders:', '  - name: team', 'credentials:', '  - id: registry', '    kind: secretText', '    secret: ${REGISTRY_TOKEN}', '  - id: nexus', '    kind: usernamePassword', '    folder: team', '    username: ci', "    password: 'literal-5b4a'"].join('\n'),
+      config: ['folders:', '  - name: team', '    jobs:', '      - name: push', '        steps: [\'echo "pushing as $NEXUS"\']', '        bindings:', '          - { kind: usernameColonPassword, credentialsId: nexus, variable: NEXUS }', 'credentials:', '  - id: registry', '    kind: secretText', '    secret: ${REGISTRY_TOKEN}', '  - id: nexus', '    kind: usernamePassword', '    folder: team', '    username: ci', "    password: 'literal-5b4a'"].join('\n'),
     });
     try {
       const system = await (await configured.fetch('/steward/api/v1/credentials')).json();
       expect(system).toMatchObject([{ id: 'registry', kind: 'secretText', folder: null }]);
       expect(await (await configured.fetch('/steward/api/v1/credentials?folder=team')).json()).toMatchObject([{ id: 'nexus', username: 'ci', folder: 'team' }]);
       expect(JSON.stringify(system)).not.toContain('env-secret-7e6d5c');
+      expect((await configured.fetch('/job/team/job/push/build', { method: 'POST' })).status).toBe(201);
+      expect((await waitForBuild(configured, '/job/team/job/push', 1)).result).toBe('SUCCESS');
+      expect(await (await configured.fetch('/job/team/job/push/1/consoleText')).text()).toContain('pushing as ****');
     } finally {
       await configured.stop();
     }
