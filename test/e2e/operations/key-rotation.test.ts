@@ -234,7 +234,7 @@ describe('steward key rotate on a SQLite home', () => {
     const rotated = await rotate();
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(rotated.stdout).toMatch(
-      /^Rotated the master key of .*steward\.db in \d+\.\d s: sealed 9 values again \(agent secrets 2, webhook secrets 1, password parameter defaults 1, password parameter defaults in config\.xml 1, password values of queue items 2, password values of builds 1, digest key 1\) and ended \d+ sessions?\.\n$/,
+      /^Rotated the master key of .*steward\.db in \d+\.\d s: sealed 10 values again \(agent secrets 2, webhook secrets 1, credential secrets 1, password parameter defaults 1, password parameter defaults in config\.xml 1, password values of queue items 2, password values of builds 1, digest key 1\) and ended \d+ sessions?\.\n$/,
     );
     expect(rotated.stderr).toContain('sealed again with the new key: builds, 1 row');
     expect(rotated.stderr).toContain('users sign in again (sessions and crumbs come from the key); agents, webhooks, and API, trigger and job tokens keep working.');
@@ -298,7 +298,7 @@ describe('steward key rotate on PostgreSQL', () => {
 
     const rotated = await rotate(['--key-file', keyFile]);
     expect(rotated.code, rotated.stderr).toBe(0);
-    expect(rotated.stdout).toMatch(/sealed 8 values again \(agent secrets 2, webhook secrets 1, password parameter defaults 1, password parameter defaults in config\.xml 1, password values of queue items 1, password values of builds 1, digest key 1\) and ended \d+ sessions?\./);
+    expect(rotated.stdout).toMatch(/sealed 9 values again \(agent secrets 2, webhook secrets 1, credential secrets 1, password parameter defaults 1, password parameter defaults in config\.xml 1, password values of queue items 1, password values of builds 1, digest key 1\) and ended \d+ sessions?\./);
     expect(rotated.stderr).toContain(`copy ${keyFile} to every other server (its --key-file) before starting it: a server with the old key refuses to start.`);
     const backup = join(keys, keyFilesIn(keys).find((name) => name.startsWith('master.key.old-')) ?? 'none');
     expect(readFileSync(backup, 'utf8')).toBe(oldKeyText);
