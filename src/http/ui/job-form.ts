@@ -1,3 +1,4 @@
+import { bindingVariables } from '../../core/binding.js';
 import { html } from 'hono/html';
 import { isParameterized, type Job } from '../../core/item.js';
 import { itemPath } from '../../core/item-url.js';
@@ -72,6 +73,7 @@ async function jobForm(scope: Scope, job: Job, draft: JobDraft, errors: FormErro
     ${draft.steps.length === 0 ? html`<p class="muted">No steps: a build does nothing.</p>` : draft.steps.map((step, index) => stepRow(step, index, errors.fields))}
     <div class="actions"><button type="submit" name="edit" value="add-step">Add step</button></div>
   </section>
+  ${bindingsSection(job)}
   <section aria-labelledby="triggers-title">
     <h2 id="triggers-title">Triggers and the queue</h2>
     ${textArea({ ...field('timerSpec', 'Build periodically', 'A schedule in Jenkins\' cron syntax, one per line: MINUTE HOUR DAY MONTH WEEKDAY, with H to spread the load (H 2 * * 1-5: once between 02:00 and 02:59 on weekdays; H/15 * * * *: every quarter hour), @daily, and TZ=Europe/Berlin as the first line. Empty: never.'), value: draft.timerSpec, rows: 2 })}
@@ -100,4 +102,15 @@ function remoteTokenFields(scope: Scope, job: Job, draft: JobDraft): Html {
   ${textField({ name: 'remoteToken.value', id: 'remoteToken-value', label: set ? 'New token' : 'Token', type: 'password', value: '', autocomplete: 'new-password', hint: `${set ? 'Type a value to replace the current token.' : 'Type a value to allow triggering with it.'}${retype}` })}
   ${set ? checkbox({ name: 'remoteToken.remove', id: 'remoteToken-remove', label: 'Remove the token', checked: draft.removeToken }) : ''}
 </fieldset>`;
+}
+
+/** The job's bindings, shown and kept: they are set through config.xml or the configuration file (docs/credentials.md). */
+function bindingsSection(job: Job): Html | '' {
+  const { bindings } = job.settings;
+  if (bindings.length === 0) return '';
+  return html`<section aria-labelledby="bindings-title">
+    <h2 id="bindings-title">Credentials bound</h2>
+    <p class="hint">Set through config.xml (SecretBuildWrapper) or the configuration file; saving this form keeps them. Each value is masked in the build's log.</p>
+    <ul>${bindings.map((binding) => html`<li><code>${binding.credentialsId}</code> as ${bindingVariables(binding).join(', ')} (${binding.kind})</li>`)}</ul>
+  </section>`;
 }

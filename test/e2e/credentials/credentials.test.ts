@@ -173,6 +173,7 @@ describe('bindings in a freestyle job', () => {
       const name = `bound-${label}`;
       await server.createJob(name, bindingsJob(label));
       expect((await server.fetch(`/job/${name}/config.xml`).then((r) => r.text()))).toContain('<credentialsId>key</credentialsId>');
+      expect(await (await server.fetch(`/job/${name}/configure`)).text()).toContain('Credentials bound');
       expect((await server.fetch(`/job/${name}/build`, { method: 'POST' })).status).toBe(201);
       expect((await waitForBuild(server, `/job/${name}`, 1, 30_000)).result).toBe('SUCCESS');
       const log = await (await server.fetch(`/job/${name}/1/consoleText`)).text();
