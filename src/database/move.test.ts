@@ -92,6 +92,9 @@ function makeHome(): void {
     run(key, 'token:uuid-1', 'deploy-42', 'fp-1', 6, 1, 9000);
     run(key, 'token:uuid-1', 'deploy-43', 'fp-1', 6, 0, 9001);
     run('INSERT INTO webhooks (name, name_key, kind, stored_secret, definition, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', 'GitHub', 'github', 'github', 'v1:sealed', '{"jobs":["Team/app"],"events":["push"]}', 'alice', 10000);
+    const credential = 'INSERT INTO credentials (store_key, folder_id, id, kind, description, username, file_name, sealed_secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+    run(credential, 0, null, 'registry', 'secretText', 'pushes images', null, null, 'v1:sealed-credential', 10500, 10501);
+    run(credential, 1, 1, 'deploy-key', 'sshPrivateKey', '', 'git', null, 'v1:sealed-key', 10502, 10502);
     const view = 'INSERT INTO views (id, parent_id, name, name_key, settings, source_config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
     run(view, 1, null, 'Mine', 'mine', '{"jobNames":["Sölo"]}', null, 11000, 11001);
     run(view, 2, 1, 'Apps', 'apps', '{"includeRegex":"a.*"}', '<hudson.model.ListView/>', 11002, 11003);

@@ -12,6 +12,7 @@ CREATE TABLE credentials (
   file_name     text,
   sealed_secret text    NOT NULL,
   created_at    bigint  NOT NULL,
-  updated_at    bigint  NOT NULL
+  updated_at    bigint  NOT NULL,
+  PRIMARY KEY (store_key, id)
 );
 CREATE INDEX credentials_id ON credentials (id);
