@@ -69,7 +69,7 @@ export async function serveCredentials(scope: Scope, folder: Folder | null, rest
   }
   if (tail === 'api' && isFlavor(flavor)) {
     check(scope, ref, Permissions.CredentialsView);
-    return serveApi(scope.c, credentialBean(scope, ref, await scope.deps.credentials.get(folder?.id ?? null, id)), flavor);
+    return serveApi(scope.c, credentialBean(ref, await scope.deps.credentials.get(folder?.id ?? null, id)), flavor);
   }
   return null;
 }
@@ -118,7 +118,7 @@ function audit(scope: Scope, ref: CredentialStoreRef, action: 'credential.create
   return scope.deps.audit.recordNow(scope.audit({ action, outcome: 'accepted', item: ref.folder?.fullName ?? null, detail: { credential: credential.id, kind: credential.kind, store: ref.folder ? 'folder' : 'system' } }));
 }
 
-function credentialBean(scope: Scope, ref: CredentialStoreRef, credential: StoredCredential): Bean {
+function credentialBean(ref: CredentialStoreRef, credential: StoredCredential): Bean {
   const domainName = ref.folder ? 'folder/_' : 'system/_';
   return bean(CREDENTIAL_CLASS, [
     ['description', 2, () => credential.description],
@@ -132,7 +132,7 @@ function credentialBean(scope: Scope, ref: CredentialStoreRef, credential: Store
 
 function domainBean(scope: Scope, ref: CredentialStoreRef): Bean {
   return bean(DOMAIN_CLASS, [
-    ['credentials', 1, async () => (await scope.deps.credentials.list(ref.folder?.id ?? null)).map((credential) => credentialBean(scope, ref, credential))],
+    ['credentials', 1, async () => (await scope.deps.credentials.list(ref.folder?.id ?? null)).map((credential) => credentialBean(ref, credential))],
     ['description', 1, () => 'Credentials that should be available irrespective of domain specification to requirements matching.'],
     ['displayName', 1, () => 'Global credentials (unrestricted)'],
     ['fullDisplayName', 1, () => `${ref.folder ? `${ref.folder.fullName} » Folder` : 'System'} » Global credentials (unrestricted)`],
