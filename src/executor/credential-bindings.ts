@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Binding, BINDING_TAKES, credentialIdsOf } from '../core/binding.js';
 import { CREDENTIAL_KIND_TITLES, type CredentialSecret } from '../core/credential.js';
@@ -14,6 +14,18 @@ export interface BoundCredentials {
   readonly masks: readonly string[];
   /** Removes the files written for the build (secret files, keys). Safe to call more than once. */
   remove(): Promise<void>;
+}
+
+const DIR_PREFIX = 'secretFiles-';
+
+/**
+ * Removes what a build killed with its server (`kill -9`, a power cut) left of its secret files. A
+ * workspace's `@tmp` belongs to one build at a time (concurrent builds get `@2`, `@3`…), so any such
+ * directory in it when a build starts is a leftover.
+ */
+export async function removeLeftovers(scratch: string): Promise<void> {
+  const entries = await readdir(scratch).catch(() => [] as string[]);
+  await Promise.all(entries.filter((name) => name.startsWith(DIR_PREFIX)).map((name) => rm(join(scratch, name), { recursive: true, force: true })));
 }
 
 /** Why a build cannot have its credentials: a line for its log. */
@@ -45,7 +57,7 @@ export async function bindCredentials(
   };
   const file = async (name: string, content: Buffer): Promise<string> => {
     if (dir === null) {
-      dir = join(scratch, `secretFiles-${randomBytes(8).toString('hex')}`);
+      dir = join(scratch, `${DIR_PREFIX}${randomBytes(8).toString('hex')}`);
       await mkdir(dir, { mode: 0o700 });
       if (owner) await chown(dir, owner.uid, owner.gid);
     }

@@ -14,7 +14,7 @@ import type { ConsoleLogs, LogWriter } from '../logs/console-logs.js';
 import type { BuildControl, BuildRunner, RunOutcome, StopMode } from '../queue/runner.js';
 import { type BuildUser, serverUserName } from './build-user.js';
 import { buildEnvironment } from './environment.js';
-import { bindCredentials, type BoundCredentials, UnboundCredentials } from './credential-bindings.js';
+import { bindCredentials, type BoundCredentials, removeLeftovers, UnboundCredentials } from './credential-bindings.js';
 import { credentialIdsOf } from '../core/binding.js';
 import { Masker } from '../logs/masking.js';
 import { killProcessesWithCookie } from './orphans.js';
@@ -175,6 +175,7 @@ export class ShellRunner implements BuildRunner {
    * with the reason in the log, when one is gone, so the build fails before any step runs.
    */
   private async bind(job: Job, build: Build, scratch: string, log: LogWriter): Promise<BoundCredentials | null> {
+    await removeLeftovers(scratch);
     const uses = credentialIdsOf(job.settings);
     const found = uses.length > 0 && this.options.credentials ? await this.options.credentials(job, build) : new Map<string, CredentialSecret>();
     const { buildUser } = this.options;
