@@ -1,6 +1,4 @@
 import { homedir } from 'node:os';
-import type { CredentialSecret } from './core/credential.js';
-import type { Job } from './core/item.js';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +21,8 @@ import { keyCheckOf, SecretBox, WrongKeyError } from './auth/secret-box.js';
 import { Sessions } from './auth/sessions.js';
 import { TriggerTokens } from './auth/trigger-tokens.js';
 import { Webhooks } from './auth/webhooks.js';
+import { Credentials } from './auth/credentials.js';
+import type { Job } from './core/item.js';
 import { applyRetention } from './builds/retention.js';
 import { applyConfigFile } from './config/apply.js';
 import { type ConfigFile, loadConfigFile } from './config/config-file.js';
@@ -132,6 +132,9 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
   const authenticator = new Authenticator({ accounts, apiTokens, sessions, triggerTokens, limiter: new FailureLimiter(store.rateWindows, settings.failedAuthentications) });
   const audit = new AuditLog(store, log, settings.auditRetentionMs);
   const webhooks = new Webhooks(store, secrets);
+  const credentials = new Credentials(store, secrets);
+  // What a build's bindings (and checkout) get: one read of the store per build, for the ids its job names.
+  const credentialsOf = async (job: Job) => (await credentials.forBuild(job)).found;
   const nodes = new Nodes({ store, sealer: secrets });
 
   // Logs where every node reads them: in the database when there is a shared one, else files in the home.
@@ -158,6 +161,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     log,
     previousRevisions: (job, build) => store.sources.previous(job.id, build.number),
     recordSource: (job, build, source) => store.sources.record(job.id, build.number, source),
+    credentials: credentialsOf,
   });
   const remoteRunner = new RemoteRunner({ logs, log, leaseKey: secrets.derive('agent lease'), unseal: (sealed) => secrets.unseal(sealed), leaseMs: settings.agentLeaseMs });
   const scheduler = new Scheduler({
@@ -200,16 +204,13 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     accepted: () => metrics.triggerAccepted(),
   });
 
-  // Until the credentials store lands: no credentials for polling, no GitHub webhook secret.
-  const credentialsOfJob = async (_job: Job) => new Map<string, CredentialSecret>();
-  const githubWebhookSecret = async (_id: string | null): Promise<string | null> => null;
   // Polling runs git on this server, with a plain environment: none of the server's own variables.
   const pollingEnvironment = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: homedir() };
-  const scmPolling = new ScmPolling({ store, triggers, log, ask: async (job) => askRemoteHeads(job, await credentialsOfJob(job), pollingEnvironment) });
+  const scmPolling = new ScmPolling({ store, triggers, log, ask: async (job) => askRemoteHeads(job, await credentialsOf(job), pollingEnvironment) });
   const pushNotifications = new PushNotifications({ store, polling: scmPolling, triggers, log });
 
   if (file) {
-    const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, nodes, endSessions: (userId) => sessions.endAllOf(userId) });
+    const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, credentials, nodes, endSessions: (userId) => sessions.endAllOf(userId) });
     log.info({ created: report.created, updated: report.updated, users: report.users, nodes: report.nodes }, 'applied the configuration file');
   }
   const recovered = await recoverInterruptedBuilds(store, runner, settings.serverName, log);
@@ -236,12 +237,13 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       runningByNode: () => scheduler.runningByNode(),
       scmPolling,
       pushNotifications,
-      githubWebhookSecret: async () => githubWebhookSecret(settings.githubWebhookSecretCredential),
+      githubWebhookSecret: async () => (settings.githubWebhookSecretCredential === null ? null : credentials.serverSecretText(settings.githubWebhookSecretCredential)),
       accounts,
       authenticator,
       apiTokens,
       triggerTokens,
       webhooks,
+      credentials,
       triggerLimiter: new TriggerLimiter(store.rateWindows, settings.triggerLimits),
       sessions,
       policy,
@@ -267,6 +269,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       remote: remoteRunner,
       authenticate: (name, secret) => nodes.authenticate(name, secret),
       unseal: (sealed) => secrets.unseal(sealed),
+      credentials: credentialsOf,
       rootUrl: () => rootUrl,
       globalEnvironment: settings.buildEnvironment,
     },

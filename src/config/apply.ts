@@ -2,6 +2,8 @@ import type { Accounts } from '../auth/accounts.js';
 import { remoteTokenFor } from '../auth/secret-box.js';
 import type { Policy, PolicyChange } from '../auth/policy.js';
 import type { Webhooks } from '../auth/webhooks.js';
+import type { Credentials } from '../auth/credentials.js';
+import { CredentialDeclarations } from './apply-credentials.js';
 import { type Grant, readGrants } from '../core/access.js';
 import { DomainError } from '../core/errors.js';
 import { type GitSource, simpleGitSource } from '../core/git-source.js';
@@ -35,6 +37,7 @@ export interface ApplyDeps {
   readonly secrets: SecretTools;
   readonly policy: Policy;
   readonly webhooks: Webhooks;
+  readonly credentials: Credentials;
   readonly nodes: Nodes;
   /** Ends a user's sessions (when the file changes their password). */
   readonly endSessions: (userId: string) => Promise<unknown>;
@@ -64,7 +67,10 @@ export async function applyConfigFile(config: ConfigFile, deps: ApplyDeps): Prom
     report.users.push(user.id);
   }
   const scoped: ScopedGrants = [];
-  await applyLevel(deps, null, config.folders, config.jobs, report, scoped);
+  const credentials = new CredentialDeclarations(config.credentials, deps);
+  await credentials.apply(null);
+  await applyLevel({ ...deps, credentials }, null, config.folders, config.jobs, report, scoped);
+  await credentials.applyRest();
   const security = config.security;
   if (security?.grants !== undefined) scoped.unshift({ itemId: null, grants: readGrants(security.grants, null, 'security.grants') });
   const change: PolicyChange = {
@@ -103,7 +109,7 @@ export async function applyConfigFile(config: ConfigFile, deps: ApplyDeps): Prom
 }
 
 async function applyLevel(
-  deps: { items: Items; secrets: SecretTools },
+  deps: { items: Items; secrets: SecretTools; credentials: CredentialDeclarations },
   parent: Folder | null,
   folders: readonly FolderDeclaration[],
   jobs: readonly JobDeclaration[],
@@ -113,6 +119,7 @@ async function applyLevel(
   for (const declared of folders) {
     const item = await upsert(deps.items, parent, declared.name, { kind: 'folder', description: declared.description }, report);
     if (declared.grants !== undefined) scoped.push({ itemId: item.id, grants: readGrants(declared.grants, item.id, `the grants of folder ${item.fullName}`) });
+    await deps.credentials.apply(item as Folder);
     await applyLevel(deps, item as Folder, declared.folders, declared.jobs, report, scoped);
   }
   for (const declared of jobs) {
@@ -162,6 +169,8 @@ export function jobSettings(declared: JobDeclaration, current: JobSettings | nul
     ignorePostCommitHooks: false,
     githubPushTrigger: declared.githubPush,
     scm: declared.git ? gitSource(declared.git) : null,
+    // Absent, the bindings set through config.xml stay.
+    bindings: declared.bindings === undefined ? (current?.bindings ?? []) : declared.bindings.map((one) => (one.kind === 'sshUserPrivateKey' ? { ...one, usernameVariable: one.usernameVariable ?? null, passphraseVariable: one.passphraseVariable ?? null } : one)),
     // The config.xml a job was last written as stays with it, with what of it Steward does not run.
     ignoredSettings: current?.ignoredSettings ?? [],
   };

@@ -65,6 +65,15 @@ const git = z
     clean: z.boolean().default(false),
   })
   .strict();
+/** A job's binding of a credential, as core's `Binding` (docs/credentials.md). */
+const variable = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and _, not starting with a digit');
+const binding = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('string'), credentialsId: z.string().min(1), variable }).strict(),
+  z.object({ kind: z.literal('usernamePassword'), credentialsId: z.string().min(1), usernameVariable: variable, passwordVariable: variable }).strict(),
+  z.object({ kind: z.literal('usernameColonPassword'), credentialsId: z.string().min(1), variable }).strict(),
+  z.object({ kind: z.literal('file'), credentialsId: z.string().min(1), variable }).strict(),
+  z.object({ kind: z.literal('sshUserPrivateKey'), credentialsId: z.string().min(1), keyFileVariable: variable, usernameVariable: variable.optional(), passphraseVariable: variable.optional() }).strict(),
+]);
 
 const job = z
   .object({
@@ -93,6 +102,8 @@ const job = z
     git: git.optional(),
     parameters: z.array(parameter).default([]),
     steps: z.array(step).default([]),
+    /** Credentials bound into each build; absent keeps those set through config.xml. */
+    bindings: z.array(binding).optional(),
   })
   .strict();
 
@@ -141,6 +152,29 @@ const webhook = z
   .strict();
 
 export type WebhookDeclaration = z.infer<typeof webhook>;
+
+/**
+ * A stored credential, in the system store or (`folder`, a full name) a folder's: created at the
+ * first start that sees it and brought to these values at every start. Secret fields take `${VAR}`.
+ */
+const credential = z
+  .object({
+    id: z.string().min(1),
+    kind: z.enum(['usernamePassword', 'secretText', 'secretFile', 'sshPrivateKey']),
+    folder: z.string().min(1).optional(),
+    description: z.string().default(''),
+    username: z.string().optional(),
+    fileName: z.string().optional(),
+    password: secret.optional(),
+    secret: secret.optional(),
+    /** A secret file's bytes, base64. */
+    content: secret.optional(),
+    privateKey: secret.optional(),
+    passphrase: secret.optional(),
+  })
+  .strict();
+
+export type CredentialDeclaration = z.infer<typeof credential>;
 
 /** An agent: created at the first start that sees it (its secret made then, and kept), brought to these values at every start. */
 const node = z
@@ -208,6 +242,7 @@ const schema = z
     folders: z.array(folder).default([]),
     jobs: z.array(job).default([]),
     webhooks: z.array(webhook).default([]),
+    credentials: z.array(credential).default([]),
     nodes: z.array(node).default([]),
   })
   .strict();
@@ -298,6 +333,12 @@ function substituteSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, missing: 
   });
   config.webhooks.forEach((declared, index) => {
     declared.secret = expand(declared.secret, env, (variable) => missing(`the secret of webhook ${declared.name}`, variable, ['webhooks', index, 'secret']));
+  });
+  config.credentials.forEach((declared, index) => {
+    for (const name of ['password', 'secret', 'content', 'privateKey', 'passphrase'] as const) {
+      const value = declared[name];
+      if (value !== undefined) declared[name] = expand(value, env, (variable) => missing(`the ${name} of credential ${declared.id}`, variable, ['credentials', index, name]));
+    }
   });
   forEachJob(config, (declared, at) => {
     if (declared.authToken !== undefined) {

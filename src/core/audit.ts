@@ -26,7 +26,10 @@ export type AuditAction =
   | 'node.update'
   | 'node.delete'
   | 'node.secret.read'
-  | 'node.secret.rotate';
+  | 'node.secret.rotate'
+  | 'credential.create'
+  | 'credential.update'
+  | 'credential.delete';
 
 /** How the actor proved who it is. */
 export type CredentialKind = 'none' | 'password' | 'api_token' | 'session' | 'job_token' | 'trigger_token' | 'webhook';

@@ -28,6 +28,8 @@ export type DomainErrorCode =
   | 'idempotency_key_reused'
   | 'queue_full'
   | 'webhook_not_found'
+  | 'credential_not_found'
+  | 'credential_exists'
   | 'webhook_signature_invalid'
   | 'webhook_secret_missing'
   | 'access_token_required'

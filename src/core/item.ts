@@ -1,3 +1,4 @@
+import { type Binding, checkBindings } from './binding.js';
 import { DomainError } from './errors.js';
 import { checkGitSource, type GitSource } from './git-source.js';
 import { checkParameterDefinitions, type ParameterDefinition } from './parameters.js';
@@ -95,6 +96,11 @@ export interface JobSettings {
   /** "GitHub hook trigger for GITScm polling" (the GitHub plugin's push trigger): a push GitHub delivers to `/github-webhook/` makes the job poll. */
   readonly githubPushTrigger: boolean;
   /**
+   * Credentials bound into each build as environment variables and files (Jenkins' "Use secret
+   * text(s) or file(s)", `SecretBuildWrapper`); checked against the credential store when the job is saved.
+   */
+  readonly bindings: readonly Binding[];
+  /**
    * What the job's config.xml asks for that Steward keeps but does not run (`scm (hudson.plugins.git.GitSCM)`,
    * `triggers/hudson.triggers.TimerTrigger`, …), so that every place a person looks at the job says
    * so: its page, its configure page, each build's log and its API answer. Empty for a job Steward runs whole.
@@ -150,6 +156,7 @@ export function defaultJobSettings(): JobSettings {
     ignorePostCommitHooks: false,
     githubPushTrigger: false,
     scm: null,
+    bindings: [],
     ignoredSettings: [],
   };
 }
@@ -181,6 +188,7 @@ export function checkJobSettings(settings: JobSettings): void {
     throw new DomainError('config_invalid', `Retries after a lost agent must be a whole number from 0 to ${MAX_AGENT_LOSS_RETRIES} (got ${settings.retryOnAgentLoss}).`).at('retryOnAgentLoss');
   }
   if (settings.scm !== null) checkGitSource(settings.scm);
+  checkBindings(settings.bindings);
   settings.steps.forEach((step, index) => {
     if (step.unstableReturn !== null && !(Number.isInteger(step.unstableReturn) && step.unstableReturn >= 1 && step.unstableReturn <= 255)) {
       throw new DomainError('config_invalid', `Unstable return code ${step.unstableReturn} is not an exit code.`, 'Use a whole number from 1 to 255.').at(`steps.${index}.unstableReturn`);

@@ -26,6 +26,7 @@ const genericConfigure = permission('hudson.security.Permission.GenericConfigure
 const itemRead = permission('hudson.model.Item.Read', 'Job/Read', genericRead);
 const computerDisconnect = permission('hudson.model.Computer.Disconnect', 'Agent/Disconnect', administer);
 const computerConfigure = permission('hudson.model.Computer.Configure', 'Agent/Configure', genericConfigure);
+const credentialsUpdate = permission('com.cloudbees.plugins.credentials.CredentialsProvider.Update', 'Credentials/Update', genericUpdate);
 
 export const Permissions = {
   Administer: administer,
@@ -53,6 +54,17 @@ export const Permissions = {
   ComputerConnect: permission('hudson.model.Computer.Connect', 'Agent/Connect', computerDisconnect),
   ComputerDisconnect: computerDisconnect,
   ComputerBuild: permission('hudson.model.Computer.Build', 'Agent/Build', genericWrite),
+  // The credentials plugin's permissions, with its ids and implications (View comes with Update).
+  // Granted on a folder, they hold for that folder's store; server-wide, for the system store too.
+  CredentialsCreate: permission('com.cloudbees.plugins.credentials.CredentialsProvider.Create', 'Credentials/Create', genericCreate),
+  CredentialsUpdate: credentialsUpdate,
+  CredentialsView: permission('com.cloudbees.plugins.credentials.CredentialsProvider.View', 'Credentials/View', credentialsUpdate),
+  CredentialsDelete: permission('com.cloudbees.plugins.credentials.CredentialsProvider.Delete', 'Credentials/Delete', genericDelete),
+  CredentialsManageDomains: permission('com.cloudbees.plugins.credentials.CredentialsProvider.ManageDomains', 'Credentials/ManageDomains', genericConfigure),
+  // Naming a credential in a job's configuration (a binding, a checkout): needed on the job's folder
+  // (or server-wide) by whoever configures it. Not implied by Job/Configure: a person who may change
+  // a job's steps may not by that alone make its builds print a secret.
+  CredentialsUseItem: permission('com.cloudbees.plugins.credentials.CredentialsProvider.UseItem', 'Credentials/UseItem', genericConfigure),
 } as const;
 
 /** The permissions that can be granted, in the order people read them in a matrix. */

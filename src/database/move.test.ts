@@ -97,6 +97,9 @@ function makeHome(): void {
     run('INSERT INTO webhooks (name, name_key, kind, stored_secret, definition, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', 'GitHub', 'github', 'github', 'v1:sealed', '{"jobs":["Team/app"],"events":["push"]}', 'alice', 10000);
     run('INSERT INTO scm_polls (job_id, heads, log, polled_at) VALUES (?, ?, ?, ?)', 3, '{"refs/heads/main":"0123456789abcdef0123456789abcdef01234567"}', 'Polling log\nNo changes\n', 10500);
     run('INSERT INTO job_repositories (repository_key, job_id) VALUES (?, ?)', 'git.example.com/team/app', 2);
+    const credential = 'INSERT INTO credentials (store_key, folder_id, id, kind, description, username, file_name, sealed_secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+    run(credential, 0, null, 'registry', 'secretText', 'pushes images', null, null, 'v1:sealed-credential', 10500, 10501);
+    run(credential, 1, 1, 'deploy-key', 'sshPrivateKey', '', 'git', null, 'v1:sealed-key', 10502, 10502);
     const view = 'INSERT INTO views (id, parent_id, name, name_key, settings, source_config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
     run(view, 1, null, 'Mine', 'mine', '{"jobNames":["Sölo"]}', null, 11000, 11001);
     run(view, 2, 1, 'Apps', 'apps', '{"includeRegex":"a.*"}', '<hudson.model.ListView/>', 11002, 11003);

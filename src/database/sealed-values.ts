@@ -42,6 +42,8 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'nodes', column: 'previous_secret', key: ['name_key'], kind: 'agent secrets', values: whole },
   // GitHub's and generic HMAC webhooks' secrets; GitLab's token is a keyed digest, kept as it is (auth/webhooks.ts).
   { table: 'webhooks', column: 'stored_secret', key: ['name_key'], kind: 'webhook secrets', values: whole },
+  // Credentials' secret fields, one sealed value per credential (auth/credentials.ts).
+  { table: 'credentials', column: 'sealed_secret', key: ['store_key', 'id'], kind: 'credential secrets', values: whole },
   // Password parameters' defaults, in the settings and in the config.xml as last sent (which holds them sealed).
   { table: 'items', column: 'settings', key: ['id'], kind: 'password parameter defaults', values: passwordDefaults },
   { table: 'items', column: 'source_config', key: ['id'], kind: 'password parameter defaults in config.xml', values: sealedValuesIn },

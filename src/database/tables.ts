@@ -201,6 +201,23 @@ export const TABLES: readonly TableTransfer[] = [
     order: 'repository_key, job_id',
   },
   {
+    // After items: a folder's credentials refer to it.
+    name: 'credentials',
+    columns: {
+      store_key: 'integer',
+      folder_id: 'integer',
+      id: 'text',
+      kind: 'text',
+      description: 'text',
+      username: 'text',
+      file_name: 'text',
+      sealed_secret: 'text',
+      created_at: 'integer',
+      updated_at: 'integer',
+    },
+    order: 'store_key, id',
+  },
+  {
     name: 'views',
     columns: { id: 'integer', parent_id: 'integer', name: 'text', name_key: 'text', settings: 'json', source_config: 'text', created_at: 'integer', updated_at: 'integer' },
     order: 'id',

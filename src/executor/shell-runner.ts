@@ -17,6 +17,8 @@ import { buildEnvironment, gitVariables } from './environment.js';
 import { checkout, CheckoutFailed } from './git-checkout.js';
 import { GitStopped } from './git-process.js';
 import { type BuildSource, NO_PREVIOUS_REVISIONS, type PreviousRevisions } from '../core/revision.js';
+import { bindCredentials, type BoundCredentials, removeLeftovers, UnboundCredentials } from './credential-bindings.js';
+import { credentialIdsOf } from '../core/binding.js';
 import { Masker } from '../logs/masking.js';
 import { killProcessesWithCookie } from './orphans.js';
 import type { Workspaces } from './workspaces.js';
@@ -94,6 +96,7 @@ export class ShellRunner implements BuildRunner {
       for (const { cause, count } of build.causes) log.write(`${describeCause(cause)}${count > 1 ? ` (${count} times)` : ''}\n`);
       if (job.settings.ignoredSettings.length > 0) log.write(`${ignoredSettingsLine(job.settings.ignoredSettings)}\n`);
       const workspace = await this.options.workspaces.acquire(job.fullName);
+      let bound: BoundCredentials | null = null;
       try {
         log.write(`${buildingOn(build, this.options.nodeLabels)} in workspace ${workspace.path}\n`);
         const parameters = new Map<string, string>();
@@ -116,9 +119,19 @@ export class ShellRunner implements BuildRunner {
           cookie: this.cookie(job.id, build.number),
           nodeLabels: this.options.nodeLabels ?? BUILT_IN_NODE,
         });
-        const checkedOut = job.settings.scm === null ? 'none' : await this.checkout(job, build, { env, workspace: workspace.path, log, control });
+        // One read of the credentials the job names (its checkout's and its bindings'), in clear, for this build only.
+        const credentials = credentialIdsOf(job.settings).length > 0 && this.options.credentials ? await this.options.credentials(job, build) : new Map<string, CredentialSecret>();
+        const checkedOut = job.settings.scm === null ? 'none' : await this.checkout(job, build, credentials, { env, workspace: workspace.path, log, control });
         if (checkedOut === 'failed') result = 'FAILURE';
-        for (const step of checkedOut === 'failed' ? [] : job.settings.steps) {
+        // Bound after the checkout, as Jenkins sets build wrappers up after the SCM.
+        else bound = await this.bind(job, credentials, workspace.tmpPath, log);
+        if (bound) {
+          Object.assign(env, bound.env);
+          secrets.push(...bound.masks);
+        } else {
+          result = 'FAILURE';
+        }
+        for (const step of bound ? job.settings.steps : []) {
           if (control.interruption) break;
           const exitCode = await this.runStep(job, step, { env, cwd: workspace.path, scratch: workspace.tmpPath, log, secrets, control });
           if (control.interruption) break;
@@ -133,6 +146,8 @@ export class ShellRunner implements BuildRunner {
           break;
         }
       } finally {
+        // Secret files and keys go whatever the end: success, failure, an abort, an error.
+        await bound?.remove();
         workspace.release();
       }
     } catch (error) {
@@ -162,13 +177,12 @@ export class ShellRunner implements BuildRunner {
    * revision and change set are recorded. 'failed' when the checkout failed (said in the log) or the
    * build was stopped meanwhile.
    */
-  private async checkout(job: Job, build: Build, context: { env: Record<string, string>; workspace: string; log: LogWriter; control: BuildControl }): Promise<'done' | 'failed' | 'none'> {
+  private async checkout(job: Job, build: Build, credentials: ReadonlyMap<string, CredentialSecret>, context: { env: Record<string, string>; workspace: string; log: LogWriter; control: BuildControl }): Promise<'done' | 'failed' | 'none'> {
     const source = job.settings.scm;
     if (source === null) return 'none';
     const { log, control } = context;
     const { buildUser } = this.options;
     try {
-      const credentials = (await this.options.credentials?.(job, build)) ?? new Map<string, CredentialSecret>();
       const previous = (await this.options.previousRevisions?.(job, build)) ?? NO_PREVIOUS_REVISIONS;
       const checkedOut = await checkout({
         source,
@@ -207,6 +221,22 @@ export class ShellRunner implements BuildRunner {
     } catch (error) {
       // The build is recorded ABORTED with the reason all the same; only its log misses the last lines.
       this.options.log.warn({ err: error, job: job.fullName, build: build.number }, 'could not close the log of an aborted build that was running when its server stopped');
+    }
+  }
+
+  /**
+   * The job's bindings as environment variables and files, from the build's credentials; null, with
+   * the reason in the log, when one is gone, so the build fails before any step runs.
+   */
+  private async bind(job: Job, found: ReadonlyMap<string, CredentialSecret>, scratch: string, log: LogWriter): Promise<BoundCredentials | null> {
+    await removeLeftovers(scratch);
+    const { buildUser } = this.options;
+    try {
+      return await bindCredentials(job.settings, found, scratch, buildUser ? { uid: buildUser.uid, gid: buildUser.gid } : null);
+    } catch (error) {
+      if (!(error instanceof UnboundCredentials)) throw error;
+      log.write(`${error.message}\n`);
+      return null;
     }
   }
 

@@ -1,4 +1,7 @@
 import { Hono } from 'hono';
+import { credentialIdsOf } from '../core/binding.js';
+import { type CredentialSecret, secretValuesOf } from '../core/credential.js';
+import { maskedForms } from '../logs/masking.js';
 import type { Context } from 'hono';
 import type { Build, Interruption, Result } from '../core/build.js';
 import { DomainError } from '../core/errors.js';
@@ -28,6 +31,8 @@ export interface AgentProtocolDeps {
   /** The agent a request comes from, when its secret is right; null otherwise (never says which is wrong). */
   readonly authenticate: (name: string, secret: string) => Promise<AgentNode | null>;
   readonly unseal: (sealed: string) => string | null;
+  /** The credentials a build of the job uses, in clear, by id (one read; the ids gone are absent). */
+  readonly credentials: (job: Job) => Promise<ReadonlyMap<string, CredentialSecret>>;
   readonly rootUrl: () => string;
   readonly globalEnvironment: Readonly<Record<string, string>>;
   readonly claimWaitMs?: number;
@@ -137,9 +142,12 @@ async function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, bu
   for (const value of build.parameters ?? []) {
     if (value.type === 'password') secrets[value.sealed] = deps.unseal(value.sealed) ?? '';
   }
+  // Only the credentials this build uses, read once; the server masks them again in the log it receives.
+  const credentials = credentialIdsOf(job.settings).length > 0 ? [...(await deps.credentials(job)).values()] : [];
+  deps.remote.maskAlso(job.id, build.number, credentials.flatMap(secretValuesOf).flatMap(maskedForms));
   return {
     // Only what running the steps needs: no tokens, no source config, no other job's data.
-    job: { ...job, sourceConfig: null, settings: { ...defaultJobSettings(), description: job.settings.description, steps: job.settings.steps, scm: job.settings.scm, ignoredSettings: job.settings.ignoredSettings, parameters: job.settings.parameters.map((definition) => ({ ...definition, ...(definition.type === 'password' ? { sealedDefault: '' } : {}) })) } } as Job,
+    job: { ...job, sourceConfig: null, settings: { ...defaultJobSettings(), description: job.settings.description, steps: job.settings.steps, scm: job.settings.scm, bindings: job.settings.bindings, ignoredSettings: job.settings.ignoredSettings, parameters: job.settings.parameters.map((definition) => ({ ...definition, ...(definition.type === 'password' ? { sealedDefault: '' } : {}) })) } } as Job,
     build,
     lease: deps.remote.leaseOf(job.id, build.number) ?? '',
     leaseMs: deps.remote.leaseMs,
@@ -148,7 +156,7 @@ async function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, bu
     rootUrl: deps.rootUrl(),
     environment: deps.globalEnvironment,
     nodeLabels: node.labels.join(' '),
-    credentials: [],
+    credentials,
     previousRevisions: job.settings.scm === null ? NO_PREVIOUS_REVISIONS : await deps.store.sources.previous(job.id, build.number),
   };
 }

@@ -96,6 +96,8 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   idempotency_key_reused: 422,
   queue_full: 503,
   webhook_not_found: 404,
+  credential_not_found: 404,
+  credential_exists: 409,
   webhook_signature_invalid: 403,
   webhook_secret_missing: 403,
   access_token_required: 401,

@@ -6,6 +6,7 @@ import { renameInView } from '../core/view.js';
 import { labelExpressionSetting } from '../labels/label-expression.js';
 import { type NextFires, NO_FIRES, type Store } from '../store/types.js';
 import { nextFire, parseTimerSpec } from '../timers/timer-spec.js';
+import { checkCredentialUses, type Configurer } from './credential-uses.js';
 
 export interface ItemsDeps {
   readonly store: Store;
@@ -64,21 +65,24 @@ export class Items {
     return this.deps.store.items.listChildren(folder?.id ?? null);
   }
 
-  async create(parent: Item | null, rawName: string, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item> {
+  /** `configurer`: who saves it, for the credentials it names (absent for the configuration file). */
+  async create(parent: Item | null, rawName: string, settings: FolderSettings | JobSettings, sourceConfig: string | null, configurer: Configurer | null = null): Promise<Item> {
     if (parent && parent.kind !== 'folder') {
       throw new DomainError('parent_not_folder', `${parent.fullName} is a job, not a folder: items can only be created in folders.`);
     }
     const name = checkItemName(rawName);
     const fullName = joinFullName(parent?.fullName ?? null, name);
     const saved = checked(settings);
+    if (saved.kind === 'job') await checkCredentialUses(this.deps.store, saved, null, parent ? [...parent.ancestorIds, parent.id] : [], parent, configurer);
     return this.deps.store.items.create({ parentId: parent?.id ?? null, name, fullName, settings: saved, sourceConfig, nextFires: this.nextFires(saved, fullName) });
   }
 
-  async update(item: Item, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item> {
+  async update(item: Item, settings: FolderSettings | JobSettings, sourceConfig: string | null, configurer: Configurer | null = null): Promise<Item> {
     if (settings.kind !== item.kind) {
       throw new DomainError('item_kind_mismatch', `${item.fullName} is a ${item.kind}; this configuration describes a ${settings.kind}.`, `Delete the ${item.kind} first, or send a ${item.kind} configuration.`);
     }
     const saved = checked(settings);
+    if (saved.kind === 'job' && item.kind === 'job') await checkCredentialUses(this.deps.store, saved, item.settings, item.ancestorIds, item, configurer);
     const updated = await this.deps.store.items.update(item.id, saved, sourceConfig, this.nextFires(saved, item.fullName));
     if (updated.kind === 'job' && updated.settings.disabled && item.kind === 'job' && !item.settings.disabled) {
       await this.deps.store.queue.cancelForJob(updated.id, this.now());
@@ -87,10 +91,10 @@ export class Items {
   }
 
   /** Copies an item (a folder with everything below it) under a new name; history is not copied. */
-  async copy(source: Item, parent: Item | null, name: string): Promise<Item> {
-    const copy = await this.create(parent, name, source.settings, source.sourceConfig);
+  async copy(source: Item, parent: Item | null, name: string, configurer: Configurer | null = null): Promise<Item> {
+    const copy = await this.create(parent, name, source.settings, source.sourceConfig, configurer);
     if (source.kind === 'folder') {
-      for (const child of await this.deps.store.items.listChildren(source.id)) await this.copy(child, copy, child.name);
+      for (const child of await this.deps.store.items.listChildren(source.id)) await this.copy(child, copy, child.name, configurer);
     }
     return copy;
   }

@@ -54,3 +54,25 @@ export class Masker {
     return longest;
   }
 }
+
+/** A masked line of a multi-line secret is at least this long, so that masking `}` or `--` does not eat the log. */
+const MIN_LINE = 4;
+
+/**
+ * The forms of a secret to mask in a log: the value itself, each line of a multi-line value on its
+ * own (a PEM key printed with `sed`, a secret text cut by `head`), and its base64 encoding (`echo
+ * $SECRET | base64` is the commonest leak; Jenkins masks it since 2023). What this cannot catch:
+ * other encodings (hex, URL-encoding, base64 of a part), a value printed a character at a time, and
+ * a short line of a multi-line secret.
+ */
+export function maskedForms(value: string): string[] {
+  if (value === '') return [];
+  const forms = [value, Buffer.from(value, 'utf8').toString('base64'), Buffer.from(`${value}\n`, 'utf8').toString('base64')];
+  if (value.includes('\n')) {
+    for (const line of value.split('\n')) {
+      const trimmed = line.replace(/\r$/, '').trim();
+      if (trimmed.length >= MIN_LINE) forms.push(trimmed);
+    }
+  }
+  return forms;
+}

@@ -16,8 +16,10 @@ interface RemoteBuild {
   readonly token: Buffer;
   readonly control: BuildControl;
   readonly log: LogWriter;
-  /** Masks the build's password values in what the agent sends (it masks them too); null when it has none. */
-  readonly masker: Masker | null;
+  /** Masks the build's password values and bound credentials in what the agent sends (it masks them too); null when it has none. */
+  masker: Masker | null;
+  /** What `masker` masks. */
+  readonly secrets: string[];
   /** Bytes of the log received and written, in order (known once `turn` first settles). */
   size: number;
   /** The log's requests, one after the other: each waits for the previous one (the first for the log's size). */
@@ -102,6 +104,18 @@ export class RemoteRunner implements RemoteBuildRunner {
     remote.finish({ result: 'ABORTED', interruption: null });
   }
 
+  /**
+   * Masks these values too in the log of a build handed to an agent (its bound credentials, read when
+   * its assignment is made, before the agent can send any of its log). A build adopted after a restart
+   * masks its password values only: the agent still masks everything.
+   */
+  maskAlso(jobId: number, number: number, values: readonly string[]): void {
+    const remote = this.builds.get(key(jobId, number));
+    if (!remote || values.length === 0) return;
+    remote.secrets.push(...values);
+    remote.masker = new Masker(remote.secrets, (text) => remote.log.write(text));
+  }
+
   /** The lease token of a build running on an agent: handed over in the claim's answer. */
   leaseOf(jobId: number, number: number): string | null {
     return this.builds.get(key(jobId, number))?.token.toString('base64url') ?? null;
@@ -122,6 +136,7 @@ export class RemoteRunner implements RemoteBuildRunner {
         control,
         log,
         masker: secrets.some((secret) => secret !== '') ? new Masker(secrets, (text) => log.write(text)) : null,
+        secrets,
         // The agent's log, masked by the agent, is the server's byte for byte: an adopted build's log
         // goes on from what the server has (read before the first range is taken), and the agent sends the rest from there.
         size: 0,

@@ -990,5 +990,52 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.webhooks.get('github-main')).toBeNull();
       });
     });
+
+    describe('credentials', () => {
+      const token = { id: 'token', kind: 'secretText' as const, description: 'API', folderId: null, username: null, fileName: null, sealedSecret: 'sealed-1', createdAt: 5, updatedAt: 5 };
+
+      it('creates once per store and id (case matters), reads, lists by id, updates and deletes', async () => {
+        const team = await folder('team');
+        expect(await store.credentials.create(token)).toBe(true);
+        expect(await store.credentials.create({ ...token, description: 'again' })).toBe(false);
+        // The same id in a folder's store is another credential; another case is another id.
+        expect(await store.credentials.create({ ...token, folderId: team.id })).toBe(true);
+        expect(await store.credentials.create({ ...token, id: 'Token' })).toBe(true);
+        expect(await store.credentials.get(null, 'token')).toEqual(token);
+        expect(await store.credentials.get(team.id, 'TOKEN')).toBeNull();
+        expect((await store.credentials.list(null)).map((c) => c.id)).toEqual(['Token', 'token']);
+        expect(await store.credentials.list(team.id)).toEqual([{ ...token, folderId: team.id }]);
+        const changed = { ...token, kind: 'usernamePassword' as const, username: 'ci', description: 'login', sealedSecret: 'sealed-2', updatedAt: 9 };
+        expect(await store.credentials.update(changed)).toBe(true);
+        expect(await store.credentials.get(null, 'token')).toEqual(changed);
+        expect(await store.credentials.update({ ...changed, id: 'missing' })).toBe(false);
+        expect(await store.credentials.delete(null, 'token')).toBe(true);
+        expect(await store.credentials.delete(null, 'token')).toBe(false);
+        expect(await store.credentials.get(team.id, 'token')).not.toBeNull();
+      });
+
+      it("finds what a job below some folders may use in one read, and a folder's credentials go with it", async () => {
+        const team = await folder('team');
+        const app = await folder('app', team);
+        const other = await folder('other');
+        await store.credentials.create(token);
+        await store.credentials.create({ ...token, folderId: app.id });
+        await store.credentials.create({ ...token, id: 'key', kind: 'sshPrivateKey', username: 'git', folderId: other.id });
+        await store.credentials.create({ ...token, id: 'file', kind: 'secretFile', fileName: 'a.txt' });
+        const usable = await store.credentials.findUsable(['token', 'key', 'file'], [team.id, app.id]);
+        expect(usable.map((c) => [c.id, c.folderId])).toEqual(
+          expect.arrayContaining([
+            ['file', null],
+            ['token', null],
+            ['token', app.id],
+          ]),
+        );
+        expect(usable).toHaveLength(3);
+        expect(await store.credentials.findUsable([], [team.id])).toEqual([]);
+        await store.items.delete(team.id);
+        expect(await store.credentials.list(app.id)).toEqual([]);
+        expect(await store.credentials.get(null, 'token')).toEqual(token);
+      });
+    });
   });
 }

@@ -5,6 +5,7 @@ import type { Build, Interruption, PermalinkName, Result } from '../core/build.j
 import type { Cause } from '../core/cause.js';
 import type { TriggerToken } from '../core/trigger-token.js';
 import type { Webhook } from '../core/webhook.js';
+import type { StoredCredential } from '../core/credential.js';
 import type { View, ViewSettings } from '../core/view.js';
 import type { AgentNode, AgentSecrets } from '../core/node.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../core/item.js';
@@ -32,6 +33,7 @@ export interface Store {
   readonly audit: AuditStore;
   readonly triggerTokens: TriggerTokenStore;
   readonly webhooks: WebhookStore;
+  readonly credentials: CredentialStore;
   readonly views: ViewStore;
   readonly nodes: NodeStore;
   readonly periodic: PeriodicStore;
@@ -501,6 +503,27 @@ export interface WebhookStore {
   /** Creates the webhook, or replaces the one with its name. */
   put(webhook: Webhook): Promise<Webhook>;
   delete(name: string): Promise<boolean>;
+}
+
+/**
+ * Credentials, by store (`folderId`: null for the system store, else the folder's id) and id; ids are
+ * unique per store and compared exactly (case matters, as in Jenkins). A folder's credentials go
+ * with the folder when it is deleted. Secret fields are stored as they come (sealed by the caller).
+ */
+export interface CredentialStore {
+  /** Adds the credential; false (nothing written) when its store already has one with its id. */
+  create(credential: StoredCredential): Promise<boolean>;
+  get(folderId: number | null, id: string): Promise<StoredCredential | null>;
+  /** One store's credentials, by id. */
+  list(folderId: number | null): Promise<StoredCredential[]>;
+  /**
+   * The credentials with these ids in the system store or the stores of these folders: what a job
+   * below the folders may use, read in one statement.
+   */
+  findUsable(ids: readonly string[], folderIds: readonly number[]): Promise<StoredCredential[]>;
+  /** Replaces the credential with its store and id (keeping `createdAt`); false when there is none. */
+  update(credential: StoredCredential): Promise<boolean>;
+  delete(folderId: number | null, id: string): Promise<boolean>;
 }
 
 /** Work done once per deployment however many servers share the database (pruning, reaping leases). */

@@ -7,6 +7,7 @@ import { crumbVerdict } from '../crumb.js';
 import { Refusal } from '../errors.js';
 import type { SecurityDeps } from '../jenkins/deps.js';
 import { auditRoutes } from './audit.js';
+import { credentialRoutes } from './credentials.js';
 import { nodeRoutes } from './nodes.js';
 import { securityRoutes } from './security.js';
 import { triggerTokenRoutes } from './trigger-tokens.js';
@@ -42,6 +43,7 @@ export function nativeApi(deps: SecurityDeps & { readonly items: Items; readonly
   securityRoutes(app, deps);
   triggerTokenRoutes(app, deps);
   webhookRoutes(app, deps, deps.publicUrl);
+  credentialRoutes(app, deps);
   auditRoutes(app, deps);
   nodeRoutes(app, deps);
   app.doc31('/openapi.json', {

@@ -3,6 +3,7 @@ import type { ApiTokens } from '../../auth/api-tokens.js';
 import type { AuditLog } from '../../auth/audit-log.js';
 import type { Authenticator } from '../../auth/authenticator.js';
 import type { Authorizer } from '../../auth/authorization.js';
+import type { Credentials } from '../../auth/credentials.js';
 import type { Crumbs } from '../../auth/crumbs.js';
 import type { InitialPassword } from '../../auth/initial-password.js';
 import type { TriggerLimiter } from '../../auth/rate-limits.js';
@@ -31,6 +32,7 @@ export interface SecurityDeps {
   readonly apiTokens: ApiTokens;
   readonly triggerTokens: TriggerTokens;
   readonly webhooks: Webhooks;
+  readonly credentials: Credentials;
   readonly sessions: Sessions;
   readonly policy: Policy;
   readonly authorizer: Authorizer;

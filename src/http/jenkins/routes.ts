@@ -14,6 +14,7 @@ import { itemBean } from './beans/item.js';
 import { rootBean } from './beans/server.js';
 import { refuseAgentJar } from './agent-jar.js';
 import { serveComputer } from './computers.js';
+import { serveCredentials } from './credentials.js';
 import { consoleText, deleteBuild, progressiveText, stop } from './builds.js';
 import type { JenkinsDeps } from './deps.js';
 import { serveApi } from './export/api.js';
@@ -105,12 +106,15 @@ async function route(scope: Scope, head: string | undefined, rest: string[], seg
       return serveUser(scope, rest);
     case 'manage':
       return serveManage(scope, rest);
+    case 'credentials':
+      return serveCredentials(scope, null, rest);
     case 'pluginManager':
       if (rest[0] === 'api' && isFlavor(rest[1])) return serveApi(scope.c, pluginManagerBean(), rest[1]);
       refuseUnimplemented({ kind: 'root' }, segments);
       return null;
     default: {
       const { target, rest: action } = await traverse(scope, segments);
+      if (target.kind === 'folder' && action[0] === 'credentials') return serveCredentials(scope, target.item, action.slice(1));
       return serveTarget(scope, target, action);
     }
   }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
-import type { Principal } from '../../auth/principal.js';
+import { type Principal, principalName } from '../../auth/principal.js';
 import type { AuditEvent } from '../../core/audit.js';
 import type { Item } from '../../core/item.js';
-import type { Permission } from '../../core/permissions.js';
+import { type Permission, Permissions } from '../../core/permissions.js';
+import type { Configurer } from '../../items/credential-uses.js';
 import { auditEvent } from '../audit.js';
 import { readInput, type RequestInput, single } from '../body.js';
 import type { AppEnv } from '../context.js';
@@ -73,6 +74,11 @@ export class Scope {
 
   check(permission: Permission, item?: Item): void {
     this.deps.authorizer.check(this.principal, permission, item);
+  }
+
+  /** The caller as the one saving a job's configuration: may it name credentials there (Credentials/UseItem)? */
+  configurer(): Configurer {
+    return { name: principalName(this.principal), mayUseCredentials: (where) => this.deps.authorizer.has(this.principal, Permissions.CredentialsUseItem, where ?? undefined) };
   }
 
   /** Whether this request carries the CSRF crumb it needs (see `crumbVerdict`). */

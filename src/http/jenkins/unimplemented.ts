@@ -16,7 +16,6 @@ const ROOT: Record<string, string> = {
   configure: "Jenkins' system configuration page",
   configureSecurity: "Jenkins' security configuration page",
   configureTools: "Jenkins' tool configuration",
-  credentials: "the Credentials plugin's store",
   updateCenter: "Jenkins' plugin update center",
   systemInfo: "Jenkins' system information page",
   log: "Jenkins' log recorders",

@@ -37,6 +37,7 @@ function folderActions(scope: Scope, folder: Folder): Html {
     authorizer.has(scope.principal, Permissions.ItemCreate, folder) ? html`<a class="button primary" href="${base}newJob">New item</a>` : '',
     authorizer.has(scope.principal, Permissions.ItemConfigure, folder) ? html`<a class="button" href="${base}configure">Configure</a>` : '',
     authorizer.has(scope.principal, Permissions.Administer) ? html`<a class="button" href="${base}security">Permissions</a>` : '',
+    authorizer.has(scope.principal, Permissions.CredentialsView, folder) ? html`<a class="button" href="${base}credentials/store/folder/domain/_/">Credentials</a>` : '',
   ];
   return html`<div class="actions">${links}</div>`;
 }

@@ -59,6 +59,8 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       ignorePostCommitHooks: job.settings.ignorePostCommitHooks,
       githubPushTrigger: job.settings.githubPushTrigger,
       scm: scmOf(draft, job.settings.scm),
+      // The form does not edit bindings yet: those set through config.xml stay.
+      bindings: job.settings.bindings,
       // The form keeps the rest of the config.xml the job was last written as, and so what of it is not run.
       ignoredSettings: job.settings.ignoredSettings,
     },
@@ -127,6 +129,7 @@ export function jobInputOf(field: string): string | null {
   if (field === 'timeoutMs') return 'timeout';
   if (field === 'scm.url' || field === 'scm.name' || field === 'scm.refspec') return 'scmUrl';
   if (field === 'scm.branch') return 'scmBranch';
+  if (field === 'scm.credentialsId') return 'scmCredentialsId';
   const row = /^(parameters\.\d+\.(?:name|description|default|choices)|steps\.\d+\.(?:command|unstableReturn))$/.exec(field);
   if (row) return field.replace(/^(\w+)\.(\d+)\./, '$1[$2].');
   return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression', 'retryOnAgentLoss', 'timerSpec', 'pollSpec'].includes(field) ? field : null;

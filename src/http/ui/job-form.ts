@@ -1,3 +1,4 @@
+import { bindingVariables } from '../../core/binding.js';
 import { html } from 'hono/html';
 import { isParameterized, type Job } from '../../core/item.js';
 import { itemPath } from '../../core/item-url.js';
@@ -36,7 +37,7 @@ export async function saveJobForm(scope: Scope, job: Job): Promise<Response> {
   }
   const parsed = settingsOf(draft, job, scope.deps.secrets);
   if (!parsed.ok) return jobForm(scope, job, draft, parsed.errors, 400);
-  const saved = await attempt(() => scope.deps.items.update(job, parsed.settings, job.sourceConfig), jobInputOf);
+  const saved = await attempt(() => scope.deps.items.update(job, parsed.settings, job.sourceConfig, scope.configurer()), jobInputOf);
   if (!saved.ok) return jobForm(scope, job, draft, saved.errors, 400);
   return scope.redirect(itemPath(job.fullName), 303);
 }
@@ -78,6 +79,7 @@ async function jobForm(scope: Scope, job: Job, draft: JobDraft, errors: FormErro
     ${textField({ ...field('scmBranch', 'Branch specifier', 'Which branch to build: */main, origin/release-*, refs/tags/v1 or a commit. Empty: any branch (**).'), value: draft.scmBranch })}
     ${textField({ ...field('scmCredentialsId', 'Credentials id', 'The id of the credential the repository is reached with (a username and password or token, or an SSH key). Empty: none.'), value: draft.scmCredentialsId })}
   </section>
+  ${bindingsSection(job)}
   <section aria-labelledby="triggers-title">
     <h2 id="triggers-title">Triggers and the queue</h2>
     ${textArea({ ...field('timerSpec', 'Build periodically', 'A schedule in Jenkins\' cron syntax, one per line: MINUTE HOUR DAY MONTH WEEKDAY, with H to spread the load (H 2 * * 1-5: once between 02:00 and 02:59 on weekdays; H/15 * * * *: every quarter hour), @daily, and TZ=Europe/Berlin as the first line. Empty: never.'), value: draft.timerSpec, rows: 2 })}
@@ -107,4 +109,15 @@ function remoteTokenFields(scope: Scope, job: Job, draft: JobDraft): Html {
   ${textField({ name: 'remoteToken.value', id: 'remoteToken-value', label: set ? 'New token' : 'Token', type: 'password', value: '', autocomplete: 'new-password', hint: `${set ? 'Type a value to replace the current token.' : 'Type a value to allow triggering with it.'}${retype}` })}
   ${set ? checkbox({ name: 'remoteToken.remove', id: 'remoteToken-remove', label: 'Remove the token', checked: draft.removeToken }) : ''}
 </fieldset>`;
+}
+
+/** The job's bindings, shown and kept: they are set through config.xml or the configuration file (docs/credentials.md). */
+function bindingsSection(job: Job): Html | '' {
+  const { bindings } = job.settings;
+  if (bindings.length === 0) return '';
+  return html`<section aria-labelledby="bindings-title">
+    <h2 id="bindings-title">Credentials bound</h2>
+    <p class="hint">Set through config.xml (SecretBuildWrapper) or the configuration file; saving this form keeps them. Each value is masked in the build's log.</p>
+    <ul>${bindings.map((binding) => html`<li><code>${binding.credentialsId}</code> as ${bindingVariables(binding).join(', ')} (${binding.kind})</li>`)}</ul>
+  </section>`;
 }

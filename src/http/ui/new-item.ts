@@ -43,7 +43,7 @@ export async function createFromForm(scope: Scope, parent: Folder | null): Promi
       return newItemForm(scope, parent, draft, errors, 400);
     }
     scope.check(Permissions.ItemConfigure, source);
-    write = () => scope.deps.items.copy(source, parent, draft.name);
+    write = () => scope.deps.items.copy(source, parent, draft.name, scope.configurer());
   } else {
     const settings = draft.mode === 'folder' ? ({ kind: 'folder', description: '' } as const) : defaultJobSettings();
     write = () => scope.deps.items.create(parent, draft.name, settings, null);

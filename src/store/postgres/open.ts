@@ -21,6 +21,7 @@ import { PgTriggerTokenStore } from './trigger-tokens.js';
 import { PgUserStore } from './users.js';
 import { PgViewStore } from './views.js';
 import { PgWebhookStore } from './webhooks.js';
+import { PgCredentialStore } from './credentials.js';
 import { PgWriteBatch } from './write-batch.js';
 
 export interface PostgresStoreOptions {
@@ -86,6 +87,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     audit: new PgAuditStore(db, batch, audit),
     triggerTokens: new PgTriggerTokenStore(db, batch),
     webhooks: new PgWebhookStore(db, batch),
+    credentials: new PgCredentialStore(db, batch),
     views: new PgViewStore(db, batch),
     nodes: new PgNodeStore(db, batch),
     periodic: new PgPeriodicStore(batch),

@@ -13,6 +13,7 @@ import type { TriggerToken } from '../../core/trigger-token.js';
 import type { User } from '../../core/user.js';
 import type { View, ViewSettings } from '../../core/view.js';
 import type { Webhook } from '../../core/webhook.js';
+import type { StoredCredential } from '../../core/credential.js';
 import type { Session, StopRequest } from '../types.js';
 
 /**
@@ -381,4 +382,35 @@ export function buildSourceFromRow(row: BuildSourceRow): BuildSource {
 
 export function revisionFromRow(row: Pick<BuildSourceRow, 'sha' | 'branch' | 'remote_url'>): Revision {
   return { sha: row.sha, branch: row.branch, remoteUrl: row.remote_url };
+}
+
+export interface CredentialRow {
+  folder_id: number | null;
+  id: string;
+  kind: StoredCredential['kind'];
+  description: string;
+  username: string | null;
+  file_name: string | null;
+  sealed_secret: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export function rowToCredential(row: CredentialRow): StoredCredential {
+  return {
+    id: row.id,
+    kind: row.kind,
+    description: row.description,
+    folderId: row.folder_id,
+    username: row.username,
+    fileName: row.file_name,
+    sealedSecret: row.sealed_secret,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** A credential's columns, in the order of the INSERT both backends write; the system store's key is 0 (no item has id 0). */
+export function credentialColumns(c: StoredCredential): [number, number | null, string, string, string, string | null, string | null, string, number, number] {
+  return [c.folderId ?? 0, c.folderId, c.id, c.kind, c.description, c.username, c.fileName, c.sealedSecret, c.createdAt, c.updatedAt];
 }

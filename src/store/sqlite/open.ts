@@ -21,6 +21,7 @@ import { LocalSignals } from '../local-signals.js';
 import { LocalRateWindows } from '../local-rate-windows.js';
 import { SqliteViewStore } from './views.js';
 import { SqliteWebhookStore } from './webhooks.js';
+import { SqliteCredentialStore } from './credentials.js';
 import { SqliteUserStore } from './users.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -71,6 +72,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     audit: new SqliteAuditStore(db, batch, audit),
     triggerTokens: new SqliteTriggerTokenStore(db, batch),
     webhooks: new SqliteWebhookStore(db, batch),
+    credentials: new SqliteCredentialStore(db, batch),
     views: new SqliteViewStore(db, batch),
     nodes: new SqliteNodeStore(db, batch),
     periodic: new SqlitePeriodicStore(db, batch),

@@ -33,6 +33,12 @@ const GIVEN_PASSWORD = 'given-pw-9876543210';
 const GITHUB_SECRET = 'github-secret-0123456789';
 const GITLAB_SECRET = 'gitlab-secret-0123456789';
 const JOB_TOKEN = 'job-token-0123456789';
+const CREDENTIAL_SECRET = 'credential-secret-0123456789';
+/** A job binding a stored credential, saying whether it got the right value without printing it. */
+const BOUND_JOB = jobXml({
+  steps: [`if [ "$CRED" = "${CREDENTIAL_SECRET}" ]; then echo "CRED is right"; else echo "CRED is wrong"; fi`],
+  extra: '<buildWrappers><org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper><bindings><org.jenkinsci.plugins.credentialsbinding.impl.StringBinding><credentialsId>rotated</credentialsId><variable>CRED</variable></org.jenkinsci.plugins.credentialsbinding.impl.StringBinding></bindings></org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper></buildWrappers>',
+});
 const PASSWORD_PARAMETER = `<hudson.model.PasswordParameterDefinition><name>PASS</name><defaultValue>${DEFAULT_PASSWORD}</defaultValue></hudson.model.PasswordParameterDefinition>`;
 /** Says which value the build got without printing it. */
 const WHICH_PASSWORD = `if [ "$PASS" = "${DEFAULT_PASSWORD}" ]; then echo "PASS is the default"; elif [ "$PASS" = "${GIVEN_PASSWORD}" ]; then echo "PASS is the given one"; else echo "PASS is something else"; fi`;
@@ -72,6 +78,14 @@ async function populate(server: ChildServer): Promise<Made> {
   await ok(server.fetch('/steward/api/v1/nodes/linux-1', json('PATCH', { offlineMessage: 'rotating the key' })));
   await ok(server.fetch('/steward/api/v1/webhooks/github-main', json('PUT', { kind: 'github', secret: GITHUB_SECRET, jobs: ['app'], events: ['push'] })));
   await ok(server.fetch('/steward/api/v1/webhooks/gitlab-main', json('PUT', { kind: 'gitlab', secret: GITLAB_SECRET, jobs: ['app'], events: ['Push Hook'] })));
+  await ok(
+    server.fetch('/credentials/store/system/domain/_/createCredentials', {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: `<org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl><scope>GLOBAL</scope><id>rotated</id><description/><secret>${CREDENTIAL_SECRET}</secret></org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl>`,
+    }),
+  );
+  await server.createJob('bound', BOUND_JOB);
   // A crumb fetched with a password starts a session, whose cookie the browser would keep.
   const crumb = await fetch(new URL('crumbIssuer/api/json', server.url), { headers: { authorization: basicAuth('admin', CHILD_ADMIN_PASSWORD) } });
   expect(crumb.status).toBe(200);
@@ -99,6 +113,12 @@ async function expectEverythingWorks(server: ChildServer, made: Made, builds: { 
   };
   expect(await (await ping(GITHUB_SECRET)).json()).toMatchObject({ status: 'pong', webhook: 'github-main' });
   expect((await ping('another-secret-0123456789')).status).toBe(403);
+
+  // A stored credential, sealed again, reaches a build that binds it.
+  const next = ((await ok(server.fetch('/job/bound/api/json?tree=nextBuildNumber'))) as { nextBuildNumber: number }).nextBuildNumber;
+  await ok(server.fetch('/job/bound/build', { method: 'POST' }), 201);
+  await waitForBuild(server, '/job/bound', next, 30_000);
+  expect(await (await server.fetch(`/job/bound/${next}/consoleText`)).text()).toContain('CRED is right');
 
   // The old session ended: its cookie makes nobody of the caller.
   const whoami = await fetch(new URL('steward/api/v1/whoami', server.url), { headers: { cookie: made.sessionCookie } });
@@ -214,7 +234,7 @@ describe('steward key rotate on a SQLite home', () => {
     const rotated = await rotate();
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(rotated.stdout).toMatch(
-      /^Rotated the master key of .*steward\.db in \d+\.\d s: sealed 9 values again \(agent secrets 2, webhook secrets 1, password parameter defaults 1, password parameter defaults in config\.xml 1, password values of queue items 2, password values of builds 1, digest key 1\) and ended \d+ sessions?\.\n$/,
+      /^Rotated the master key of .*steward\.db in \d+\.\d s: sealed 10 values again \(agent secrets 2, webhook secrets 1, credential secrets 1, password parameter defaults 1, password parameter defaults in config\.xml 1, password values of queue items 2, password values of builds 1, digest key 1\) and ended \d+ sessions?\.\n$/,
     );
     expect(rotated.stderr).toContain('sealed again with the new key: builds, 1 row');
     expect(rotated.stderr).toContain('users sign in again (sessions and crumbs come from the key); agents, webhooks, and API, trigger and job tokens keep working.');
@@ -278,7 +298,7 @@ describe('steward key rotate on PostgreSQL', () => {
 
     const rotated = await rotate(['--key-file', keyFile]);
     expect(rotated.code, rotated.stderr).toBe(0);
-    expect(rotated.stdout).toMatch(/sealed 8 values again \(agent secrets 2, webhook secrets 1, password parameter defaults 1, password parameter defaults in config\.xml 1, password values of queue items 1, password values of builds 1, digest key 1\) and ended \d+ sessions?\./);
+    expect(rotated.stdout).toMatch(/sealed 9 values again \(agent secrets 2, webhook secrets 1, credential secrets 1, password parameter defaults 1, password parameter defaults in config\.xml 1, password values of queue items 1, password values of builds 1, digest key 1\) and ended \d+ sessions?\./);
     expect(rotated.stderr).toContain(`copy ${keyFile} to every other server (its --key-file) before starting it: a server with the old key refuses to start.`);
     const backup = join(keys, keyFilesIn(keys).find((name) => name.startsWith('master.key.old-')) ?? 'none');
     expect(readFileSync(backup, 'utf8')).toBe(oldKeyText);

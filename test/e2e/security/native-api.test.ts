@@ -138,6 +138,8 @@ describe('the OpenAPI description', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
       '/audit',
+      '/credentials',
+      '/credentials/{id}',
       '/nodes',
       '/nodes/{name}',
       '/nodes/{name}/secret',

@@ -57,6 +57,23 @@ beforeAll(async () => {
   expect((await server.fetch(`/job/guarded/buildWithParameters?Jenkins-Crumb=${crumb}`, { method: 'POST', auth: null, headers: { cookie } })).status).toBe(201);
   await waitForBuild(server, '/job/guarded', 3);
   expect((await server.fetch('/logout', { auth: null, headers: { cookie } })).status).toBe(302);
+  // A stored credential bound into a build: sealed at rest, masked in the console, never in the server's log or the API.
+  secrets.credential = 'credential-secret-c4d8e1';
+  const stored = await server.fetch('/credentials/store/system/domain/_/createCredentials', {
+    method: 'POST',
+    headers: { 'content-type': 'application/xml' },
+    body: `<org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl><scope>GLOBAL</scope><id>deploy</id><description/><secret>${secrets.credential}</secret></org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl>`,
+  });
+  expect(stored.status).toBe(200);
+  await server.createJob('bound', jobXml({
+    steps: ['echo "using $DEPLOY"'],
+    extra: '<buildWrappers><org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper><bindings><org.jenkinsci.plugins.credentialsbinding.impl.StringBinding><credentialsId>deploy</credentialsId><variable>DEPLOY</variable></org.jenkinsci.plugins.credentialsbinding.impl.StringBinding></bindings></org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper></buildWrappers>',
+  }));
+  expect((await server.fetch('/job/bound/build', { method: 'POST' })).status).toBe(201);
+  await waitForBuild(server, '/job/bound', 1);
+  for (const path of ['/credentials/store/system/domain/_/api/json?depth=2', '/credentials/store/system/domain/_/credential/deploy/config.xml', '/job/bound/config.xml', '/steward/api/v1/audit']) {
+    expect(await (await server.fetch(path)).text(), path).not.toContain(secrets.credential);
+  }
   // Let the usage statistics of the tokens be written.
   await server.fetch('/steward/api/v1/users/kim/tokens');
 });
@@ -66,7 +83,7 @@ afterAll(async () => {
 
 describe('secrets at rest and in logs', () => {
   it('used every kind of credential', () => {
-    expect(Object.keys(secrets).sort()).toEqual(['adminPassword', 'adminToken', 'crumb', 'jobToken', 'nativeToken', 'parameter', 'parameterDefault', 'sessionCookie', 'userPassword', 'userToken', 'wrongGuess']);
+    expect(Object.keys(secrets).sort()).toEqual(['adminPassword', 'adminToken', 'credential', 'crumb', 'jobToken', 'nativeToken', 'parameter', 'parameterDefault', 'sessionCookie', 'userPassword', 'userToken', 'wrongGuess']);
   });
 
   it('keeps none of them in any file of the home directory (database, WAL, logs, workspaces)', () => {
@@ -88,5 +105,6 @@ describe('secrets at rest and in logs', () => {
   it('masks the password parameter in the console log', async () => {
     const console1 = await (await server.fetch('/job/guarded/1/consoleText')).text();
     expect(console1).toContain('deploying with ****');
+    expect(await (await server.fetch('/job/bound/1/consoleText')).text()).toContain('using ****');
   });
 });

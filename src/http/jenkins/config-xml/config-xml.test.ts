@@ -116,6 +116,13 @@ two</choices></hudson.model.ChoiceParameterDefinition>
       ignorePostCommitHooks: true,
       githubPushTrigger: true,
       scm: null,
+      bindings: [
+        { kind: 'string', credentialsId: 'token', variable: 'TOKEN' },
+        { kind: 'usernamePassword', credentialsId: 'login', usernameVariable: 'U', passwordVariable: 'P' },
+        { kind: 'usernameColonPassword', credentialsId: 'login', variable: 'UP' },
+        { kind: 'file', credentialsId: 'kubeconfig', variable: 'KUBECONFIG' },
+        { kind: 'sshUserPrivateKey', credentialsId: 'deploy-key', keyFileVariable: 'KEY', usernameVariable: 'KEY_USER', passphraseVariable: null },
+      ],
       ignoredSettings: [],
     };
     const xml = renderConfigXml(asJob(settings, null));

@@ -22,3 +22,13 @@ export const GITHUB_PUSH_TRIGGER = 'com.cloudbees.jenkins.GitHubPushTrigger';
 export function tokenPlaceholder(handle: string): string {
   return `{steward-token:${handle}}`;
 }
+
+/** The credentials binding plugin's freestyle wrapper ("Use secret text(s) or file(s)") and its bindings. */
+export const SECRET_BUILD_WRAPPER = 'org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper';
+export const BINDING_ELEMENTS = {
+  string: 'org.jenkinsci.plugins.credentialsbinding.impl.StringBinding',
+  usernamePassword: 'org.jenkinsci.plugins.credentialsbinding.impl.UsernamePasswordMultiBinding',
+  usernameColonPassword: 'org.jenkinsci.plugins.credentialsbinding.impl.UsernamePasswordBinding',
+  file: 'org.jenkinsci.plugins.credentialsbinding.impl.FileBinding',
+  sshUserPrivateKey: 'org.jenkinsci.plugins.credentialsbinding.impl.SSHUserPrivateKeyBinding',
+} as const;

@@ -3,6 +3,7 @@ import { remoteTokenFor } from '../../../auth/secret-box.js';
 import { defaultJobSettings, type FolderSettings, type JobSettings, type RemoteTokenDigest, type Retention, type ShellStep } from '../../../core/item.js';
 import { checkPasswordDefault, type ParameterDefinition } from '../../../core/parameters.js';
 import { Refusal } from '../../errors.js';
+import { readBindings } from './bindings.js';
 import { child, elements, parseXml, serialize, text } from './dom.js';
 import { GIT_SCM, ignoredOfGitSource, NULL_SCM, readGitScm } from './git-scm.js';
 import {
@@ -11,6 +12,7 @@ import {
   FREESTYLE_ROOT,
   PARAMETER_ELEMENTS,
   PARAMETERS_PROPERTY,
+  SECRET_BUILD_WRAPPER,
   SHELL_BUILDER,
   TIMEOUT_WRAPPER,
   SCM_TRIGGER,
@@ -82,6 +84,7 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     ...readScmTrigger(root),
     githubPushTrigger: child(child(root, 'triggers'), GITHUB_PUSH_TRIGGER) !== null,
     scm: readScm(root, ignored),
+    bindings: readBindings(root),
   };
   noteIgnored(root, ignored);
   return { settings: { ...settings, ignoredSettings: ignored }, source: sourceOf(document), ignored };
@@ -281,7 +284,7 @@ function noteIgnored(root: Element, ignored: string[]): void {
     }
   }
   for (const element of elements(child(root, 'buildWrappers'))) {
-    if (element.nodeName !== TIMEOUT_WRAPPER) ignored.push(`buildWrappers/${element.nodeName}`);
+    if (element.nodeName !== TIMEOUT_WRAPPER && element.nodeName !== SECRET_BUILD_WRAPPER) ignored.push(`buildWrappers/${element.nodeName}`);
   }
   for (const element of elements(child(root, 'properties'))) {
     if (element.nodeName !== PARAMETERS_PROPERTY && element.nodeName !== DISCARDER_PROPERTY) ignored.push(`properties/${element.nodeName}`);

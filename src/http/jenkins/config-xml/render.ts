@@ -2,6 +2,7 @@ import type { Document, Element } from '@xmldom/xmldom';
 import type { Item, JobSettings } from '../../../core/item.js';
 import type { ParameterDefinition } from '../../../core/parameters.js';
 import { isDeepStrictEqual } from 'node:util';
+import { bindingsXml } from './bindings.js';
 import { appendIndented, child, elements, escapeXml, fragment, insertIndentedBefore, parseXml, removeChildren, replaceOrAppend, serialize, setText } from './dom.js';
 import {
   DISCARDER_PROPERTY,
@@ -9,6 +10,7 @@ import {
   FREESTYLE_ROOT,
   PARAMETER_ELEMENTS,
   PARAMETERS_PROPERTY,
+  SECRET_BUILD_WRAPPER,
   SHELL_BUILDER,
   TIMEOUT_WRAPPER,
   SCM_TRIGGER,
@@ -76,6 +78,7 @@ function overlayJob(document: Document, root: Element, settings: JobSettings): v
       : `<${TIMEOUT_WRAPPER} plugin="build-timeout"><strategy class="hudson.plugins.build_timeout.impl.AbsoluteTimeOutStrategy"><timeoutMinutes>${Math.max(1, Math.ceil(settings.timeoutMs / 60_000))}</timeoutMinutes></strategy><operationList/></${TIMEOUT_WRAPPER}>`,
     document,
   );
+  placeOrRemove(wrappers, SECRET_BUILD_WRAPPER, bindingsXml(settings.bindings), document);
 }
 
 /**

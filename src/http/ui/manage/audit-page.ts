@@ -30,6 +30,9 @@ const ACTIONS = [
   'node.delete',
   'node.secret.read',
   'node.secret.rotate',
+  'credential.create',
+  'credential.update',
+  'credential.delete',
 ] as const satisfies readonly AuditAction[];
 
 const DEFAULT_LIMIT = 50;

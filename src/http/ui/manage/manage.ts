@@ -32,6 +32,7 @@ const SECTIONS: ReadonlyArray<readonly [string, string, string]> = [
   ['/manage/users', 'Users', 'Add accounts with their groups, delete them, and see how many API tokens each holds.'],
   ['/manage/security', 'Security', 'Choose who may do what: the authorization strategy, anonymous read access, crumbs and the server-wide permission matrix.'],
   ['/manage/trigger-tokens', 'Trigger tokens', 'Every trigger token on the server, what it covers and when it was last used, with Revoke.'],
+  ['/credentials/store/system/domain/_/', 'Credentials', 'Secrets jobs bind into their builds (passwords, secret texts and files, SSH keys): stored sealed, never shown again.'],
   ['/manage/webhooks', 'Webhooks', 'Endpoints that let GitHub, GitLab or any HMAC-signing sender trigger jobs.'],
   ['/manage/audit', 'Audit log', 'Every trigger, sign-in and change of users, tokens and permissions, accepted or refused, with its reason.'],
 ];
