@@ -190,6 +190,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       store.signals.notify('queue');
     },
     accepted: () => metrics.triggerAccepted(),
+    limiter: new TriggerLimiter(store.rateWindows, settings.triggerLimits),
   });
 
   if (file) {
@@ -223,7 +224,6 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       apiTokens,
       triggerTokens,
       webhooks,
-      triggerLimiter: new TriggerLimiter(store.rateWindows, settings.triggerLimits),
       sessions,
       policy,
       authorizer: new Authorizer(policy),
