@@ -49,6 +49,7 @@ import { fireDueTimers } from './queue/timer-triggers.js';
 import { retryAfterAgentLoss } from './queue/agent-loss-retry.js';
 import { Scheduler } from './queue/scheduler.js';
 import { IDEMPOTENCY_KEPT_MS, Triggers } from './queue/trigger.js';
+import { queueDownstream } from './queue/downstream-builds.js';
 import { SchemaTooNewError } from './store/sqlite/migrate.js';
 import { serverLog } from './server-log.js';
 import { DomainError } from './core/errors.js';
@@ -165,6 +166,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     onFinished: async (job, build) => {
       const retry = await retryAfterAgentLoss(triggers, job, build);
       if (retry !== null) log.info({ job: job.fullName, build: build.number, queueId: retry }, 'the build lost its agent: queued again (retryOnAgentLoss)');
+      await queueDownstream({ store, triggers, log }, job, build);
       await applyRetention(store, logs, job, settings.retention);
     },
   });

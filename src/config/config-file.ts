@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { projectNames } from '../core/job-edges.js';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { readGrants } from '../core/access.js';
@@ -46,6 +47,14 @@ const step = z.union([
   z.object({ sh: z.string(), unstableReturn: z.number().int().min(1).max(255).optional() }).strict(),
 ]);
 
+/** `{ projects: [a, folder/b], threshold: SUCCESS }`; `projects` may also be Jenkins' comma-separated string. */
+const projectTrigger = z
+  .object({
+    projects: z.union([z.string().transform((list) => projectNames(list)), z.array(z.string().min(1))]),
+    threshold: z.enum(['SUCCESS', 'UNSTABLE', 'FAILURE']).default('SUCCESS'),
+  })
+  .strict();
+
 const job = z
   .object({
     name: z.string().min(1),
@@ -65,6 +74,10 @@ const job = z
     retryOnAgentLoss: z.number().int().min(0).max(MAX_AGENT_LOSS_RETRIES).default(0),
     /** "Build periodically": Jenkins' cron syntax (`H 2 * * 1-5`; several lines, `TZ=`). */
     timer: z.string().optional(),
+    /** "Build after other projects are built": upstream jobs (relative to the job's folder) and the threshold. */
+    upstream: projectTrigger.optional(),
+    /** "Build other projects": downstream jobs (relative to the job's folder) and the threshold. */
+    downstream: projectTrigger.optional(),
     parameters: z.array(parameter).default([]),
     steps: z.array(step).default([]),
   })

@@ -19,7 +19,9 @@ export type Cause =
   /** A build queued again because build `build` lost its agent (the job's `retryOnAgentLoss`); `attempt` counts from 1. */
   | { readonly kind: 'agent_loss_retry'; readonly build: number; readonly node: string; readonly attempt: number }
   /** The job's "Build periodically" schedule came due. */
-  | { readonly kind: 'timer' };
+  | { readonly kind: 'timer' }
+  /** Build `build` of the upstream job `job` (a full name) finished with a result that meets this job's threshold. */
+  | { readonly kind: 'upstream'; readonly job: string; readonly build: number };
 
 export interface CauseCount {
   readonly cause: Cause;
@@ -37,6 +39,8 @@ export function describeCause(cause: Cause): string {
       return `Rebuilt from #${cause.build} by user ${cause.userName}`;
     case 'timer':
       return 'Started by timer';
+    case 'upstream':
+      return `Started by upstream project "${cause.job}" build number ${cause.build}`;
     case 'agent_loss_retry':
       return `Started again because build #${cause.build} lost its agent ${cause.node} (retry ${cause.attempt})`;
     case 'webhook':

@@ -1,5 +1,6 @@
 import { DomainError } from './errors.js';
 import { checkParameterDefinitions, type ParameterDefinition } from './parameters.js';
+import { checkProjectTrigger, type ProjectTrigger } from './job-edges.js';
 
 /**
  * Items are folders and jobs, arranged in a tree. An item's full name (`team/app/deploy`) is its
@@ -82,6 +83,16 @@ export interface JobSettings {
    */
   readonly timerSpec: string | null;
   /**
+   * "Build after other projects are built" (Jenkins' `ReverseBuildTrigger`): the upstream jobs whose
+   * finished builds queue a build of this one, named relative to the job's folder; null means none.
+   */
+  readonly upstreamTrigger: ProjectTrigger | null;
+  /**
+   * "Build other projects" (Jenkins' `BuildTrigger` publisher): the downstream jobs a finished build
+   * of this one queues, named relative to the job's folder; null means none.
+   */
+  readonly downstreamTrigger: ProjectTrigger | null;
+  /**
    * What the job's config.xml asks for that Steward keeps but does not run (`scm (hudson.plugins.git.GitSCM)`,
    * `triggers/hudson.triggers.TimerTrigger`, …), so that every place a person looks at the job says
    * so: its page, its configure page, each build's log and its API answer. Empty for a job Steward runs whole.
@@ -133,6 +144,8 @@ export function defaultJobSettings(): JobSettings {
     labelExpression: null,
     retryOnAgentLoss: 0,
     timerSpec: null,
+    upstreamTrigger: null,
+    downstreamTrigger: null,
     ignoredSettings: [],
   };
 }
@@ -163,6 +176,8 @@ export function checkJobSettings(settings: JobSettings): void {
   if (!(Number.isInteger(settings.retryOnAgentLoss) && settings.retryOnAgentLoss >= 0 && settings.retryOnAgentLoss <= MAX_AGENT_LOSS_RETRIES)) {
     throw new DomainError('config_invalid', `Retries after a lost agent must be a whole number from 0 to ${MAX_AGENT_LOSS_RETRIES} (got ${settings.retryOnAgentLoss}).`).at('retryOnAgentLoss');
   }
+  if (settings.upstreamTrigger) checkProjectTrigger(settings.upstreamTrigger, 'upstreamTrigger');
+  if (settings.downstreamTrigger) checkProjectTrigger(settings.downstreamTrigger, 'downstreamTrigger');
   settings.steps.forEach((step, index) => {
     if (step.unstableReturn !== null && !(Number.isInteger(step.unstableReturn) && step.unstableReturn >= 1 && step.unstableReturn <= 255)) {
       throw new DomainError('config_invalid', `Unstable return code ${step.unstableReturn} is not an exit code.`, 'Use a whole number from 1 to 255.').at(`steps.${index}.unstableReturn`);

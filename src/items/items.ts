@@ -5,6 +5,7 @@ import { checkItemName, joinFullName, nameKey, splitFullName } from '../core/ite
 import { renameInView } from '../core/view.js';
 import { labelExpressionSetting } from '../labels/label-expression.js';
 import type { Store } from '../store/types.js';
+import { type Configurer, resolveEdges } from './job-edges.js';
 import { nextFire, parseTimerSpec } from '../timers/timer-spec.js';
 
 export interface ItemsDeps {
@@ -62,22 +63,29 @@ export class Items {
     return this.deps.store.items.listChildren(folder?.id ?? null);
   }
 
-  async create(parent: Item | null, rawName: string, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item> {
+  /**
+   * Creates a folder or job. `configurer` is the person saving (absent for the configuration file): the
+   * jobs a job's build triggers name must be ones it may see, and build when they are downstream.
+   */
+  async create(parent: Item | null, rawName: string, settings: FolderSettings | JobSettings, sourceConfig: string | null, configurer?: Configurer): Promise<Item> {
     if (parent && parent.kind !== 'folder') {
       throw new DomainError('parent_not_folder', `${parent.fullName} is a job, not a folder: items can only be created in folders.`);
     }
     const name = checkItemName(rawName);
     const fullName = joinFullName(parent?.fullName ?? null, name);
     const saved = checked(settings);
-    return this.deps.store.items.create({ parentId: parent?.id ?? null, name, fullName, settings: saved, sourceConfig, timerNextAt: this.timerNextAt(saved, fullName) });
+    const edges = saved.kind === 'job' ? await resolveEdges(this.deps.store, { id: null, fullName }, saved, configurer) : undefined;
+    return this.deps.store.items.create({ parentId: parent?.id ?? null, name, fullName, settings: saved, sourceConfig, timerNextAt: this.timerNextAt(saved, fullName), ...(edges ? { edges } : {}) });
   }
 
-  async update(item: Item, settings: FolderSettings | JobSettings, sourceConfig: string | null): Promise<Item> {
+  /** Reconfigures an item; a job's build triggers are checked (see `create`) when they change. */
+  async update(item: Item, settings: FolderSettings | JobSettings, sourceConfig: string | null, configurer?: Configurer): Promise<Item> {
     if (settings.kind !== item.kind) {
       throw new DomainError('item_kind_mismatch', `${item.fullName} is a ${item.kind}; this configuration describes a ${settings.kind}.`, `Delete the ${item.kind} first, or send a ${item.kind} configuration.`);
     }
     const saved = checked(settings);
-    const updated = await this.deps.store.items.update(item.id, saved, sourceConfig, this.timerNextAt(saved, item.fullName));
+    const edges = saved.kind === 'job' && item.kind === 'job' && triggersChanged(item.settings, saved) ? await resolveEdges(this.deps.store, item, saved, configurer) : undefined;
+    const updated = await this.deps.store.items.update(item.id, saved, sourceConfig, this.timerNextAt(saved, item.fullName), edges);
     if (updated.kind === 'job' && updated.settings.disabled && item.kind === 'job' && !item.settings.disabled) {
       await this.deps.store.queue.cancelForJob(updated.id, this.now());
     }
@@ -85,10 +93,10 @@ export class Items {
   }
 
   /** Copies an item (a folder with everything below it) under a new name; history is not copied. */
-  async copy(source: Item, parent: Item | null, name: string): Promise<Item> {
-    const copy = await this.create(parent, name, source.settings, source.sourceConfig);
+  async copy(source: Item, parent: Item | null, name: string, configurer?: Configurer): Promise<Item> {
+    const copy = await this.create(parent, name, source.settings, source.sourceConfig, configurer);
     if (source.kind === 'folder') {
-      for (const child of await this.deps.store.items.listChildren(source.id)) await this.copy(child, copy, child.name);
+      for (const child of await this.deps.store.items.listChildren(source.id)) await this.copy(child, copy, child.name, configurer);
     }
     return copy;
   }
@@ -178,4 +186,9 @@ function checked<S extends FolderSettings | JobSettings>(settings: S): S {
     }
   }
   return { ...settings, labelExpression: labelExpressionSetting(settings.labelExpression), timerSpec };
+}
+
+/** Whether a save changes the job's build triggers: unchanged ones are neither resolved nor checked again. */
+function triggersChanged(before: JobSettings, after: JobSettings): boolean {
+  return JSON.stringify([before.upstreamTrigger, before.downstreamTrigger]) !== JSON.stringify([after.upstreamTrigger, after.downstreamTrigger]);
 }

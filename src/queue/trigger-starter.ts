@@ -22,7 +22,8 @@ export interface RequestOrigin {
  * - `caller`: a request with a user's permission, the job's token or a trigger token (`/build`,
  *   `/buildWithParameters`, `/polling`, Build Token Root, the pages); with `rebuildOf`, a rebuild.
  * - `webhook`: a verified delivery; its id makes a redelivery a duplicate.
- * - `steward`: Steward on its own (a timer, an upstream build): no request, no rate limit.
+ * - `steward`: Steward on its own (a timer, an upstream build): no request, no rate limit; `once`
+ *   makes it idempotent across servers.
  */
 export type Starter =
   | {
@@ -45,7 +46,13 @@ export type Starter =
       /** A digest of the delivery's body: a redelivery with the same id is the same request. */
       readonly bodyDigest: string;
     }
-  | { readonly kind: 'steward'; readonly cause: Cause; readonly detail: AuditEvent['detail'] };
+  | {
+      readonly kind: 'steward';
+      readonly cause: Cause;
+      readonly detail: AuditEvent['detail'];
+      /** Makes a repeat of the same trigger (by whoever repeats it) a replay instead of a second build: `what` names the source, `key` the occurrence. */
+      readonly once?: { readonly what: string; readonly key: string };
+    };
 
 const MAX_IDEMPOTENCY_KEY = 255;
 
@@ -143,7 +150,8 @@ export function idempotencyOf(
   if (starter.kind === 'webhook') {
     return starter.delivery ? { credential: `webhook:${starter.webhook.toLowerCase()}`, key: `${starter.delivery}:${job.id}`, fingerprint: starter.bodyDigest } : undefined;
   }
-  if (starter.kind !== 'caller' || starter.idempotencyKey === undefined) return undefined;
+  if (starter.kind === 'steward') return starter.once ? { credential: `steward:${starter.once.what}`, key: starter.once.key, fingerprint: '' } : undefined;
+  if (starter.idempotencyKey === undefined) return undefined;
   const { key, endpoint } = starter.idempotencyKey;
   if (key.trim() === '' || key.length > MAX_IDEMPOTENCY_KEY) {
     throw new DomainError('parameter_invalid', `An Idempotency-Key needs 1 to ${MAX_IDEMPOTENCY_KEY} characters.`, 'Send a unique value per logical trigger, e.g. a UUID or the commit id.');

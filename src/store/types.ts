@@ -1,4 +1,5 @@
 import type { AccessPolicy, Grant } from '../core/access.js';
+import type { JobEdge, OwnEdge } from '../core/job-edges.js';
 import type { ApiToken } from '../core/api-token.js';
 import type { AuditEvent, AuditFilter, StoredAuditEvent } from '../core/audit.js';
 import type { Build, Interruption, PermalinkName, Result } from '../core/build.js';
@@ -51,6 +52,8 @@ export interface NewItem {
   readonly sourceConfig: string | null;
   /** When the job's "Build periodically" timer next fires; null or absent: it has none. */
   readonly timerNextAt?: number | null;
+  /** The upstream and downstream edges the job's settings declare, resolved to ids (`job_edges`). */
+  readonly edges?: readonly OwnEdge[];
 }
 
 /** A job whose timer is due, and the time it came due. */
@@ -81,8 +84,15 @@ export interface ItemStore {
   listJobsBelow(folderId: number): Promise<Job[]>;
   /** Fails with DomainError `name_taken` when the name is in use in that folder, ignoring case. */
   create(item: NewItem): Promise<Item>;
-  /** Replaces the settings (the kind must stay the same), the source document and when the job's timer next fires. */
-  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, timerNextAt?: number | null): Promise<Item>;
+  /**
+   * Replaces the settings (the kind must stay the same), the source document, when the job's timer
+   * next fires and, when `edges` is given, the edges the job declares, in one transaction.
+   */
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, timerNextAt?: number | null, edges?: readonly OwnEdge[]): Promise<Item>;
+  /** The edges from a job to its downstream jobs, whichever job declares them: one index range read. */
+  downstreamOf(jobId: number): Promise<JobEdge[]>;
+  /** The edges from a job's upstream jobs to it, whichever job declares them: one index range read. */
+  upstreamOf(jobId: number): Promise<JobEdge[]>;
   /**
    * Gives the item a new name in its folder; the full names of everything below a folder follow.
    * Fails with DomainError `name_taken` like `create`. Ids, and so builds, queue items and grants, stay.

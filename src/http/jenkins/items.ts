@@ -41,12 +41,12 @@ export async function createItem(scope: Scope, parent: Folder | null): Promise<R
     const source = await scope.deps.items.findFrom(parent, from);
     if (!source) throw new Refusal('copy_source_missing', `No such job: ${from}.`, 'Give the full name of an existing item in from=.');
     scope.check(Permissions.ItemConfigure, source);
-    const copy = await scope.deps.items.copy(source, parent, name);
+    const copy = await scope.deps.items.copy(source, parent, name, scope.configurer());
     return scope.redirect(`${itemPath(copy.fullName)}configure`);
   }
   if (isXml(input.contentType)) {
     const parsed = parseConfigXml(input.text, null, scope.deps.secrets);
-    await savingConfigXml(() => scope.deps.items.create(parent, name, parsed.settings, parsed.source));
+    await savingConfigXml(() => scope.deps.items.create(parent, name, parsed.settings, parsed.source, scope.configurer()));
     return new Response(null, { status: 200, headers: ignoredHeader(parsed.ignored) });
   }
   if (isKnownMode(mode)) {
@@ -74,7 +74,7 @@ export async function postConfig(scope: Scope, item: Item): Promise<Response> {
   scope.check(Permissions.ItemConfigure, item);
   const input = await scope.readInput();
   const parsed = parseConfigXml(input.text, item.settings, scope.deps.secrets);
-  await savingConfigXml(() => scope.deps.items.update(item, parsed.settings, parsed.source));
+  await savingConfigXml(() => scope.deps.items.update(item, parsed.settings, parsed.source, scope.configurer()));
   return new Response(null, { status: 200, headers: ignoredHeader(parsed.ignored) });
 }
 

@@ -3,7 +3,8 @@ import type { Context } from 'hono';
 import type { Principal } from '../../auth/principal.js';
 import type { AuditEvent } from '../../core/audit.js';
 import type { Item } from '../../core/item.js';
-import type { Permission } from '../../core/permissions.js';
+import { type Permission, Permissions } from '../../core/permissions.js';
+import type { Configurer } from '../../items/job-edges.js';
 import { auditEvent } from '../audit.js';
 import { readInput, type RequestInput, single } from '../body.js';
 import type { AppEnv } from '../context.js';
@@ -69,6 +70,14 @@ export class Scope {
   waitingReasons(): Promise<WaitingReasons> {
     this.waiting ??= this.deps.scheduler.waitingReasons();
     return this.waiting;
+  }
+
+  /** The caller as the one saving a job's settings: its build triggers may name only jobs it may read, and downstream jobs it may build. */
+  configurer(): Configurer {
+    return {
+      canRead: (item) => this.deps.authorizer.has(this.principal, Permissions.ItemRead, item),
+      checkBuild: (job) => this.check(Permissions.ItemBuild, job),
+    };
   }
 
   check(permission: Permission, item?: Item): void {

@@ -53,6 +53,9 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       retryOnAgentLoss: retryOnAgentLoss ?? 0,
       // As typed: Items checks it, and stores blank as null.
       timerSpec: draft.timerSpec.replace(/\r\n/g, '\n'),
+      // Not on the form yet: kept as they are (config.xml, the configuration file and the API set them).
+      upstreamTrigger: job.settings.upstreamTrigger,
+      downstreamTrigger: job.settings.downstreamTrigger,
       // The form keeps the rest of the config.xml the job was last written as, and so what of it is not run.
       ignoredSettings: job.settings.ignoredSettings,
     },

@@ -36,7 +36,7 @@ export async function saveJobForm(scope: Scope, job: Job): Promise<Response> {
   }
   const parsed = settingsOf(draft, job, scope.deps.secrets);
   if (!parsed.ok) return jobForm(scope, job, draft, parsed.errors, 400);
-  const saved = await attempt(() => scope.deps.items.update(job, parsed.settings, job.sourceConfig), jobInputOf);
+  const saved = await attempt(() => scope.deps.items.update(job, parsed.settings, job.sourceConfig, scope.configurer()), jobInputOf);
   if (!saved.ok) return jobForm(scope, job, draft, saved.errors, 400);
   return scope.redirect(itemPath(job.fullName), 303);
 }

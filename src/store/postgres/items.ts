@@ -1,6 +1,8 @@
 import { DomainError } from '../../core/errors.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../../core/item.js';
+import type { JobEdge, OwnEdge } from '../../core/job-edges.js';
 import { nameKey } from '../../core/item-name.js';
+import { type EdgeRow, edgeRows, rowToEdge } from '../sql/edges.js';
 import { keysBelow } from '../sql/names.js';
 import { itemNameTaken } from '../sql/refusals.js';
 import { type ItemRow, rowToItem } from '../sql/rows.js';
@@ -51,6 +53,7 @@ export class PgItemStore implements ItemStore {
            VALUES ($1, $2, $3, $4, $5, $6, $7, $9, COALESCE((SELECT (ancestor_ids::jsonb || to_jsonb(id))::text FROM items WHERE id = $1), '[]'), $8, $8) RETURNING *`,
           [item.parentId, item.settings.kind, item.name, item.fullName, nameKey(item.fullName), JSON.stringify(item.settings), item.sourceConfig, Date.now(), item.timerNextAt ?? null],
         );
+        if (item.edges) await writeEdges(tx, Number((row as ItemRow).id), item.edges);
         return rowToItem(row as ItemRow);
       } catch (error) {
         if (isUniqueViolation(error)) throw itemNameTaken(item.name);
@@ -59,7 +62,7 @@ export class PgItemStore implements ItemStore {
     });
   }
 
-  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, timerNextAt: number | null = null): Promise<Item> {
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, timerNextAt: number | null = null, edges?: readonly OwnEdge[]): Promise<Item> {
     return this.batch.write(async (tx) => {
       const current = await tx.one<ItemRow>('SELECT * FROM items WHERE id = $1 FOR NO KEY UPDATE', [id]);
       if (!current) throw new DomainError('item_not_found', `No item with id ${id}.`);
@@ -73,8 +76,17 @@ export class PgItemStore implements ItemStore {
         Date.now(),
         timerNextAt,
       ]);
+      if (edges) await writeEdges(tx, id, edges);
       return rowToItem(row as ItemRow);
     }, { jobIds: [id] });
+  }
+
+  async downstreamOf(jobId: number): Promise<JobEdge[]> {
+    return (await this.db.rows<EdgeRow>('SELECT * FROM job_edges WHERE upstream_id = $1 ORDER BY downstream_id', [jobId])).map(rowToEdge);
+  }
+
+  async upstreamOf(jobId: number): Promise<JobEdge[]> {
+    return (await this.db.rows<EdgeRow>('SELECT * FROM job_edges WHERE downstream_id = $1 ORDER BY upstream_id', [jobId])).map(rowToEdge);
   }
 
   rename(id: number, name: string): Promise<Item> {
@@ -113,5 +125,13 @@ export class PgItemStore implements ItemStore {
       // The deletion cascades to everything below the item, their queue items and builds.
       await tx.run('DELETE FROM items WHERE id = $1', [id]);
     });
+  }
+}
+
+/** Within the caller's transaction: the job's own edges replaced. */
+async function writeEdges(tx: Sql, ownerId: number, edges: readonly OwnEdge[]): Promise<void> {
+  await tx.run('DELETE FROM job_edges WHERE owner_id = $1', [ownerId]);
+  for (const row of edgeRows(ownerId, edges)) {
+    await tx.run('INSERT INTO job_edges (owner_id, upstream_id, downstream_id, threshold) VALUES ($1, $2, $3, $4)', [row.owner, row.upstream, row.downstream, row.threshold]);
   }
 }

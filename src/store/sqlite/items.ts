@@ -1,8 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { DomainError } from '../../core/errors.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../../core/item.js';
+import type { JobEdge, OwnEdge } from '../../core/job-edges.js';
 import { nameKey } from '../../core/item-name.js';
 import type { ItemStore, NewItem } from '../types.js';
+import { type EdgeRow, edgeRows, rowToEdge } from '../sql/edges.js';
 import { keysBelow } from '../sql/names.js';
 import { itemNameTaken } from '../sql/refusals.js';
 import { type ItemRow, rowToItem } from '../sql/rows.js';
@@ -59,6 +61,10 @@ export class SqliteItemStore implements ItemStore {
   private readonly deleteRow: Statement<[number]>;
   private readonly renameRow: Statement;
   private readonly renameBelow: Statement;
+  private readonly dropEdges: Statement<[number]>;
+  private readonly insertEdge: Statement<[number, number, number, string]>;
+  private readonly edgesFrom: Statement<[number], EdgeRow>;
+  private readonly edgesTo: Statement<[number], EdgeRow>;
 
   constructor(
     db: Database,
@@ -77,6 +83,10 @@ export class SqliteItemStore implements ItemStore {
     );
     this.updateRow = db.prepare('UPDATE items SET settings = @settings, source_config = @sourceConfig, timer_next_at = @timerNextAt, updated_at = @now WHERE id = @id RETURNING *');
     this.deleteRow = db.prepare('DELETE FROM items WHERE id = ?');
+    this.dropEdges = db.prepare('DELETE FROM job_edges WHERE owner_id = ?');
+    this.insertEdge = db.prepare('INSERT INTO job_edges (owner_id, upstream_id, downstream_id, threshold) VALUES (?, ?, ?, ?)');
+    this.edgesFrom = db.prepare('SELECT * FROM job_edges WHERE upstream_id = ? ORDER BY downstream_id');
+    this.edgesTo = db.prepare('SELECT * FROM job_edges WHERE downstream_id = ? ORDER BY upstream_id');
     this.renameRow = db.prepare('UPDATE items SET name = @name, full_name = @fullName, full_name_key = @key, updated_at = @now WHERE id = @id RETURNING *');
     // Everything below keeps its path under the item: only the leading old full name changes.
     this.renameBelow = db.prepare(
@@ -125,6 +135,7 @@ export class SqliteItemStore implements ItemStore {
           timerNextAt: item.timerNextAt ?? null,
           now: Date.now(),
         }) as ItemRow;
+        if (item.edges) this.writeEdges(row.id, item.edges);
         return this.cache.remember(rowToItem(row));
       } catch (error) {
         if (isUniqueViolation(error)) {
@@ -135,7 +146,7 @@ export class SqliteItemStore implements ItemStore {
     });
   }
 
-  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, timerNextAt: number | null = null): Promise<Item> {
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, timerNextAt: number | null = null, edges?: readonly OwnEdge[]): Promise<Item> {
     return this.batch.write(() => {
       const current = this.byId.get(id);
       if (!current) throw new DomainError('item_not_found', `No item with id ${id}.`);
@@ -143,8 +154,23 @@ export class SqliteItemStore implements ItemStore {
         throw new DomainError('item_kind_mismatch', `${current.full_name} is a ${current.kind}, not a ${settings.kind}.`);
       }
       const row = this.updateRow.get({ id, settings: JSON.stringify(settings), sourceConfig, timerNextAt, now: Date.now() }) as ItemRow;
+      if (edges) this.writeEdges(id, edges);
       return this.cache.remember(rowToItem(row));
     });
+  }
+
+  async downstreamOf(jobId: number): Promise<JobEdge[]> {
+    return this.edgesFrom.all(jobId).map(rowToEdge);
+  }
+
+  async upstreamOf(jobId: number): Promise<JobEdge[]> {
+    return this.edgesTo.all(jobId).map(rowToEdge);
+  }
+
+  /** Within the caller's write: the job's own edges replaced. */
+  private writeEdges(ownerId: number, edges: readonly OwnEdge[]): void {
+    this.dropEdges.run(ownerId);
+    for (const row of edgeRows(ownerId, edges)) this.insertEdge.run(row.owner, row.upstream, row.downstream, row.threshold);
   }
 
   rename(id: number, name: string): Promise<Item> {

@@ -112,9 +112,13 @@ two</choices></hudson.model.ChoiceParameterDefinition>
       retryOnAgentLoss: 0,
       labelExpression: null,
       timerSpec: 'TZ=UTC\nH 2 * * 1-5',
+      upstreamTrigger: { projects: ['a', 'folder/b'], threshold: 'UNSTABLE' },
+      downstreamTrigger: { projects: ['x'], threshold: 'FAILURE' },
       ignoredSettings: [],
     };
     const xml = renderConfigXml(asJob(settings, null));
+    expect(xml).toContain('<jenkins.triggers.ReverseBuildTrigger><spec/><upstreamProjects>a, folder/b</upstreamProjects><threshold><name>UNSTABLE</name><ordinal>1</ordinal><color>YELLOW</color><completeBuild>true</completeBuild></threshold></jenkins.triggers.ReverseBuildTrigger>');
+    expect(xml).toContain('<hudson.tasks.BuildTrigger><childProjects>x</childProjects><threshold><name>FAILURE</name>');
     expect(xml).toMatch(/^<\?xml version='1\.1' encoding='UTF-8'\?>\n<project>/);
     expect(xml).toContain('<scm class="hudson.scm.NullSCM"/>');
     expect(parseConfigXml(xml, null, secrets).settings).toEqual(settings);

@@ -1,5 +1,6 @@
 import type { Document, Element } from '@xmldom/xmldom';
 import { remoteTokenFor } from '../../../auth/secret-box.js';
+import { projectNames, type ProjectTrigger, type Threshold } from '../../../core/job-edges.js';
 import { defaultJobSettings, type FolderSettings, type JobSettings, type RemoteTokenDigest, type Retention, type ShellStep } from '../../../core/item.js';
 import { checkPasswordDefault, type ParameterDefinition } from '../../../core/parameters.js';
 import { Refusal } from '../../errors.js';
@@ -13,6 +14,8 @@ import {
   SHELL_BUILDER,
   TIMEOUT_WRAPPER,
   TIMER_TRIGGER,
+  REVERSE_BUILD_TRIGGER,
+  BUILD_TRIGGER,
   tokenPlaceholder,
 } from './kinds.js';
 
@@ -76,6 +79,8 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     maxQueued: previous?.maxQueued ?? null,
     retryOnAgentLoss: previous?.retryOnAgentLoss ?? 0,
     timerSpec: readTimerSpec(root),
+    upstreamTrigger: readProjectTrigger(child(child(root, 'triggers'), REVERSE_BUILD_TRIGGER), 'upstreamProjects'),
+    downstreamTrigger: readProjectTrigger(child(child(root, 'publishers'), BUILD_TRIGGER), 'childProjects'),
   };
   noteIgnored(root, ignored);
   return { settings: { ...settings, ignoredSettings: ignored }, source: sourceOf(document), ignored };
@@ -238,13 +243,28 @@ function readTimerSpec(root: Element): string | null {
   return spec === null || spec.trim() === '' ? null : spec;
 }
 
+/**
+ * `ReverseBuildTrigger`'s `upstreamProjects` or `BuildTrigger`'s `childProjects` (comma-separated
+ * names) with the `threshold`'s name (SUCCESS when absent, as in Jenkins); null without the element or
+ * with no name in it. Items resolves the names and checks the threshold when the job is saved.
+ */
+function readProjectTrigger(element: Element | null, field: string): ProjectTrigger | null {
+  if (!element) return null;
+  const projects = projectNames(text(element, field) ?? '');
+  if (projects.length === 0) return null;
+  const threshold = (text(child(element, 'threshold'), 'name') ?? '').trim();
+  return { projects, threshold: (threshold === '' ? 'SUCCESS' : threshold) as Threshold };
+}
+
+const RUN_TRIGGERS: Readonly<Record<string, readonly string[]>> = { triggers: [TIMER_TRIGGER, REVERSE_BUILD_TRIGGER], publishers: [BUILD_TRIGGER] };
+
 function noteIgnored(root: Element, ignored: string[]): void {
   const scm = child(root, 'scm');
   const scmClass = scm?.getAttribute('class') ?? '';
   if (scm && scmClass !== '' && scmClass !== 'hudson.scm.NullSCM') ignored.push(`scm (${scmClass})`);
   for (const section of ['triggers', 'publishers']) {
     for (const element of elements(child(root, section))) {
-      if (!(section === 'triggers' && element.nodeName === TIMER_TRIGGER)) ignored.push(`${section}/${element.nodeName}`);
+      if (!RUN_TRIGGERS[section]?.includes(element.nodeName)) ignored.push(`${section}/${element.nodeName}`);
     }
   }
   for (const element of elements(child(root, 'buildWrappers'))) {
