@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FOLDER_XML, jobXml, startTestServer, stringParameter, type TestServer, waitForBuild } from '../../support/server.js';
+import { basicAuth, createApiToken, FOLDER_XML, jobXml, startTestServer, stringParameter, type TestServer, waitForBuild } from '../../support/server.js';
 
 let server: TestServer;
 
@@ -116,5 +116,18 @@ describe('build after other projects', () => {
     const c = (await (await server.fetch('/job/c/api/json')).json()) as { upstreamProjects: Array<{ name: string }>; downstreamProjects: unknown[] };
     expect(c.upstreamProjects.map((project) => project.name)).toEqual(['a']);
     expect(c.downstreamProjects).toEqual([]);
+  });
+
+  it('needs Job/Build on a job its configurer names downstream, and only read access to an upstream one', async () => {
+    const native = (path: string, method: string, body: unknown) => server.fetch(`/steward/api/v1${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await native('/users', 'POST', { id: 'carol', password: 'carol-password' })).status).toBe(201);
+    const carol = basicAuth('carol', await createApiToken(server.url, 'carol', 'carol-password', 'edges'));
+    const grants = { 'user:admin': ['Overall/Administer'], 'user:carol': ['Overall/Read', 'Job/Read', 'Job/Configure'] };
+    expect((await native('/security', 'PATCH', { authorization: 'matrix', grants })).status).toBeLessThan(300);
+    const save = (extra: string) => server.fetch('/job/c/config.xml', { method: 'POST', auth: carol, headers: { 'content-type': 'application/xml' }, body: jobXml({ extra }) });
+    const refused = await save(buildOther('team/lib', 'SUCCESS'));
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('x-steward-reason')).toBe('permission_missing');
+    expect((await save(after('team/lib', 'SUCCESS'))).status).toBe(200);
   });
 });
