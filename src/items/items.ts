@@ -5,7 +5,7 @@ import { checkItemName, joinFullName, nameKey, splitFullName } from '../core/ite
 import { renameInView } from '../core/view.js';
 import { labelExpressionSetting } from '../labels/label-expression.js';
 import type { Store } from '../store/types.js';
-import { type Configurer, resolveEdges } from './job-edges.js';
+import { type Configurer, renamedInTriggers, resolveEdges } from './job-edges.js';
 import { nextFire, parseTimerSpec } from '../timers/timer-spec.js';
 
 export interface ItemsDeps {
@@ -118,7 +118,22 @@ export class Items {
     await this.deps.moveFiles(item.fullName, renamed.fullName);
     await this.renameInWebhooks(item.fullName, renamed.fullName);
     await this.renameInViews(item, renamed);
+    if (renamed.kind === 'job') await this.renameInTriggers(renamed, item.fullName);
     return renamed;
+  }
+
+  /**
+   * The build triggers of other jobs that name a renamed job follow its new name, as in Jenkins; found
+   * through the job's edges (every job naming it owns one), not by reading every job. The edges
+   * themselves are by id and stay. A folder's rename leaves the names of the jobs below it as they are.
+   */
+  private async renameInTriggers(job: Job, from: string): Promise<void> {
+    const edges = [...(await this.deps.store.items.upstreamOf(job.id)), ...(await this.deps.store.items.downstreamOf(job.id))];
+    for (const ownerId of new Set(edges.map((edge) => edge.ownerId).filter((id) => id !== job.id))) {
+      const owner = await this.deps.store.items.get(ownerId);
+      const settings = owner?.kind === 'job' ? renamedInTriggers(owner, from, job.fullName) : null;
+      if (owner && settings) await this.update(owner, settings, owner.sourceConfig);
+    }
   }
 
   /** Views name items relative to their folder: those of the item's folders follow the new name. */

@@ -1,6 +1,7 @@
 import { DomainError } from '../core/errors.js';
 import type { Item, Job, JobSettings } from '../core/item.js';
 import { candidateFullNames, findCycle, type JobEdge, type OwnEdge, type ProjectTrigger } from '../core/job-edges.js';
+import { nameKey } from '../core/item-name.js';
 import type { Store } from '../store/types.js';
 
 /**
@@ -84,4 +85,25 @@ async function refuseCycle(store: Store, job: SavedJob, own: readonly OwnEdge[])
   const names = await Promise.all(cycle.map(async (id) => (id === self ? job.fullName : ((await store.items.get(id))?.fullName ?? `#${id}`))));
   const field = own.some((edge) => edge.direction === 'upstream') ? 'upstreamTrigger' : 'downstreamTrigger';
   throw new DomainError('config_invalid', `These build triggers make a cycle: ${names.join(' → ')}.`, 'A job may not start itself through upstream and downstream jobs: remove one of these edges.').at(field);
+}
+
+/**
+ * The settings of a job whose build triggers name a job just renamed (in its folder, so only the last
+ * segment of its name changed), with those names following it, as Jenkins rewrites them; null when
+ * none names it. Names are matched by what they resolved to: the old full name.
+ */
+export function renamedInTriggers(owner: Job, from: string, to: string): JobSettings | null {
+  const folder = owner.fullName.includes('/') ? owner.fullName.slice(0, owner.fullName.lastIndexOf('/')) : null;
+  const newName = to.slice(to.lastIndexOf('/') + 1);
+  const follow = (trigger: ProjectTrigger | null): ProjectTrigger | null => {
+    if (!trigger) return trigger;
+    const projects = trigger.projects.map((name) =>
+      candidateFullNames(folder, name).some((candidate) => nameKey(candidate) === nameKey(from)) ? name.slice(0, name.lastIndexOf('/') + 1) + newName : name,
+    );
+    return projects.some((name, index) => name !== trigger.projects[index]) ? { ...trigger, projects } : trigger;
+  };
+  const upstreamTrigger = follow(owner.settings.upstreamTrigger);
+  const downstreamTrigger = follow(owner.settings.downstreamTrigger);
+  if (upstreamTrigger === owner.settings.upstreamTrigger && downstreamTrigger === owner.settings.downstreamTrigger) return null;
+  return { ...owner.settings, upstreamTrigger, downstreamTrigger };
 }

@@ -100,6 +100,14 @@ describe('build after other projects', () => {
     expect(page).toMatch(/<a href="\/job\/b\/">b<\/a>/);
   });
 
+  it('rewrites the names other jobs use for a renamed job, keeping its edges', async () => {
+    expect((await server.fetch('/job/team/job/lib/doRename?newName=core', { method: 'POST' })).status).toBe(302);
+    const xml = await (await server.fetch('/job/team/job/app/config.xml')).text();
+    expect(xml).toContain('<upstreamProjects>core</upstreamProjects>');
+    const app = (await (await server.fetch('/job/team/job/app/api/json?tree=upstreamProjects[name]')).json()) as { upstreamProjects: Array<{ name: string }> };
+    expect(app.upstreamProjects.map((project) => project.name)).toEqual(['core']);
+  });
+
   it('refuses a cycle with 400 naming its path, and a name that is no job', async () => {
     const cycle = await server.fetch('/job/c/config.xml', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: jobXml({ extra: buildOther('b', 'SUCCESS') + after('b', 'SUCCESS') }) });
     expect(cycle.status).toBe(400);
@@ -125,9 +133,9 @@ describe('build after other projects', () => {
     const grants = { 'user:admin': ['Overall/Administer'], 'user:carol': ['Overall/Read', 'Job/Read', 'Job/Configure'] };
     expect((await native('/security', 'PATCH', { authorization: 'matrix', grants })).status).toBeLessThan(300);
     const save = (extra: string) => server.fetch('/job/c/config.xml', { method: 'POST', auth: carol, headers: { 'content-type': 'application/xml' }, body: jobXml({ extra }) });
-    const refused = await save(buildOther('team/lib', 'SUCCESS'));
+    const refused = await save(buildOther('team/core', 'SUCCESS'));
     expect(refused.status).toBe(403);
     expect(refused.headers.get('x-steward-reason')).toBe('permission_missing');
-    expect((await save(after('team/lib', 'SUCCESS'))).status).toBe(200);
+    expect((await save(after('team/core', 'SUCCESS'))).status).toBe(200);
   });
 });
