@@ -118,10 +118,4 @@ export class Scope {
   redirect(path: string, status: 302 | 303 = 302): Response {
     return new Response(null, { status, headers: { Location: this.requestBase + path, 'Content-Length': '0' } });
   }
-
-  userCause(): { kind: 'user'; userId: string | null; userName: string } {
-    return this.principal.kind === 'user'
-      ? { kind: 'user', userId: this.principal.id, userName: this.principal.fullName }
-      : { kind: 'user', userId: null, userName: 'anonymous' };
-  }
 }
