@@ -139,3 +139,29 @@ describe('build after other projects', () => {
     expect((await save(after('team/core', 'SUCCESS'))).status).toBe(200);
   });
 });
+
+describe('build triggers in the configuration file', () => {
+  it('may name jobs declared later in the file, relative to the folder or by full name', async () => {
+    const config = [
+      'jobs:',
+      '  - name: first',
+      '    downstream: { projects: "second", threshold: UNSTABLE }',
+      '  - name: second',
+      'folders:',
+      '  - name: team',
+      '    jobs:',
+      '      - name: x',
+      '        upstream: { projects: [/first] }',
+    ].join('\n');
+    const configured = await startTestServer({ config });
+    try {
+      const first = (await (await configured.fetch('/job/first/api/json?tree=downstreamProjects[name]')).json()) as { downstreamProjects: Array<{ name: string }> };
+      expect(first.downstreamProjects.map((project) => project.name)).toEqual(['second', 'x']);
+      const xml = await (await configured.fetch('/job/first/config.xml')).text();
+      expect(xml).toContain('<hudson.tasks.BuildTrigger><childProjects>second</childProjects><threshold><name>UNSTABLE</name>');
+    } finally {
+      await configured.stop();
+    }
+  });
+});
+
