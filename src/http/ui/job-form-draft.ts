@@ -24,6 +24,12 @@ export interface JobDraft {
   readonly retryOnAgentLoss: string;
   /** "Build periodically", as typed; empty: none. */
   readonly timerSpec: string;
+  /** "Build after other projects are built": the names as typed (comma-separated; empty: none) and the threshold. */
+  readonly upstreamProjects: string;
+  readonly upstreamThreshold: string;
+  /** "Build other projects": the names as typed and the threshold. */
+  readonly downstreamProjects: string;
+  readonly downstreamThreshold: string;
   readonly parameters: readonly ParameterDraft[];
   readonly steps: readonly StepDraft[];
   /** A new "Trigger builds remotely" token as typed (never rendered back), and whether to remove the current one. */
@@ -89,6 +95,10 @@ export function draftOf(settings: JobSettings): JobDraft {
     labelExpression: settings.labelExpression ?? '',
     retryOnAgentLoss: settings.retryOnAgentLoss === 0 ? '' : String(settings.retryOnAgentLoss),
     timerSpec: settings.timerSpec ?? '',
+    upstreamProjects: settings.upstreamTrigger?.projects.join(', ') ?? '',
+    upstreamThreshold: settings.upstreamTrigger?.threshold ?? 'SUCCESS',
+    downstreamProjects: settings.downstreamTrigger?.projects.join(', ') ?? '',
+    downstreamThreshold: settings.downstreamTrigger?.threshold ?? 'SUCCESS',
     parameters: settings.parameters.map((definition) => {
       const row = { ...emptyParameter(definition.type), name: definition.name, description: definition.description };
       switch (definition.type) {
@@ -137,6 +147,10 @@ export function draftFromForm(input: RequestInput): JobDraft {
     labelExpression: text('labelExpression'),
     retryOnAgentLoss: text('retryOnAgentLoss'),
     timerSpec: text('timerSpec'),
+    upstreamProjects: text('upstreamTrigger.projects'),
+    upstreamThreshold: text('upstreamTrigger.threshold'),
+    downstreamProjects: text('downstreamTrigger.projects'),
+    downstreamThreshold: text('downstreamTrigger.threshold'),
     parameters: rowIndexes(input, 'parameters').flatMap((index) => {
       const field = (name: string) => `parameters[${index}].${name}`;
       const type = single(input, field('type'));
