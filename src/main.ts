@@ -55,6 +55,7 @@ import { askRemoteHeads } from './executor/git-heads.js';
 import { retryAfterAgentLoss } from './queue/agent-loss-retry.js';
 import { Scheduler } from './queue/scheduler.js';
 import { IDEMPOTENCY_KEPT_MS, Triggers } from './queue/trigger.js';
+import { queueDownstream } from './queue/downstream-builds.js';
 import { SchemaTooNewError } from './store/sqlite/migrate.js';
 import { serverLog } from './server-log.js';
 import { DomainError } from './core/errors.js';
@@ -177,6 +178,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     onFinished: async (job, build) => {
       const retry = await retryAfterAgentLoss(triggers, job, build);
       if (retry !== null) log.info({ job: job.fullName, build: build.number, queueId: retry }, 'the build lost its agent: queued again (retryOnAgentLoss)');
+      await queueDownstream({ store, triggers, log }, job, build);
       await applyRetention(store, logs, job, settings.retention);
     },
   });
@@ -202,6 +204,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       store.signals.notify('queue');
     },
     accepted: () => metrics.triggerAccepted(),
+    limiter: new TriggerLimiter(store.rateWindows, settings.triggerLimits),
   });
 
   // Polling runs git on this server, with a plain environment: none of the server's own variables.
@@ -244,7 +247,6 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       triggerTokens,
       webhooks,
       credentials,
-      triggerLimiter: new TriggerLimiter(store.rateWindows, settings.triggerLimits),
       sessions,
       policy,
       authorizer: new Authorizer(policy),

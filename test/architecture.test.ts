@@ -12,7 +12,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ['core', 'logs'],
   auth: ['core', 'store'],
   logs: [],
-  queue: ['core', 'store', 'timers'],
+  queue: ['core', 'store', 'auth', 'timers'],
   executor: ['core', 'logs', 'queue'],
   // Label expressions (peggy): the scheduler's and the job settings' one reading of them.
   labels: ['core'],

@@ -50,7 +50,7 @@ describe('Credentials', () => {
     const inside = (await items.create(team, 'app', binding('api'), null)) as Job;
     expect((await credentials.forBuild(inside)).found.get('api')).toMatchObject({ secret: 'team' });
     await expect(items.create(null, 'outside', binding('team-only'), null)).rejects.toMatchObject({ code: 'config_invalid', field: 'bindings.0.credentialsId' });
-    const denied = { name: 'kim', mayUseCredentials: () => false };
+    const denied = { name: 'kim', mayUseCredentials: () => false, canRead: () => true, checkBuild: () => {} };
     await expect(items.create(team, 'other', binding('api'), null, denied)).rejects.toThrow(/Credentials\/UseItem/);
     await credentials.create(null, { id: 'login', kind: 'usernamePassword', description: '', username: 'u', password: 'p' });
     await expect(items.create(null, 'wrong-kind', binding('login'), null)).rejects.toThrow(/Username with password/);

@@ -43,6 +43,9 @@ export interface ApplyDeps {
   readonly endSessions: (userId: string) => Promise<unknown>;
 }
 
+/** Jobs whose build triggers change, set in a second pass with the settings declared. */
+type WithTriggers = Array<{ item: Item; settings: JobSettings }>;
+
 /** Per-item grants found while applying, applied together with the server-wide ones. */
 type ScopedGrants = Array<{ itemId: number | null; grants: readonly Grant[] }>;
 
@@ -69,8 +72,14 @@ export async function applyConfigFile(config: ConfigFile, deps: ApplyDeps): Prom
   const scoped: ScopedGrants = [];
   const credentials = new CredentialDeclarations(config.credentials, deps);
   await credentials.apply(null);
-  await applyLevel({ ...deps, credentials }, null, config.folders, config.jobs, report, scoped);
+  const withTriggers: WithTriggers = [];
+  await applyLevel({ ...deps, credentials }, null, config.folders, config.jobs, report, scoped, withTriggers);
   await credentials.applyRest();
+  // Build triggers name other jobs, which may come later in the file: they are set once every job exists.
+  for (const { item, settings } of withTriggers) {
+    const current = await deps.items.get(item.fullName);
+    await deps.items.update(current, settings, current.sourceConfig);
+  }
   const security = config.security;
   if (security?.grants !== undefined) scoped.unshift({ itemId: null, grants: readGrants(security.grants, null, 'security.grants') });
   const change: PolicyChange = {
@@ -115,18 +124,23 @@ async function applyLevel(
   jobs: readonly JobDeclaration[],
   report: ApplyReport,
   scoped: ScopedGrants,
+  withTriggers: WithTriggers,
 ): Promise<void> {
   for (const declared of folders) {
     const item = await upsert(deps.items, parent, declared.name, { kind: 'folder', description: declared.description }, report);
     if (declared.grants !== undefined) scoped.push({ itemId: item.id, grants: readGrants(declared.grants, item.id, `the grants of folder ${item.fullName}`) });
     await deps.credentials.apply(item as Folder);
-    await applyLevel(deps, item as Folder, declared.folders, declared.jobs, report, scoped);
+    await applyLevel(deps, item as Folder, declared.folders, declared.jobs, report, scoped, withTriggers);
   }
   for (const declared of jobs) {
     const fullName = parent ? `${parent.fullName}/${declared.name}` : declared.name;
     const existing = await deps.items.find(fullName);
     const current = existing?.kind === 'job' ? existing.settings : null;
-    const item = await upsert(deps.items, parent, declared.name, jobSettings(declared, current, deps.secrets), report);
+    const settings = jobSettings(declared, current, deps.secrets);
+    const changesTriggers = JSON.stringify([settings.upstreamTrigger, settings.downstreamTrigger]) !== JSON.stringify([current?.upstreamTrigger ?? null, current?.downstreamTrigger ?? null]);
+    const first = changesTriggers ? { ...settings, upstreamTrigger: current?.upstreamTrigger ?? null, downstreamTrigger: current?.downstreamTrigger ?? null } : settings;
+    const item = await upsert(deps.items, parent, declared.name, first, report);
+    if (changesTriggers) withTriggers.push({ item, settings });
     if (declared.grants !== undefined) scoped.push({ itemId: item.id, grants: readGrants(declared.grants, item.id, `the grants of job ${item.fullName}`) });
   }
 }
@@ -171,6 +185,8 @@ export function jobSettings(declared: JobDeclaration, current: JobSettings | nul
     scm: declared.git ? gitSource(declared.git) : null,
     // Absent, the bindings set through config.xml stay.
     bindings: declared.bindings === undefined ? (current?.bindings ?? []) : declared.bindings.map((one) => (one.kind === 'sshUserPrivateKey' ? { ...one, usernameVariable: one.usernameVariable ?? null, passphraseVariable: one.passphraseVariable ?? null } : one)),
+    upstreamTrigger: declared.upstream ? { projects: declared.upstream.projects, threshold: declared.upstream.threshold } : null,
+    downstreamTrigger: declared.downstream ? { projects: declared.downstream.projects, threshold: declared.downstream.threshold } : null,
     // The config.xml a job was last written as stays with it, with what of it Steward does not run.
     ignoredSettings: current?.ignoredSettings ?? [],
   };

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { projectNames } from '../core/job-edges.js';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { readGrants } from '../core/access.js';
@@ -74,6 +75,13 @@ const binding = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('file'), credentialsId: z.string().min(1), variable }).strict(),
   z.object({ kind: z.literal('sshUserPrivateKey'), credentialsId: z.string().min(1), keyFileVariable: variable, usernameVariable: variable.optional(), passphraseVariable: variable.optional() }).strict(),
 ]);
+/** `{ projects: [a, folder/b], threshold: SUCCESS }`; `projects` may also be Jenkins' comma-separated string. */
+const projectTrigger = z
+  .object({
+    projects: z.union([z.string().transform((list) => projectNames(list)), z.array(z.string().min(1))]),
+    threshold: z.enum(['SUCCESS', 'UNSTABLE', 'FAILURE']).default('SUCCESS'),
+  })
+  .strict();
 
 const job = z
   .object({
@@ -100,6 +108,10 @@ const job = z
     githubPush: z.boolean().default(false),
     /** Source control: the git repository checked out into the workspace before the steps. */
     git: git.optional(),
+    /** "Build after other projects are built": upstream jobs (relative to the job's folder) and the threshold. */
+    upstream: projectTrigger.optional(),
+    /** "Build other projects": downstream jobs (relative to the job's folder) and the threshold. */
+    downstream: projectTrigger.optional(),
     parameters: z.array(parameter).default([]),
     steps: z.array(step).default([]),
     /** Credentials bound into each build; absent keeps those set through config.xml. */

@@ -25,7 +25,9 @@ export type Cause =
   /** A push notification (`/git/notifyCommit` with `sha1`) asked for a build of this commit. */
   | { readonly kind: 'commit_hook'; readonly sha1: string }
   /** A GitHub push event (`/github-webhook/`) for the job's repository and branch, by the pusher named. */
-  | { readonly kind: 'github_push'; readonly pushedBy: string };
+  | { readonly kind: 'github_push'; readonly pushedBy: string }
+  /** Build `build` of the upstream job `job` (a full name) finished with a result that meets this job's threshold. */
+  | { readonly kind: 'upstream'; readonly job: string; readonly build: number };
 
 export interface CauseCount {
   readonly cause: Cause;
@@ -49,6 +51,8 @@ export function describeCause(cause: Cause): string {
       return `commit notification ${cause.sha1}`;
     case 'github_push':
       return `Started by GitHub push by ${cause.pushedBy}`;
+    case 'upstream':
+      return `Started by upstream project "${cause.job}" build number ${cause.build}`;
     case 'agent_loss_retry':
       return `Started again because build #${cause.build} lost its agent ${cause.node} (retry ${cause.attempt})`;
     case 'webhook':

@@ -2,6 +2,7 @@ import { type Binding, checkBindings } from './binding.js';
 import { DomainError } from './errors.js';
 import { checkGitSource, type GitSource } from './git-source.js';
 import { checkParameterDefinitions, type ParameterDefinition } from './parameters.js';
+import { checkProjectTrigger, type ProjectTrigger } from './job-edges.js';
 
 /**
  * Items are folders and jobs, arranged in a tree. An item's full name (`team/app/deploy`) is its
@@ -101,6 +102,16 @@ export interface JobSettings {
    */
   readonly bindings: readonly Binding[];
   /**
+   * "Build after other projects are built" (Jenkins' `ReverseBuildTrigger`): the upstream jobs whose
+   * finished builds queue a build of this one, named relative to the job's folder; null means none.
+   */
+  readonly upstreamTrigger: ProjectTrigger | null;
+  /**
+   * "Build other projects" (Jenkins' `BuildTrigger` publisher): the downstream jobs a finished build
+   * of this one queues, named relative to the job's folder; null means none.
+   */
+  readonly downstreamTrigger: ProjectTrigger | null;
+  /**
    * What the job's config.xml asks for that Steward keeps but does not run (`scm (hudson.plugins.git.GitSCM)`,
    * `triggers/hudson.triggers.TimerTrigger`, …), so that every place a person looks at the job says
    * so: its page, its configure page, each build's log and its API answer. Empty for a job Steward runs whole.
@@ -157,6 +168,8 @@ export function defaultJobSettings(): JobSettings {
     githubPushTrigger: false,
     scm: null,
     bindings: [],
+    upstreamTrigger: null,
+    downstreamTrigger: null,
     ignoredSettings: [],
   };
 }
@@ -189,6 +202,8 @@ export function checkJobSettings(settings: JobSettings): void {
   }
   if (settings.scm !== null) checkGitSource(settings.scm);
   checkBindings(settings.bindings);
+  if (settings.upstreamTrigger) checkProjectTrigger(settings.upstreamTrigger, 'upstreamTrigger');
+  if (settings.downstreamTrigger) checkProjectTrigger(settings.downstreamTrigger, 'downstreamTrigger');
   settings.steps.forEach((step, index) => {
     if (step.unstableReturn !== null && !(Number.isInteger(step.unstableReturn) && step.unstableReturn >= 1 && step.unstableReturn <= 255)) {
       throw new DomainError('config_invalid', `Unstable return code ${step.unstableReturn} is not an exit code.`, 'Use a whole number from 1 to 255.').at(`steps.${index}.unstableReturn`);

@@ -50,6 +50,8 @@ function makeHome(): void {
     // An item made and deleted: SQLite never hands out its id again, and neither may PostgreSQL.
     run(item, 7, null, 'job', 'gone', 'gone', 'gone', '{}', null, 1, '[]', 1006, 1006);
     run('DELETE FROM items WHERE id = 7');
+    // Sölo builds after Team/app (Sölo declares the edge).
+    run('INSERT INTO job_edges (owner_id, upstream_id, downstream_id, threshold) VALUES (?, ?, ?, ?)', 3, 2, 3, 'UNSTABLE');
     const queued = 'INSERT INTO queue_items (id, job_id, state, queued_at, due_at, parameters, parameters_key, build_number, left_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
     run(queued, 1, 2, 'left', 2000, 2000, null, '', 1, 2001);
     run(queued, 2, 2, 'left', 2002, 2002, '[{"name":"BRANCH","value":"main"}]', 'BRANCH=main', 2, 2003);

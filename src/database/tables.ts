@@ -105,6 +105,12 @@ export const TABLES: readonly TableTransfer[] = [
     order: 'job_id, number',
   },
   {
+    // Resolved from the jobs' names when each was saved (a later rename keeps the ids): carried, not worked out again.
+    name: 'job_edges',
+    columns: { owner_id: 'integer', upstream_id: 'integer', downstream_id: 'integer', threshold: 'text' },
+    order: 'owner_id, upstream_id, downstream_id',
+  },
+  {
     name: 'users',
     columns: { id: 'text', id_key: 'text', full_name: 'text', password_hash: 'text', groups: 'json', created_at: 'integer' },
     order: 'id_key',

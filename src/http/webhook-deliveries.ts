@@ -78,18 +78,16 @@ async function deliver(c: Context<AppEnv>, deps: JenkinsDeps & { readonly webhoo
     const value = fieldOf(payload, path);
     if (value !== null) parameters.set(parameter, [value]);
   }
-  const fingerprint = hash('sha256', body, 'hex');
+  const bodyDigest = hash('sha256', body, 'hex');
   const triggered = [];
+  const origin = { principal: c.get('principal'), address, audit: auditEvent(c, { action: 'trigger', outcome: 'accepted' }) };
   for (const job of jobs) {
-    await deps.triggerLimiter.admit(address, { uuid: `webhook:${webhook.name}`, name: `webhook ${webhook.name}` });
     const result = await deps.triggers.trigger({
       job,
       parameters: job.settings.parameters.length > 0 ? new Map([...parameters].filter(([parameter]) => job.settings.parameters.some((definition) => definition.name === parameter))) : null,
       rejectUnknownParameters: false,
       delayMs: null,
-      cause: { kind: 'webhook', webhook: webhook.name, event: delivery.event, delivery: delivery.id, address },
-      audit: auditEvent(c, { action: 'trigger', outcome: 'accepted', actor: `webhook:${webhook.name}`, credential: 'webhook', item: job.fullName, detail: { webhook: webhook.name, event: delivery.event, delivery: delivery.id } }),
-      ...(delivery.id ? { idempotency: { credential: `webhook:${webhook.name.toLowerCase()}`, key: `${delivery.id}:${job.id}`, fingerprint } } : {}),
+      starter: { kind: 'webhook', origin, webhook: webhook.name, event: delivery.event, delivery: delivery.id, bodyDigest },
     });
     const queueUrl = new URL(c.req.url).origin + '/' + queueItemPath(result.queueId);
     triggered.push({ job: job.fullName, queueId: result.queueId, queueUrl, coalesced: !result.created, duplicate: result.replayOf !== undefined });

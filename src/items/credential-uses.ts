@@ -1,18 +1,10 @@
+import type { Configurer } from './configurer.js';
 import { type CredentialUse, credentialIdsOf } from '../core/binding.js';
 import { CREDENTIAL_KIND_TITLES, nearest } from '../core/credential.js';
 import { DomainError } from '../core/errors.js';
 import type { Item, JobSettings } from '../core/item.js';
 import type { Store } from '../store/types.js';
 
-/**
- * Who saves a job's configuration, as far as credentials go: whether they may name credentials in a
- * job at `where` (Credentials/UseItem on the job, or on its folder for a new job). Absent for the
- * configuration file, which the operator writes.
- */
-export interface Configurer {
-  readonly name: string;
-  mayUseCredentials(where: Item | null): boolean;
-}
 
 /**
  * Checks the credentials a job's settings name (`credentialIdsOf`: its bindings, its checkout) when

@@ -5,8 +5,10 @@ import { checkItemName, joinFullName, nameKey, splitFullName } from '../core/ite
 import { renameInView } from '../core/view.js';
 import { labelExpressionSetting } from '../labels/label-expression.js';
 import { type NextFires, NO_FIRES, type Store } from '../store/types.js';
+import type { Configurer } from './configurer.js';
+import { renamedInTriggers, resolveEdges } from './job-edges.js';
 import { nextFire, parseTimerSpec } from '../timers/timer-spec.js';
-import { checkCredentialUses, type Configurer } from './credential-uses.js';
+import { checkCredentialUses } from './credential-uses.js';
 
 export interface ItemsDeps {
   readonly store: Store;
@@ -65,7 +67,11 @@ export class Items {
     return this.deps.store.items.listChildren(folder?.id ?? null);
   }
 
-  /** `configurer`: who saves it, for the credentials it names (absent for the configuration file). */
+  /**
+   * Creates a folder or job. `configurer` is the person saving (absent for the configuration file): the
+   * credentials a job names must be ones it may use there, the jobs its build triggers name ones it may
+   * see, and build when they are downstream.
+   */
   async create(parent: Item | null, rawName: string, settings: FolderSettings | JobSettings, sourceConfig: string | null, configurer: Configurer | null = null): Promise<Item> {
     if (parent && parent.kind !== 'folder') {
       throw new DomainError('parent_not_folder', `${parent.fullName} is a job, not a folder: items can only be created in folders.`);
@@ -74,16 +80,19 @@ export class Items {
     const fullName = joinFullName(parent?.fullName ?? null, name);
     const saved = checked(settings);
     if (saved.kind === 'job') await checkCredentialUses(this.deps.store, saved, null, parent ? [...parent.ancestorIds, parent.id] : [], parent, configurer);
-    return this.deps.store.items.create({ parentId: parent?.id ?? null, name, fullName, settings: saved, sourceConfig, nextFires: this.nextFires(saved, fullName) });
+    const edges = saved.kind === 'job' ? await resolveEdges(this.deps.store, { id: null, fullName }, saved, configurer ?? undefined) : undefined;
+    return this.deps.store.items.create({ parentId: parent?.id ?? null, name, fullName, settings: saved, sourceConfig, nextFires: this.nextFires(saved, fullName), ...(edges ? { edges } : {}) });
   }
 
+  /** Reconfigures an item; a job's credentials and build triggers are checked (see `create`) when they change. */
   async update(item: Item, settings: FolderSettings | JobSettings, sourceConfig: string | null, configurer: Configurer | null = null): Promise<Item> {
     if (settings.kind !== item.kind) {
       throw new DomainError('item_kind_mismatch', `${item.fullName} is a ${item.kind}; this configuration describes a ${settings.kind}.`, `Delete the ${item.kind} first, or send a ${item.kind} configuration.`);
     }
     const saved = checked(settings);
     if (saved.kind === 'job' && item.kind === 'job') await checkCredentialUses(this.deps.store, saved, item.settings, item.ancestorIds, item, configurer);
-    const updated = await this.deps.store.items.update(item.id, saved, sourceConfig, this.nextFires(saved, item.fullName));
+    const edges = saved.kind === 'job' && item.kind === 'job' && triggersChanged(item.settings, saved) ? await resolveEdges(this.deps.store, item, saved, configurer ?? undefined) : undefined;
+    const updated = await this.deps.store.items.update(item.id, saved, sourceConfig, this.nextFires(saved, item.fullName), edges);
     if (updated.kind === 'job' && updated.settings.disabled && item.kind === 'job' && !item.settings.disabled) {
       await this.deps.store.queue.cancelForJob(updated.id, this.now());
     }
@@ -116,7 +125,22 @@ export class Items {
     await this.deps.moveFiles(item.fullName, renamed.fullName);
     await this.renameInWebhooks(item.fullName, renamed.fullName);
     await this.renameInViews(item, renamed);
+    if (renamed.kind === 'job') await this.renameInTriggers(renamed, item.fullName);
     return renamed;
+  }
+
+  /**
+   * The build triggers of other jobs that name a renamed job follow its new name, as in Jenkins; found
+   * through the job's edges (every job naming it owns one), not by reading every job. The edges
+   * themselves are by id and stay. A folder's rename leaves the names of the jobs below it as they are.
+   */
+  private async renameInTriggers(job: Job, from: string): Promise<void> {
+    const edges = [...(await this.deps.store.items.upstreamOf(job.id)), ...(await this.deps.store.items.downstreamOf(job.id))];
+    for (const ownerId of new Set(edges.map((edge) => edge.ownerId).filter((id) => id !== job.id))) {
+      const owner = await this.deps.store.items.get(ownerId);
+      const settings = owner?.kind === 'job' ? renamedInTriggers(owner, from, job.fullName) : null;
+      if (owner && settings) await this.update(owner, settings, owner.sourceConfig);
+    }
   }
 
   /** Views name items relative to their folder: those of the item's folders follow the new name. */
@@ -190,4 +214,9 @@ function checkSchedule(spec: string | null, field: 'timerSpec' | 'pollSpec'): vo
   } catch (error) {
     throw isDomainError(error) ? error.at(field) : error;
   }
+}
+
+/** Whether a save changes the job's build triggers: unchanged ones are neither resolved nor checked again. */
+function triggersChanged(before: JobSettings, after: JobSettings): boolean {
+  return JSON.stringify([before.upstreamTrigger, before.downstreamTrigger]) !== JSON.stringify([after.upstreamTrigger, after.downstreamTrigger]);
 }

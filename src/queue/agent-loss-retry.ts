@@ -1,7 +1,7 @@
 import { type Build, isAgentLoss } from '../core/build.js';
 import type { Cause } from '../core/cause.js';
 import type { Job } from '../core/item.js';
-import { ownTriggerAudit, type Triggers } from './trigger.js';
+import type { Triggers } from './trigger.js';
 
 /**
  * The cause of the retry a finished build earns, or null: a build that lost its agent is queued again
@@ -20,6 +20,6 @@ export function agentLossRetry(job: Job, build: Build): Extract<Cause, { kind: '
 export async function retryAfterAgentLoss(triggers: Triggers, job: Job, build: Build): Promise<number | null> {
   const cause = agentLossRetry(job, build);
   if (!cause) return null;
-  const { queueId } = await triggers.requeue(job, build, cause, ownTriggerAudit(job.fullName, { retryOf: build.number, node: cause.node, attempt: cause.attempt, of: job.settings.retryOnAgentLoss }));
+  const { queueId } = await triggers.requeue(job, build, cause, { retryOf: build.number, node: cause.node, attempt: cause.attempt, of: job.settings.retryOnAgentLoss });
   return queueId;
 }

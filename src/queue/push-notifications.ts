@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
-import type { AuditEvent } from '../core/audit.js';
 import type { Cause } from '../core/cause.js';
 import { isDomainError } from '../core/errors.js';
 import { buildsRef, repositoryKey, repositoryUrlMatches } from '../core/git-source.js';
 import type { Job } from '../core/item.js';
 import type { Store } from '../store/types.js';
 import type { ScmPolling } from './scm-polling.js';
-import type { Triggers } from './trigger.js';
+import type { Starter, Triggers } from './trigger.js';
 
 /** The most jobs one notification looks at per repository URL: a bound on the work a request can cause. */
 const MAX_JOBS = 1000;
@@ -25,6 +24,17 @@ export interface Push {
 export interface NoticeResult {
   readonly job: Job;
   readonly action: 'poll' | 'build';
+}
+
+export interface NoticeOptions {
+  /** Whether a job listens to notifications (a "Poll SCM" trigger not ignoring them, GitHub's push trigger). */
+  readonly listens: (job: Job) => boolean;
+  /** Whether the notifier may start builds of the job (a trigger token covering it). */
+  readonly mayTrigger: (job: Job) => boolean;
+  /** The cause of a build a poll it asks for starts. */
+  readonly pollCause: Cause;
+  /** When the notification names a commit: who builds it at once, instead of a poll (notifyCommit's `sha1`). */
+  readonly build?: (job: Job) => Starter;
 }
 
 export interface PushNotificationDeps {
@@ -46,16 +56,16 @@ export interface PushNotificationDeps {
 export class PushNotifications {
   constructor(private readonly deps: PushNotificationDeps) {}
 
-  async notify(push: Push, options: { listens: (job: Job) => boolean; mayTrigger: (job: Job) => boolean; cause: Cause; audit: (job: Job) => AuditEvent }): Promise<NoticeResult[]> {
+  async notify(push: Push, options: NoticeOptions): Promise<NoticeResult[]> {
     const results: NoticeResult[] = [];
     for (const job of await this.matchingJobs(push, options.listens)) {
       if (job.settings.disabled || !options.mayTrigger(job)) continue;
-      if (push.sha1 !== null && options.cause.kind === 'commit_hook' && !parametrizedBranches(job)) {
-        if (await this.queueBuild(job, options.cause, options.audit(job))) results.push({ job, action: 'build' });
+      if (options.build && !parametrizedBranches(job)) {
+        if (await this.queueBuild(job, options.build(job))) results.push({ job, action: 'build' });
         continue;
       }
       // Answered at once; the poll (a `git ls-remote`) goes on and builds when it finds the branches moved.
-      void this.deps.polling.poll(job, options.cause).catch((error: unknown) => this.deps.log.error({ err: error, job: job.fullName }, 'a poll asked for by a push notification failed'));
+      void this.deps.polling.poll(job, options.pollCause).catch((error: unknown) => this.deps.log.error({ err: error, job: job.fullName }, 'a poll asked for by a push notification failed'));
       results.push({ job, action: 'poll' });
     }
     return results;
@@ -75,9 +85,9 @@ export class PushNotifications {
     return [...found.values()].sort((a, b) => a.fullName.localeCompare(b.fullName));
   }
 
-  private async queueBuild(job: Job, cause: Cause, audit: AuditEvent): Promise<boolean> {
+  private async queueBuild(job: Job, starter: Starter): Promise<boolean> {
     try {
-      await this.deps.triggers.trigger({ job, parameters: null, rejectUnknownParameters: false, delayMs: null, cause, audit });
+      await this.deps.triggers.trigger({ job, starter, parameters: null, rejectUnknownParameters: false, delayMs: null });
       return true;
     } catch (error) {
       if (!isDomainError(error)) throw error;

@@ -4,7 +4,7 @@ import { isDomainError } from '../core/errors.js';
 import type { Job } from '../core/item.js';
 import type { PollRecord, Store } from '../store/types.js';
 import { nextFire, parseTimerSpec } from '../timers/timer-spec.js';
-import { ownTriggerAudit, type Triggers } from './trigger.js';
+import type { Triggers } from './trigger.js';
 
 /**
  * What asking a job's repository answered: the commit at the head of each branch the job builds, by
@@ -120,8 +120,7 @@ export class ScmPolling {
         parameters: null,
         rejectUnknownParameters: false,
         delayMs: null,
-        cause,
-        audit: ownTriggerAudit(job.fullName, { poll: job.settings.pollSpec, changes }, this.now()),
+        starter: { kind: 'steward', cause, detail: { poll: job.settings.pollSpec, changes } },
       });
       return true;
     } catch (error) {

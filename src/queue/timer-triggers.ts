@@ -3,7 +3,7 @@ import { isDomainError } from '../core/errors.js';
 import type { Job } from '../core/item.js';
 import type { Store } from '../store/types.js';
 import { nextFire, parseTimerSpec } from '../timers/timer-spec.js';
-import { ownTriggerAudit, type Triggers } from './trigger.js';
+import type { Triggers } from './trigger.js';
 
 /** How many due timers one read takes. */
 const BATCH = 100;
@@ -56,8 +56,7 @@ async function queueBuild(deps: TimerTriggerDeps, job: Job, dueAt: number): Prom
       parameters: null,
       rejectUnknownParameters: false,
       delayMs: null,
-      cause: { kind: 'timer' },
-      audit: ownTriggerAudit(job.fullName, { timer: job.settings.timerSpec, dueAt }, (deps.now ?? Date.now)()),
+      starter: { kind: 'steward', cause: { kind: 'timer' }, detail: { timer: job.settings.timerSpec, dueAt } },
     });
     return true;
   } catch (error) {

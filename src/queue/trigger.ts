@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { AuditEvent } from '../core/audit.js';
+import type { TriggerLimiter } from '../auth/rate-limits.js';
 import type { Build } from '../core/build.js';
 import type { Cause } from '../core/cause.js';
 import { DomainError } from '../core/errors.js';
 import type { Job } from '../core/item.js';
 import { plainValue, resolveParameters, type ParameterValue } from '../core/parameters.js';
 import type { EnqueueResult, Store } from '../store/types.js';
+import { auditOf, causeOf, idempotencyOf, keyReused, ownTriggerAudit, rateLimited, type Starter } from './trigger-starter.js';
+
+export { ownTriggerAudit, type RequestOrigin, type Starter } from './trigger-starter.js';
 
 /** Seals and unseals secret parameter values; implemented by `auth/secret-box.ts`. */
 export interface Sealer {
@@ -16,6 +19,8 @@ export interface Sealer {
 
 export interface TriggerRequest {
   readonly job: Job;
+  /** Who or what starts the build: decides the rate limit, the cause, the audit entry and the idempotency. */
+  readonly starter: Starter;
   /**
    * The parameter values the trigger supplied, by name; null when it supplied none. A job with
    * parameters always gets a value for each (defaults fill the gaps); a job without gets none.
@@ -25,21 +30,17 @@ export interface TriggerRequest {
   readonly rejectUnknownParameters: boolean;
   /** Overrides the quiet period; negative values mean "now". */
   readonly delayMs: number | null;
-  readonly cause: Cause;
-  /** Recorded in the same commit as the queue item. */
-  readonly audit?: AuditEvent;
-  /**
-   * A client's idempotency key: a repeat from the same credential within a day gets the first
-   * request's queue item (see `EnqueueResult.replayOf`) instead of a new one.
-   */
-  readonly idempotency?: { readonly credential: string; readonly key: string; readonly fingerprint: string };
 }
 
 /** How long an idempotency key is honoured. */
 export const IDEMPOTENCY_KEPT_MS = 86_400_000;
 
 /**
- * Turns a trigger into a queue item. The returned promise resolves once the item (or the cause folded
+ * The one trigger service: every way of starting a build (the Jenkins endpoints, Build Token Root,
+ * webhooks, the pages, rebuilds, timers, retries after a lost agent, upstream builds) comes through
+ * `trigger` (or, for a retry, `requeue`), which applies the rate limits, the job's rules (disabled,
+ * parameters, quiet period, coalescing, queue cap), and records the cause and the audit entry in the
+ * same commit as the queue item. The returned promise resolves once the item (or the cause folded
  * into an identical waiting item) is durable, and the scheduler has been woken.
  */
 export class Triggers {
@@ -51,14 +52,24 @@ export class Triggers {
       /** The most items of one job that may wait, for jobs that set none. */
       readonly defaultMaxQueued: () => number;
       readonly wake: () => void;
+      /** Counts triggers per token, webhook and address; Steward's own triggers are not counted. */
+      readonly limiter?: Pick<TriggerLimiter, 'admit'>;
       /** Hears each trigger that made or joined a queue item (not the repeat of an idempotency key): the metrics. */
       readonly accepted?: () => void;
       readonly now?: () => number;
     },
   ) {}
 
+  /**
+   * Queues a build of the job for the starter. Refuses, in this order: over a rate limit (429), a
+   * malformed Idempotency-Key, a disabled job (409), parameters that are not the job's; and a repeat
+   * of a caller's Idempotency-Key with another request (422, after the first one's item is found).
+   */
   async trigger(request: TriggerRequest): Promise<EnqueueResult> {
-    const { job } = request;
+    const { job, starter } = request;
+    const limited = rateLimited(starter);
+    if (limited) await this.deps.limiter?.admit(limited.address, limited.token);
+    const idempotency = idempotencyOf(starter, job, request);
     if (job.settings.disabled) {
       throw new DomainError('job_disabled', `${job.fullName} is not buildable: it is disabled.`, 'Enable the job (POST …/enable, or `disabled: false` in the config file), then trigger again.');
     }
@@ -75,16 +86,19 @@ export class Triggers {
       dueAt: now + Math.max(0, quietMs),
       parameters,
       parametersKey: this.parametersKey(parameters),
-      cause: request.cause,
+      cause: causeOf(starter, job),
       coalesce: job.settings.coalesce,
       maxWaiting: job.settings.maxQueued ?? this.deps.defaultMaxQueued(),
       now,
-      ...(request.audit ? { audit: request.audit } : {}),
-      ...(request.idempotency ? { idempotency: { ...request.idempotency, since: now - IDEMPOTENCY_KEPT_MS } } : {}),
+      audit: auditOf(starter, job, now),
+      ...(idempotency ? { idempotency: { ...idempotency, since: now - IDEMPOTENCY_KEPT_MS } } : {}),
     });
     // Folding into a waiting item changes nothing the scheduler acts on, unless the item became due sooner.
     if (result.advanced) this.deps.wake();
     if (!result.replayOf) this.deps.accepted?.();
+    if (starter.kind === 'caller' && starter.idempotencyKey && idempotency && result.replayOf && result.replayOf.fingerprint !== idempotency.fingerprint) {
+      throw keyReused(starter.idempotencyKey.key, result.queueId);
+    }
     return result;
   }
 
@@ -93,7 +107,7 @@ export class Triggers {
    * cause no request carries (a retry after a lost agent): never folded into a waiting item, never
    * refused for a full queue, due at once.
    */
-  async requeue(job: Job, build: Build, cause: Cause, audit: AuditEvent): Promise<EnqueueResult> {
+  async requeue(job: Job, build: Build, cause: Cause, detail: Record<string, string | number | boolean | null>): Promise<EnqueueResult> {
     const now = (this.deps.now ?? Date.now)();
     const result = await this.deps.store.queue.enqueue({
       jobId: job.id,
@@ -103,7 +117,7 @@ export class Triggers {
       cause,
       coalesce: false,
       now,
-      audit,
+      audit: ownTriggerAudit(job.fullName, detail, now),
     });
     this.deps.wake();
     return result;
@@ -123,9 +137,4 @@ export class Triggers {
     );
     return this.deps.sealer.digest(createHash('sha256').update(canonical).digest('base64url'));
   }
-}
-
-/** The audit entry of a build Steward queues on its own (a timer, a retry after a lost agent): actor `steward`, no credential. */
-export function ownTriggerAudit(item: string, detail: AuditEvent['detail'], at: number = Date.now()): AuditEvent {
-  return { at, requestId: null, action: 'trigger', outcome: 'accepted', reason: null, actor: 'steward', credential: 'none', address: null, item, queueId: null, detail };
 }

@@ -6,7 +6,7 @@ import type { Build } from '../core/build.js';
 import { defaultJobSettings, type Item, type Job } from '../core/item.js';
 import { repositoryKey, simpleGitSource } from '../core/git-source.js';
 import { Permissions } from '../core/permissions.js';
-import type { Store } from './types.js';
+import { NO_FIRES, type Store } from './types.js';
 
 async function waitUntil(condition: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -525,6 +525,29 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.polls.last(demo.id)).toEqual(second);
         await store.items.delete(demo.id);
         expect(await store.polls.last(demo.id)).toBeNull();
+      });
+
+      it('keeps the upstream and downstream edges a job declares with its settings, and reads them from either end', async () => {
+        const [a, b, c] = [await job('a'), await job('b'), await job('c')];
+        // b: "build after a" (b owns a → b); a: "build c" (a owns a → c).
+        const made = await store.items.create({ parentId: null, name: 'd', fullName: 'd', settings: defaultJobSettings(), sourceConfig: null, edges: [{ other: a.id, direction: 'upstream', threshold: 'FAILURE' }] });
+        await store.items.update(b.id, b.settings, null, NO_FIRES, [{ other: a.id, direction: 'upstream', threshold: 'UNSTABLE' }]);
+        await store.items.update(a.id, a.settings, null, NO_FIRES, [{ other: c.id, direction: 'downstream', threshold: 'SUCCESS' }]);
+        expect(await store.items.downstreamOf(a.id)).toEqual([
+          { ownerId: b.id, upstreamId: a.id, downstreamId: b.id, threshold: 'UNSTABLE' },
+          { ownerId: a.id, upstreamId: a.id, downstreamId: c.id, threshold: 'SUCCESS' },
+          { ownerId: made.id, upstreamId: a.id, downstreamId: made.id, threshold: 'FAILURE' },
+        ]);
+        expect(await store.items.upstreamOf(c.id)).toEqual([{ ownerId: a.id, upstreamId: a.id, downstreamId: c.id, threshold: 'SUCCESS' }]);
+        // A save without edges keeps them; a save with edges replaces the job's own, not others'.
+        await store.items.update(a.id, a.settings, null, NO_FIRES);
+        expect(await store.items.downstreamOf(a.id)).toHaveLength(3);
+        await store.items.update(a.id, a.settings, null, NO_FIRES, []);
+        expect((await store.items.downstreamOf(a.id)).map((edge) => edge.downstreamId)).toEqual([b.id, made.id]);
+        // Deleting a job deletes the edges at either end.
+        await store.items.delete(b.id);
+        await store.items.delete(made.id);
+        expect(await store.items.downstreamOf(a.id)).toEqual([]);
       });
 
       it('records a stop asked through another server for the server running the build', async () => {

@@ -1,4 +1,5 @@
 import type { AccessPolicy, Grant } from '../core/access.js';
+import type { JobEdge, OwnEdge } from '../core/job-edges.js';
 import type { ApiToken } from '../core/api-token.js';
 import type { AuditEvent, AuditFilter, StoredAuditEvent } from '../core/audit.js';
 import type { Build, Interruption, PermalinkName, Result } from '../core/build.js';
@@ -56,6 +57,8 @@ export interface NewItem {
   readonly sourceConfig: string | null;
   /** When the job's timers next fire; absent: it has none. */
   readonly nextFires?: NextFires;
+  /** The upstream and downstream edges the job's settings declare, resolved to ids (`job_edges`). */
+  readonly edges?: readonly OwnEdge[];
 }
 
 /**
@@ -136,8 +139,15 @@ export interface ItemStore {
   listJobsUsingRepository(repositoryKey: string, limit: number): Promise<Job[]>;
   /** Fails with DomainError `name_taken` when the name is in use in that folder, ignoring case. */
   create(item: NewItem): Promise<Item>;
-  /** Replaces the settings (the kind must stay the same), the source document and when the job's timer next fires. */
-  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, nextFires?: NextFires): Promise<Item>;
+  /**
+   * Replaces the settings (the kind must stay the same), the source document, when the job's timers
+   * next fire and, when `edges` is given, the edges the job declares, in one transaction.
+   */
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, nextFires?: NextFires, edges?: readonly OwnEdge[]): Promise<Item>;
+  /** The edges from a job to its downstream jobs, whichever job declares them: one index range read. */
+  downstreamOf(jobId: number): Promise<JobEdge[]>;
+  /** The edges from a job's upstream jobs to it, whichever job declares them: one index range read. */
+  upstreamOf(jobId: number): Promise<JobEdge[]>;
   /**
    * Gives the item a new name in its folder; the full names of everything below a folder follow.
    * Fails with DomainError `name_taken` like `create`. Ids, and so builds, queue items and grants, stay.

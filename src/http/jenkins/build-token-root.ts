@@ -5,8 +5,9 @@ import { Permissions } from '../../core/permissions.js';
 import { covers } from '../../core/trigger-token.js';
 import { type RequestInput, single } from '../body.js';
 import { Refusal } from '../errors.js';
-import { parseDelay } from './delay.js';
-import { type Authority, enqueue, invalidToken, presentedToken, principalTokenAuthority, suppliedParameters, tokenAuthority, triggered } from './queueing.js';
+import { type Authority, invalidToken, principalTokenAuthority } from '../../auth/trigger-authority.js';
+import { parseDelay } from '../../queue/delay.js';
+import { enqueue, presentedToken, suppliedParameters, tokenAuthority, triggered } from './queueing.js';
 import type { Scope } from './scope.js';
 
 const ACTIONS = new Set(['build', 'buildWithParameters', 'polling']);
@@ -72,7 +73,7 @@ async function findJob(scope: Scope, input: RequestInput): Promise<Job> {
  * caller (its Basic credentials, never a session cookie) needs Job/Build and a POST.
  */
 async function authorize(scope: Scope, job: Job, input: RequestInput): Promise<Authority> {
-  const own = principalTokenAuthority(scope, job);
+  const own = principalTokenAuthority(scope.principal, job);
   if (own) return own;
   const presented = presentedToken(scope, input);
   if (presented) {

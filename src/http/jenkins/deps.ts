@@ -6,7 +6,6 @@ import type { Authorizer } from '../../auth/authorization.js';
 import type { Credentials } from '../../auth/credentials.js';
 import type { Crumbs } from '../../auth/crumbs.js';
 import type { InitialPassword } from '../../auth/initial-password.js';
-import type { TriggerLimiter } from '../../auth/rate-limits.js';
 import type { Policy } from '../../auth/policy.js';
 import type { SecretBox } from '../../auth/secret-box.js';
 import type { Sessions } from '../../auth/sessions.js';
@@ -44,7 +43,6 @@ export interface SecurityDeps {
 
 /** What the Jenkins-compatible routes use. */
 export interface JenkinsDeps extends SecurityDeps {
-  readonly triggerLimiter: TriggerLimiter;
   readonly store: Store;
   readonly items: Items;
   readonly views: Views;

@@ -9,6 +9,7 @@ import type { NoticeResult, Push } from '../../queue/push-notifications.js';
 import { auditEvent } from '../audit.js';
 import { readBody, refuseDeepJson, single } from '../body.js';
 import { Refusal } from '../errors.js';
+import { origin } from './queueing.js';
 import type { Scope } from './scope.js';
 
 /** Where the git plugin's documentation explains the token; its refusal names it, so Steward's does too. */
@@ -31,13 +32,24 @@ export async function serveNotifyCommit(scope: Scope): Promise<Response> {
   const sha1 = single(input, 'sha1')?.trim() || null;
   if (sha1 !== null && !/^[0-9a-f]{7,64}$/i.test(sha1)) throw new DomainError('parameter_invalid', `sha1=${sha1} is not a commit id.`, 'Send the full hexadecimal id of the pushed commit, or leave sha1= out to poll.');
   const token = await notifierToken(scope, single(input, 'token'));
-  await scope.deps.triggerLimiter.admit(scope.address, token);
   const push: Push = { urls: [url], refs: branches, sha1 };
   const results = await scope.deps.pushNotifications.notify(push, {
     listens: (job) => job.settings.pollSpec !== null && !job.settings.ignorePostCommitHooks,
     mayTrigger: (job) => covers(token, job),
-    cause: sha1 === null ? { kind: 'scm_change' } : { kind: 'commit_hook', sha1 },
-    audit: (job) => auditEvent(scope.c, { action: 'trigger', outcome: 'accepted', actor: `trigger-token:${token.name}`, credential: 'trigger_token', item: job.fullName, detail: { notifyCommit: url, sha1 } }),
+    pollCause: { kind: 'scm_change' },
+    ...(sha1 === null
+      ? {}
+      : {
+          build: (job: Job) => ({
+            kind: 'notification' as const,
+            origin: origin(scope),
+            cause: { kind: 'commit_hook' as const, sha1 },
+            token: { uuid: token.uuid, name: token.name },
+            detail: { notifyCommit: url, sha1 },
+            // The same notification again (a retried hook) is the same build.
+            once: { what: 'notifyCommit', key: `${sha1}:${job.id}` },
+          }),
+        }),
   });
   const lines = results.length > 0 ? results.map(({ job, action }) => (action === 'build' ? `Scheduled ${job.fullName}` : `Scheduled polling of ${job.fullName}`)) : [noJobs(url, branches)];
   recordNotice(scope, results, { notifyCommit: url, branches: branches.join(','), sha1, token: token.name, result: lines.join('; ') });
@@ -84,15 +96,13 @@ export async function serveGitHubWebhook(scope: Scope): Promise<Response> {
   if (event !== 'push') return scope.c.json({ status: 'ignored', reason: `Nothing triggered: only push events start builds here (this one is ${event || 'not named'}).` }, 202);
   const payload = pushPayload(scope.c.req.header('content-type') ?? '', body);
   if (payload.deleted) return scope.c.json({ status: 'ignored', reason: `Nothing triggered: ${payload.ref} was deleted.` }, 202);
-  await scope.deps.triggerLimiter.admit(scope.address, { uuid: 'github-webhook', name: 'github-webhook' });
   const cause: Cause = { kind: 'github_push', pushedBy: payload.pushedBy };
   const results = await scope.deps.pushNotifications.notify(
     { urls: payload.urls, refs: [payload.ref], sha1: null },
     {
       listens: (job) => job.settings.githubPushTrigger || (job.settings.pollSpec !== null && !job.settings.ignorePostCommitHooks),
       mayTrigger: () => true,
-      cause,
-      audit: (job) => auditEvent(scope.c, { action: 'trigger', outcome: 'accepted', actor: 'github-webhook', credential: 'webhook', item: job.fullName }),
+      pollCause: cause,
     },
   );
   const result = results.length > 0 ? results.map(({ job }) => `Scheduled polling of ${job.fullName}`).join('; ') : noJobs(payload.urls[0] ?? '', [payload.ref]);

@@ -18,13 +18,7 @@ export async function rebuild(scope: Scope, job: Job, build: Build): Promise<Res
   scope.check(Permissions.ItemBuild, job);
   const input = await scope.readInput();
   const parameters = job.settings.parameters.length === 0 ? null : new Map((build.parameters ?? []).map((value) => [value.name, [plainText(scope, job, build, value)]]));
-  const { userId, userName } = scope.userCause();
-  await enqueue(scope, job, input, { kind: 'permission' }, {
-    parameters,
-    rejectUnknownParameters: false,
-    delayMs: null,
-    cause: { kind: 'rebuild', job: job.fullName, build: build.number, userId, userName },
-  });
+  await enqueue(scope, job, input, { kind: 'permission' }, { parameters, rejectUnknownParameters: false, delayMs: null, rebuildOf: build.number });
   return scope.redirect(itemPath(job.fullName), fromBrowser(scope) ? 303 : 302);
 }
 

@@ -4,7 +4,7 @@ import { type Principal, principalName } from '../../auth/principal.js';
 import type { AuditEvent } from '../../core/audit.js';
 import type { Item } from '../../core/item.js';
 import { type Permission, Permissions } from '../../core/permissions.js';
-import type { Configurer } from '../../items/credential-uses.js';
+import type { Configurer } from '../../items/configurer.js';
 import { auditEvent } from '../audit.js';
 import { readInput, type RequestInput, single } from '../body.js';
 import type { AppEnv } from '../context.js';
@@ -72,13 +72,19 @@ export class Scope {
     return this.waiting;
   }
 
+
   check(permission: Permission, item?: Item): void {
     this.deps.authorizer.check(this.principal, permission, item);
   }
 
-  /** The caller as the one saving a job's configuration: may it name credentials there (Credentials/UseItem)? */
+  /** The caller as the one saving a job's settings (see `Configurer`). */
   configurer(): Configurer {
-    return { name: principalName(this.principal), mayUseCredentials: (where) => this.deps.authorizer.has(this.principal, Permissions.CredentialsUseItem, where ?? undefined) };
+    return {
+      name: principalName(this.principal),
+      mayUseCredentials: (where) => this.deps.authorizer.has(this.principal, Permissions.CredentialsUseItem, where ?? undefined),
+      canRead: (item) => this.deps.authorizer.has(this.principal, Permissions.ItemRead, item),
+      checkBuild: (job) => this.check(Permissions.ItemBuild, job),
+    };
   }
 
   /** Whether this request carries the CSRF crumb it needs (see `crumbVerdict`). */
@@ -114,11 +120,5 @@ export class Scope {
   /** A redirect to a path below the request's origin. */
   redirect(path: string, status: 302 | 303 = 302): Response {
     return new Response(null, { status, headers: { Location: this.requestBase + path, 'Content-Length': '0' } });
-  }
-
-  userCause(): { kind: 'user'; userId: string | null; userName: string } {
-    return this.principal.kind === 'user'
-      ? { kind: 'user', userId: this.principal.id, userName: this.principal.fullName }
-      : { kind: 'user', userId: null, userName: 'anonymous' };
   }
 }

@@ -8,8 +8,9 @@ import type { EnqueueResult } from '../../store/types.js';
 import { Refusal } from '../errors.js';
 import { fromBrowser } from '../ui/page.js';
 import { parametersFormPage, readParametersForm } from '../ui/parameters-form.js';
-import { parseDelay } from './delay.js';
-import { type Authority, enqueue, jsonParameters, presentedToken, principalTokenAuthority, suppliedParameters, tokenAuthority, triggered } from './queueing.js';
+import { type Authority, principalTokenAuthority } from '../../auth/trigger-authority.js';
+import { parseDelay } from '../../queue/delay.js';
+import { enqueue, jsonParameters, presentedToken, suppliedParameters, tokenAuthority, triggered } from './queueing.js';
 import type { Scope } from './scope.js';
 
 const POST_REQUIRED_HINT = 'Use POST (curl -X POST …); GET is only accepted with the job\'s trigger token.';
@@ -126,7 +127,7 @@ async function crumbUnlessToken(scope: Scope, input: RequestInput): Promise<void
  * checked before (a trigger token making the request itself has its own, narrow, read access).
  */
 async function authorize(scope: Scope, job: Job, input: RequestInput): Promise<Authority> {
-  const own = principalTokenAuthority(scope, job);
+  const own = principalTokenAuthority(scope.principal, job);
   if (own) return own;
   const presented = presentedToken(scope, input);
   const byToken = presented ? await tokenAuthority(scope, job, presented) : null;

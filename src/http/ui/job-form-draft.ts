@@ -29,6 +29,12 @@ export interface JobDraft {
   readonly scmUrl: string;
   readonly scmBranch: string;
   readonly scmCredentialsId: string;
+  /** "Build after other projects are built": the names as typed (comma-separated; empty: none) and the threshold. */
+  readonly upstreamProjects: string;
+  readonly upstreamThreshold: string;
+  /** "Build other projects": the names as typed and the threshold. */
+  readonly downstreamProjects: string;
+  readonly downstreamThreshold: string;
   readonly parameters: readonly ParameterDraft[];
   readonly steps: readonly StepDraft[];
   /** A new "Trigger builds remotely" token as typed (never rendered back), and whether to remove the current one. */
@@ -98,6 +104,10 @@ export function draftOf(settings: JobSettings): JobDraft {
     scmUrl: settings.scm?.remotes[0]?.url ?? '',
     scmBranch: settings.scm?.branches[0] ?? '',
     scmCredentialsId: settings.scm?.remotes[0]?.credentialsId ?? '',
+    upstreamProjects: settings.upstreamTrigger?.projects.join(', ') ?? '',
+    upstreamThreshold: settings.upstreamTrigger?.threshold ?? 'SUCCESS',
+    downstreamProjects: settings.downstreamTrigger?.projects.join(', ') ?? '',
+    downstreamThreshold: settings.downstreamTrigger?.threshold ?? 'SUCCESS',
     parameters: settings.parameters.map((definition) => {
       const row = { ...emptyParameter(definition.type), name: definition.name, description: definition.description };
       switch (definition.type) {
@@ -150,6 +160,10 @@ export function draftFromForm(input: RequestInput): JobDraft {
     scmUrl: text('scmUrl'),
     scmBranch: text('scmBranch'),
     scmCredentialsId: text('scmCredentialsId'),
+    upstreamProjects: text('upstreamTrigger.projects'),
+    upstreamThreshold: text('upstreamTrigger.threshold'),
+    downstreamProjects: text('downstreamTrigger.projects'),
+    downstreamThreshold: text('downstreamTrigger.threshold'),
     parameters: rowIndexes(input, 'parameters').flatMap((index) => {
       const field = (name: string) => `parameters[${index}].${name}`;
       const type = single(input, field('type'));

@@ -3,6 +3,7 @@ import { remoteTokenFor } from '../../auth/secret-box.js';
 import { DomainError } from '../../core/errors.js';
 import { type GitSource, simpleGitSource } from '../../core/git-source.js';
 import type { Job, JobSettings, RemoteTokenDigest, Retention } from '../../core/item.js';
+import { projectNames, type ProjectTrigger, type Threshold } from '../../core/job-edges.js';
 import { checkPasswordDefault, type ParameterDefinition } from '../../core/parameters.js';
 import type { SecretCodec } from '../jenkins/config-xml/parse.js';
 import type { JobDraft, ParameterDraft } from './job-form-draft.js';
@@ -61,6 +62,9 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       scm: scmOf(draft, job.settings.scm),
       // The form does not edit bindings yet: those set through config.xml stay.
       bindings: job.settings.bindings,
+      // As typed: Items resolves the names, and refuses unknown ones, cycles and thresholds it does not know.
+      upstreamTrigger: projectTrigger(draft.upstreamProjects, draft.upstreamThreshold),
+      downstreamTrigger: projectTrigger(draft.downstreamProjects, draft.downstreamThreshold),
       // The form keeps the rest of the config.xml the job was last written as, and so what of it is not run.
       ignoredSettings: job.settings.ignoredSettings,
     },
@@ -124,15 +128,22 @@ function remoteToken(draft: JobDraft, current: RemoteTokenDigest | null, secrets
   return draft.removeToken ? null : current;
 }
 
+/** A build trigger from its two inputs; none without a name. */
+function projectTrigger(names: string, threshold: string): ProjectTrigger | null {
+  const projects = projectNames(names);
+  return projects.length === 0 ? null : { projects, threshold: threshold as Threshold };
+}
+
 /** The input that shows an error about a setting (`DomainError.field`): `parameters.2.name` → `parameters[2].name`. */
 export function jobInputOf(field: string): string | null {
   if (field === 'timeoutMs') return 'timeout';
   if (field === 'scm.url' || field === 'scm.name' || field === 'scm.refspec') return 'scmUrl';
   if (field === 'scm.branch') return 'scmBranch';
   if (field === 'scm.credentialsId') return 'scmCredentialsId';
+  if (field === 'upstreamTrigger' || field === 'downstreamTrigger') return `${field}.projects`;
   const row = /^(parameters\.\d+\.(?:name|description|default|choices)|steps\.\d+\.(?:command|unstableReturn))$/.exec(field);
   if (row) return field.replace(/^(\w+)\.(\d+)\./, '$1[$2].');
-  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression', 'retryOnAgentLoss', 'timerSpec', 'pollSpec'].includes(field) ? field : null;
+  return ['quietPeriodSeconds', 'retention.maxBuilds', 'retention.maxDays', 'maxQueued', 'description', 'labelExpression', 'retryOnAgentLoss', 'timerSpec', 'pollSpec', 'upstreamTrigger.projects', 'upstreamTrigger.threshold', 'downstreamTrigger.projects', 'downstreamTrigger.threshold'].includes(field) ? field : null;
 }
 
 /**

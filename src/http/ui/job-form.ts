@@ -42,6 +42,13 @@ export async function saveJobForm(scope: Scope, job: Job): Promise<Response> {
   return scope.redirect(itemPath(job.fullName), 303);
 }
 
+/** Jenkins' words for the thresholds of both build triggers. */
+const THRESHOLD_CHOICES = [
+  ['SUCCESS', 'Trigger only if the build is stable'],
+  ['UNSTABLE', 'Trigger even if the build is unstable'],
+  ['FAILURE', 'Trigger even if the build fails'],
+] as const;
+
 async function jobForm(scope: Scope, job: Job, draft: JobDraft, errors: FormErrors, status: 200 | 400): Promise<Response> {
   const error = (name: string) => errors.fields.get(name) ?? null;
   const field = (name: string, label: string, hint?: string) => ({ name, id: inputId(name), label, error: error(name), ...(hint ? { hint } : {}) });
@@ -84,6 +91,10 @@ async function jobForm(scope: Scope, job: Job, draft: JobDraft, errors: FormErro
     <h2 id="triggers-title">Triggers and the queue</h2>
     ${textArea({ ...field('timerSpec', 'Build periodically', 'A schedule in Jenkins\' cron syntax, one per line: MINUTE HOUR DAY MONTH WEEKDAY, with H to spread the load (H 2 * * 1-5: once between 02:00 and 02:59 on weekdays; H/15 * * * *: every quarter hour), @daily, and TZ=Europe/Berlin as the first line. Empty: never.'), value: draft.timerSpec, rows: 2 })}
     ${textArea({ ...field('pollSpec', 'Poll SCM', "A schedule in the same syntax on which the job's repository is asked whether its branches moved; a build starts when they did (H/5 * * * *: every five minutes). Empty: no polling, unless the job's config.xml asks to poll on push notifications only."), value: draft.pollSpec, rows: 2 })}
+    ${textField({ ...field('upstreamTrigger.projects', 'Build after other projects are built', "Jobs whose finished builds start this one, comma-separated, relative to this job's folder (/name: a full name). Empty: none."), value: draft.upstreamProjects })}
+    ${select({ ...field('upstreamTrigger.threshold', 'When they finish'), choices: THRESHOLD_CHOICES, value: draft.upstreamThreshold })}
+    ${textField({ ...field('downstreamTrigger.projects', 'Build other projects', "Jobs a finished build of this one starts, comma-separated, relative to this job's folder; you need Job/Build on each. Empty: none."), value: draft.downstreamProjects })}
+    ${select({ ...field('downstreamTrigger.threshold', 'When this one finishes'), choices: THRESHOLD_CHOICES, value: draft.downstreamThreshold })}
     ${textField({ ...field('quietPeriodSeconds', 'Quiet period (seconds)', "How long a trigger waits before its build may start. Empty: the server's default."), value: draft.quietPeriodSeconds })}
     ${checkbox({ ...field('coalesce', 'Coalesce identical triggers', 'A trigger with the same parameters as one still waiting joins it, instead of queueing a build of its own.'), checked: draft.coalesce })}
     ${textField({ ...field('maxQueued', 'Most queued builds', "How many builds of this job may wait in the queue. Empty: the server's default."), value: draft.maxQueued })}

@@ -7,6 +7,7 @@ import { jobColor } from '../jenkins/beans/item.js';
 import type { Scope } from '../jenkins/scope.js';
 import { statusWithWords } from './format.js';
 import { historyTable, jobQueue } from './job-history.js';
+import { jobRelations } from './job-relations.js';
 import { crumbField, type Html, renderPage } from './page.js';
 import { parametersFormPath } from './parameters-form.js';
 import { renameForm } from './rename-form.js';
@@ -33,6 +34,7 @@ export function jobUiActions(job: Job): ActionTable {
 
 async function jobPage(scope: Scope, job: Job, tokenForm: TokenFormState, status: 200 | 400): Promise<Response> {
   const color = await jobColor(job, (name) => scope.deps.store.builds.latest(job.id, name));
+  const relations = await jobRelations(scope, job);
   return renderPage(scope, {
     title: job.name,
     trail: trailOf(job.fullName),
@@ -46,6 +48,7 @@ ${ignoredSettingsNotice(job)}
 ${pollingNote(job)}
 ${jobActions(scope, job)}
 <section aria-labelledby="history-title"><h2 id="history-title">Build history</h2>${jobQueue(scope, job)}${historyTable(scope, job)}</section>
+${relations}
 ${triggerPanel(scope, job, tokenForm)}
 ${renameForm(scope, job)}
 ${deleteForm(scope, job)}`,

@@ -46,7 +46,7 @@ export async function createFromForm(scope: Scope, parent: Folder | null): Promi
     write = () => scope.deps.items.copy(source, parent, draft.name, scope.configurer());
   } else {
     const settings = draft.mode === 'folder' ? ({ kind: 'folder', description: '' } as const) : defaultJobSettings();
-    write = () => scope.deps.items.create(parent, draft.name, settings, null);
+    write = () => scope.deps.items.create(parent, draft.name, settings, null, scope.configurer());
   }
   const created = await attempt(write, (field) => (field === 'name' ? 'name' : null));
   if (!created.ok) return newItemForm(scope, parent, draft, created.errors, 400);

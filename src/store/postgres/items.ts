@@ -1,7 +1,9 @@
 import { DomainError } from '../../core/errors.js';
 import { repositoryKeysOf } from '../../core/git-source.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../../core/item.js';
+import type { JobEdge, OwnEdge } from '../../core/job-edges.js';
 import { nameKey } from '../../core/item-name.js';
+import { type EdgeRow, edgeRows, rowToEdge } from '../sql/edges.js';
 import { keysBelow } from '../sql/names.js';
 import { itemNameTaken } from '../sql/refusals.js';
 import { type ItemRow, rowToItem } from '../sql/rows.js';
@@ -62,6 +64,7 @@ export class PgItemStore implements ItemStore {
         );
         const created = rowToItem(row as ItemRow);
         await indexRepositories(tx, created);
+        if (item.edges) await writeEdges(tx, created.id, item.edges);
         return created;
       } catch (error) {
         if (isUniqueViolation(error)) throw itemNameTaken(item.name);
@@ -70,7 +73,7 @@ export class PgItemStore implements ItemStore {
     });
   }
 
-  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, nextFires: NextFires = NO_FIRES): Promise<Item> {
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, nextFires: NextFires = NO_FIRES, edges?: readonly OwnEdge[]): Promise<Item> {
     return this.batch.write(async (tx) => {
       const current = await tx.one<ItemRow>('SELECT * FROM items WHERE id = $1 FOR NO KEY UPDATE', [id]);
       if (!current) throw new DomainError('item_not_found', `No item with id ${id}.`);
@@ -87,8 +90,17 @@ export class PgItemStore implements ItemStore {
       ]);
       const updated = rowToItem(row as ItemRow);
       await indexRepositories(tx, updated);
+      if (edges) await writeEdges(tx, id, edges);
       return updated;
     }, { jobIds: [id] });
+  }
+
+  async downstreamOf(jobId: number): Promise<JobEdge[]> {
+    return (await this.db.rows<EdgeRow>('SELECT * FROM job_edges WHERE upstream_id = $1 ORDER BY downstream_id', [jobId])).map(rowToEdge);
+  }
+
+  async upstreamOf(jobId: number): Promise<JobEdge[]> {
+    return (await this.db.rows<EdgeRow>('SELECT * FROM job_edges WHERE downstream_id = $1 ORDER BY upstream_id', [jobId])).map(rowToEdge);
   }
 
   rename(id: number, name: string): Promise<Item> {
@@ -135,4 +147,12 @@ async function indexRepositories(tx: Pick<Sql, 'run'>, item: Item): Promise<void
   await tx.run('DELETE FROM job_repositories WHERE job_id = $1', [item.id]);
   const keys = item.kind === 'job' ? repositoryKeysOf(item.settings.scm) : [];
   if (keys.length > 0) await tx.run('INSERT INTO job_repositories (repository_key, job_id) SELECT unnest($1::text[]), $2', [keys, item.id]);
+}
+
+/** Within the caller's transaction: the job's own edges replaced. */
+async function writeEdges(tx: Sql, ownerId: number, edges: readonly OwnEdge[]): Promise<void> {
+  await tx.run('DELETE FROM job_edges WHERE owner_id = $1', [ownerId]);
+  for (const row of edgeRows(ownerId, edges)) {
+    await tx.run('INSERT INTO job_edges (owner_id, upstream_id, downstream_id, threshold) VALUES ($1, $2, $3, $4)', [row.owner, row.upstream, row.downstream, row.threshold]);
+  }
 }

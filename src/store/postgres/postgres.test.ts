@@ -5,7 +5,7 @@ import type { Build } from '../../core/build.js';
 import { isDomainError } from '../../core/errors.js';
 import { defaultJobSettings, type Job } from '../../core/item.js';
 import { describeStoreContract } from '../contract.suite.js';
-import { SchemaTooNewError } from '../sql/schema.js';
+import { migrationFiles, SchemaTooNewError } from '../sql/schema.js';
 import type { Store } from '../types.js';
 import { LOCK_IN_ORDER } from './job-lock.js';
 import { latestPostgresSchemaVersion } from './migrate.js';
@@ -138,7 +138,8 @@ describe('postgres store shared by several nodes', () => {
     await client.connect();
     try {
       const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-      expect(rows.map((row) => row.version)).toEqual(Array.from({ length: latestPostgresSchemaVersion() }, (_, index) => index + 1));
+      // Each migration once (numbers taken by branches not yet merged may be missing).
+      expect(rows.map((row) => row.version)).toEqual(migrationFiles(new URL('./migrations/', import.meta.url)).map((migration) => migration.version));
       // A database a newer Steward has migrated is refused before anything changes.
       await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)', [latestPostgresSchemaVersion() + 1]);
     } finally {

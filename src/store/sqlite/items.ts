@@ -2,8 +2,10 @@ import { repositoryKeysOf } from '../../core/git-source.js';
 import type { Database, Statement } from 'better-sqlite3';
 import { DomainError } from '../../core/errors.js';
 import type { FolderSettings, Item, Job, JobSettings } from '../../core/item.js';
+import type { JobEdge, OwnEdge } from '../../core/job-edges.js';
 import { nameKey } from '../../core/item-name.js';
 import { type ItemStore, type NewItem, type NextFires, NO_FIRES } from '../types.js';
+import { type EdgeRow, edgeRows, rowToEdge } from '../sql/edges.js';
 import { keysBelow } from '../sql/names.js';
 import { itemNameTaken } from '../sql/refusals.js';
 import { type ItemRow, rowToItem } from '../sql/rows.js';
@@ -63,6 +65,10 @@ export class SqliteItemStore implements ItemStore {
   /** Writes the job's rows of `job_repositories` in the same transaction as its settings. */
   private readonly indexRepositories: (item: Item) => void;
   private readonly renameBelow: Statement;
+  private readonly dropEdges: Statement<[number]>;
+  private readonly insertEdge: Statement<[number, number, number, string]>;
+  private readonly edgesFrom: Statement<[number], EdgeRow>;
+  private readonly edgesTo: Statement<[number], EdgeRow>;
 
   constructor(
     db: Database,
@@ -90,6 +96,10 @@ export class SqliteItemStore implements ItemStore {
       forget.run(item.id);
       for (const key of item.kind === 'job' ? repositoryKeysOf(item.settings.scm) : []) remember.run(key, item.id);
     };
+    this.dropEdges = db.prepare('DELETE FROM job_edges WHERE owner_id = ?');
+    this.insertEdge = db.prepare('INSERT INTO job_edges (owner_id, upstream_id, downstream_id, threshold) VALUES (?, ?, ?, ?)');
+    this.edgesFrom = db.prepare('SELECT * FROM job_edges WHERE upstream_id = ? ORDER BY downstream_id');
+    this.edgesTo = db.prepare('SELECT * FROM job_edges WHERE downstream_id = ? ORDER BY upstream_id');
     this.renameRow = db.prepare('UPDATE items SET name = @name, full_name = @fullName, full_name_key = @key, updated_at = @now WHERE id = @id RETURNING *');
     // Everything below keeps its path under the item: only the leading old full name changes.
     this.renameBelow = db.prepare(
@@ -145,6 +155,7 @@ export class SqliteItemStore implements ItemStore {
         }) as ItemRow;
         const created = rowToItem(row);
         this.indexRepositories(created);
+        if (item.edges) this.writeEdges(created.id, item.edges);
         return this.cache.remember(created);
       } catch (error) {
         if (isUniqueViolation(error)) {
@@ -155,7 +166,7 @@ export class SqliteItemStore implements ItemStore {
     });
   }
 
-  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, nextFires: NextFires = NO_FIRES): Promise<Item> {
+  update(id: number, settings: FolderSettings | JobSettings, sourceConfig: string | null, nextFires: NextFires = NO_FIRES, edges?: readonly OwnEdge[]): Promise<Item> {
     return this.batch.write(() => {
       const current = this.byId.get(id);
       if (!current) throw new DomainError('item_not_found', `No item with id ${id}.`);
@@ -165,8 +176,23 @@ export class SqliteItemStore implements ItemStore {
       const row = this.updateRow.get({ id, settings: JSON.stringify(settings), sourceConfig, timerNextAt: nextFires.build, pollNextAt: nextFires.poll, now: Date.now() }) as ItemRow;
       const updated = rowToItem(row);
       this.indexRepositories(updated);
+      if (edges) this.writeEdges(id, edges);
       return this.cache.remember(updated);
     });
+  }
+
+  async downstreamOf(jobId: number): Promise<JobEdge[]> {
+    return this.edgesFrom.all(jobId).map(rowToEdge);
+  }
+
+  async upstreamOf(jobId: number): Promise<JobEdge[]> {
+    return this.edgesTo.all(jobId).map(rowToEdge);
+  }
+
+  /** Within the caller's write: the job's own edges replaced. */
+  private writeEdges(ownerId: number, edges: readonly OwnEdge[]): void {
+    this.dropEdges.run(ownerId);
+    for (const row of edgeRows(ownerId, edges)) this.insertEdge.run(row.owner, row.upstream, row.downstream, row.threshold);
   }
 
   rename(id: number, name: string): Promise<Item> {

@@ -81,6 +81,13 @@ function causeBean(cause: Exclude<Cause, { kind: 'rebuild' }>): Bean {
       ]);
     case 'github_push':
       return bean('com.cloudbees.jenkins.GitHubPushCause', [['shortDescription', 3, () => describeCause(cause)]]);
+    case 'upstream':
+      return bean('hudson.model.Cause$UpstreamCause', [
+        ['shortDescription', 3, () => describeCause(cause)],
+        ['upstreamBuild', 3, () => cause.build],
+        ['upstreamProject', 3, () => cause.job],
+        ['upstreamUrl', 3, () => itemPath(cause.job)],
+      ]);
     case 'agent_loss_retry':
       // Jenkins has no freestyle equivalent (Pipeline's `retry(conditions: [agent()])` comes closest).
       return bean('io.steward.model.Cause$AgentLossRetryCause', [

@@ -82,12 +82,29 @@ export function jobBean(context: BeanContext, job: Job, permalinks = new Permali
     ],
     ['concurrentBuild', 1, () => settings.concurrentBuild],
     ['disabled', 1, () => settings.disabled],
-    ['downstreamProjects', 1, () => []],
+    ['downstreamProjects', 1, async () => projectRefs(context, (await context.store.items.downstreamOf(job.id)).map((edge) => edge.downstreamId))],
     ['labelExpression', 1, () => settings.labelExpression],
     ['scm', 1, () => bean('hudson.scm.NullSCM', [])],
-    ['upstreamProjects', 1, () => []],
+    ['upstreamProjects', 1, async () => projectRefs(context, (await context.store.items.upstreamOf(job.id)).map((edge) => edge.upstreamId))],
     ['allBuilds', -2, () => buildPages(Number.POSITIVE_INFINITY)],
   ]);
+}
+
+/**
+ * Upstream or downstream jobs as Jenkins lists them (`{_class, name, url, color}`), by full name, each
+ * once, only those the caller may read: read through the job's edges, one lookup per job listed.
+ */
+async function projectRefs(context: BeanContext, ids: readonly number[]): Promise<Bean[]> {
+  const found = await Promise.all([...new Set(ids)].map((id) => context.store.items.get(id)));
+  const jobs = found.filter((item): item is Job => item?.kind === 'job' && canRead(context, item)).sort((a, b) => (a.fullName < b.fullName ? -1 : a.fullName > b.fullName ? 1 : 0));
+  const permalinks = new PermalinkLoader(context.store.builds, jobIds(jobs));
+  return jobs.map((job) =>
+    bean(JOB_CLASS, [
+      ['name', 999, () => job.name],
+      ['url', 999, () => context.rootUrl + itemPath(job.fullName)],
+      ['color', 999, () => jobColor(job, (name) => permalinks.get(job.id, name))],
+    ]),
+  );
 }
 
 /** A folder (com.cloudbees.hudson.plugins.folder.Folder): its readable children in `jobs`. */

@@ -123,9 +123,13 @@ two</choices></hudson.model.ChoiceParameterDefinition>
         { kind: 'file', credentialsId: 'kubeconfig', variable: 'KUBECONFIG' },
         { kind: 'sshUserPrivateKey', credentialsId: 'deploy-key', keyFileVariable: 'KEY', usernameVariable: 'KEY_USER', passphraseVariable: null },
       ],
+      upstreamTrigger: { projects: ['a', 'folder/b'], threshold: 'UNSTABLE' },
+      downstreamTrigger: { projects: ['x'], threshold: 'FAILURE' },
       ignoredSettings: [],
     };
     const xml = renderConfigXml(asJob(settings, null));
+    expect(xml).toContain('<jenkins.triggers.ReverseBuildTrigger><spec/><upstreamProjects>a, folder/b</upstreamProjects><threshold><name>UNSTABLE</name><ordinal>1</ordinal><color>YELLOW</color><completeBuild>true</completeBuild></threshold></jenkins.triggers.ReverseBuildTrigger>');
+    expect(xml).toContain('<hudson.tasks.BuildTrigger><childProjects>x</childProjects><threshold><name>FAILURE</name>');
     expect(xml).toMatch(/^<\?xml version='1\.1' encoding='UTF-8'\?>\n<project>/);
     expect(xml).toContain('<scm class="hudson.scm.NullSCM"/>');
     expect(parseConfigXml(xml, null, secrets).settings).toEqual(settings);

@@ -17,6 +17,17 @@ export const TIMEOUT_WRAPPER = 'hudson.plugins.build__timeout.BuildTimeoutWrappe
 export const TIMER_TRIGGER = 'hudson.triggers.TimerTrigger';
 export const SCM_TRIGGER = 'hudson.triggers.SCMTrigger';
 export const GITHUB_PUSH_TRIGGER = 'com.cloudbees.jenkins.GitHubPushTrigger';
+/** "Build after other projects are built", in the downstream job's `<triggers>`. */
+export const REVERSE_BUILD_TRIGGER = 'jenkins.triggers.ReverseBuildTrigger';
+/** "Build other projects", in the upstream job's `<publishers>`. */
+export const BUILD_TRIGGER = 'hudson.tasks.BuildTrigger';
+
+/** Jenkins' `Result` as a threshold is written: its ordinal and ball colour beside the name. */
+export const THRESHOLD_FIELDS = {
+  SUCCESS: { ordinal: 0, color: 'BLUE' },
+  UNSTABLE: { ordinal: 1, color: 'YELLOW' },
+  FAILURE: { ordinal: 2, color: 'RED' },
+} as const;
 
 /** How a stored trigger token is shown in config.xml: a handle that names it without revealing it. */
 export function tokenPlaceholder(handle: string): string {

@@ -1,5 +1,6 @@
 import type { Document, Element } from '@xmldom/xmldom';
 import { remoteTokenFor } from '../../../auth/secret-box.js';
+import { projectNames, type ProjectTrigger, type Threshold } from '../../../core/job-edges.js';
 import { defaultJobSettings, type FolderSettings, type JobSettings, type RemoteTokenDigest, type Retention, type ShellStep } from '../../../core/item.js';
 import { checkPasswordDefault, type ParameterDefinition } from '../../../core/parameters.js';
 import { Refusal } from '../../errors.js';
@@ -18,6 +19,8 @@ import {
   SCM_TRIGGER,
   GITHUB_PUSH_TRIGGER,
   TIMER_TRIGGER,
+  REVERSE_BUILD_TRIGGER,
+  BUILD_TRIGGER,
   tokenPlaceholder,
 } from './kinds.js';
 
@@ -85,6 +88,8 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     githubPushTrigger: child(child(root, 'triggers'), GITHUB_PUSH_TRIGGER) !== null,
     scm: readScm(root, ignored),
     bindings: readBindings(root),
+    upstreamTrigger: readProjectTrigger(child(child(root, 'triggers'), REVERSE_BUILD_TRIGGER), 'upstreamProjects'),
+    downstreamTrigger: readProjectTrigger(child(child(root, 'publishers'), BUILD_TRIGGER), 'childProjects'),
   };
   noteIgnored(root, ignored);
   return { settings: { ...settings, ignoredSettings: ignored }, source: sourceOf(document), ignored };
@@ -257,9 +262,6 @@ function readScmTrigger(root: Element): Pick<JobSettings, 'pollSpec' | 'ignorePo
   return { pollSpec: text(trigger, 'spec') ?? '', ignorePostCommitHooks: flag(trigger, 'ignorePostCommitHooks') };
 }
 
-/** The triggers Steward runs. */
-const RUN_TRIGGERS = new Set([TIMER_TRIGGER, SCM_TRIGGER, GITHUB_PUSH_TRIGGER]);
-
 /**
  * A git SCM as the job's source, with its extensions Steward does not run named in `ignored`; any
  * other SCM class (Subversion, Mercurial…) is kept and named as not run; `hudson.scm.NullSCM`: none.
@@ -277,10 +279,26 @@ function readScm(root: Element, ignored: string[]): JobSettings['scm'] {
   return source;
 }
 
+/**
+ * `ReverseBuildTrigger`'s `upstreamProjects` or `BuildTrigger`'s `childProjects` (comma-separated
+ * names) with the `threshold`'s name (SUCCESS when absent, as in Jenkins); null without the element or
+ * with no name in it. Items resolves the names and checks the threshold when the job is saved.
+ */
+function readProjectTrigger(element: Element | null, field: string): ProjectTrigger | null {
+  if (!element) return null;
+  const projects = projectNames(text(element, field) ?? '');
+  if (projects.length === 0) return null;
+  const threshold = (text(child(element, 'threshold'), 'name') ?? '').trim();
+  return { projects, threshold: (threshold === '' ? 'SUCCESS' : threshold) as Threshold };
+}
+
+/** The triggers and publishers Steward runs. */
+const RUN_TRIGGERS: Readonly<Record<string, readonly string[]>> = { triggers: [TIMER_TRIGGER, SCM_TRIGGER, GITHUB_PUSH_TRIGGER, REVERSE_BUILD_TRIGGER], publishers: [BUILD_TRIGGER] };
+
 function noteIgnored(root: Element, ignored: string[]): void {
   for (const section of ['triggers', 'publishers']) {
     for (const element of elements(child(root, section))) {
-      if (!(section === 'triggers' && RUN_TRIGGERS.has(element.nodeName))) ignored.push(`${section}/${element.nodeName}`);
+      if (!RUN_TRIGGERS[section]?.includes(element.nodeName)) ignored.push(`${section}/${element.nodeName}`);
     }
   }
   for (const element of elements(child(root, 'buildWrappers'))) {

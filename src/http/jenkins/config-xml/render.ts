@@ -1,5 +1,6 @@
 import type { Document, Element } from '@xmldom/xmldom';
 import type { Item, JobSettings } from '../../../core/item.js';
+import type { ProjectTrigger } from '../../../core/job-edges.js';
 import type { ParameterDefinition } from '../../../core/parameters.js';
 import { isDeepStrictEqual } from 'node:util';
 import { bindingsXml } from './bindings.js';
@@ -16,6 +17,9 @@ import {
   SCM_TRIGGER,
   GITHUB_PUSH_TRIGGER,
   TIMER_TRIGGER,
+  REVERSE_BUILD_TRIGGER,
+  BUILD_TRIGGER,
+  THRESHOLD_FIELDS,
   tokenPlaceholder,
 } from './kinds.js';
 import { GIT_SCM, gitScmXml, NULL_SCM, readGitScm } from './git-scm.js';
@@ -61,6 +65,12 @@ function overlayJob(document: Document, root: Element, settings: JobSettings): v
     document,
   );
   placeOrRemove(triggers, GITHUB_PUSH_TRIGGER, settings.githubPushTrigger ? `<${GITHUB_PUSH_TRIGGER} plugin="github"><spec></spec></${GITHUB_PUSH_TRIGGER}>` : null, document);
+
+  placeOrRemove(triggers, REVERSE_BUILD_TRIGGER, settings.upstreamTrigger === null ? null : projectTriggerXml(REVERSE_BUILD_TRIGGER, '<spec></spec>', 'upstreamProjects', settings.upstreamTrigger), document);
+  if (settings.downstreamTrigger !== null || child(root, 'publishers')) {
+    const publishers = ensure(document, root, 'publishers');
+    placeOrRemove(publishers, BUILD_TRIGGER, settings.downstreamTrigger === null ? null : projectTriggerXml(BUILD_TRIGGER, '', 'childProjects', settings.downstreamTrigger), document);
+  }
 
   const builders = ensure(document, root, 'builders');
   removeChildren(builders, SHELL_BUILDER);
@@ -128,6 +138,13 @@ function ensure(document: Document, root: Element, name: string): Element {
   if (found) return found;
   replaceOrAppend(root, name, document.createElement(name));
   return child(root, name) as Element;
+}
+
+/** Jenkins' shape of both build triggers: the names, comma-separated, and the threshold as a `Result`. */
+function projectTriggerXml(tag: string, head: string, field: string, trigger: ProjectTrigger): string {
+  const { ordinal, color } = THRESHOLD_FIELDS[trigger.threshold];
+  const threshold = `<threshold><name>${trigger.threshold}</name><ordinal>${ordinal}</ordinal><color>${color}</color><completeBuild>true</completeBuild></threshold>`;
+  return `<${tag}>${head}<${field}>${escapeXml(trigger.projects.join(', '))}</${field}>${threshold}</${tag}>`;
 }
 
 /** Replaces the element of that name with `xml`, or removes it when `xml` is null. */

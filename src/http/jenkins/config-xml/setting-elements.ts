@@ -1,7 +1,17 @@
 import { DomainError, isDomainError } from '../../../core/errors.js';
 
 /** The config.xml element a job setting is read from, where the names differ. */
-const ELEMENTS: Readonly<Record<string, string>> = { labelExpression: 'assignedNode', timerSpec: 'hudson.triggers.TimerTrigger', pollSpec: 'hudson.triggers.SCMTrigger' };
+const ELEMENTS: Readonly<Record<string, string>> = {
+  labelExpression: 'assignedNode',
+  timerSpec: 'hudson.triggers.TimerTrigger',
+  pollSpec: 'hudson.triggers.SCMTrigger',
+  upstreamTrigger: 'jenkins.triggers.ReverseBuildTrigger',
+  'upstreamTrigger.projects': 'jenkins.triggers.ReverseBuildTrigger',
+  'upstreamTrigger.threshold': 'jenkins.triggers.ReverseBuildTrigger',
+  downstreamTrigger: 'hudson.tasks.BuildTrigger',
+  'downstreamTrigger.projects': 'hudson.tasks.BuildTrigger',
+  'downstreamTrigger.threshold': 'hudson.tasks.BuildTrigger',
+};
 
 /**
  * Saves settings read from a config.xml. The domain names a setting at fault by its own name; someone

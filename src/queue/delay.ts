@@ -1,5 +1,5 @@
-import { DURATION_FORMS, parseDuration } from '../../core/duration.js';
-import { DomainError } from '../../core/errors.js';
+import { DURATION_FORMS, parseDuration } from '../core/duration.js';
+import { DomainError } from '../core/errors.js';
 
 const MAX_DELAY_MS = 30 * 86_400_000;
 

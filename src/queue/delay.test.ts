@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDomainError } from '../../core/errors.js';
+import { isDomainError } from '../core/errors.js';
 import { parseDelay } from './delay.js';
 
 describe('parseDelay', () => {
