@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgent } from '../support/agent.js';
-import { TestRepository } from '../support/git-repos.js';
+import { startGitHttpServer, TestRepository } from '../support/git-repos.js';
 import { jobXml, startTestServer, type TestServer, waitForBuild } from '../support/server.js';
 
 /**
@@ -135,5 +135,32 @@ describe('git checkout', () => {
     expect(failed.log).toContain("ERROR: Couldn't find any revision to build.");
     expect(failed.log).toMatch(/Hint: No branch specifier \(\*\/nope\) matched .* Branches seen: origin\/main/);
     expect(failed.log).not.toContain('README=');
+  });
+
+  it('fetches over HTTP with a username and password from the credential store, on the built-in node and on an agent, the password never in the log', async () => {
+    const http = await startGitHttpServer(repo.root, 'git-user', 'http-pass-7e21');
+    try {
+      const made = await server.fetch('/credentials/store/system/domain/_/createCredentials', {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+        body: '<com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl><scope>GLOBAL</scope><id>git-http</id><description/><username>git-user</username><password>http-pass-7e21</password></com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl>',
+      });
+      expect(made.status).toBe(200);
+      const url = http.url('app.git');
+      const scm = `<scm class="hudson.plugins.git.GitSCM"><configVersion>2</configVersion><userRemoteConfigs><hudson.plugins.git.UserRemoteConfig><url>${url}</url><credentialsId>git-http</credentialsId></hudson.plugins.git.UserRemoteConfig></userRemoteConfigs><branches><hudson.plugins.git.BranchSpec><name>*/main</name></hudson.plugins.git.BranchSpec></branches><extensions/></scm>`;
+      for (const node of ['built-in', 'git']) {
+        await server.createJob(`http-${node}`, jobXml({ steps: [STEPS], extra: `${scm}<assignedNode>${node}</assignedNode><canRoam>false</canRoam>` }));
+        const done = await build(`http-${node}`, 1);
+        expect(done.result, done.log).toBe('SUCCESS');
+        expect(done.vars.GIT_URL).toBe(url);
+        expect(done.log).not.toContain('http-pass-7e21');
+      }
+      // A job naming a credential that does not exist is refused when it is saved, naming the field.
+      const refused = await server.fetch('/createItem?name=http-missing', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: jobXml({ extra: scm.replace('git-http', 'no-such-credential') }) });
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toContain('no-such-credential');
+    } finally {
+      await http.close();
+    }
   });
 });

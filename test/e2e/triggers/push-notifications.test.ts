@@ -46,11 +46,12 @@ beforeAll(async () => {
   // Builds run as a build user here (tests run as root), for whom the repositories are another
   // account's: git fetches from them only when told they are safe, as an operator would.
   writeFileSync(join(repo.root, 'gitconfig'), '[safe]\n\tdirectory = *\n');
-  server = await startTestServer({ config: `security:\n  failedAuthentications: { attempts: 1000, window: 1min }\nsettings:\n  buildEnvironment:\n    GIT_CONFIG_GLOBAL: ${join(repo.root, 'gitconfig')}\n` });
+  server = await startTestServer({ config: `security:\n  failedAuthentications: { attempts: 1000, window: 1min }\n  githubWebhookSecretCredential: github-webhook\nsettings:\n  buildEnvironment:\n    GIT_CONFIG_GLOBAL: ${join(repo.root, 'gitconfig')}\n` });
   await server.createJob('app', gitJob(repo.url, '*/main', POLL_ON_PUSH));
   await server.createJob('app-release', gitJob(repo.url, '*/release-*', POLL_ON_PUSH));
   // Uses the repository, but listens to no notifications.
   await server.createJob('app-manual', gitJob(repo.url, '*/main', ''));
+  await server.createJob('app-gh', gitJob(repo.url, '*/main', '<com.cloudbees.jenkins.GitHubPushTrigger plugin="github"><spec/></com.cloudbees.jenkins.GitHubPushTrigger>'));
   const made = await server.fetch('/steward/api/v1/trigger-tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'git-host', items: ['app', 'app-release', 'app-manual'] }) });
   token = ((await made.json()) as { value: string }).value;
 });
@@ -149,5 +150,46 @@ describe('signed webhooks and git jobs', () => {
     const feature = await deliver('refs/heads/feature/x');
     expect(feature.status).toBe(202);
     expect(((await feature.json()) as { reason: string }).reason).toContain('app-release: refs/heads/feature/x matches none of its branch specifiers (*/release-*)');
+  });
+});
+
+describe('/github-webhook/', () => {
+  const push = (secret: string | null, payload: unknown, event = 'push') => {
+    const body = JSON.stringify(payload);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event };
+    if (secret !== null) headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    return fetch(`${server.url}/github-webhook/`, { method: 'POST', headers, body });
+  };
+  const payload = { ref: 'refs/heads/main', after: 'a'.repeat(40), pusher: { name: 'octocat' } };
+
+  it('refuses every delivery until a secret is set, then unsigned and wrongly signed ones', async () => {
+    const before = await push('whatever', { ...payload, repository: { clone_url: repo.url } });
+    expect(before.status).toBe(403);
+    expect(before.headers.get('x-steward-reason')).toBe('webhook_secret_missing');
+    const made = await server.fetch('/credentials/store/system/domain/_/createCredentials', {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl><scope>GLOBAL</scope><id>github-webhook</id><description>signs GitHub deliveries</description><secret>gh-secret-5a1f</secret></org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl>',
+    });
+    expect(made.status).toBe(200);
+    expect((await push(null, { ...payload, repository: { clone_url: repo.url } })).status).toBe(403);
+    const wrong = await push('not-the-secret', { ...payload, repository: { clone_url: repo.url } });
+    expect(wrong.status).toBe(403);
+    expect(wrong.headers.get('x-steward-reason')).toBe('webhook_signature_invalid');
+    expect(await (await push('gh-secret-5a1f', { zen: 'hi' }, 'ping')).json()).toEqual({ status: 'pong' });
+  });
+
+  it('makes the jobs with the push trigger for that repository and branch poll, which build with GitHub\'s cause', async () => {
+    const before = (await lastBuildNumber('app-gh')) ?? 0;
+    const answer = await push('gh-secret-5a1f', { ...payload, repository: { clone_url: repo.url, html_url: 'https://github.example/team/app' } });
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { polling: string[] }).polling).toContain('app-gh');
+    const build = await waitForBuild(server, '/job/app-gh', before + 1, 20_000);
+    expect((build.actions as Array<{ causes?: Array<{ _class: string; shortDescription: string }> }>).flatMap((action) => action.causes ?? [])).toEqual([
+      expect.objectContaining({ _class: 'com.cloudbees.jenkins.GitHubPushCause', shortDescription: 'Started by GitHub push by octocat' }),
+    ]);
+    const elsewhere = await push('gh-secret-5a1f', { ...payload, ref: 'refs/heads/feature/y', repository: { clone_url: repo.url } });
+    expect(elsewhere.status).toBe(202);
+    expect(((await elsewhere.json()) as { reason: string }).reason).toBe(`No git jobs using repository: ${repo.url} and branches: refs/heads/feature/y`);
   });
 });
