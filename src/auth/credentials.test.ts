@@ -1,30 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTestDomain, type TestDomain } from '../../test/support/real-store.js';
 import { defaultJobSettings, type Job } from '../core/item.js';
-import { Items } from '../items/items.js';
 import { maskedForms } from '../logs/masking.js';
-import { openSqliteStore } from '../store/sqlite/open.js';
 import type { Store } from '../store/types.js';
 import { Credentials } from './credentials.js';
 import { SecretBox } from './secret-box.js';
 
-let dir: string;
+let domain: TestDomain;
 let store: Store;
 let credentials: Credentials;
-let items: Items;
+let items: TestDomain['items'];
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'steward-credentials-'));
-  store = openSqliteStore({ path: join(dir, 'steward.db') });
+  domain = openTestDomain('credentials');
+  ({ store, items } = domain);
   credentials = new Credentials(store, new SecretBox(Buffer.alloc(32, 7)));
-  items = new Items({ store, stopBuilds: async () => {}, removeFiles: async () => {}, isBuilding: () => false, moveFiles: async () => {} });
 });
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+
+afterEach(() => domain.close());
 
 const binding = (credentialsId: string) => ({ ...defaultJobSettings(), bindings: [{ kind: 'string' as const, credentialsId, variable: 'T' }] });
 

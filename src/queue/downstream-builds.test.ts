@@ -1,34 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTestDomain, type TestDomain } from '../../test/support/real-store.js';
 import type { Build, Result } from '../core/build.js';
 import { defaultJobSettings, type Job } from '../core/item.js';
-import { Items } from '../items/items.js';
-import { openSqliteStore } from '../store/sqlite/open.js';
 import type { Store } from '../store/types.js';
 import { queueDownstream } from './downstream-builds.js';
-import { Triggers } from './trigger.js';
+import type { Triggers } from './trigger.js';
 
 const log = pino({ level: 'silent' });
-let dir: string;
+let domain: TestDomain;
 let store: Store;
-let items: Items;
+let items: TestDomain['items'];
 let triggers: Triggers;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'steward-downstream-'));
-  store = openSqliteStore({ path: join(dir, 'steward.db') });
-  items = new Items({ store, stopBuilds: async () => {}, removeFiles: async () => {}, isBuilding: () => false, moveFiles: async () => {} });
-  const sealer = { seal: (text: string) => text, unseal: (text: string) => text, digest: (text: string) => text };
-  triggers = new Triggers({ store, sealer, defaultQuietPeriodSeconds: () => 0, defaultMaxQueued: () => 100, wake: () => {} });
+  domain = openTestDomain('downstream');
+  ({ store, items, triggers } = domain);
 });
 
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => domain.close());
 
 const finished = (job: Job, number: number, result: Result): Build => ({
   jobId: job.id,

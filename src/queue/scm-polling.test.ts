@@ -1,41 +1,30 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTestDomain, type TestDomain } from '../../test/support/real-store.js';
 import { defaultJobSettings, type Job } from '../core/item.js';
-import { Items } from '../items/items.js';
-import { openSqliteStore } from '../store/sqlite/open.js';
 import type { Store } from '../store/types.js';
 import { changedRefs, type RepositoryAnswer, ScmPolling } from './scm-polling.js';
-import { Triggers } from './trigger.js';
+import type { Triggers } from './trigger.js';
 
 const log = pino({ level: 'silent' });
-let dir: string;
+let domain: TestDomain;
 let store: Store;
 let clock: number;
-let items: Items;
+let items: TestDomain['items'];
 let triggers: Triggers;
 /** What the repository answers next; a poll counts as asked. */
 let answer: RepositoryAnswer;
 let asked: number;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'steward-polling-'));
-  store = openSqliteStore({ path: join(dir, 'steward.db') });
   clock = Date.parse('2026-12-08T10:30:00Z');
-  const now = () => clock;
-  items = new Items({ store, stopBuilds: async () => {}, removeFiles: async () => {}, isBuilding: () => false, moveFiles: async () => {}, now });
-  const sealer = { seal: (text: string) => text, unseal: (text: string) => text, digest: (text: string) => text };
-  triggers = new Triggers({ store, sealer, defaultQuietPeriodSeconds: () => 0, defaultMaxQueued: () => 100, wake: () => {}, now });
+  domain = openTestDomain('polling', () => clock);
+  ({ store, items, triggers } = domain);
   answer = { heads: { 'refs/heads/main': 'a'.repeat(40) }, log: [' > git ls-remote -h -- file:///repo.git'] };
   asked = 0;
 });
 
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => domain.close());
 
 const polling = () =>
   new ScmPolling({

@@ -1,36 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTestDomain, type TestDomain } from '../../test/support/real-store.js';
 import { defaultJobSettings, type Job } from '../core/item.js';
-import { Items } from '../items/items.js';
-import { openSqliteStore } from '../store/sqlite/open.js';
 import type { Store } from '../store/types.js';
 import { fireDueTimers } from './timer-triggers.js';
-import { Triggers } from './trigger.js';
+import type { Triggers } from './trigger.js';
 
 const log = pino({ level: 'silent' });
-let dir: string;
+let domain: TestDomain;
 let store: Store;
 let clock: number;
-let items: Items;
+let items: TestDomain['items'];
 let triggers: Triggers;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'steward-timers-'));
-  store = openSqliteStore({ path: join(dir, 'steward.db') });
   clock = Date.parse('2026-12-07T10:30:00Z');
-  const now = () => clock;
-  items = new Items({ store, stopBuilds: async () => {}, removeFiles: async () => {}, isBuilding: () => false, moveFiles: async () => {}, now });
-  const sealer = { seal: (text: string) => text, unseal: (text: string) => text, digest: (text: string) => text };
-  triggers = new Triggers({ store, sealer, defaultQuietPeriodSeconds: () => 0, defaultMaxQueued: () => 100, wake: () => {}, now });
+  domain = openTestDomain('timers', () => clock);
+  ({ store, items, triggers } = domain);
 });
 
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => domain.close());
 
 const fire = () => fireDueTimers({ store, triggers, log, now: () => clock });
 const at = (iso: string) => {
