@@ -1,3 +1,4 @@
+import { rereadKeptConfigs } from './http/jenkins/config-xml/reread.js';
 import { homedir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -216,6 +217,8 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     const report = await applyConfigFile(file, { items, accounts, secrets, policy, webhooks, credentials, nodes, endSessions: (userId) => sessions.endAllOf(userId) });
     log.info({ created: report.created, updated: report.updated, users: report.users, nodes: report.nodes }, 'applied the configuration file');
   }
+  const reread = await rereadKeptConfigs({ store, items, secrets, log });
+  if (reread > 0) announce(`${reread} job(s) saved by an older Steward now run more of their config.xml (a git checkout, polling, build triggers or bindings); the log names them.`);
   const recovered = await recoverInterruptedBuilds(store, runner, settings.serverName, log);
   if (recovered > 0) announce(`Aborted ${recovered} build(s) that were running when Steward last stopped.`);
   const adopted = await scheduler.adoptRunning();

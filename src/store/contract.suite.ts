@@ -491,6 +491,14 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.timers.due('build', Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
       });
 
+      it('lists the jobs that keep settings Steward does not run, and only those', async () => {
+        const create = (name: string, ignoredSettings: string[]) => store.items.create({ parentId: null, name, fullName: name, settings: { ...defaultJobSettings(), ignoredSettings }, sourceConfig: '<project/>' });
+        await create('b-kept', ['scm (hudson.plugins.git.GitSCM)']);
+        await create('plain', []);
+        await create('a-kept', ['publishers/hudson.tasks.Mailer', 'triggers/hudson.triggers.SCMTrigger']);
+        expect((await store.items.listJobsWithIgnoredSettings()).map((job) => job.fullName)).toEqual(['a-kept', 'b-kept']);
+      });
+
       it('finds the jobs using a repository through the index kept with their settings, however the URL is written', async () => {
         const source = (url: string) => simpleGitSource(url, '*/main', null);
         const create = async (name: string, url: string | null) =>

@@ -133,6 +133,12 @@ export interface ItemStore {
   /** Every job below a folder, at any depth. */
   listJobsBelow(folderId: number): Promise<Job[]>;
   /**
+   * The jobs that keep settings of their config.xml Steward does not run (`ignoredSettings` not empty),
+   * by full name: read once when a server starts, to run what a newer Steward now runs. A scan of the
+   * jobs' settings, which only a start may afford.
+   */
+  listJobsWithIgnoredSettings(): Promise<Job[]>;
+  /**
    * The jobs whose git source uses a repository, by its key (`repositoryKey`), ordered by full name, at
    * most `limit`: read through an index the store keeps with each job's settings.
    */

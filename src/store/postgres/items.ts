@@ -47,6 +47,11 @@ export class PgItemStore implements ItemStore {
     return rows.map(rowToItem) as Job[];
   }
 
+  async listJobsWithIgnoredSettings(): Promise<Job[]> {
+    const rows = await this.db.rows<ItemRow>(`SELECT * FROM items WHERE kind = 'job' AND settings LIKE '%"ignoredSettings":["%' ORDER BY full_name_key`);
+    return rows.map(rowToItem) as Job[];
+  }
+
   async listJobsBelow(folderId: number): Promise<Job[]> {
     const folder = await this.db.one<ItemRow>('SELECT * FROM items WHERE id = $1', [folderId]);
     if (!folder) return [];

@@ -62,6 +62,7 @@ export class SqliteItemStore implements ItemStore {
   private readonly deleteRow: Statement<[number]>;
   private readonly renameRow: Statement;
   private readonly usingRepository: Statement<[string, number], ItemRow>;
+  private readonly withIgnored: Statement<[], ItemRow>;
   /** Writes the job's rows of `job_repositories` in the same transaction as its settings. */
   private readonly indexRepositories: (item: Item) => void;
   private readonly renameBelow: Statement;
@@ -90,6 +91,7 @@ export class SqliteItemStore implements ItemStore {
     this.usingRepository = db.prepare(
       'SELECT items.* FROM job_repositories JOIN items ON items.id = job_repositories.job_id WHERE job_repositories.repository_key = ? ORDER BY items.full_name_key LIMIT ?',
     );
+    this.withIgnored = db.prepare(`SELECT * FROM items WHERE kind = 'job' AND settings LIKE '%"ignoredSettings":["%' ORDER BY full_name_key`);
     const forget = db.prepare('DELETE FROM job_repositories WHERE job_id = ?');
     const remember = db.prepare('INSERT INTO job_repositories (repository_key, job_id) VALUES (?, ?)');
     this.indexRepositories = (item: Item) => {
@@ -130,6 +132,10 @@ export class SqliteItemStore implements ItemStore {
 
   async listJobsUsingRepository(repositoryKey: string, limit: number): Promise<Job[]> {
     return this.usingRepository.all(repositoryKey, limit).map(rowToItem) as Job[];
+  }
+
+  async listJobsWithIgnoredSettings(): Promise<Job[]> {
+    return this.withIgnored.all().map(rowToItem) as Job[];
   }
 
   async listJobsBelow(folderId: number): Promise<Job[]> {
