@@ -225,6 +225,8 @@ const schema = z
         url: z.url().optional(),
         bodyLimit: z.number().int().min(1024).optional(),
         maxQueuedPerJob: z.number().int().min(1).optional(),
+        /** The most bytes one build may archive as artifacts (default 1 GiB). */
+        artifactsMaxBuildBytes: z.number().int().min(1).optional(),
         trustedProxies: z.array(z.string()).optional(),
         buildUser: z.string().min(1).optional(),
         workspaceDir: z.string().min(1).optional(),
