@@ -15,11 +15,11 @@ export const BUILD_CLASS = 'hudson.model.FreeStyleBuild';
 /** Jenkins' `Run.Artifact`: `displayPath` is the file's name (Jenkins shortens it only when two share a name). */
 function artifactBean(artifact: Artifact): Bean {
   const fileName = artifact.path.slice(artifact.path.lastIndexOf('/') + 1);
-  // Jenkins writes no _class for it.
+  // Jenkins exports its fields at visibility 3 (shown inside a build at depth 0) and no _class.
   return bean('hudson.model.Run$Artifact', [
-    ['displayPath', 1, () => fileName],
-    ['fileName', 1, () => fileName],
-    ['relativePath', 1, () => artifact.path],
+    ['displayPath', 3, () => fileName],
+    ['fileName', 3, () => fileName],
+    ['relativePath', 3, () => artifact.path],
   ], { showClass: false });
 }
 
