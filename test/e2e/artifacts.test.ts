@@ -88,4 +88,14 @@ describe('artifacts on the built-in node', () => {
     expect((await server.fetch(`/job/allowed/${passed.number}/artifact/kept.txt`)).status).toBe(404);
     expect(stored()).toEqual([]);
   });
+
+  it('retention deletes the artifacts of the builds it deletes', async () => {
+    const discarder = '<properties><jenkins.model.BuildDiscarderProperty><strategy class="hudson.tasks.LogRotator"><daysToKeep>-1</daysToKeep><numToKeep>1</numToKeep><artifactDaysToKeep>-1</artifactDaysToKeep><artifactNumToKeep>-1</artifactNumToKeep></strategy></jenkins.model.BuildDiscarderProperty></properties>';
+    await server.createJob('rotated', jobXml({ steps: ['echo $BUILD_NUMBER > out.txt'], extra: archiver('<artifacts>out.txt</artifacts>') }).replace('<properties/>', discarder));
+    const first = await build('rotated');
+    const jobDirectory = readdirSync(join(server.home, 'artifacts')).find((jobId) => existsSync(join(server.home, 'artifacts', jobId, String(first.number), 'out.txt'))) as string;
+    await build('rotated');
+    await waitFor(() => (existsSync(join(server.home, 'artifacts', jobDirectory, String(first.number))) ? undefined : true));
+    expect(await (await server.fetch('/job/rotated/lastSuccessfulBuild/artifact/out.txt')).text()).toBe('2\n');
+  });
 });
