@@ -27,7 +27,7 @@ const FILE_HEADERS = { 'Content-Security-Policy': "sandbox; default-src 'none'; 
 export async function serveArtifact(scope: Scope, job: Job, build: Build, segments: readonly string[]): Promise<Response> {
   scope.check(Permissions.ItemRead, job);
   if (scope.method !== 'GET' && scope.method !== 'HEAD') throw new Refusal('method_not_allowed', 'Artifacts are read with GET.', 'Use GET.', { Allow: 'GET' });
-  if (segments[0] === '*zip*') throw new Refusal('not_implemented', 'Steward does not make zip files of artifacts yet.', 'Download the files one by one: their paths are in …/api/json?tree=artifacts[relativePath].');
+  if (segments[0] === '*zip*') throw new Refusal('not_implemented', 'Steward does not implement zip downloads of artifacts yet.', 'Download the files one by one: their paths are in …/api/json?tree=artifacts[relativePath].');
   const path = segments.join('/');
   if (path !== '' && !isArtifactPath(path)) throw new Refusal('artifact_path_invalid', `"${path}" cannot name an artifact.`, 'Artifact paths are relative to the build\'s artifacts, without "." or ".." segments.');
   const directory = path === '' || scope.url.pathname.endsWith('/');
