@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { archiveSettings } from '../core/archive.js';
+import { archiveSettings, checkArchiveSettings } from '../core/archive.js';
+import { isArtifactPath } from '../core/artifact.js';
 import { archiveArtifacts } from './archive-artifacts.js';
 import { ArtifactFiles } from './artifact-files.js';
 import { selectArtifacts } from './select-artifacts.js';
@@ -113,5 +114,15 @@ describe('ArtifactFiles', () => {
     for (const path of ['../1/x', 'a/../../x', '/etc/passwd', '', 'a//b']) expect(await store.read(3, 1, path, 0, 1)).toBeNull();
     await store.remove(3, 1);
     await store.removeJob(3);
+  });
+});
+
+describe('archive settings and artifact paths', () => {
+  it('refuses patterns that point outside the workspace, and paths that could leave a build\'s artifacts', () => {
+    expect(() => checkArchiveSettings(archiveSettings(['dist/**']))).not.toThrow();
+    for (const include of [['../secrets/**'], ['/etc/passwd'], ['dist/../../x'], []]) expect(() => checkArchiveSettings(archiveSettings(include))).toThrow();
+    expect(() => checkArchiveSettings(archiveSettings(['dist/**'], { exclude: ['../x'] }))).toThrow('points outside the workspace');
+    expect(['a', 'a/b.txt', '.hidden', 'a..b'].every(isArtifactPath)).toBe(true);
+    expect(['', '.', '..', 'a/../b', '/a', 'a//b', 'a/', 'a\0b'].some(isArtifactPath)).toBe(false);
   });
 });
