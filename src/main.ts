@@ -43,6 +43,7 @@ import { RemoteRunner } from './remote/remote-runner.js';
 import { labelsMatch } from './labels/label-expression.js';
 import { Views } from './items/views.js';
 import { LogFiles } from './logs/log-files.js';
+import { ArtifactFiles } from './artifacts/artifact-files.js';
 import { ChunkedLogs } from './logs/chunked-logs.js';
 import { Nodes } from './nodes/nodes.js';
 import { probeWritable } from './logs/write-probe.js';
@@ -145,6 +146,8 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     settings.databaseUrl !== null
       ? new ChunkedLogs(new PgLogChunks({ url: settings.databaseUrl }), { onWritten: logWritten, onCompactionFailed: (err, job, build) => log.warn({ err, job, build }, 'could not compact the chunks of a console log') })
       : new LogFiles(join(settings.home, 'jobs'), logWritten);
+  // Artifacts in the home: served by the node that ran the build (a shared store is for later, behind the same port).
+  const artifacts = new ArtifactFiles(join(settings.home, 'artifacts'));
   const reserve = new DiskReserve(join(settings.home, 'disk-reserve'));
   const disk = new DiskSpaceMonitor(settings.home, (reading) => reserve.restore(reading.freeBytes));
   await disk.start();
@@ -164,6 +167,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     previousRevisions: (job, build) => store.sources.previous(job.id, build.number),
     recordSource: (job, build, source) => store.sources.record(job.id, build.number, source),
     credentials: credentialsOf,
+    artifacts: { store: artifacts, maxBuildBytes: settings.artifactsMaxBuildBytes },
   });
   const remoteRunner = new RemoteRunner({ logs, log, leaseKey: secrets.derive('agent lease'), unseal: (sealed) => secrets.unseal(sealed), leaseMs: settings.agentLeaseMs });
   const scheduler = new Scheduler({
@@ -180,7 +184,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       const retry = await retryAfterAgentLoss(triggers, job, build);
       if (retry !== null) log.info({ job: job.fullName, build: build.number, queueId: retry }, 'the build lost its agent: queued again (retryOnAgentLoss)');
       await queueDownstream({ store, triggers, log }, job, build);
-      await applyRetention(store, logs, job, settings.retention);
+      await applyRetention(store, { logs, artifacts }, job, settings.retention);
     },
   });
   const items = new Items({
@@ -188,6 +192,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
     stopBuilds: (jobId, interruption) => scheduler.stopJob(jobId, interruption),
     removeFiles: async (job) => {
       await logs.removeJob(job.id);
+      await artifacts.removeJob(job.id);
       await workspaces.remove(job.fullName);
     },
     isBuilding: (jobId) => scheduler.isBuilding(jobId),
@@ -235,6 +240,7 @@ export async function startServer(settings: Settings, file: ConfigFile | null, s
       triggers,
       scheduler,
       logs,
+      artifacts,
       secrets,
       publicUrl: settings.publicUrl,
       builtInNode: () => ({ buildUser: buildUserName, warning: node.warning, diskSpace: disk.current }),

@@ -13,20 +13,22 @@ const ALLOWED: Record<string, readonly string[]> = {
   auth: ['core', 'store'],
   logs: [],
   queue: ['core', 'store', 'auth', 'timers'],
-  executor: ['core', 'logs', 'queue'],
+  executor: ['core', 'logs', 'queue', 'artifacts'],
   // Label expressions (peggy): the scheduler's and the job settings' one reading of them.
   labels: ['core'],
   items: ['core', 'store', 'labels', 'timers'],
   // "Build periodically" schedules (Jenkins' cron, next fire times by cron-parser): checked with a job's settings, fired by the queue.
   timers: ['core'],
-  builds: ['core', 'store', 'logs'],
+  builds: ['core', 'store', 'logs', 'artifacts'],
+  // Artifacts: the storage port, files in the home, choosing and archiving a build's files.
+  artifacts: ['core'],
   config: ['core', 'auth', 'items', 'labels', 'nodes', 'timers'],
   // The registry of agents: names, labels, executors and secrets.
   nodes: ['core', 'store', 'auth'],
   // Prometheus metrics (prom-client): fed by main.ts, read by http through an interface of its own.
   metrics: ['core'],
   // version.js is one constant: the pages show it.
-  http: ['core', 'store', 'auth', 'queue', 'items', 'labels', 'logs', 'nodes', 'remote', 'timers', 'version.js'],
+  http: ['core', 'store', 'auth', 'queue', 'items', 'labels', 'logs', 'artifacts', 'nodes', 'remote', 'timers', 'version.js'],
   // The server's side of builds on agents: leases, log ranges, results (a BuildRunner).
   remote: ['core', 'logs', 'queue'],
   // `steward agent`: runs claimed builds with the built-in node's shell runner.

@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Build } from '../core/build.js';
 import type { Job, Retention } from '../core/item.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { ConsoleLogs } from '../logs/console-logs.js';
 import type { Store } from '../store/types.js';
 
@@ -10,14 +11,14 @@ const BATCH = 500;
 
 /**
  * Build retention, as Jenkins' log rotator: after a build finishes, completed builds beyond the
- * newest `maxBuilds`, or older than `maxDays`, are deleted with their logs. Never deleted: running
+ * newest `maxBuilds`, or older than `maxDays`, are deleted with their logs and artifacts. Never deleted: running
  * builds, the last successful and the last stable build (so the permalinks people rely on stay).
  * It reads only the builds past the limits, in batches, so its cost follows what it deletes (plus
  * the few kept builds it steps over), not the length of the history.
  */
 export async function applyRetention(
   store: Store,
-  logs: ConsoleLogs,
+  files: { readonly logs: ConsoleLogs; readonly artifacts: ArtifactStore },
   job: Job,
   serverDefault: Retention | null,
   now: number = Date.now(),
@@ -35,7 +36,8 @@ export async function applyRetention(
     // Together, so that the store commits a batch at once rather than a build at a time.
     await Promise.all(builds.map((build) => store.builds.delete(job.id, build.number)));
     for (const build of builds) {
-      await logs.remove(job.id, build.number);
+      await files.logs.remove(job.id, build.number);
+      await files.artifacts.remove(job.id, build.number);
       deleted.push(build.number);
     }
     await nextTurn();

@@ -8,6 +8,7 @@ import { type Grant, readGrants } from '../core/access.js';
 import { DomainError } from '../core/errors.js';
 import { type GitSource, simpleGitSource } from '../core/git-source.js';
 import type { Folder, Item, JobSettings, RemoteTokenDigest, Retention } from '../core/item.js';
+import { archiveSettings } from '../core/archive.js';
 import { checkPasswordDefault, type ParameterDefinition } from '../core/parameters.js';
 import type { Items } from '../items/items.js';
 import type { Nodes } from '../nodes/nodes.js';
@@ -187,6 +188,7 @@ export function jobSettings(declared: JobDeclaration, current: JobSettings | nul
     bindings: declared.bindings === undefined ? (current?.bindings ?? []) : declared.bindings.map((one) => (one.kind === 'sshUserPrivateKey' ? { ...one, usernameVariable: one.usernameVariable ?? null, passphraseVariable: one.passphraseVariable ?? null } : one)),
     upstreamTrigger: declared.upstream ? { projects: declared.upstream.projects, threshold: declared.upstream.threshold } : null,
     downstreamTrigger: declared.downstream ? { projects: declared.downstream.projects, threshold: declared.downstream.threshold } : null,
+    archive: declared.artifacts ? archiveSettings(declared.artifacts.include, { exclude: declared.artifacts.exclude, allowEmpty: declared.artifacts.allowEmpty, onlyIfSuccessful: declared.artifacts.onlyIfSuccessful }) : null,
     // The config.xml a job was last written as stays with it, with what of it Steward does not run.
     ignoredSettings: current?.ignoredSettings ?? [],
   };

@@ -145,4 +145,13 @@ folders:
     expect(jobSettings(parse('jobs:\n  - name: plain\n').jobs[0]!, null, {} as never).scm).toBeNull();
     expect(failure('jobs:\n  - name: app\n    git:\n      url: x\n      branches: main\n')).toMatch(/steward.yaml:4: jobs\[0\]\.git: Unrecognized key.*branches/);
   });
+
+  it("reads a job's artifacts: section as its archive settings, with Jenkins' defaults for the rest", () => {
+    const settings = (text: string) => jobSettings(parse(text).jobs[0]!, null, {} as never).archive;
+    expect(settings('jobs:\n  - name: app\n    artifacts:\n      include: dist/**, *.log\n      exclude: ["**/*.map"]\n      onlyIfSuccessful: true\n')).toEqual({
+      include: ['dist/**', '*.log'], exclude: ['**/*.map'], allowEmpty: false, onlyIfSuccessful: true, defaultExcludes: true, caseSensitive: true, followSymlinks: true, fingerprint: false,
+    });
+    expect(settings('jobs:\n  - name: app\n')).toBeNull();
+    expect(failure('jobs:\n  - name: app\n    artifacts:\n      includes: dist/**\n')).toMatch(/^steward.yaml:4: jobs\[0\]\.artifacts/);
+  });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { projectNames } from '../core/job-edges.js';
+import { splitPatterns } from '../core/archive.js';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { readGrants } from '../core/access.js';
@@ -83,6 +84,18 @@ const projectTrigger = z
   })
   .strict();
 
+/** A list of Ant-style patterns, or Jenkins' comma-separated string of them. */
+const patterns = z.union([z.string().transform((list) => splitPatterns(list)), z.array(z.string().min(1))]);
+/** "Archive the artifacts": `{ include: 'dist/**', exclude: [...], allowEmpty: false, onlyIfSuccessful: false }`. */
+const artifacts = z
+  .object({
+    include: patterns,
+    exclude: patterns.default([]),
+    allowEmpty: z.boolean().default(false),
+    onlyIfSuccessful: z.boolean().default(false),
+  })
+  .strict();
+
 const job = z
   .object({
     name: z.string().min(1),
@@ -116,6 +129,8 @@ const job = z
     steps: z.array(step).default([]),
     /** Credentials bound into each build; absent keeps those set through config.xml. */
     bindings: z.array(binding).optional(),
+    /** Workspace files kept with each build after its steps. */
+    artifacts: artifacts.optional(),
   })
   .strict();
 
@@ -210,6 +225,8 @@ const schema = z
         url: z.url().optional(),
         bodyLimit: z.number().int().min(1024).optional(),
         maxQueuedPerJob: z.number().int().min(1).optional(),
+        /** The most bytes one build may archive as artifacts (default 1 GiB). */
+        artifactsMaxBuildBytes: z.number().int().min(1).optional(),
         trustedProxies: z.array(z.string()).optional(),
         buildUser: z.string().min(1).optional(),
         workspaceDir: z.string().min(1).optional(),

@@ -44,6 +44,8 @@ export interface Settings {
   readonly triggerLimits: { readonly perToken: { count: number; windowMs: number } | null; readonly perAddress: { count: number; windowMs: number } | null };
   /** Audit events older than this are deleted. */
   readonly auditRetentionMs: number;
+  /** The most bytes one build may archive; a build whose artifacts are larger archives nothing and fails (`settings.artifactsMaxBuildBytes`, `STEWARD_ARTIFACTS_MAX_BUILD_BYTES`). */
+  readonly artifactsMaxBuildBytes: number;
   /** The most items of one job that may wait in the queue, for jobs that set none. */
   readonly maxQueuedPerJob: number;
   /** Proxies whose X-Forwarded-For / Forwarded headers are believed (CIDR blocks). */
@@ -91,7 +93,7 @@ export class SettingsError extends Error {
  * (`STEWARD_HOME`, `STEWARD_HOST`, `STEWARD_PORT`, `STEWARD_EXECUTORS`, `STEWARD_CONFIG`,
  * `STEWARD_PUBLIC_URL`, `STEWARD_LOG_LEVEL`, `STEWARD_LOG_FORMAT`, `STEWARD_BUILD_USER`, `STEWARD_WORKSPACE_DIR`,
  * `STEWARD_METRICS_TOKEN_FILE`, `STEWARD_AGENT_LEASE_SECONDS`, `STEWARD_DATABASE_URL`, `STEWARD_KEY_FILE`,
- * `STEWARD_SERVER_NAME`, `STEWARD_SERVER_LEASE_SECONDS`), then the
+ * `STEWARD_SERVER_NAME`, `STEWARD_SERVER_LEASE_SECONDS`, `STEWARD_ARTIFACTS_MAX_BUILD_BYTES`), then the
  * configuration file's `settings:`, then the default.
  */
 export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessEnv, file: ConfigFile | null): Settings {
@@ -130,6 +132,7 @@ export function resolveSettings(options: ServeOptions, givenEnv: NodeJS.ProcessE
     },
     auditRetentionMs: file?.security?.auditRetention === undefined ? 90 * 86_400_000 : milliseconds(file.security.auditRetention),
     maxQueuedPerJob: file?.settings.maxQueuedPerJob ?? 1000,
+    artifactsMaxBuildBytes: env.STEWARD_ARTIFACTS_MAX_BUILD_BYTES !== undefined ? integer(env.STEWARD_ARTIFACTS_MAX_BUILD_BYTES, 'artifact limit per build (STEWARD_ARTIFACTS_MAX_BUILD_BYTES)', 1, Number.MAX_SAFE_INTEGER) : (file?.settings.artifactsMaxBuildBytes ?? 1024 ** 3),
     buildUser: options.buildUser ?? env.STEWARD_BUILD_USER ?? file?.settings.buildUser ?? (process.getuid?.() === 0 ? 'nobody' : null),
     workspaceDir: pathOrNull(options.workspaceDir ?? env.STEWARD_WORKSPACE_DIR ?? file?.settings.workspaceDir),
     buildEnvironment: file?.settings.buildEnvironment ?? {},

@@ -1,3 +1,4 @@
+import { type ArchiveSettings, checkArchiveSettings } from './archive.js';
 import { type Binding, checkBindings } from './binding.js';
 import { DomainError } from './errors.js';
 import { checkGitSource, type GitSource } from './git-source.js';
@@ -111,6 +112,8 @@ export interface JobSettings {
    * of this one queues, named relative to the job's folder; null means none.
    */
   readonly downstreamTrigger: ProjectTrigger | null;
+  /** "Archive the artifacts": workspace files kept with each build after its steps; null means none. */
+  readonly archive: ArchiveSettings | null;
   /**
    * What the job's config.xml asks for that Steward keeps but does not run (`scm (hudson.plugins.git.GitSCM)`,
    * `triggers/hudson.triggers.TimerTrigger`, …), so that every place a person looks at the job says
@@ -170,6 +173,7 @@ export function defaultJobSettings(): JobSettings {
     bindings: [],
     upstreamTrigger: null,
     downstreamTrigger: null,
+    archive: null,
     ignoredSettings: [],
   };
 }
@@ -204,6 +208,7 @@ export function checkJobSettings(settings: JobSettings): void {
   checkBindings(settings.bindings);
   if (settings.upstreamTrigger) checkProjectTrigger(settings.upstreamTrigger, 'upstreamTrigger');
   if (settings.downstreamTrigger) checkProjectTrigger(settings.downstreamTrigger, 'downstreamTrigger');
+  if (settings.archive) checkArchiveSettings(settings.archive);
   settings.steps.forEach((step, index) => {
     if (step.unstableReturn !== null && !(Number.isInteger(step.unstableReturn) && step.unstableReturn >= 1 && step.unstableReturn <= 255)) {
       throw new DomainError('config_invalid', `Unstable return code ${step.unstableReturn} is not an exit code.`, 'Use a whole number from 1 to 255.').at(`steps.${index}.unstableReturn`);

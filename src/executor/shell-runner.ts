@@ -22,6 +22,8 @@ import { credentialIdsOf } from '../core/binding.js';
 import { Masker } from '../logs/masking.js';
 import { killProcessesWithCookie } from './orphans.js';
 import type { Workspaces } from './workspaces.js';
+import { archiveArtifacts } from '../artifacts/archive-artifacts.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
 
 export interface ShellRunnerOptions {
   readonly logs: ConsoleLogs;
@@ -53,6 +55,11 @@ export interface ShellRunnerOptions {
    * store, an agent sends it to the server. A failure to record is logged; the build goes on.
    */
   readonly recordSource?: (job: Job, build: Build, source: BuildSource) => Promise<void>;
+  /**
+   * Where a build's artifacts go, after its steps, while it still holds its workspace; absent (on an
+   * agent, for now) a job that archives gets a warning in its log and nothing is archived.
+   */
+  readonly artifacts?: { readonly store: ArtifactStore; readonly maxBuildBytes: number };
 }
 
 /** How long output may keep arriving after a step's shell exited (from processes that escaped its group). */
@@ -145,6 +152,7 @@ export class ShellRunner implements BuildRunner {
           result = 'FAILURE';
           break;
         }
+        if (job.settings.archive && !control.interruption) result = worse(result, await this.archive(job, build, result, workspace.path, log));
       } finally {
         // Secret files and keys go whatever the end: success, failure, an abort, an error.
         await bound?.remove();
@@ -209,6 +217,20 @@ export class ShellRunner implements BuildRunner {
       log.write(`ERROR: ${error.message}\n${error.hint ? `Hint: ${error.hint}\n` : ''}`);
       return 'failed';
     }
+  }
+
+  /** Jenkins' ArtifactArchiver after the steps: FAILURE when archiving fails, else the result as it was. */
+  private async archive(job: Job, build: Build, result: Result, workspace: string, log: LogWriter): Promise<Result> {
+    const settings = job.settings.archive;
+    if (!settings) return result;
+    const { artifacts } = this.options;
+    if (!artifacts) {
+      log.write('WARNING: Steward does not archive artifacts of builds on agents yet; nothing was archived. Run the job on the built-in node to keep its artifacts.\n');
+      return result;
+    }
+    const write = (text: string) => log.write(text);
+    const outcome = await archiveArtifacts(settings, result, workspace, { store: artifacts.store, maxBytes: artifacts.maxBuildBytes, jobId: job.id, number: build.number, write });
+    return outcome === 'failed' ? 'FAILURE' : result;
   }
 
   async reap(job: Job | null, build: Build, _processGroup: number | null): Promise<void> {

@@ -146,8 +146,8 @@ async function assignment(deps: AgentProtocolDeps, node: AgentNode, job: Job, bu
   const credentials = credentialIdsOf(job.settings).length > 0 ? [...(await deps.credentials(job)).values()] : [];
   deps.remote.maskAlso(job.id, build.number, credentials.flatMap(secretValuesOf).flatMap(maskedForms));
   return {
-    // Only what running the steps needs: no tokens, no source config, no other job's data.
-    job: { ...job, sourceConfig: null, settings: { ...defaultJobSettings(), description: job.settings.description, steps: job.settings.steps, scm: job.settings.scm, bindings: job.settings.bindings, ignoredSettings: job.settings.ignoredSettings, parameters: job.settings.parameters.map((definition) => ({ ...definition, ...(definition.type === 'password' ? { sealedDefault: '' } : {}) })) } } as Job,
+    // Only what running the steps needs: no tokens, no source config, no other job's data. The archive settings go so that the agent's log says it does not archive yet.
+    job: { ...job, sourceConfig: null, settings: { ...defaultJobSettings(), description: job.settings.description, steps: job.settings.steps, scm: job.settings.scm, bindings: job.settings.bindings, archive: job.settings.archive, ignoredSettings: job.settings.ignoredSettings, parameters: job.settings.parameters.map((definition) => ({ ...definition, ...(definition.type === 'password' ? { sealedDefault: '' } : {}) })) } } as Job,
     build,
     lease: deps.remote.leaseOf(job.id, build.number) ?? '',
     leaseMs: deps.remote.leaseMs,

@@ -17,6 +17,9 @@ export type RefusalCode =
   | 'crumb_missing'
   | 'crumb_mismatch'
   | 'not_found'
+  | 'artifact_not_found'
+  | 'artifact_path_invalid'
+  | 'range_not_satisfiable'
   | 'not_implemented'
   | 'lease_stale'
   | 'build_held_elsewhere'
@@ -112,6 +115,9 @@ const STATUS: Record<DomainErrorCode | RefusalCode, ContentfulStatusCode> = {
   user_not_found: 404,
   node_not_found: 404,
   not_found: 404,
+  artifact_not_found: 404,
+  artifact_path_invalid: 400,
+  range_not_satisfiable: 416,
   not_implemented: 404,
   lease_stale: 409,
   build_held_elsewhere: 409,

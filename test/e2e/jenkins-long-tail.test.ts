@@ -183,7 +183,7 @@ describe('console, rebuild and what Steward does not implement', () => {
   });
 
   it('says "does not implement" (not_implemented) for Jenkins URLs it lacks, and not_found for the rest', async () => {
-    for (const path of ['/scriptText', '/script', '/pluginManager/installNecessaryPlugins', '/job/again/ws/', '/job/again/1/artifact/a.txt', '/job/again/1/testReport/api/json']) {
+    for (const path of ['/scriptText', '/script', '/pluginManager/installNecessaryPlugins', '/job/again/ws/', '/job/again/1/artifact/*zip*/archive.zip', '/job/again/1/testReport/api/json']) {
       const response = await server.fetch(path);
       expect(response.status, path).toBe(404);
       expect(response.headers.get('x-steward-reason'), path).toBe('not_implemented');

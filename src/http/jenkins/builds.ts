@@ -122,7 +122,7 @@ export async function stop(scope: Scope, job: Job, build: Build, mode: StopMode)
   return scope.redirect(buildPath(job.fullName, build.number));
 }
 
-/** `…/N/doDelete`: deletes a finished build and its log; 302 to the job. */
+/** `…/N/doDelete`: deletes a finished build, its log and its artifacts; 302 to the job. */
 export async function deleteBuild(scope: Scope, job: Job, build: Build): Promise<Response> {
   scope.check(Permissions.RunDelete, job);
   // The store is the truth on every server: a build recorded finished has its whole log, even while
@@ -132,5 +132,6 @@ export async function deleteBuild(scope: Scope, job: Job, build: Build): Promise
   }
   await scope.deps.store.builds.delete(job.id, build.number);
   await scope.deps.logs.remove(job.id, build.number);
+  await scope.deps.artifacts.remove(job.id, build.number);
   return scope.redirect(itemPath(job.fullName));
 }

@@ -1,3 +1,4 @@
+import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import type { Accounts } from '../../auth/accounts.js';
 import type { ApiTokens } from '../../auth/api-tokens.js';
 import type { AuditLog } from '../../auth/audit-log.js';
@@ -49,6 +50,7 @@ export interface JenkinsDeps extends SecurityDeps {
   readonly triggers: Triggers;
   readonly scheduler: Scheduler;
   readonly logs: ConsoleLogs;
+  readonly artifacts: ArtifactStore;
   readonly secrets: SecretBox;
   /** The configured public URL (ending in `/`), or null to derive it from each request. */
   readonly publicUrl: string | null;

@@ -15,6 +15,7 @@ import { rootBean } from './beans/server.js';
 import { refuseAgentJar } from './agent-jar.js';
 import { serveComputer } from './computers.js';
 import { serveCredentials } from './credentials.js';
+import { serveArtifact } from './artifacts.js';
 import { consoleText, deleteBuild, progressiveText, stop } from './builds.js';
 import type { JenkinsDeps } from './deps.js';
 import { serveApi } from './export/api.js';
@@ -141,6 +142,11 @@ function notFound(url: string): never {
 }
 
 async function serveTarget(scope: Scope, target: Target, rest: readonly string[]): Promise<Response | null> {
+  // `…/N/artifact/PATH`: the rest of the path is the artifact's, whatever it ends with.
+  if (target.kind === 'build' && rest[0] === 'artifact') {
+    checkTokenScope(scope, target, 'artifact');
+    return serveArtifact(scope, target.job, target.build, rest.slice(1));
+  }
   // `…/api/json` names the object's own API; after an action (`…/build/api/json`) it is ignored,
   // because some clients append it to every URL (jenkins-api).
   if (rest[0] === 'api' && rest.length === 2 && isFlavor(rest[1])) {

@@ -63,6 +63,7 @@ export class Scope {
       useCrumbs: this.deps.policy.current.crumbs,
       builtInNode: this.deps.builtInNode,
       waitingReasons: () => this.waitingReasons(),
+      artifacts: this.deps.artifacts,
     };
   }
 

@@ -57,7 +57,6 @@ const ITEM: Record<string, string> = {
 };
 
 const BUILD: Record<string, string> = {
-  artifact: 'archived artifacts',
   testReport: 'test reports',
   changes: 'SCM change logs',
   input: "Pipeline's input step",

@@ -65,6 +65,8 @@ export function settingsOf(draft: JobDraft, job: Job, secrets: SecretCodec): { o
       // As typed: Items resolves the names, and refuses unknown ones, cycles and thresholds it does not know.
       upstreamTrigger: projectTrigger(draft.upstreamProjects, draft.upstreamThreshold),
       downstreamTrigger: projectTrigger(draft.downstreamProjects, draft.downstreamThreshold),
+      // Set through config.xml or the configuration file; the form keeps it.
+      archive: job.settings.archive,
       // The form keeps the rest of the config.xml the job was last written as, and so what of it is not run.
       ignoredSettings: job.settings.ignoredSettings,
     },

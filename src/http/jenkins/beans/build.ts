@@ -1,3 +1,4 @@
+import type { Artifact } from '../../../core/artifact.js';
 import type { Build } from '../../../core/build.js';
 import type { Job } from '../../../core/item.js';
 import { buildPath } from '../../../core/item-url.js';
@@ -11,6 +12,17 @@ import type { BuildSource } from '../../../core/revision.js';
 
 export const BUILD_CLASS = 'hudson.model.FreeStyleBuild';
 
+/** Jenkins' `Run.Artifact`: `displayPath` is the file's name (Jenkins shortens it only when two share a name). */
+function artifactBean(artifact: Artifact): Bean {
+  const fileName = artifact.path.slice(artifact.path.lastIndexOf('/') + 1);
+  // Jenkins exports its fields at visibility 3 (shown inside a build at depth 0) and no _class.
+  return bean('hudson.model.Run$Artifact', [
+    ['displayPath', 3, () => fileName],
+    ['fileName', 3, () => fileName],
+    ['relativePath', 3, () => artifact.path],
+  ], { showClass: false });
+}
+
 /** A build, as `…/job/X/N/api/json` shows it (hudson.model.FreeStyleBuild). */
 export function buildBean(context: BeanContext, job: Job, build: Build): Bean {
   const running = build.state === 'running';
@@ -19,7 +31,7 @@ export function buildBean(context: BeanContext, job: Job, build: Build): Bean {
   const source = () => (reading ??= context.store.sources.get(job.id, build.number));
   return bean(BUILD_CLASS, [
     ['actions', 1, async () => buildActions(build, await source(), job)],
-    ['artifacts', 1, () => []],
+    ['artifacts', 1, async () => (running ? [] : (await context.artifacts.list(job.id, build.number)).map(artifactBean))],
     ['building', 1, () => running],
     ['description', 1, () => null],
     ['displayName', 1, () => `#${build.number}`],

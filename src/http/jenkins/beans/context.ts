@@ -1,3 +1,4 @@
+import type { ArtifactStore } from '../../../artifacts/artifact-store.js';
 import type { Authorizer } from '../../../auth/authorization.js';
 import type { Principal } from '../../../auth/principal.js';
 import type { Item } from '../../../core/item.js';
@@ -20,6 +21,8 @@ export interface BeanContext {
   readonly builtInNode: () => BuiltInNodeStatus;
   /** Why waiting items wait: the nodes are read on first use and once per request, however many items it shows. */
   readonly waitingReasons: () => Promise<WaitingReasons>;
+  /** Builds' artifacts, read only when a bean's `artifacts` is rendered. */
+  readonly artifacts: ArtifactStore;
 }
 
 /** Lists show only the items the caller may read, as in Jenkins. */

@@ -125,6 +125,7 @@ two</choices></hudson.model.ChoiceParameterDefinition>
       ],
       upstreamTrigger: { projects: ['a', 'folder/b'], threshold: 'UNSTABLE' },
       downstreamTrigger: { projects: ['x'], threshold: 'FAILURE' },
+      archive: { include: ['dist/**/*.tar.gz', 'README'], exclude: ['**/*.map'], allowEmpty: true, onlyIfSuccessful: true, defaultExcludes: true, caseSensitive: false, followSymlinks: true, fingerprint: false },
       ignoredSettings: [],
     };
     const xml = renderConfigXml(asJob(settings, null));
@@ -194,6 +195,19 @@ two</choices></hudson.model.ChoiceParameterDefinition>
     expect(parseConfigXml(triggers(timer), null, secrets).settings).toMatchObject({ timerSpec: 'H 2 * * 1-5\nH 12 * * 6', ignoredSettings: [] });
     expect(parseConfigXml(triggers(`${timer}<org.jenkinsci.plugins.gwt.GenericTrigger><spec></spec></org.jenkinsci.plugins.gwt.GenericTrigger>`), null, secrets).settings).toMatchObject({ ignoredSettings: ['triggers/org.jenkinsci.plugins.gwt.GenericTrigger'] });
     expect(parseConfigXml(triggers('<hudson.triggers.TimerTrigger><spec>  </spec></hudson.triggers.TimerTrigger>'), null, secrets).settings).toMatchObject({ timerSpec: null });
+  });
+
+  it('reads the ArtifactArchiver publisher with Jenkins\' defaults, names fingerprint as not run, and writes it back', () => {
+    const xml = '<project><publishers><hudson.tasks.ArtifactArchiver><artifacts>dist/**, *.log</artifacts><excludes>**/*.map</excludes><allowEmptyArchive>true</allowEmptyArchive><fingerprint>true</fingerprint></hudson.tasks.ArtifactArchiver></publishers></project>';
+    const { settings } = parseConfigXml(xml, null, secrets);
+    expect(settings).toMatchObject({
+      archive: { include: ['dist/**', '*.log'], exclude: ['**/*.map'], allowEmpty: true, onlyIfSuccessful: false, fingerprint: true, defaultExcludes: true, caseSensitive: true, followSymlinks: true },
+      ignoredSettings: ['publishers/hudson.tasks.ArtifactArchiver/fingerprint'],
+    });
+    const written = renderConfigXml(asJob(settings as JobSettings, xml));
+    expect(written).toContain('<artifacts>dist/**,*.log</artifacts>');
+    expect(parseConfigXml(written, null, secrets).settings).toMatchObject({ archive: (settings as JobSettings).archive });
+    expect(refusalOf(() => parseConfigXml('<project><publishers><hudson.tasks.ArtifactArchiver><artifacts> </artifacts></hudson.tasks.ArtifactArchiver></publishers></project>', null, secrets)).code).toBe('xml_malformed');
   });
 
   it('refuses DOCTYPEs and entities before parsing', () => {

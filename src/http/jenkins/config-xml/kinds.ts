@@ -43,3 +43,6 @@ export const BINDING_ELEMENTS = {
   file: 'org.jenkinsci.plugins.credentialsbinding.impl.FileBinding',
   sshUserPrivateKey: 'org.jenkinsci.plugins.credentialsbinding.impl.SSHUserPrivateKeyBinding',
 } as const;
+
+/** "Archive the artifacts", in `<publishers>`. */
+export const ARTIFACT_ARCHIVER = 'hudson.tasks.ArtifactArchiver';

@@ -4,7 +4,9 @@ import { projectNames, type ProjectTrigger, type Threshold } from '../../../core
 import { defaultJobSettings, type FolderSettings, type JobSettings, type RemoteTokenDigest, type Retention, type ShellStep } from '../../../core/item.js';
 import { checkPasswordDefault, type ParameterDefinition } from '../../../core/parameters.js';
 import { Refusal } from '../../errors.js';
+import { readArchiver } from './archiver.js';
 import { readBindings } from './bindings.js';
+import { ignoredOfArchive } from '../../../core/archive.js';
 import { child, elements, parseXml, serialize, text } from './dom.js';
 import { GIT_SCM, ignoredOfGitSource, NULL_SCM, readGitScm } from './git-scm.js';
 import {
@@ -21,6 +23,7 @@ import {
   TIMER_TRIGGER,
   REVERSE_BUILD_TRIGGER,
   BUILD_TRIGGER,
+  ARTIFACT_ARCHIVER,
   tokenPlaceholder,
 } from './kinds.js';
 
@@ -90,7 +93,9 @@ export function parseConfigXml(xml: string, current: JobSettings | FolderSetting
     bindings: readBindings(root),
     upstreamTrigger: readProjectTrigger(child(child(root, 'triggers'), REVERSE_BUILD_TRIGGER), 'upstreamProjects'),
     downstreamTrigger: readProjectTrigger(child(child(root, 'publishers'), BUILD_TRIGGER), 'childProjects'),
+    archive: readArchiver(root),
   };
+  if (settings.archive) ignored.push(...ignoredOfArchive(settings.archive));
   noteIgnored(root, ignored);
   return { settings: { ...settings, ignoredSettings: ignored }, source: sourceOf(document), ignored };
 }
@@ -293,7 +298,7 @@ function readProjectTrigger(element: Element | null, field: string): ProjectTrig
 }
 
 /** The triggers and publishers Steward runs. */
-const RUN_TRIGGERS: Readonly<Record<string, readonly string[]>> = { triggers: [TIMER_TRIGGER, SCM_TRIGGER, GITHUB_PUSH_TRIGGER, REVERSE_BUILD_TRIGGER], publishers: [BUILD_TRIGGER] };
+const RUN_TRIGGERS: Readonly<Record<string, readonly string[]>> = { triggers: [TIMER_TRIGGER, SCM_TRIGGER, GITHUB_PUSH_TRIGGER, REVERSE_BUILD_TRIGGER], publishers: [BUILD_TRIGGER, ARTIFACT_ARCHIVER] };
 
 function noteIgnored(root: Element, ignored: string[]): void {
   for (const section of ['triggers', 'publishers']) {

@@ -3,6 +3,7 @@ import type { Item, JobSettings } from '../../../core/item.js';
 import type { ProjectTrigger } from '../../../core/job-edges.js';
 import type { ParameterDefinition } from '../../../core/parameters.js';
 import { isDeepStrictEqual } from 'node:util';
+import { archiverXml } from './archiver.js';
 import { bindingsXml } from './bindings.js';
 import { appendIndented, child, elements, escapeXml, fragment, insertIndentedBefore, parseXml, removeChildren, replaceOrAppend, serialize, setText } from './dom.js';
 import {
@@ -19,6 +20,7 @@ import {
   TIMER_TRIGGER,
   REVERSE_BUILD_TRIGGER,
   BUILD_TRIGGER,
+  ARTIFACT_ARCHIVER,
   THRESHOLD_FIELDS,
   tokenPlaceholder,
 } from './kinds.js';
@@ -67,8 +69,10 @@ function overlayJob(document: Document, root: Element, settings: JobSettings): v
   placeOrRemove(triggers, GITHUB_PUSH_TRIGGER, settings.githubPushTrigger ? `<${GITHUB_PUSH_TRIGGER} plugin="github"><spec></spec></${GITHUB_PUSH_TRIGGER}>` : null, document);
 
   placeOrRemove(triggers, REVERSE_BUILD_TRIGGER, settings.upstreamTrigger === null ? null : projectTriggerXml(REVERSE_BUILD_TRIGGER, '<spec></spec>', 'upstreamProjects', settings.upstreamTrigger), document);
-  if (settings.downstreamTrigger !== null || child(root, 'publishers')) {
+  if (settings.downstreamTrigger !== null || settings.archive !== null || child(root, 'publishers')) {
     const publishers = ensure(document, root, 'publishers');
+    // Jenkins lists the archiver before the build trigger: artifacts are kept before downstream jobs start.
+    placeOrRemove(publishers, ARTIFACT_ARCHIVER, settings.archive === null ? null : archiverXml(settings.archive), document);
     placeOrRemove(publishers, BUILD_TRIGGER, settings.downstreamTrigger === null ? null : projectTriggerXml(BUILD_TRIGGER, '', 'childProjects', settings.downstreamTrigger), document);
   }
 
