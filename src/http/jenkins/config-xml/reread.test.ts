@@ -20,11 +20,12 @@ function oldJob(name: string, inner: string, ignoredSettings: string[]): Promise
 
 describe('config.xml kept by an older Steward', () => {
   it('is read again at start: the git SCM and polling it kept are run now, what is still not run stays named', async () => {
-    const job = await oldJob('app', `${GIT}<triggers><hudson.triggers.SCMTrigger><spec>H/5 * * * *</spec></hudson.triggers.SCMTrigger></triggers><publishers><hudson.tasks.Mailer/></publishers>`, ['scm (hudson.plugins.git.GitSCM)', 'triggers/hudson.triggers.SCMTrigger', 'publishers/hudson.tasks.Mailer']);
+    const job = await oldJob('app', `${GIT}<triggers><hudson.triggers.SCMTrigger><spec>H/5 * * * *</spec></hudson.triggers.SCMTrigger></triggers><publishers><hudson.tasks.Mailer/><hudson.tasks.ArtifactArchiver><artifacts>dist/*</artifacts><fingerprint>true</fingerprint></hudson.tasks.ArtifactArchiver></publishers>`, ['scm (hudson.plugins.git.GitSCM)', 'triggers/hudson.triggers.SCMTrigger', 'publishers/hudson.tasks.Mailer', 'publishers/hudson.tasks.ArtifactArchiver']);
     await oldJob('mail-only', '<publishers><hudson.tasks.Mailer/></publishers>', ['publishers/hudson.tasks.Mailer']);
     expect(await rereadKeptConfigs({ ...domain, secrets, log: pino({ level: 'silent' }) })).toBe(1);
     const now = (await domain.store.items.get(job.id)) as Job;
-    expect(now.settings).toMatchObject({ pollSpec: 'H/5 * * * *', ignoredSettings: ['publishers/hudson.tasks.Mailer'] });
+    expect(now.settings).toMatchObject({ pollSpec: 'H/5 * * * *', ignoredSettings: ['publishers/hudson.tasks.ArtifactArchiver/fingerprint', 'publishers/hudson.tasks.Mailer'] });
+    expect(now.settings.archive).toMatchObject({ include: ['dist/*'] });
     expect(now.settings.scm?.remotes[0]?.url).toBe('https://git.example.com/app.git');
     // Its repository is in the index push notifications read, and its polling timer is set.
     expect((await domain.store.items.listJobsUsingRepository('git.example.com/app', 10)).map((each) => each.fullName)).toEqual(['app']);

@@ -20,9 +20,10 @@ export async function rereadKeptConfigs(deps: { store: Store; items: Items; secr
     if (job.sourceConfig === null) continue;
     try {
       const parsed = parseConfigXml(job.sourceConfig, job.settings, deps.secrets);
-      if (parsed.settings.kind !== 'job' || parsed.ignored.length >= job.settings.ignoredSettings.length) continue;
+      const nowRun = job.settings.ignoredSettings.filter((setting) => !parsed.ignored.includes(setting));
+      if (parsed.settings.kind !== 'job' || nowRun.length === 0) continue;
       await deps.items.update(job, parsed.settings, parsed.source);
-      deps.log.info({ job: job.fullName, nowRun: job.settings.ignoredSettings.filter((setting) => !parsed.ignored.includes(setting)) }, 'this version runs more of the job\'s config.xml than the one that saved it: the job now runs it');
+      deps.log.info({ job: job.fullName, nowRun }, 'this version runs more of the job\'s config.xml than the one that saved it: the job now runs it');
       changed += 1;
     } catch (error) {
       if (!isDomainError(error) && !isRefusal(error)) throw error;
